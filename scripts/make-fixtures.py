@@ -234,7 +234,9 @@ def main():
                 "labels": "IP", "version": "v1.0.0",
             }
             version = {
-                "id": ver_id, "version_id": ver_id, "name": name, "aopworkflow_id": wf_id,
+                # A rename in the console renames the workflow, not its versions.
+                "id": ver_id, "version_id": ver_id, "name": "Phishing triage" if key == "phishing" else name,
+                "aopworkflow_id": wf_id,
                 "description": desc, "project_id": project_id, "owner_id": creator_id,
                 "creator_id": creator_id, "creator_name": creator_name, "create_time": ts(env, ms, 60),
                 "modifier_id": creator_id, "modifier_name": creator_name, "update_time": ts(env, ms, 3600),
