@@ -26,16 +26,13 @@ pub struct Config {
     pub store_path: PathBuf,
     /// `[env.NAME]` sections.
     pub envs: BTreeMap<String, EnvConfig>,
-    /// The `[normalize]` section, as written (handed to soc-diff's `ProfileConfig`).
-    pub normalize: NormalizeSection,
+    /// The `[normalize]` section: user rules on top of the built-in SecMaster profile.
+    pub normalize: soc_diff::ProfileConfig,
     /// `[check] pairs`.
     pub check_pairs: Vec<(String, String)>,
     /// `[[accept]]` rules.
     pub accept: Vec<AcceptConfig>,
 }
-
-/// The `[normalize]` table, kept as TOML until it is handed to the normalizer.
-pub type NormalizeSection = toml::Table;
 
 /// How an environment authenticates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -158,6 +155,12 @@ pub enum ConfigError {
         message: String,
         hint: Option<String>,
     },
+    #[error("{}: invalid [normalize] rules", path.as_deref().map_or_else(|| FILE_NAME.into(), |p| p.display().to_string()))]
+    Normalize {
+        path: Option<PathBuf>,
+        #[source]
+        source: soc_diff::profile::ProfileError,
+    },
     #[error("unknown environment `{name}`{}", configured(known))]
     UnknownEnv {
         name: String,
@@ -217,6 +220,9 @@ impl ConfigError {
                 }
             }
             ConfigError::Invalid { hint, .. } => hint.clone(),
+            ConfigError::Normalize { .. } => {
+                Some("fix the [normalize] section (see docs/normalization.md)".into())
+            }
             ConfigError::UnknownEnv {
                 name,
                 known,
@@ -271,7 +277,7 @@ impl Config {
             path: None,
             store_path: dir.join(DEFAULT_STORE_DIR),
             envs: BTreeMap::new(),
-            normalize: toml::Table::new(),
+            normalize: soc_diff::ProfileConfig::default(),
             check_pairs: Vec::new(),
             accept: Vec::new(),
         }
@@ -329,10 +335,36 @@ impl Config {
             path: Some(path.to_path_buf()),
             store_path,
             envs: raw.env,
-            normalize: raw.normalize.unwrap_or_default(),
+            normalize: raw.normalize,
             check_pairs,
             accept,
         })
+    }
+
+    /// The normalization profile: the built-in SecMaster profile plus `[normalize]`, and canvas
+    /// layout kept when `keep_layout` (the `--keep-layout` flag) says so.
+    pub fn profile(&self, keep_layout: bool) -> Result<soc_diff::Profile, ConfigError> {
+        let mut rules = self.normalize.clone();
+        rules.keep_layout |= keep_layout;
+        soc_diff::Profile::secmaster()
+            .with_config(&rules)
+            .map_err(|source| ConfigError::Normalize {
+                path: self.path.clone(),
+                source,
+            })
+    }
+
+    /// The `[[accept]]` rules in the form the differ takes.
+    pub fn accept_rules(&self) -> Vec<soc_diff::diff::AcceptRule> {
+        self.accept
+            .iter()
+            .map(|a| soc_diff::diff::AcceptRule {
+                workflow: a.workflow.clone(),
+                path: a.path.clone(),
+                reason: a.reason.clone(),
+                expires: a.expires.clone(),
+            })
+            .collect()
     }
 
     /// The `[env.NAME]` section, or an error naming the configured ones and the nearest.
@@ -358,7 +390,7 @@ struct RawConfig {
     #[serde(default)]
     env: BTreeMap<String, EnvConfig>,
     #[serde(default)]
-    normalize: Option<toml::Table>,
+    normalize: soc_diff::ProfileConfig,
     #[serde(default)]
     check: RawCheck,
     #[serde(default)]
@@ -523,6 +555,15 @@ fn validate_accept(
             Some(text)
         }
     };
+    if let Some(pattern) = &rule.path {
+        if let Err(e) = soc_diff::PathPattern::parse(pattern) {
+            return Err(invalid(
+                "path",
+                format!("invalid [[accept]] path: {e}"),
+                Some("a path is a JSON pointer where `*` matches one segment and `**` any number, e.g. /versions/*/taskconfig/timeout".into()),
+            ));
+        }
+    }
     Ok(AcceptConfig {
         workflow: rule.workflow,
         path: rule.path,
@@ -789,6 +830,28 @@ expires = "2027-01-01"
     }
 
     #[test]
+    fn normalize_rules_build_a_profile_and_typos_are_caught() {
+        let config =
+            parse("[normalize]\nignore = [\"/versions/*/status\"]\nkeep_layout = false\n").unwrap();
+        let profile = config.profile(false).unwrap();
+        assert!(!profile.keep_layout());
+        assert!(config.profile(true).unwrap().keep_layout());
+        assert_ne!(profile.hash(), soc_diff::Profile::secmaster().hash());
+        let err = parse("[normalize]\nignroe = []\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "/proj/socdrift.toml:2: unknown key `ignroe` in [normalize]"
+        );
+        assert_eq!(err.hint().as_deref(), Some("did you mean `ignore`?"));
+        let config = parse("[normalize]\nignore = [\"no-leading-slash\"]\n").unwrap();
+        let err = config.profile(false).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "/proj/socdrift.toml: invalid [normalize] rules"
+        );
+    }
+
+    #[test]
     fn the_store_defaults_beside_the_file() {
         let config = parse("").unwrap();
         assert_eq!(config.store_path, Path::new("/proj/.socdrift"));
@@ -889,6 +952,14 @@ expires = "2027-01-01"
         assert_eq!(
             err.to_string(),
             "/proj/socdrift.toml:4: [[accept]] expires `soon` is not a date"
+        );
+        let err =
+            parse("[[accept]]\nworkflow = \"w\"\nreason = \"r\"\npath = \"x\"\n").unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "/proj/socdrift.toml:4: invalid [[accept]] path: pattern `x` must start with `/`"
+            ),
+            "{err}"
         );
         let err = parse("[check]\npairs = [[\"a\", \"b\", \"c\"]]\n").unwrap_err();
         assert_eq!(

@@ -1,6 +1,9 @@
 //! One module per command; [`dispatch`] picks it.
 
+mod compare;
 mod completions;
+mod diff;
+mod normalize;
 
 use crate::Context;
 use crate::cli::Command;
@@ -11,6 +14,8 @@ use crate::exit::ExitStatus;
 pub fn dispatch(ctx: &Context<'_>, command: Command) -> Result<ExitStatus, CliError> {
     match command {
         Command::Completions(args) => completions::run(ctx, &args),
+        Command::Diff(args) => diff::run(ctx, &args),
+        Command::Normalize(args) => normalize::run(ctx, &args),
         other => Err(CliError::msg(format!(
             "`socdrift {}` is not available in this build yet",
             name(&other)

@@ -35,6 +35,14 @@ impl Env {
         }
     }
 
+    /// A folder with a copy of the bundled fixtures under `workspaces/{staging,production}`.
+    pub fn with_fixtures() -> Self {
+        let env = Env::new();
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/workspaces");
+        copy_dir(&source, &env.path().join("workspaces"));
+        env
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
@@ -49,13 +57,18 @@ impl Env {
         path
     }
 
-    pub fn var(&mut self, name: &str, value: &str) -> &mut Self {
-        self.vars.push((name.to_string(), value.to_string()));
-        self
-    }
-
     /// Runs `socdrift ARGS` in the folder with only PATH, NO_COLOR and the set variables.
     pub fn run(&self, args: &[&str]) -> Run {
+        let out = self.command(args).output().unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// The command `run` runs, for tests that need to drive the process themselves.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_socdrift"));
         cmd.args(args)
             .current_dir(self.path())
@@ -65,12 +78,7 @@ impl Env {
         for (k, v) in &self.vars {
             cmd.env(k, v);
         }
-        let out = cmd.output().unwrap();
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        cmd
     }
 
     /// insta settings that hide what changes between runs: this folder, ports, snapshot ids,
@@ -89,9 +97,25 @@ impl Env {
             r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?",
             "[TIME]",
         );
-        settings.add_filter(r"(?i)request[ _-]id[ :=]+[0-9a-z_.-]+", "request id [REQUEST-ID]");
+        settings.add_filter(
+            r"(?i)request[ _-]id[ :=]+[0-9a-z_.-]+",
+            "request id [REQUEST-ID]",
+        );
         settings.set_prepend_module_to_snapshot(false);
         settings
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
     }
 }
 
@@ -110,9 +134,11 @@ fn regex_escape(text: &str) -> String {
 #[macro_export]
 macro_rules! assert_run {
     ($env:expr, $run:expr) => {
-        $env.settings().bind(|| insta::assert_snapshot!($run.to_string()))
+        $env.settings()
+            .bind(|| insta::assert_snapshot!($run.to_string()))
     };
     ($env:expr, $name:expr, $run:expr) => {
-        $env.settings().bind(|| insta::assert_snapshot!($name, $run.to_string()))
+        $env.settings()
+            .bind(|| insta::assert_snapshot!($name, $run.to_string()))
     };
 }
