@@ -329,7 +329,7 @@ pub struct CheckArgs {
     pub report: ReportArgs,
 
     /// Write the JSON report to this file (for several pairs: a JSON array of reports).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long = "report", value_name = "FILE")]
     pub report_file: Option<PathBuf>,
 
     /// Write a JUnit XML report to this file.
