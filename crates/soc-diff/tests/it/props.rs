@@ -93,7 +93,7 @@ proptest! {
         let value = workflow(body);
         prop_assert!(structural_changes(&value, &value, &profile).is_empty());
         let doc = Document { name: "wf".into(), source: "wf.json".into(), content: Content::Json(value) };
-        let report = diff(entries(&profile, &[doc.clone()]), entries(&profile, &[doc]), &profile, &fixture_options()).unwrap();
+        let report = diff(entries(&profile, std::slice::from_ref(&doc)), entries(&profile, &[doc]), &profile, &fixture_options()).unwrap();
         prop_assert!(!report.has_drift());
         prop_assert_eq!(report.summary.unchanged, 1);
     }
