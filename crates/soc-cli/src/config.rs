@@ -950,7 +950,10 @@ expires = "2027-01-01"
             "/proj/socdrift.toml:5: [env.s] sets both `workspace_id` and `workspace`"
         );
         let err = parse("[env.s]\nregion = \"r\"\nworkspace_id = \"w\"\n").unwrap_err();
-        assert_eq!(err.to_string(), "/proj/socdrift.toml:1: [env.s] needs `project_id`");
+        assert_eq!(
+            err.to_string(),
+            "/proj/socdrift.toml:1: [env.s] needs `project_id`"
+        );
         let err = parse("[env.\"a@b\"]\nregion = \"r\"\nworkspace_id = \"w\"\n").unwrap_err();
         assert!(
             err.to_string().contains("invalid environment name `a@b`"),

@@ -4,56 +4,13 @@
 //! Terraform provider (`HW_*`); an `[env.NAME]` section can name its own (`sk_env = "STAGING_SK"`),
 //! so two environments can hold different keys side by side.
 
-use std::fmt;
-
 use crate::config::{AuthKind, EnvConfig};
 
-/// A secret value: `Debug` and `Display` print `****`, so no log line or error can leak it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+/// Secret values: `Debug` and `Display` print `****`, so no log line or error can leak one.
+pub use soc_api::Secret;
 
-impl Secret {
-    /// Wraps a value.
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-
-    /// The value, for the one place that needs it (handing it to the API client).
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(****)")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("****")
-    }
-}
-
-/// Credentials read from the environment for one `[env.NAME]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EnvCredentials {
-    /// AK/SK signing; a security token for temporary keys.
-    AkSk {
-        ak: Secret,
-        sk: Secret,
-        security_token: Option<Secret>,
-    },
-    /// A ready IAM token.
-    Token(Secret),
-    /// An IAM user exchanged for a project-scoped token.
-    Password {
-        user: String,
-        password: Secret,
-        domain: String,
-    },
-}
+/// Credentials read from the environment for one `[env.NAME]`, in the form the client takes.
+pub use soc_api::Credentials;
 
 /// A required variable is missing.
 #[derive(Debug, thiserror::Error)]
@@ -126,7 +83,7 @@ pub fn credentials(
     env_name: &str,
     env: &EnvConfig,
     lookup: &dyn Fn(&str) -> Option<String>,
-) -> Result<EnvCredentials, MissingSecret> {
+) -> Result<Credentials, MissingSecret> {
     let slot = |what, rename_key, configured: &Option<String>, defaults| Slot {
         what,
         rename_key,
@@ -153,15 +110,15 @@ pub fn credentials(
                 &env.security_token_env,
                 &["HUAWEICLOUD_SDK_SECURITY_TOKEN", "HW_SECURITY_TOKEN"],
             );
-            Ok(EnvCredentials::AkSk {
-                ak: Secret::new(ak.require(env_name, env.auth, lookup)?),
+            Ok(Credentials::AkSk {
+                ak: ak.require(env_name, env.auth, lookup)?,
                 sk: Secret::new(sk.require(env_name, env.auth, lookup)?),
                 security_token: token.read(lookup).map(Secret::new),
             })
         }
         AuthKind::Token => {
             let token = slot("IAM token", "token_env", &env.token_env, &["HW_AUTH_TOKEN"]);
-            Ok(EnvCredentials::Token(Secret::new(
+            Ok(Credentials::Token(Secret::new(
                 token.require(env_name, env.auth, lookup)?,
             )))
         }
@@ -179,10 +136,12 @@ pub fn credentials(
                 &env.domain_env,
                 &["HW_DOMAIN_NAME"],
             );
-            Ok(EnvCredentials::Password {
+            Ok(Credentials::Password {
                 user: user.require(env_name, env.auth, lookup)?,
                 password: Secret::new(password.require(env_name, env.auth, lookup)?),
                 domain: domain.require(env_name, env.auth, lookup)?,
+                // IAM scopes a token to a project by name; Huawei Cloud names projects after regions.
+                project_name: env.project_name.clone().or_else(|| env.region.clone()),
             })
         }
     }
@@ -208,17 +167,20 @@ mod tests {
 
     #[test]
     fn secrets_never_print() {
-        let s = Secret::new("hunter2");
-        assert_eq!(format!("{s} {s:?}"), "**** Secret(****)");
-        let creds = EnvCredentials::AkSk {
-            ak: Secret::new("AKVALUE"),
-            sk: s,
-            security_token: None,
-        };
-        let debug = format!("{creds:?}");
+        let creds = credentials(
+            "s",
+            &EnvConfig::default(),
+            &lookup(&[
+                ("HUAWEICLOUD_SDK_AK", "AKVALUE"),
+                ("HUAWEICLOUD_SDK_SK", "hunter2"),
+                ("HUAWEICLOUD_SDK_SECURITY_TOKEN", "tok3n"),
+            ]),
+        )
+        .unwrap();
+        let shown = format!("{creds:?}");
         assert!(
-            !debug.contains("hunter2") && !debug.contains("AKVALUE"),
-            "{debug}"
+            !shown.contains("hunter2") && !shown.contains("tok3n"),
+            "{shown}"
         );
     }
 
@@ -236,7 +198,7 @@ mod tests {
             ]),
         )
         .unwrap();
-        let EnvCredentials::AkSk {
+        let Credentials::AkSk {
             ak,
             sk,
             security_token,
@@ -244,7 +206,7 @@ mod tests {
         else {
             panic!("not aksk")
         };
-        assert_eq!(ak.expose(), "tf-ak", "an empty variable counts as unset");
+        assert_eq!(ak, "tf-ak", "an empty variable counts as unset");
         assert_eq!(sk.expose(), "sdk-sk");
         assert_eq!(security_token, None);
     }
@@ -280,10 +242,11 @@ mod tests {
         };
         assert_eq!(
             credentials("p", &env, &lookup(&[("HW_AUTH_TOKEN", "tok")])).unwrap(),
-            EnvCredentials::Token(Secret::new("tok"))
+            Credentials::Token(Secret::new("tok"))
         );
         let env = EnvConfig {
             auth: AuthKind::Password,
+            region: Some("ap-southeast-1".into()),
             ..EnvConfig::default()
         };
         let err = credentials("p", &env, &lookup(&[("HW_USER_NAME", "u")])).unwrap_err();
@@ -300,10 +263,11 @@ mod tests {
         .unwrap();
         assert_eq!(
             creds,
-            EnvCredentials::Password {
+            Credentials::Password {
                 user: "u".into(),
                 password: Secret::new("pw"),
-                domain: "d".into()
+                domain: "d".into(),
+                project_name: Some("ap-southeast-1".into()),
             }
         );
     }

@@ -1,5 +1,6 @@
 //! One module per command; [`dispatch`] picks it.
 
+mod check;
 mod compare;
 mod completions;
 mod diff;
@@ -15,6 +16,7 @@ pub fn dispatch(ctx: &Context<'_>, command: Command) -> Result<ExitStatus, CliEr
     match command {
         Command::Completions(args) => completions::run(ctx, &args),
         Command::Diff(args) => diff::run(ctx, &args),
+        Command::Check(args) => check::run(ctx, &args),
         Command::Normalize(args) => normalize::run(ctx, &args),
         other => Err(CliError::msg(format!(
             "`socdrift {}` is not available in this build yet",
