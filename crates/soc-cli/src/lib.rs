@@ -15,6 +15,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod content;
 pub mod error;
 pub mod exit;
 mod hints;
