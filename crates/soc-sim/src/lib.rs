@@ -1,1 +1,31 @@
-//! placeholder
+//! soc-sim: a local Huawei Cloud SecMaster for tests, benchmarks and demos.
+//!
+//! Without the default `server` feature this crate is network-free: the workspace data model
+//! ([`Workspace`], [`Workflow`]), the bundled staging/production fixtures embedded in the
+//! binary ([`bundled_workspaces`]), the export file bytes of the agreed export contract
+//! ([`export`]), and a deterministic generator of large drifted workspace pairs ([`generate`]).
+//!
+//! ```
+//! use soc_sim::generate::{GenerateOptions, generate};
+//!
+//! let (base, drifted) = generate(&GenerateOptions { workflows: 10, ..Default::default() });
+//! assert_eq!(base.workflows.len(), drifted.workflows.len());
+//! let staging = soc_sim::bundled_workspace("staging")?;
+//! let bytes = soc_sim::export::export_json(&[&staging.workflows[0]])?;
+//! assert_eq!(bytes, staging.workflows[0].export_bytes()?);
+//! # Ok::<(), soc_sim::DataError>(())
+//! ```
+
+mod error;
+pub mod export;
+mod fixtures;
+pub mod generate;
+mod model;
+
+pub use error::DataError;
+pub use export::ExportFormat;
+pub use fixtures::{BUNDLED_NAMES, bundled_workspace, bundled_workspaces};
+pub use model::{
+    AopWorkflowInfo, AopWorkflowVersionInfo, WORKFLOWS_DIR, WORKSPACE_FILE, Workflow, Workspace,
+    slug,
+};

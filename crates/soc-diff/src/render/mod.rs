@@ -1,0 +1,221 @@
+//! Formatting a finished [`Report`] for people and machines.
+//!
+//! Renderers only format: every decision (what changed, what is drift, what is accepted) is already
+//! in the report, so all formats always agree with each other and with the exit code.
+
+mod json;
+mod junit;
+mod markdown;
+mod text;
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde_json::Value;
+
+use crate::report::{Change, ChangeKind, Report, WorkflowReport, WorkflowStatus, printable};
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Format {
+    /// Git-like text for terminals (coloured on request).
+    #[default]
+    Text,
+    /// The report's JSON form (see `docs/report-schema.md`), pretty-printed.
+    Json,
+    /// Markdown for pull-request comments and GitHub step summaries.
+    Markdown,
+    /// JUnit XML, one test case per workflow, for CI test reports.
+    Junit,
+}
+
+impl Format {
+    /// Every format, in the order help texts list them.
+    pub const ALL: [Format; 4] = [Format::Text, Format::Json, Format::Markdown, Format::Junit];
+
+    /// The name `FromStr` accepts and `Display` prints.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::Json => "json",
+            Self::Markdown => "markdown",
+            Self::Junit => "junit",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A format name that is not one of [`Format::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown report format {0:?}; expected one of text, json, markdown (or md), junit")]
+pub struct UnknownFormat(pub String);
+
+impl FromStr for Format {
+    type Err = UnknownFormat;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "text" | "txt" => Ok(Self::Text),
+            "json" => Ok(Self::Json),
+            "markdown" | "md" => Ok(Self::Markdown),
+            "junit" | "xml" => Ok(Self::Junit),
+            _ => Err(UnknownFormat(s.to_owned())),
+        }
+    }
+}
+
+/// How to render.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RenderOptions {
+    /// ANSI colours (text format only). The caller decides: a terminal, and `NO_COLOR` unset.
+    pub color: bool,
+    /// Only the summary: no per-change lines and no unified diffs.
+    pub stat_only: bool,
+}
+
+/// Formats `report` as `format`.
+pub fn render(report: &Report, format: Format, options: &RenderOptions) -> String {
+    match format {
+        Format::Text => text::render(report, options),
+        Format::Json => json::render(report, options),
+        Format::Markdown => markdown::render(report, options),
+        Format::Junit => junit::render(report, options),
+    }
+}
+
+/// Values longer than this many characters are shortened in change lines (the unified diff shows
+/// them in full).
+const MAX_VALUE_CHARS: usize = 80;
+
+/// A value as compact JSON, shortened to [`MAX_VALUE_CHARS`] with a trailing `…`.
+fn short_value(value: &Value) -> String {
+    shorten(&value.to_string(), MAX_VALUE_CHARS)
+}
+
+fn shorten(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max_chars.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// The one-letter status marker of git-like output.
+fn marker(status: WorkflowStatus) -> char {
+    match status {
+        WorkflowStatus::Added => 'A',
+        WorkflowStatus::Removed => 'D',
+        WorkflowStatus::Modified => 'M',
+        WorkflowStatus::Renamed => 'R',
+        WorkflowStatus::Unchanged => '=',
+    }
+}
+
+/// `"1 change"`, `"3 changes"`.
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// The counts line shared by the text and Markdown summaries.
+fn counts(report: &Report) -> String {
+    let s = &report.summary;
+    let mut out = format!(
+        "{} modified, {} added, {} removed, {} renamed, {} unchanged",
+        s.modified, s.added, s.removed, s.renamed, s.unchanged
+    );
+    if s.layout_only > 0 {
+        out.push_str(&format!(" ({} layout only)", s.layout_only));
+    }
+    if s.accepted > 0 {
+        out.push_str(&format!(", {} accepted", s.accepted));
+    }
+    out
+}
+
+/// What a one-line summary of a workflow says after its name.
+fn workflow_remark(wf: &WorkflowReport) -> Option<String> {
+    let mut parts = Vec::new();
+    if wf.status == WorkflowStatus::Modified && !wf.changes.is_empty() {
+        let accepted = wf.changes.iter().filter(|c| c.accepted.is_some()).count();
+        let mut part = plural(wf.changes.len(), "change");
+        if accepted > 0 && accepted < wf.changes.len() {
+            part.push_str(&format!(", {accepted} accepted"));
+        }
+        parts.push(part);
+    }
+    if wf.is_accepted() {
+        parts.push("accepted".to_owned());
+    }
+    if wf.status == WorkflowStatus::Unchanged && wf.layout_changed {
+        parts.push("layout only".to_owned());
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// `~ /path: left -> right`, `+ /path: value`, `- /path: value`, with the acceptance if any;
+/// values shortened, path made printable.
+fn change_line(change: &Change) -> String {
+    let sign = match change.kind {
+        ChangeKind::Added => '+',
+        ChangeKind::Removed => '-',
+        ChangeKind::Changed => '~',
+    };
+    let values = match (&change.left, &change.right) {
+        (Some(l), Some(r)) => format!("{} -> {}", short_value(l), short_value(r)),
+        (Some(v), None) | (None, Some(v)) => short_value(v),
+        (None, None) => String::new(),
+    };
+    let mut line = format!("{sign} {}: {values}", printable(&change.path));
+    if let Some(acceptance) = &change.accepted {
+        line.push_str(&format!(" ({})", printable(&acceptance_text(acceptance))));
+    }
+    line
+}
+
+/// The rule text shown next to an accepted change.
+fn acceptance_text(acceptance: &crate::report::Acceptance) -> String {
+    match &acceptance.expires {
+        Some(expires) => format!("accepted until {expires}: {}", acceptance.reason),
+        None => format!("accepted: {}", acceptance.reason),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_parse_and_print_their_names() {
+        for format in Format::ALL {
+            assert_eq!(format.to_string().parse::<Format>(), Ok(format));
+        }
+        assert_eq!("MD".parse::<Format>(), Ok(Format::Markdown));
+        let err = "yaml".parse::<Format>().unwrap_err();
+        assert!(err.to_string().contains("\"yaml\""), "{err}");
+    }
+
+    #[test]
+    fn long_values_are_shortened_on_a_char_boundary() {
+        assert_eq!(shorten("short", 80), "short");
+        let exact = "x".repeat(80);
+        assert_eq!(shorten(&exact, 80), exact);
+        let long = "é".repeat(100);
+        let short = shorten(&long, 80);
+        assert_eq!(short.chars().count(), 80);
+        assert!(short.ends_with('…'));
+        assert_eq!(
+            short_value(&Value::String("a".repeat(200))).chars().count(),
+            80
+        );
+    }
+}

@@ -1,0 +1,335 @@
+//! The drift report: what [`diff()`](crate::diff()) found, as data.
+//!
+//! A [`Report`] is a public interface: its JSON form (see `docs/report-schema.md`) is what CI jobs and
+//! other tools read, so fields are only ever added, and `schema_version` changes when a field changes
+//! meaning. Renderers ([`render`](crate::render)) format a finished report; they never recompute it.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+
+/// The version of the report's JSON schema; bumped when a field changes meaning or disappears.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The result of comparing two sets of workflows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Always [`SCHEMA_VERSION`] for reports this crate builds.
+    pub schema_version: u32,
+    /// `drift` when any workflow has unaccepted differences; the CLI's exit code says the same.
+    pub status: ReportStatus,
+    /// The label of the left side (e.g. `staging`).
+    pub left: String,
+    /// The label of the right side (e.g. `production`).
+    pub right: String,
+    pub summary: Summary,
+    /// Every workflow of either side, sorted by name, unchanged ones included.
+    pub workflows: Vec<WorkflowReport>,
+}
+
+/// Whether a report shows drift.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportStatus {
+    /// Nothing differs, or every difference is accepted.
+    NoDrift,
+    /// At least one difference is not accepted.
+    Drift,
+}
+
+/// Counts of workflows by outcome.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Only on the right side.
+    pub added: usize,
+    /// Only on the left side.
+    pub removed: usize,
+    /// On both sides with different content.
+    pub modified: usize,
+    /// Same content under a different name.
+    pub renamed: usize,
+    /// Same content (layout-only differences included).
+    pub unchanged: usize,
+    /// Unchanged workflows whose canvas layout differs.
+    pub layout_only: usize,
+    /// Workflows that differ but whose every difference is accepted (they count in their status too).
+    pub accepted: usize,
+}
+
+/// One workflow's outcome.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkflowReport {
+    /// The name on the right side (on the left side for removed workflows).
+    pub name: String,
+    pub status: WorkflowStatus,
+    /// For renamed workflows: the name on the left side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_name: Option<String>,
+    /// Whether this workflow has differences that are not accepted.
+    pub drift: bool,
+    /// The canvas layout differs (it is never drift: the profile compares the graph, not positions).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub layout_changed: bool,
+    /// Structural changes over the normalized documents (modified workflows only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<Change>,
+    /// A unified diff of the two canonical texts (modified workflows only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_diff: Option<String>,
+    /// Things the reader should know: binary content changed, expired acceptances, decoding notes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// What happened to a workflow between the left and the right side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkflowStatus {
+    Added,
+    Removed,
+    Modified,
+    Renamed,
+    Unchanged,
+}
+
+impl WorkflowStatus {
+    /// The lowercase word used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Added => "added",
+            Self::Removed => "removed",
+            Self::Modified => "modified",
+            Self::Renamed => "renamed",
+            Self::Unchanged => "unchanged",
+        }
+    }
+}
+
+/// One structural difference inside a modified workflow.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// JSON pointer (RFC 6901) into the normalized document; array indices are the right side's,
+    /// the left side's for removals.
+    pub path: String,
+    pub kind: ChangeKind,
+    /// The left value; absent for `added`. May be `null` (a value that was JSON null).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present_value"
+    )]
+    pub left: Option<Value>,
+    /// The right value; absent for `removed`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present_value"
+    )]
+    pub right: Option<Value>,
+    /// Set when an `[[accept]]` rule covers this change; such a change is not drift.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted: Option<Acceptance>,
+}
+
+/// The kind of a structural change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    Added,
+    Removed,
+    Changed,
+}
+
+/// Why a difference is accepted, copied from the rule that accepted it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Acceptance {
+    pub reason: String,
+    /// The last day (YYYY-MM-DD) the rule applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+impl Report {
+    /// Whether any workflow has differences that are not accepted (exit code 1 in the CLI).
+    pub fn has_drift(&self) -> bool {
+        self.status == ReportStatus::Drift
+    }
+
+    /// Builds a report from per-workflow outcomes: sorts them and derives `status` and `summary`,
+    /// so the three can never disagree.
+    pub fn from_workflows(
+        left: impl Into<String>,
+        right: impl Into<String>,
+        mut workflows: Vec<WorkflowReport>,
+    ) -> Self {
+        workflows.sort_by(|a, b| {
+            a.name
+                .cmp(&b.name)
+                .then_with(|| a.status.cmp(&b.status))
+                .then_with(|| a.previous_name.cmp(&b.previous_name))
+        });
+        let mut summary = Summary::default();
+        for wf in &workflows {
+            match wf.status {
+                WorkflowStatus::Added => summary.added += 1,
+                WorkflowStatus::Removed => summary.removed += 1,
+                WorkflowStatus::Modified => summary.modified += 1,
+                WorkflowStatus::Renamed => summary.renamed += 1,
+                WorkflowStatus::Unchanged => {
+                    summary.unchanged += 1;
+                    if wf.layout_changed {
+                        summary.layout_only += 1;
+                    }
+                }
+            }
+            if wf.status != WorkflowStatus::Unchanged && !wf.drift {
+                summary.accepted += 1;
+            }
+        }
+        let status = if workflows.iter().any(|wf| wf.drift) {
+            ReportStatus::Drift
+        } else {
+            ReportStatus::NoDrift
+        };
+        Self {
+            schema_version: SCHEMA_VERSION,
+            status,
+            left: left.into(),
+            right: right.into(),
+            summary,
+            workflows,
+        }
+    }
+}
+
+impl WorkflowReport {
+    /// Whether the workflow differs at all (accepted or not), i.e. anything but unchanged.
+    pub fn differs(&self) -> bool {
+        self.status != WorkflowStatus::Unchanged
+    }
+
+    /// Whether it differs and every difference is accepted.
+    pub fn is_accepted(&self) -> bool {
+        self.differs() && !self.drift
+    }
+}
+
+/// `text` with control characters and bidirectional-override characters escaped (`\n`, `\u{1b}`,
+/// `\u{202e}`), so a hostile workflow name or key cannot move the cursor, recolour a terminal, forge
+/// a line of output or reorder what the reader sees.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.contains(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+/// A present field is `Some` even when it holds JSON `null` (plain `Option<Value>` would read `null`
+/// as absent, so a change from `null` to `1` would not survive a round trip).
+fn present_value<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(deserializer).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn wf(name: &str, status: WorkflowStatus, drift: bool) -> WorkflowReport {
+        WorkflowReport {
+            name: name.into(),
+            status,
+            previous_name: None,
+            drift,
+            layout_changed: false,
+            changes: Vec::new(),
+            text_diff: None,
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn summary_and_status_follow_the_workflows() {
+        let mut layout = wf("b", WorkflowStatus::Unchanged, false);
+        layout.layout_changed = true;
+        let report = Report::from_workflows(
+            "staging",
+            "production",
+            vec![
+                wf("c", WorkflowStatus::Added, false),
+                layout,
+                wf("a", WorkflowStatus::Modified, true),
+            ],
+        );
+        assert_eq!(report.status, ReportStatus::Drift);
+        assert!(report.has_drift());
+        let names: Vec<_> = report.workflows.iter().map(|w| w.name.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c"]);
+        assert_eq!(
+            report.summary,
+            Summary {
+                added: 1,
+                removed: 0,
+                modified: 1,
+                renamed: 0,
+                unchanged: 1,
+                layout_only: 1,
+                accepted: 1,
+            }
+        );
+        let quiet = Report::from_workflows("l", "r", vec![wf("c", WorkflowStatus::Added, false)]);
+        assert_eq!(quiet.status, ReportStatus::NoDrift);
+    }
+
+    #[test]
+    fn null_values_survive_a_round_trip_and_absent_ones_stay_absent() {
+        let change = Change {
+            path: "/a".into(),
+            kind: ChangeKind::Changed,
+            left: Some(Value::Null),
+            right: Some(json!(1)),
+            accepted: None,
+        };
+        let text = serde_json::to_string(&change).unwrap();
+        assert_eq!(
+            text,
+            r#"{"path":"/a","kind":"changed","left":null,"right":1}"#
+        );
+        assert_eq!(serde_json::from_str::<Change>(&text).unwrap(), change);
+        let added: Change =
+            serde_json::from_str(r#"{"path":"/b","kind":"added","right":2}"#).unwrap();
+        assert_eq!(added.left, None);
+    }
+
+    #[test]
+    fn printable_escapes_what_could_forge_output() {
+        assert_eq!(printable("plain name"), "plain name");
+        assert_eq!(printable("a\nM forged"), "a\\nM forged");
+        assert_eq!(printable("\u{1b}[31mred"), "\\u{1b}[31mred");
+        assert_eq!(printable("abc\u{202e}fed"), "abc\\u{202e}fed");
+    }
+
+    #[test]
+    fn empty_fields_are_omitted() {
+        let text = serde_json::to_value(wf("a", WorkflowStatus::Unchanged, false)).unwrap();
+        assert_eq!(
+            text,
+            json!({"name": "a", "status": "unchanged", "drift": false})
+        );
+    }
+}

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: every crate's unit, integration and property tests, then the
+# interop test that drives soc-sim with the official Huawei Cloud Python SDK (it makes its own venv).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo test --workspace --locked
+bash scripts/sdk-interop.sh
