@@ -36,7 +36,9 @@ pub enum StoreError {
     },
 
     /// An id prefix that matches more than one snapshot.
-    #[error("snapshot id prefix '{prefix}' is ambiguous in environment '{env}': it matches {matches}")]
+    #[error(
+        "snapshot id prefix '{prefix}' is ambiguous in environment '{env}': it matches {matches}"
+    )]
     AmbiguousId {
         env: String,
         prefix: String,
@@ -44,7 +46,9 @@ pub enum StoreError {
     },
 
     /// Text that is neither `latest`, `~N` nor something that could be a snapshot id.
-    #[error("invalid snapshot selector {input:?}: expected 'latest', '~N' (N-th previous) or a snapshot id or id prefix")]
+    #[error(
+        "invalid snapshot selector {input:?}: expected 'latest', '~N' (N-th previous) or a snapshot id or id prefix"
+    )]
     InvalidSelector { input: String },
 
     /// Another writer held the environment's lock for longer than the timeout.

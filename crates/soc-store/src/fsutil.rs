@@ -124,7 +124,10 @@ mod tests {
         let path = dir.path().join("f");
         let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
         write_new_file_synced(&path, &bytes).unwrap();
-        assert_eq!(sha256_file(&path).unwrap(), (sha256_hex(&bytes), bytes.len() as u64));
+        assert_eq!(
+            sha256_file(&path).unwrap(),
+            (sha256_hex(&bytes), bytes.len() as u64)
+        );
     }
 
     #[test]
@@ -133,7 +136,10 @@ mod tests {
         let path = dir.path().join("f");
         write_new_file_synced(&path, b"one").unwrap();
         let err = write_new_file_synced(&path, b"two").unwrap_err();
-        assert!(err.to_string().contains(&path.display().to_string()), "{err}");
+        assert!(
+            err.to_string().contains(&path.display().to_string()),
+            "{err}"
+        );
         assert_eq!(fs_err::read(&path).unwrap(), b"one");
     }
 

@@ -111,10 +111,8 @@ impl FromStr for Selector {
                 Err(_) => Err(invalid()),
             };
         }
-        let id_like = !text.is_empty()
-            && text
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        let id_like =
+            !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
         if id_like {
             Ok(Selector::Id(text.to_owned()))
         } else {
@@ -170,14 +168,20 @@ mod tests {
         assert_eq!("~0".parse::<Selector>().unwrap(), Selector::Latest);
         assert_eq!("~".parse::<Selector>().unwrap(), Selector::Previous(1));
         assert_eq!("~2".parse::<Selector>().unwrap(), Selector::Previous(2));
-        assert_eq!("latest~3".parse::<Selector>().unwrap(), Selector::Previous(3));
+        assert_eq!(
+            "latest~3".parse::<Selector>().unwrap(),
+            Selector::Previous(3)
+        );
         assert_eq!(
             "20261128T03".parse::<Selector>().unwrap(),
             Selector::Id("20261128T03".into())
         );
         for bad in ["~x", "~-1", "../etc", "a/b", "", "with space"] {
             let err = bad.parse::<Selector>().unwrap_err();
-            assert!(err.to_string().contains("expected 'latest'"), "{bad:?}: {err}");
+            assert!(
+                err.to_string().contains("expected 'latest'"),
+                "{bad:?}: {err}"
+            );
         }
     }
 

@@ -67,8 +67,7 @@ pub use manifest::{
     SourceInfo, WorkflowRecord,
 };
 pub use name::{
-    MAX_ENV_NAME_BYTES, MAX_SLUG_BYTES, assign_stems, is_safe_file_name, slug,
-    validate_environment,
+    MAX_ENV_NAME_BYTES, MAX_SLUG_BYTES, assign_stems, is_safe_file_name, slug, validate_environment,
 };
 pub use snapshot::{Snapshot, SnapshotSummary};
 pub use store::{DEFAULT_LOCK_TIMEOUT, LAYOUT_DIR, Store, TEMP_PREFIX};

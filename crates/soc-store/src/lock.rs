@@ -36,12 +36,11 @@ impl EnvLock {
         let started = Instant::now();
         let mut pause = Duration::from_millis(5);
         loop {
-            let locked = FileExt::try_lock_exclusive(file.file()).map_err(|source| {
-                StoreError::Lock {
+            let locked =
+                FileExt::try_lock_exclusive(file.file()).map_err(|source| StoreError::Lock {
                     path: path.clone(),
                     source,
-                }
-            })?;
+                })?;
             if locked {
                 break;
             }
@@ -64,6 +63,7 @@ impl EnvLock {
     }
 
     /// The lock file's path.
+    #[cfg(test)]
     pub(crate) fn path(&self) -> &Path {
         self.file.path()
     }
@@ -98,7 +98,10 @@ mod tests {
         let err = EnvLock::acquire("staging", dir.path(), Duration::from_millis(50)).unwrap_err();
         let message = err.to_string();
         assert!(matches!(err, StoreError::Locked { .. }), "{message}");
-        assert!(message.contains(&format!("process {}", std::process::id())), "{message}");
+        assert!(
+            message.contains(&format!("process {}", std::process::id())),
+            "{message}"
+        );
         assert!(message.contains("'staging'"), "{message}");
         assert_eq!(held.path(), dir.path().join(LOCK_FILE));
         drop(held);
@@ -110,8 +113,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let held = EnvLock::acquire("e", dir.path(), Duration::from_secs(1)).unwrap();
         let path = dir.path().to_owned();
-        let waiter =
-            std::thread::spawn(move || EnvLock::acquire("e", &path, Duration::from_secs(10)).map(|_| ()));
+        let waiter = std::thread::spawn(move || {
+            EnvLock::acquire("e", &path, Duration::from_secs(10)).map(|_| ())
+        });
         std::thread::sleep(Duration::from_millis(100));
         drop(held);
         waiter.join().unwrap().unwrap();

@@ -84,7 +84,9 @@ fn sanitize_endpoint(endpoint: &str) -> String {
     };
     let authority_end = rest.find('/').unwrap_or(rest.len());
     let (authority, path) = rest.split_at(authority_end);
-    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
     match scheme {
         Some(scheme) => format!("{scheme}://{host}{path}"),
         None => format!("{host}{path}"),
@@ -260,10 +262,12 @@ impl Manifest {
             });
         }
         let manifest: Manifest = serde_json::from_slice(bytes).map_err(bad)?;
-        manifest.check().map_err(|reason| StoreError::InvalidManifest {
-            path: path.to_owned(),
-            reason,
-        })?;
+        manifest
+            .check()
+            .map_err(|reason| StoreError::InvalidManifest {
+                path: path.to_owned(),
+                reason,
+            })?;
         Ok(manifest)
     }
 
@@ -334,7 +338,9 @@ impl Manifest {
 /// [`Store::verify`](crate::Store::verify) can recheck it even for manifests with fields added later.
 pub(crate) fn content_hash(profile_hash: &str, workflows: &serde_json::Value) -> String {
     let text = soc_diff::canonical_json(workflows);
-    crate::fsutil::sha256_hex(&[profile_hash.as_bytes(), b"\n".as_slice(), text.as_bytes()].concat())
+    crate::fsutil::sha256_hex(
+        &[profile_hash.as_bytes(), b"\n".as_slice(), text.as_bytes()].concat(),
+    )
 }
 
 fn is_sha256_hex(text: &str) -> bool {

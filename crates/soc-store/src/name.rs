@@ -173,9 +173,9 @@ pub fn is_safe_file_name(name: &str) -> bool {
         && !name.ends_with('.')
         && !name.ends_with(' ')
         && !is_windows_reserved(name)
-        && name
-            .chars()
-            .all(|c| !c.is_control() && !matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|'))
+        && name.chars().all(|c| {
+            !c.is_control() && !matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|')
+        })
 }
 
 #[cfg(test)]
@@ -184,14 +184,27 @@ mod tests {
 
     #[test]
     fn slugs_are_readable() {
-        assert_eq!(slug("Block malicious source IP"), "block-malicious-source-ip");
+        assert_eq!(
+            slug("Block malicious source IP"),
+            "block-malicious-source-ip"
+        );
         assert_eq!(slug("  --Notify / SOC team!  "), "notify-soc-team");
         assert_eq!(slug("v1.2_final"), "v1-2_final");
     }
 
     #[test]
     fn hostile_names_become_plain_stems() {
-        for name in ["../../etc/passwd", "..", ".", "a/b\\c", "\u{0}\u{7}", "CON", "nul.txt", "COM1", "x. "] {
+        for name in [
+            "../../etc/passwd",
+            "..",
+            ".",
+            "a/b\\c",
+            "\u{0}\u{7}",
+            "CON",
+            "nul.txt",
+            "COM1",
+            "x. ",
+        ] {
             let s = slug(name);
             assert!(is_safe_file_name(&s), "{name:?} -> {s:?}");
             assert!(!s.contains(['.', '/', '\\', '~']), "{name:?} -> {s:?}");
@@ -243,9 +256,22 @@ mod tests {
         for ok in ["staging", "prod-2", "eu_west", "0"] {
             validate_environment(ok).unwrap();
         }
-        for bad in ["", "Staging", "../x", "a/b", ".hidden", "-x", "con", "a b", &"x".repeat(65)] {
+        for bad in [
+            "",
+            "Staging",
+            "../x",
+            "a/b",
+            ".hidden",
+            "-x",
+            "con",
+            "a b",
+            &"x".repeat(65),
+        ] {
             let err = validate_environment(bad).unwrap_err();
-            assert!(matches!(err, StoreError::InvalidEnvironment { .. }), "{bad:?}");
+            assert!(
+                matches!(err, StoreError::InvalidEnvironment { .. }),
+                "{bad:?}"
+            );
             assert!(err.to_string().contains(&format!("{bad:?}")));
         }
     }

@@ -27,7 +27,8 @@ pub const TEMP_PREFIX: &str = ".tmp-";
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Git must not track lock files or half-written snapshots when a team commits the store.
-const GITIGNORE: &str = "# Written by socdrift: lock files and unfinished snapshots are not content.\n.lock\n.tmp-*\n";
+const GITIGNORE: &str =
+    "# Written by socdrift: lock files and unfinished snapshots are not content.\n.lock\n.tmp-*\n";
 
 /// A snapshot store rooted at a folder (by default `.socdrift/` beside the configuration).
 #[derive(Debug, Clone)]

@@ -391,10 +391,7 @@ impl fmt::Display for Problem {
                     Some(expected) if expected != actual_size => {
                         write!(f, "{actual_size} bytes, manifest says {expected}")
                     }
-                    _ => write!(
-                        f,
-                        "sha256 {actual_sha256}, manifest says {expected_sha256}"
-                    ),
+                    _ => write!(f, "sha256 {actual_sha256}, manifest says {expected_sha256}"),
                 }
             }
             Problem::ExtraFile { file } => write!(f, "extra file {file} (not in {MANIFEST_FILE})"),
@@ -420,7 +417,11 @@ impl fmt::Display for VerifyReport {
                     f,
                     "BROKEN  {label} ({} problem{})",
                     snapshot.problems.len(),
-                    if snapshot.problems.len() == 1 { "" } else { "s" }
+                    if snapshot.problems.len() == 1 {
+                        ""
+                    } else {
+                        "s"
+                    }
                 )?;
                 for problem in &snapshot.problems {
                     writeln!(f, "          {problem}")?;
@@ -448,7 +449,11 @@ impl fmt::Display for VerifyReport {
             if count == 1 { "" } else { "s" },
         )?;
         if broken > 0 {
-            write!(f, " in {broken} snapshot{}", if broken == 1 { "" } else { "s" })?;
+            write!(
+                f,
+                " in {broken} snapshot{}",
+                if broken == 1 { "" } else { "s" }
+            )?;
         }
         writeln!(f)
     }

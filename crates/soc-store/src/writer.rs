@@ -156,14 +156,23 @@ impl SnapshotWriter {
         let format = ExportFormat::sniff(&input.raw);
         let provisional = format!("w{:06}", self.pending.len());
         let export_file = format!("{provisional}.export.{}", format.extension());
-        let source = format!("{}/{}", self.env, export_file);
+        // Messages name the file as it will most likely be called (the final stem can gain a
+        // suffix at commit).
+        let source = format!(
+            "{}/{}.export.{}",
+            self.env,
+            crate::name::slug(&input.name),
+            format.extension()
+        );
         let normalized = normalize_single(&self.profile, &input, &source)?;
 
         let info_text = soc_diff::canonical_json(&input.info);
         let (normalized_kind, normalized_text, normalized_size) = match &normalized.content {
-            NormalizedContent::Json { canonical, .. } => {
-                (NormalizedKind::Json, Some(canonical.as_str()), canonical.len() as u64)
-            }
+            NormalizedContent::Json { canonical, .. } => (
+                NormalizedKind::Json,
+                Some(canonical.as_str()),
+                canonical.len() as u64,
+            ),
             NormalizedContent::Opaque { len, .. } => (NormalizedKind::Opaque, None, *len),
         };
         let dir = &self.temp.path;
@@ -348,5 +357,8 @@ fn content_hash(manifest: &Manifest) -> Result<String> {
             what: "the workflow records".to_owned(),
             source,
         })?;
-    Ok(crate::manifest::content_hash(&manifest.profile_hash, &workflows))
+    Ok(crate::manifest::content_hash(
+        &manifest.profile_hash,
+        &workflows,
+    ))
 }
