@@ -35,16 +35,10 @@ fn store_workspace(store: &Store, env: &str, workspace: &soc_sim::Workspace) -> 
         )
         .unwrap();
     for workflow in &workspace.workflows {
-        writer
-            .add(WorkflowInput {
-                id: workflow.id().to_owned(),
-                name: workflow.name().to_owned(),
-                info: serde_json::to_value(&workflow.info).unwrap(),
-                raw: workflow.export_bytes().unwrap(),
-                content_type: Some("application/octet-stream".to_owned()),
-                file_name: Some("workflows.json".to_owned()),
-            })
-            .unwrap();
+        let mut input =
+            WorkflowInput::from_export(workflow.export_bytes().unwrap(), "export").unwrap();
+        input.content_type = Some("application/octet-stream".to_owned());
+        writer.add(input).unwrap();
     }
     match writer.commit(false).unwrap() {
         CommitOutcome::Written(snapshot) | CommitOutcome::Unchanged(snapshot) => snapshot,

@@ -72,29 +72,11 @@ impl Store {
         }
         let mut writer = self.begin(env, source, profile, self.default_lock_timeout())?;
         for piece in pieces {
-            let name = match piece.object.get("name") {
-                Some(Value::String(name)) if !name.is_empty() => name.clone(),
-                _ => {
-                    return Err(StoreError::NotAnExport {
-                        path: PathBuf::from(&piece.file_name),
-                        reason: "the workflow has no non-empty \"name\" field".to_owned(),
-                    });
-                }
-            };
-            let id = match piece.object.get("id") {
-                Some(Value::String(id)) => id.clone(),
-                _ => String::new(),
-            };
-            let mut info = piece.object;
-            info.remove("versions");
-            writer.add(WorkflowInput {
-                id,
-                name,
-                info: Value::Object(info),
-                raw: piece.raw,
-                content_type: None,
-                file_name: Some(piece.file_name),
-            })?;
+            writer.add(WorkflowInput::from_object(
+                piece.raw,
+                piece.object,
+                &piece.file_name,
+            )?)?;
         }
         match writer.commit(false)? {
             CommitOutcome::Written(snapshot) | CommitOutcome::Unchanged(snapshot) => Ok(snapshot),

@@ -36,6 +36,56 @@ pub struct WorkflowInput {
     pub file_name: Option<String>,
 }
 
+impl WorkflowInput {
+    /// The input for a single-workflow export known only by its bytes (a file exported by hand):
+    /// id, name and info come from the export's own top-level fields, info being all of them but
+    /// `versions`. `origin` names the bytes in errors (a path, or `archive.zip!member.json`).
+    pub fn from_export(raw: Vec<u8>, origin: &str) -> Result<WorkflowInput> {
+        match serde_json::from_slice(&raw) {
+            Ok(serde_json::Value::Object(object)) => Self::from_object(raw, object, origin),
+            Ok(_) => Err(not_an_export(origin, "it is not a JSON object")),
+            Err(err) => Err(not_an_export(origin, &format!("invalid JSON ({err})"))),
+        }
+    }
+
+    /// Like [`from_export`](Self::from_export) with the export already parsed.
+    pub(crate) fn from_object(
+        raw: Vec<u8>,
+        mut object: serde_json::Map<String, serde_json::Value>,
+        origin: &str,
+    ) -> Result<WorkflowInput> {
+        let name = match object.get("name") {
+            Some(serde_json::Value::String(name)) if !name.is_empty() => name.clone(),
+            _ => {
+                return Err(not_an_export(
+                    origin,
+                    "the workflow has no non-empty \"name\" field",
+                ));
+            }
+        };
+        let id = match object.get("id") {
+            Some(serde_json::Value::String(id)) => id.clone(),
+            _ => String::new(),
+        };
+        object.remove("versions");
+        Ok(WorkflowInput {
+            id,
+            name,
+            info: serde_json::Value::Object(object),
+            raw,
+            content_type: None,
+            file_name: Some(origin.to_owned()),
+        })
+    }
+}
+
+fn not_an_export(origin: &str, reason: &str) -> StoreError {
+    StoreError::NotAnExport {
+        path: PathBuf::from(origin),
+        reason: reason.to_owned(),
+    }
+}
+
 /// What [`SnapshotWriter::commit`] did.
 #[derive(Debug, Clone)]
 pub enum CommitOutcome {

@@ -16,14 +16,16 @@ pub fn fixture_inputs(workspace: &str) -> Vec<WorkflowInput> {
 
 /// A simulated workflow as the API client would hand it to the store.
 pub fn input_of(workflow: &soc_sim::Workflow) -> WorkflowInput {
-    WorkflowInput {
-        id: workflow.id().to_owned(),
-        name: workflow.name().to_owned(),
-        info: serde_json::to_value(&workflow.info).unwrap(),
-        raw: workflow.export_bytes().unwrap(),
-        content_type: Some("application/octet-stream".to_owned()),
-        file_name: Some("workflows.json".to_owned()),
-    }
+    let mut input = WorkflowInput::from_export(workflow.export_bytes().unwrap(), "export").unwrap();
+    assert_eq!(input.info, serde_json::to_value(&workflow.info).unwrap());
+    input.content_type = Some("application/octet-stream".to_owned());
+    input.file_name = Some("workflows.json".to_owned());
+    input
+}
+
+/// The ids of an environment's snapshots, oldest first.
+pub fn listed_ids(store: &Store, env: &str) -> Vec<SnapshotId> {
+    store.list(env).unwrap().into_iter().map(|s| s.id).collect()
 }
 
 /// A minimal valid single-workflow export for `name`, with `marker` somewhere in its content.

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use soc_store::{LAYOUT_DIR, Store};
 
-use crate::common::{files_under, small_input, write, write_series};
+use crate::common::{files_under, listed_ids, small_input, write, write_series};
 
 #[test]
 fn prune_by_count_keeps_the_newest() {
@@ -15,12 +15,7 @@ fn prune_by_count_keeps_the_newest() {
 
     let removed = store.prune("staging", 2, None).unwrap();
     assert_eq!(removed, ids[..3].to_vec(), "oldest first");
-    let left: Vec<_> = store
-        .list("staging")
-        .unwrap()
-        .into_iter()
-        .map(|s| s.id)
-        .collect();
+    let left = listed_ids(&store, "staging");
     assert_eq!(left, ids[3..].to_vec());
     assert_eq!(
         store.list("production").unwrap()[0].id,
@@ -62,12 +57,7 @@ fn prune_by_age_spares_recent_snapshots() {
         removed.iter().map(|id| id.as_str()).collect::<Vec<_>>(),
         vec![old_id.as_str()]
     );
-    let left: Vec<_> = store
-        .list("staging")
-        .unwrap()
-        .into_iter()
-        .map(|s| s.id)
-        .collect();
+    let left = listed_ids(&store, "staging");
     assert_eq!(left, recent);
     // Age and count together: only snapshots both beyond the count and old enough go.
     assert_eq!(

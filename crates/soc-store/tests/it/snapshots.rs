@@ -7,7 +7,7 @@ use soc_diff::{DiffOptions, Entry, NormalizedContent, Profile};
 use soc_store::{CommitOutcome, LAYOUT_DIR, MANIFEST_FILE, Selector, Snapshot, Store, StoreError};
 
 use crate::common::{
-    LOCK_TIMEOUT, commit_with, files_under, fixture_inputs, small_input, source, write,
+    LOCK_TIMEOUT, commit_with, files_under, fixture_inputs, listed_ids, small_input, source, write,
     write_series,
 };
 
@@ -170,12 +170,7 @@ fn selectors_resolve_and_errors_list_what_exists() {
     assert!(err.to_string().contains("'staging'"), "{err}");
 
     let ids = write_series(&store, "staging", 0..3);
-    let listed: Vec<_> = store
-        .list("staging")
-        .unwrap()
-        .into_iter()
-        .map(|s| s.id)
-        .collect();
+    let listed = listed_ids(&store, "staging");
     assert_eq!(listed, ids, "oldest to newest");
     assert_eq!(store.environments().unwrap(), vec!["staging".to_owned()]);
 
