@@ -8,7 +8,9 @@ use chrono::{SubsecRound, Utc};
 use soc_diff::{NormalizedContent, Profile};
 
 use crate::error::{Result, StoreError};
-use crate::fsutil::{create_private_dir, sha256_hex, sync_dir, write_new_file_synced};
+use crate::fsutil::{
+    create_private_dir, sha256_hex, sync_dir, sync_files, write_new_file, write_new_file_synced,
+};
 use crate::id::SnapshotId;
 use crate::lock::EnvLock;
 use crate::manifest::{
@@ -191,7 +193,7 @@ impl SnapshotWriter {
     }
 
     /// Decodes and normalizes one workflow's export and writes its files (raw export, info,
-    /// normalized form), each synced to disk.
+    /// normalized form) to the temporary folder; [`commit`](Self::commit) forces them to disk.
     ///
     /// Fails, writing nothing for this workflow, if the export is malformed or does not hold
     /// exactly one workflow, or if the same name and id were added before. Earlier workflows stay.
@@ -226,13 +228,13 @@ impl SnapshotWriter {
             NormalizedContent::Opaque { len, .. } => (NormalizedKind::Opaque, None, *len),
         };
         let dir = &self.temp.path;
-        write_new_file_synced(&dir.join(&export_file), &input.raw)?;
+        write_new_file(&dir.join(&export_file), &input.raw)?;
         let info_file = format!("{provisional}.info.json");
-        write_new_file_synced(&dir.join(&info_file), info_text.as_bytes())?;
+        write_new_file(&dir.join(&info_file), info_text.as_bytes())?;
         let normalized_file = match normalized_text {
             Some(text) => {
                 let file = format!("{provisional}.normalized.json");
-                write_new_file_synced(&dir.join(&file), text.as_bytes())?;
+                write_new_file(&dir.join(&file), text.as_bytes())?;
                 Some(file)
             }
             None => None,
@@ -264,17 +266,28 @@ impl SnapshotWriter {
         Ok(())
     }
 
-    /// Publishes the snapshot: final file names, `manifest.json`, everything synced, then one
-    /// rename of the folder into place (and the environment folder synced).
+    /// Publishes the snapshot: final file names, every file forced to disk, `manifest.json`
+    /// written and synced, the folder synced, then one rename of the folder into place (and the
+    /// environment folder synced).
     ///
     /// With `skip_if_unchanged`, nothing is written when the latest snapshot of the environment has
     /// the same profile hash and the same workflows with the same normalized and layout hashes;
     /// the latest snapshot is returned as [`CommitOutcome::Unchanged`].
     pub fn commit(mut self, skip_if_unchanged: bool) -> Result<CommitOutcome> {
         let latest = Store::list_env_dir(&self.env_dir)?.pop();
-        let latest_snapshot = latest
-            .as_ref()
-            .and_then(|summary| Snapshot::open(&summary.path).ok());
+        if skip_if_unchanged {
+            // A latest snapshot that cannot be opened is never "the same": write a new one.
+            let latest_snapshot = latest
+                .as_ref()
+                .and_then(|summary| Snapshot::open(&summary.path).ok());
+            if let Some(latest) = latest_snapshot {
+                let pending: Vec<&WorkflowRecord> =
+                    self.pending.iter().map(|p| &p.record).collect();
+                if same_content(latest.manifest(), &self.profile_hash, &pending) {
+                    return Ok(CommitOutcome::Unchanged(latest));
+                }
+            }
+        }
 
         let names: Vec<(&str, &str)> = self
             .pending
@@ -288,13 +301,13 @@ impl SnapshotWriter {
         }
         records.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
 
-        if skip_if_unchanged {
-            if let Some(latest) = latest_snapshot {
-                if same_content(latest.manifest(), &self.profile_hash, &records) {
-                    return Ok(CommitOutcome::Unchanged(latest));
-                }
-            }
-        }
+        // Every file reaches the disk before the manifest that vouches for it.
+        let files: Vec<PathBuf> = records
+            .iter()
+            .flat_map(|record| record.files())
+            .map(|file| self.temp.path.join(file.name))
+            .collect();
+        sync_files(&files)?;
 
         let now = Utc::now().trunc_subsecs(0);
         let time = match latest.as_ref().and_then(|summary| summary.id.time()) {
@@ -385,7 +398,7 @@ fn rename_to_stem(dir: &Path, pending: Pending, stem: String) -> Result<Workflow
 }
 
 /// Whether a new snapshot would hold the same workflows, normalized the same way, as `latest`.
-fn same_content(latest: &Manifest, profile_hash: &str, records: &[WorkflowRecord]) -> bool {
+fn same_content(latest: &Manifest, profile_hash: &str, records: &[&WorkflowRecord]) -> bool {
     let key = |r: &WorkflowRecord| {
         (
             r.name.clone(),
@@ -394,7 +407,7 @@ fn same_content(latest: &Manifest, profile_hash: &str, records: &[WorkflowRecord
         )
     };
     let mut old: Vec<_> = latest.workflows.iter().map(key).collect();
-    let mut new: Vec<_> = records.iter().map(key).collect();
+    let mut new: Vec<_> = records.iter().map(|r| key(r)).collect();
     old.sort();
     new.sort();
     latest.profile_hash == profile_hash && old == new
