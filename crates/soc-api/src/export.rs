@@ -1,0 +1,468 @@
+//! Export answers: splitting batch answers per workflow, checking every id comes back once.
+//!
+//! The export API returns "a file" whose format is not documented. A batch answer is split
+//! when its format allows it byte-exactly: a JSON array (each element's raw bytes, via
+//! [`RawValue`]) or a ZIP (each member's bytes). Anything else cannot be split; the client then
+//! asks for one workflow per request and keeps each answer whole.
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// How an [`ExportedWorkflow`]'s bytes were cut from the server's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportSource {
+    /// The whole answer to a one-workflow request.
+    Whole,
+    /// One element of a JSON-array answer to a batch request.
+    JsonArrayElement,
+    /// One member of a ZIP answer to a batch request.
+    ZipMember,
+}
+
+/// One exported workflow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportedWorkflow {
+    /// The workflow id that was requested.
+    pub id: String,
+    /// The workflow name, when the exported bytes are JSON that says it.
+    pub name: Option<String>,
+    /// The exported bytes, exactly as received (or the exact slice of a batch answer).
+    pub bytes: Bytes,
+    /// `Content-Type` of the answer; `application/json` for JSON-array elements and ZIP
+    /// members that are JSON.
+    pub content_type: Option<String>,
+    /// The file name: from `Content-Disposition` for whole answers, the member name for ZIP
+    /// members, `<id>.json` for JSON-array elements. Untrusted: sanitize before using as a path.
+    pub file_name: Option<String>,
+    /// `X-Request-Id` of the answer the bytes came from.
+    pub request_id: Option<String>,
+    /// How the bytes were cut from the answer.
+    pub source: ExportSource,
+}
+
+/// The format of an export answer, told from its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    JsonArray,
+    JsonObject,
+    Zip,
+    Other,
+}
+
+pub(crate) fn sniff(body: &[u8]) -> Format {
+    if body.starts_with(b"PK\x03\x04") || body.starts_with(b"PK\x05\x06") {
+        return Format::Zip;
+    }
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'[') => Format::JsonArray,
+        Some(b'{') => Format::JsonObject,
+        _ => Format::Other,
+    }
+}
+
+/// A workflow cut from a batch answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Piece {
+    pub id: String,
+    pub name: Option<String>,
+    pub bytes: Bytes,
+    pub file_name: String,
+    pub source: ExportSource,
+    pub is_json: bool,
+}
+
+/// Why a batch answer cannot be split.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SplitError {
+    #[error("the answer is neither a json array nor a zip")]
+    Unsplittable,
+    #[error("the json array is malformed (truncated?)")]
+    Json(#[source] serde_json::Error),
+    #[error("element {0} of the json array has no string \"id\"")]
+    ElementWithoutId(usize),
+    #[error("the zip is malformed (truncated?)")]
+    Zip(#[source] zip::result::ZipError),
+    #[error("cannot read zip member {name:?}")]
+    ZipMember {
+        name: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("zip member {name:?} is larger than {limit} bytes")]
+    MemberTooLarge { name: String, limit: u64 },
+}
+
+#[derive(Deserialize)]
+struct IdName {
+    id: Option<String>,
+    name: Option<String>,
+}
+
+/// The `id` and `name` of a JSON object, if the bytes are one.
+fn id_name(bytes: &[u8]) -> Option<IdName> {
+    serde_json::from_slice::<IdName>(bytes).ok()
+}
+
+/// Splits a JSON-array answer into its elements, byte-identically.
+pub(crate) fn split_json_array(body: &Bytes) -> Result<Vec<Piece>, SplitError> {
+    let elements: Vec<&RawValue> = serde_json::from_slice(body).map_err(SplitError::Json)?;
+    let mut pieces = Vec::with_capacity(elements.len());
+    for (index, element) in elements.into_iter().enumerate() {
+        let text = element.get();
+        let IdName { id: Some(id), name } =
+            id_name(text.as_bytes()).ok_or(SplitError::ElementWithoutId(index))?
+        else {
+            return Err(SplitError::ElementWithoutId(index));
+        };
+        pieces.push(Piece {
+            file_name: format!("{id}.json"),
+            id,
+            name,
+            // `slice_ref` shares the buffer: no copy, and provably the same bytes.
+            bytes: body.slice_ref(text.as_bytes()),
+            source: ExportSource::JsonArrayElement,
+            is_json: true,
+        });
+    }
+    Ok(pieces)
+}
+
+/// Splits a ZIP answer into its members. A member's workflow id is the `id` inside it when it
+/// is a JSON object, else its file name without `.json`.
+pub(crate) fn split_zip(body: &Bytes, max_member_bytes: u64) -> Result<Vec<Piece>, SplitError> {
+    let mut archive =
+        zip::ZipArchive::new(std::io::Cursor::new(body.as_ref())).map_err(SplitError::Zip)?;
+    let mut pieces = Vec::with_capacity(archive.len());
+    for index in 0..archive.len() {
+        let member = archive.by_index(index).map_err(SplitError::Zip)?;
+        if member.is_dir() {
+            continue;
+        }
+        let name = member.name().to_owned();
+        // The declared size can lie (zip bombs), so the read itself is capped.
+        let mut data = Vec::new();
+        member
+            .take(max_member_bytes.saturating_add(1))
+            .read_to_end(&mut data)
+            .map_err(|source| SplitError::ZipMember {
+                name: name.clone(),
+                source,
+            })?;
+        if data.len() as u64 > max_member_bytes {
+            return Err(SplitError::MemberTooLarge {
+                name,
+                limit: max_member_bytes,
+            });
+        }
+        let base = name.rsplit('/').next().unwrap_or(&name);
+        let stem = base.strip_suffix(".json").unwrap_or(base).to_owned();
+        let parsed = id_name(&data);
+        let is_json = parsed.is_some();
+        let (id, workflow_name) = match parsed {
+            Some(IdName { id: Some(id), name }) => (id, name),
+            Some(IdName { id: None, name }) => (stem, name),
+            None => (stem, None),
+        };
+        pieces.push(Piece {
+            id,
+            name: workflow_name,
+            bytes: Bytes::from(data),
+            file_name: name,
+            source: ExportSource::ZipMember,
+            is_json,
+        });
+    }
+    Ok(pieces)
+}
+
+/// Splits a batch answer of any splittable format.
+pub(crate) fn split(body: &Bytes, max_member_bytes: u64) -> Result<Vec<Piece>, SplitError> {
+    match sniff(body) {
+        Format::JsonArray => split_json_array(body),
+        Format::Zip => split_zip(body, max_member_bytes),
+        Format::JsonObject | Format::Other => Err(SplitError::Unsplittable),
+    }
+}
+
+/// Matches pieces to the requested ids: each requested id exactly once, nothing else.
+/// Returns the pieces in request order, or what is wrong.
+pub(crate) fn reconcile(requested: &[String], pieces: Vec<Piece>) -> Result<Vec<Piece>, String> {
+    let mut by_id: HashMap<String, Piece> = HashMap::with_capacity(pieces.len());
+    let mut duplicated = Vec::new();
+    for piece in pieces {
+        if by_id.contains_key(&piece.id) {
+            duplicated.push(piece.id.clone());
+        } else {
+            by_id.insert(piece.id.clone(), piece);
+        }
+    }
+    let mut ordered = Vec::with_capacity(requested.len());
+    let mut missing = Vec::new();
+    for id in requested {
+        match by_id.remove(id) {
+            Some(piece) => ordered.push(piece),
+            None => missing.push(id.clone()),
+        }
+    }
+    let mut unexpected: Vec<String> = by_id.into_keys().collect();
+    unexpected.sort();
+    let mut problems = Vec::new();
+    if !missing.is_empty() {
+        problems.push(format!("lacks {missing:?}"));
+    }
+    if !duplicated.is_empty() {
+        problems.push(format!("repeats {duplicated:?}"));
+    }
+    if !unexpected.is_empty() {
+        problems.push(format!("holds unrequested {unexpected:?}"));
+    }
+    if problems.is_empty() {
+        Ok(ordered)
+    } else {
+        Err(problems.join(", "))
+    }
+}
+
+/// Checks a one-workflow answer: when its format tells which workflow it holds, that must be
+/// the requested one. Returns the workflow name when the answer tells it.
+pub(crate) fn check_single(
+    requested: &str,
+    body: &Bytes,
+    max_member_bytes: u64,
+) -> Result<Option<String>, String> {
+    match sniff(body) {
+        Format::JsonObject => match id_name(body) {
+            Some(IdName { id: Some(id), .. }) if id != requested => {
+                Err(format!("holds workflow {id:?} instead of {requested:?}"))
+            }
+            Some(IdName { name, .. }) => Ok(name),
+            None => Ok(None),
+        },
+        Format::JsonArray | Format::Zip => match split(body, max_member_bytes) {
+            Ok(pieces) => {
+                let mut pieces = reconcile(&[requested.to_owned()], pieces)?;
+                Ok(pieces.pop().and_then(|piece| piece.name))
+            }
+            // Not splittable after all: nothing tells which workflow it is; keep it whole.
+            Err(_) => Ok(None),
+        },
+        Format::Other => Ok(None),
+    }
+}
+
+/// The file name of a `Content-Disposition` header (`filename*=` preferred, then `filename=`).
+pub(crate) fn disposition_file_name(value: &str) -> Option<String> {
+    let mut plain = None;
+    for part in value.split(';').map(str::trim) {
+        let Some((key, val)) = part.split_once('=') else {
+            continue;
+        };
+        match key.trim().to_ascii_lowercase().as_str() {
+            "filename*" => {
+                // RFC 5987: charset'language'percent-encoded
+                let encoded = val.trim().splitn(3, '\'').nth(2)?;
+                let decoded = percent_encoding::percent_decode_str(encoded)
+                    .decode_utf8()
+                    .ok()?;
+                return Some(decoded.into_owned());
+            }
+            "filename" => {
+                let val = val.trim();
+                let unquoted = val
+                    .strip_prefix('"')
+                    .and_then(|v| v.strip_suffix('"'))
+                    .map_or_else(
+                        || val.to_owned(),
+                        |v| v.replace("\\\"", "\"").replace("\\\\", "\\"),
+                    );
+                plain = Some(unquoted);
+            }
+            _ => {}
+        }
+    }
+    plain.filter(|name| !name.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn zip_of(members: &[(&str, &[u8])]) -> Bytes {
+        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, data) in members {
+            writer
+                .start_file(
+                    *name,
+                    zip::write::SimpleFileOptions::default()
+                        .compression_method(zip::CompressionMethod::Deflated),
+                )
+                .unwrap();
+            writer.write_all(data).unwrap();
+        }
+        Bytes::from(writer.finish().unwrap().into_inner())
+    }
+
+    #[test]
+    fn sniffs_formats() {
+        assert_eq!(sniff(b"  [{}]"), Format::JsonArray);
+        assert_eq!(sniff(b"\xEF\xBB\xBF{\"id\":1}"), Format::JsonObject);
+        assert_eq!(sniff(b"PK\x03\x04rest"), Format::Zip);
+        assert_eq!(sniff(b"<xml/>"), Format::Other);
+        assert_eq!(sniff(b""), Format::Other);
+    }
+
+    #[test]
+    fn json_array_elements_are_byte_identical() {
+        let a = br#"{"id":"a","name":"Alpha","versions":[{"taskflow":"eyJ4IjoxfQ=="}]}"#;
+        let b = "{ \"name\" : \"B\u{e9}ta \\\"quoted\\\"\", \"id\" : \"b\" }".as_bytes();
+        let mut body = b"[".to_vec();
+        body.extend_from_slice(a);
+        body.extend_from_slice(b",\n  ");
+        body.extend_from_slice(b);
+        body.extend_from_slice(b"]");
+        let pieces = split(&Bytes::from(body), 1 << 20).unwrap();
+        assert_eq!(pieces.len(), 2);
+        assert_eq!(pieces[0].bytes.as_ref(), a.as_slice());
+        assert_eq!(pieces[1].bytes.as_ref(), b);
+        assert_eq!(pieces[1].name.as_deref(), Some("B\u{e9}ta \"quoted\""));
+        assert_eq!(pieces[1].file_name, "b.json");
+        assert_eq!(pieces[0].source, ExportSource::JsonArrayElement);
+    }
+
+    #[test]
+    fn malformed_arrays_cannot_be_split() {
+        assert!(matches!(
+            split(&Bytes::from_static(br#"[{"id":"a"},{"id":"b""#), 99),
+            Err(SplitError::Json(_))
+        ));
+        assert!(matches!(
+            split(&Bytes::from_static(br#"[{"id":"a"},{"name":"b"}]"#), 99),
+            Err(SplitError::ElementWithoutId(1))
+        ));
+        assert!(matches!(
+            split(&Bytes::from_static(br#"[{"id":"a"},7]"#), 99),
+            Err(SplitError::ElementWithoutId(1))
+        ));
+        assert!(matches!(
+            split(&Bytes::from_static(br#"{"id":"a"}"#), 99),
+            Err(SplitError::Unsplittable)
+        ));
+    }
+
+    #[test]
+    fn zip_members_split_by_content_id_or_name() {
+        let body = zip_of(&[
+            ("a.json", br#"{"id":"a","name":"Alpha"}"#),
+            ("dir/b.json", b"not json at all"),
+        ]);
+        let pieces = split(&body, 1 << 20).unwrap();
+        assert_eq!(pieces.len(), 2);
+        assert_eq!(
+            (pieces[0].id.as_str(), pieces[0].name.as_deref()),
+            ("a", Some("Alpha"))
+        );
+        assert_eq!(pieces[0].bytes.as_ref(), br#"{"id":"a","name":"Alpha"}"#);
+        assert!(pieces[0].is_json);
+        assert_eq!((pieces[1].id.as_str(), pieces[1].is_json), ("b", false));
+        assert_eq!(pieces[1].file_name, "dir/b.json");
+    }
+
+    #[test]
+    fn zip_members_are_capped_and_truncated_zips_fail() {
+        let body = zip_of(&[("a.json", &[b' '; 5000])]);
+        assert!(matches!(
+            split(&body, 4999),
+            Err(SplitError::MemberTooLarge { .. })
+        ));
+        assert!(split(&body, 5000).is_ok());
+        let truncated = body.slice(..body.len() - 10);
+        assert!(matches!(
+            split(&truncated, 1 << 20),
+            Err(SplitError::Zip(_))
+        ));
+    }
+
+    fn piece(id: &str) -> Piece {
+        Piece {
+            id: id.into(),
+            name: None,
+            bytes: Bytes::from(id.to_owned()),
+            file_name: String::new(),
+            source: ExportSource::JsonArrayElement,
+            is_json: true,
+        }
+    }
+
+    #[test]
+    fn reconcile_orders_and_rejects_gaps_repeats_and_extras() {
+        let req: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+        let ok = reconcile(&req, vec![piece("c"), piece("a"), piece("b")]).unwrap();
+        assert_eq!(
+            ok.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+            ["a", "b", "c"]
+        );
+        assert_eq!(
+            reconcile(&req, vec![piece("a"), piece("b")]).unwrap_err(),
+            r#"lacks ["c"]"#
+        );
+        assert_eq!(
+            reconcile(&req, vec![piece("a"), piece("b"), piece("c"), piece("a")]).unwrap_err(),
+            r#"repeats ["a"]"#
+        );
+        assert_eq!(
+            reconcile(&req, vec![piece("a"), piece("b"), piece("x")]).unwrap_err(),
+            r#"lacks ["c"], holds unrequested ["x"]"#
+        );
+    }
+
+    #[test]
+    fn single_answers_must_hold_the_requested_workflow() {
+        let obj = Bytes::from_static(br#"{"id":"a","name":"Alpha"}"#);
+        assert_eq!(
+            check_single("a", &obj, 99).unwrap().as_deref(),
+            Some("Alpha")
+        );
+        assert!(
+            check_single("b", &obj, 99)
+                .unwrap_err()
+                .contains("instead of")
+        );
+        let arr = Bytes::from_static(br#"[{"id":"a","name":"Alpha"}]"#);
+        assert_eq!(
+            check_single("a", &arr, 99).unwrap().as_deref(),
+            Some("Alpha")
+        );
+        assert!(check_single("b", &arr, 99).is_err());
+        assert_eq!(
+            check_single("a", &Bytes::from_static(b"\x00binary"), 99).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn content_disposition_names() {
+        assert_eq!(
+            disposition_file_name(r#"attachment; filename="workflows.json""#).as_deref(),
+            Some("workflows.json")
+        );
+        assert_eq!(
+            disposition_file_name("attachment; filename=w.zip").as_deref(),
+            Some("w.zip")
+        );
+        assert_eq!(
+            disposition_file_name(
+                r#"attachment; filename="fallback.json"; filename*=UTF-8''%E6%B5%81%E7%A8%8B.json"#
+            )
+            .as_deref(),
+            Some("\u{6d41}\u{7a0b}.json")
+        );
+        assert_eq!(disposition_file_name("attachment"), None);
+        assert_eq!(disposition_file_name(r#"attachment; filename="""#), None);
+    }
+}

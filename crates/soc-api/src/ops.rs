@@ -1,0 +1,470 @@
+//! The read operations and export.
+
+use std::collections::{HashMap, HashSet};
+
+use bytes::Bytes;
+use futures_util::stream::{FuturesUnordered, StreamExt, TryStreamExt};
+use futures_util::{Stream, pin_mut};
+use reqwest::Method;
+use url::Url;
+
+use crate::client::WorkspaceRef;
+use crate::error::{ApiError, ErrorContext, Operation};
+use crate::export::{self, ExportSource, ExportedWorkflow};
+use crate::http::{Call, Client, DecodeFailure, Response, Success, join_url};
+use crate::model::{ApiObject, VersionInfo, WorkflowInfo, decode_data_object, decode_page};
+use crate::page::{MAX_OFFSET, PAGE_LIMIT, Page, paginate};
+
+/// Progress of [`Client::export_all`], reported after each listed page item and each export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExportProgress {
+    /// Workflows listed so far.
+    pub listed: usize,
+    /// Workflows exported so far.
+    pub exported: usize,
+    /// Whether the listing is complete (then `listed` is the total).
+    pub listing_done: bool,
+}
+
+/// The raw answer of one export request.
+struct ExportAnswer {
+    body: Bytes,
+    content_type: Option<String>,
+    file_name: Option<String>,
+}
+
+/// Turns each raw page item into an API object; a malformed item is a permanent failure.
+fn objects(
+    items: Vec<Box<serde_json::value::RawValue>>,
+    offset: u64,
+) -> Result<Vec<ApiObject>, DecodeFailure> {
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(index, raw)| {
+            ApiObject::from_raw(raw).map_err(|err| {
+                DecodeFailure::permanent(
+                    format!("list item {} is not a usable object", offset + index as u64),
+                    err,
+                )
+            })
+        })
+        .collect()
+}
+
+impl Client {
+    /// The endpoint the client talks to.
+    #[must_use]
+    pub fn endpoint(&self) -> &Url {
+        &self.inner.endpoint
+    }
+
+    /// The project id.
+    #[must_use]
+    pub fn project_id(&self) -> &str {
+        &self.inner.project_id
+    }
+
+    /// The workspace id, resolving a workspace name through the workspaces list on first use.
+    pub async fn workspace_id(&self) -> Result<&str, ApiError> {
+        match &self.inner.workspace {
+            WorkspaceRef::Id(id) => Ok(id),
+            WorkspaceRef::Name(name) => self
+                .inner
+                .workspace_id
+                .get_or_try_init(|| self.resolve_workspace(name))
+                .await
+                .map(String::as_str),
+        }
+    }
+
+    async fn resolve_workspace(&self, name: &str) -> Result<String, ApiError> {
+        let base = join_url(
+            &self.inner.endpoint,
+            &["v1", &self.inner.project_id, "workspaces"],
+        );
+        let owned = name.to_owned();
+        let fetch = |offset: u64| {
+            let mut url = base.clone();
+            url.query_pairs_mut()
+                .append_pair("offset", &offset.to_string())
+                .append_pair("limit", &PAGE_LIMIT.to_string())
+                .append_pair("name", name);
+            let operation = Operation::ListWorkspaces {
+                name: name.to_owned(),
+                offset,
+            };
+            async move {
+                self.fetch_page(operation, url, "workspaces", "count", offset)
+                    .await
+            }
+        };
+        let stream = paginate(
+            MAX_OFFSET,
+            move |offset| Operation::ListWorkspaces {
+                name: owned.clone(),
+                offset,
+            },
+            fetch,
+        );
+        pin_mut!(stream);
+        let mut matches = Vec::new();
+        while let Some(workspace) = stream.try_next().await? {
+            // The name filter may be fuzzy on the server; only an exact match counts.
+            if workspace.name() == Some(name) {
+                matches.push(workspace.id().to_owned());
+            }
+        }
+        match <[String; 1]>::try_from(matches) {
+            Ok([id]) => Ok(id),
+            Err(matches) => Err(ApiError::WorkspaceName {
+                name: name.to_owned(),
+                found: matches.len(),
+                ctx: Box::new(ErrorContext {
+                    operation: Operation::ListWorkspaces {
+                        name: name.to_owned(),
+                        offset: 0,
+                    },
+                    request_id: None,
+                    attempts: 1,
+                }),
+            }),
+        }
+    }
+
+    async fn fetch_page(
+        &self,
+        operation: Operation,
+        url: Url,
+        items_key: &str,
+        total_key: &str,
+        offset: u64,
+    ) -> Result<Page<ApiObject>, ApiError> {
+        let call = Call::get(&operation, url);
+        let Success {
+            value: (items, total),
+            request_id,
+            attempts,
+        } = self
+            .execute(call, |resp| {
+                let page = decode_page(&resp.body, items_key, total_key).map_err(|err| {
+                    DecodeFailure::retryable("the list page is not the expected json", err)
+                })?;
+                Ok((objects(page.items, offset)?, page.total))
+            })
+            .await?;
+        Ok(Page {
+            items,
+            total,
+            request_id,
+            attempts,
+        })
+    }
+
+    /// `…/workspaces/{workspace_id}/soc/workflows` plus `tail`, every part encoded.
+    async fn soc_url(&self, tail: &[&str]) -> Result<Url, ApiError> {
+        let workspace = self.workspace_id().await?;
+        let mut segments = vec![
+            "v1",
+            self.inner.project_id.as_str(),
+            "workspaces",
+            workspace,
+            "soc",
+            "workflows",
+        ];
+        segments.extend_from_slice(tail);
+        Ok(join_url(&self.inner.endpoint, &segments))
+    }
+
+    /// Every workflow of the workspace, as a lazy stream over pages of 100.
+    ///
+    /// A workflow listed twice (the list shifted while paging) is yielded once, with a warning.
+    /// Errors end the stream: [`ApiError::PageLimit`] past offset 10000,
+    /// [`ApiError::ListingChanged`] when the total changes between pages.
+    pub fn list_workflows(&self) -> impl Stream<Item = Result<WorkflowInfo, ApiError>> + Send + '_ {
+        let fetch = move |offset: u64| async move {
+            let mut url = self.soc_url(&[]).await?;
+            url.query_pairs_mut()
+                .append_pair("offset", &offset.to_string())
+                .append_pair("limit", &PAGE_LIMIT.to_string());
+            self.fetch_page(
+                Operation::ListWorkflows { offset },
+                url,
+                "data",
+                "total",
+                offset,
+            )
+            .await
+        };
+        paginate(
+            MAX_OFFSET,
+            |offset| Operation::ListWorkflows { offset },
+            fetch,
+        )
+    }
+
+    async fn get_object(&self, operation: Operation, tail: &[&str]) -> Result<ApiObject, ApiError> {
+        let url = self.soc_url(tail).await?;
+        let call = Call::get(&operation, url);
+        let success = self
+            .execute(call, |resp| {
+                decode_data_object(&resp.body).map_err(|err| {
+                    DecodeFailure::retryable("expected {\"data\": {...object with an id...}}", err)
+                })
+            })
+            .await?;
+        Ok(success.value)
+    }
+
+    /// One workflow (`GET …/soc/workflows/{id}`).
+    pub async fn show_workflow(&self, id: &str) -> Result<WorkflowInfo, ApiError> {
+        self.get_object(Operation::ShowWorkflow { id: id.to_owned() }, &[id])
+            .await
+    }
+
+    /// One workflow version (`GET …/soc/workflows/versions/{version_id}`).
+    pub async fn show_version(&self, version_id: &str) -> Result<VersionInfo, ApiError> {
+        self.get_object(
+            Operation::ShowVersion {
+                version_id: version_id.to_owned(),
+            },
+            &["versions", version_id],
+        )
+        .await
+    }
+
+    /// The versions of a workflow (`GET …/soc/workflows/{id}/versions`; the API does not page it).
+    pub async fn list_versions(&self, workflow_id: &str) -> Result<Vec<VersionInfo>, ApiError> {
+        let operation = Operation::ListVersions {
+            workflow_id: workflow_id.to_owned(),
+        };
+        let url = self.soc_url(&[workflow_id, "versions"]).await?;
+        let page = self.fetch_page(operation, url, "data", "total", 0).await?;
+        if page
+            .total
+            .is_some_and(|total| total > page.items.len() as u64)
+        {
+            tracing::warn!(
+                workflow_id,
+                listed = page.items.len(),
+                total = page.total,
+                "the versions list reports more versions than it returned"
+            );
+        }
+        Ok(page.items)
+    }
+
+    async fn export_request(
+        &self,
+        operation: &Operation,
+        ids: &[String],
+    ) -> Result<Success<ExportAnswer>, ApiError> {
+        let url = self.soc_url(&["export"]).await?;
+        let body = serde_json::json!({ "id": ids }).to_string();
+        let call = Call {
+            operation,
+            method: Method::POST,
+            url,
+            body: Some(Bytes::from(body)),
+            secmaster: true,
+        };
+        self.execute(call, |resp: &Response| {
+            Ok(ExportAnswer {
+                body: resp.body.clone(),
+                content_type: resp.header("content-type").map(str::to_owned),
+                file_name: resp
+                    .header("content-disposition")
+                    .and_then(export::disposition_file_name),
+            })
+        })
+        .await
+    }
+
+    /// Exports one workflow in its own request; the answer is kept whole.
+    async fn export_one(&self, id: &str) -> Result<ExportedWorkflow, ApiError> {
+        let operation = Operation::Export {
+            ids: vec![id.to_owned()],
+        };
+        let Success {
+            value: answer,
+            request_id,
+            attempts,
+        } = self.export_request(&operation, &[id.to_owned()]).await?;
+        let name = export::check_single(id, &answer.body, self.inner.max_body_bytes).map_err(
+            |problem| ApiError::ExportMismatch {
+                problem,
+                ctx: Box::new(ErrorContext {
+                    operation: operation.clone(),
+                    request_id: request_id.clone(),
+                    attempts,
+                }),
+            },
+        )?;
+        Ok(ExportedWorkflow {
+            id: id.to_owned(),
+            name,
+            bytes: answer.body,
+            content_type: answer.content_type,
+            file_name: answer.file_name,
+            request_id,
+            source: ExportSource::Whole,
+        })
+    }
+
+    /// Exports a batch in one request when the answer splits per workflow; otherwise one
+    /// request per workflow.
+    async fn export_batch(&self, ids: Vec<String>) -> Result<Vec<ExportedWorkflow>, ApiError> {
+        if let [id] = ids.as_slice() {
+            return Ok(vec![self.export_one(id).await?]);
+        }
+        let operation = Operation::Export { ids: ids.clone() };
+        match self.export_request(&operation, &ids).await {
+            Ok(Success {
+                value: answer,
+                request_id,
+                ..
+            }) => {
+                let split = export::split(&answer.body, self.inner.max_body_bytes)
+                    .map_err(|err| err.to_string())
+                    .and_then(|pieces| export::reconcile(&ids, pieces));
+                match split {
+                    Ok(pieces) => {
+                        return Ok(pieces
+                            .into_iter()
+                            .map(|piece| ExportedWorkflow {
+                                id: piece.id,
+                                name: piece.name,
+                                bytes: piece.bytes,
+                                content_type: piece.is_json.then(|| "application/json".to_owned()),
+                                file_name: Some(piece.file_name),
+                                request_id: request_id.clone(),
+                                source: piece.source,
+                            })
+                            .collect());
+                    }
+                    Err(problem) => tracing::warn!(
+                        batch = ids.len(),
+                        request_id,
+                        %problem,
+                        "cannot split a batch export per workflow; exporting one workflow per request"
+                    ),
+                }
+            }
+            // A batch refused as a whole (one bad id) is retried per id, so the error that
+            // remains names the workflow.
+            Err(
+                err @ (ApiError::NotFound { .. }
+                | ApiError::Api {
+                    status: 400..=499, ..
+                }),
+            ) => {
+                tracing::warn!(error = %err, "batch export refused; exporting one workflow per request");
+            }
+            Err(err) => return Err(err),
+        }
+        futures_util::future::try_join_all(ids.iter().map(|id| self.export_one(id))).await
+    }
+
+    /// Exports workflows by id: raw bytes per workflow, in the order of `ids` (duplicates in
+    /// `ids` are exported once). Ids are batched (see
+    /// [`ClientBuilder::export_batch_size`](crate::ClientBuilder::export_batch_size)) and
+    /// requests run concurrently up to the client's limit. Every id comes back exactly once, or
+    /// the call fails.
+    pub async fn export(&self, ids: &[String]) -> Result<Vec<ExportedWorkflow>, ApiError> {
+        let mut seen = HashSet::new();
+        let unique: Vec<String> = ids
+            .iter()
+            .filter(|id| seen.insert(id.as_str()))
+            .cloned()
+            .collect();
+        let batches: Vec<Vec<String>> = unique
+            .chunks(self.inner.export_batch_size)
+            .map(<[String]>::to_vec)
+            .collect();
+        let results: Vec<Vec<ExportedWorkflow>> = futures_util::stream::iter(batches)
+            .map(|batch| self.export_batch(batch))
+            .buffer_unordered(self.inner.concurrency)
+            .try_collect()
+            .await?;
+        let mut by_id: HashMap<String, ExportedWorkflow> = results
+            .into_iter()
+            .flatten()
+            .map(|workflow| (workflow.id.clone(), workflow))
+            .collect();
+        let mut ordered = Vec::with_capacity(unique.len());
+        for id in unique {
+            ordered.push(by_id.remove(&id).ok_or_else(|| missing_export(&id))?);
+        }
+        Ok(ordered)
+    }
+
+    /// Lists the workspace and exports every workflow, exporting while the listing goes on.
+    /// Returns `(listed info, export)` pairs in list order; `progress` is called as work
+    /// completes.
+    pub async fn export_all(
+        &self,
+        mut progress: impl FnMut(ExportProgress),
+    ) -> Result<Vec<(WorkflowInfo, ExportedWorkflow)>, ApiError> {
+        let batch_size = self.inner.export_batch_size;
+        let list = self.list_workflows();
+        pin_mut!(list);
+        let mut infos: Vec<WorkflowInfo> = Vec::new();
+        let mut pending: Vec<String> = Vec::new();
+        let mut in_flight = FuturesUnordered::new();
+        let mut exported: HashMap<String, ExportedWorkflow> = HashMap::new();
+        let mut listing_done = false;
+        loop {
+            tokio::select! {
+                item = list.next(), if !listing_done => {
+                    match item {
+                        Some(info) => {
+                            let info = info?;
+                            pending.push(info.id().to_owned());
+                            infos.push(info);
+                            if pending.len() >= batch_size {
+                                in_flight.push(self.export_batch(std::mem::take(&mut pending)));
+                            }
+                        }
+                        None => {
+                            listing_done = true;
+                            if !pending.is_empty() {
+                                in_flight.push(self.export_batch(std::mem::take(&mut pending)));
+                            }
+                        }
+                    }
+                    progress(ExportProgress { listed: infos.len(), exported: exported.len(), listing_done });
+                }
+                Some(done) = in_flight.next(), if !in_flight.is_empty() => {
+                    for workflow in done? {
+                        exported.insert(workflow.id.clone(), workflow);
+                    }
+                    progress(ExportProgress { listed: infos.len(), exported: exported.len(), listing_done });
+                }
+                else => break,
+            }
+        }
+        infos
+            .into_iter()
+            .map(|info| {
+                let workflow = exported
+                    .remove(info.id())
+                    .ok_or_else(|| missing_export(info.id()))?;
+                Ok((info, workflow))
+            })
+            .collect()
+    }
+}
+
+/// Cannot happen (every batch is reconciled), but a missing workflow must never be silent.
+fn missing_export(id: &str) -> ApiError {
+    ApiError::ExportMismatch {
+        problem: format!("lacks {id:?}"),
+        ctx: Box::new(ErrorContext {
+            operation: Operation::Export {
+                ids: vec![id.to_owned()],
+            },
+            request_id: None,
+            attempts: 0,
+        }),
+    }
+}
