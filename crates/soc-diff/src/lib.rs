@@ -17,9 +17,9 @@ pub mod profile;
 pub mod render;
 pub mod report;
 
-pub use decode::{Content, DecodeError, Document, decode_export};
+pub use decode::{Content, DecodeError, Document, LoadError, decode_export, load_path};
 pub use diff::{DiffError, DiffOptions, Entry, diff};
 pub use normalize::{Normalized, NormalizedContent, canonical_json};
-pub use pattern::PathPattern;
-pub use profile::{ArrayRule, Profile, ProfileConfig};
+pub use pattern::{PathPattern, PatternError};
+pub use profile::{ArrayRule, Profile, ProfileConfig, ProfileError};
 pub use report::Report;
