@@ -65,6 +65,23 @@ pub(crate) fn sniff(body: &[u8]) -> Format {
     }
 }
 
+/// Checks that an answer which claims a format holds it in full: JSON that parses, a ZIP whose
+/// directory reads. A truncated or garbled body fails here and the request is retried; an
+/// answer of no known format passes (it is kept whole).
+pub(crate) fn check_well_formed(body: &[u8]) -> Result<(), SplitError> {
+    match sniff(body) {
+        Format::JsonArray | Format::JsonObject => {
+            serde_json::from_slice::<serde::de::IgnoredAny>(body)
+                .map(|_| ())
+                .map_err(SplitError::Json)
+        }
+        Format::Zip => zip::ZipArchive::new(std::io::Cursor::new(body))
+            .map(|_| ())
+            .map_err(SplitError::Zip),
+        Format::Other => Ok(()),
+    }
+}
+
 /// A workflow cut from a batch answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Piece {
@@ -81,7 +98,7 @@ pub(crate) struct Piece {
 pub(crate) enum SplitError {
     #[error("the answer is neither a json array nor a zip")]
     Unsplittable,
-    #[error("the json array is malformed (truncated?)")]
+    #[error("the json is malformed (truncated?)")]
     Json(#[source] serde_json::Error),
     #[error("element {0} of the json array has no string \"id\"")]
     ElementWithoutId(usize),
@@ -443,6 +460,18 @@ mod tests {
             check_single("a", &Bytes::from_static(b"\x00binary"), 99).unwrap(),
             None
         );
+    }
+
+    #[test]
+    fn well_formedness() {
+        assert!(check_well_formed(br#"{"id":"a"}"#).is_ok());
+        assert!(check_well_formed(br#"[{"id":"a"}]"#).is_ok());
+        assert!(check_well_formed(b"\x00opaque").is_ok());
+        assert!(check_well_formed(br#"{"id":"a","na<html>"#).is_err());
+        assert!(check_well_formed(br#"[{"id":"a"},{"id"#).is_err());
+        let zip = zip_of(&[("a.json", b"{}")]);
+        assert!(check_well_formed(&zip).is_ok());
+        assert!(check_well_formed(&zip[..zip.len() - 5]).is_err());
     }
 
     #[test]

@@ -269,6 +269,8 @@ impl Client {
             secmaster: true,
         };
         self.execute(call, |resp: &Response| {
+            export::check_well_formed(&resp.body)
+                .map_err(|err| DecodeFailure::retryable("the export file is incomplete", err))?;
             Ok(ExportAnswer {
                 body: resp.body.clone(),
                 content_type: resp.header("content-type").map(str::to_owned),
