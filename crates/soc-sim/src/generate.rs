@@ -992,7 +992,8 @@ fn short_id(rng: &mut ChaCha8Rng) -> String {
         .collect()
 }
 
-fn uuid(rng: &mut ChaCha8Rng) -> String {
+/// A random UUID-shaped id (8-4-4-4-12 lowercase hex), as SecMaster ids look.
+pub(crate) fn uuid(rng: &mut ChaCha8Rng) -> String {
     let h = hex32(rng);
     format!(
         "{}-{}-{}-{}-{}",

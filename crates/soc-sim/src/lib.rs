@@ -21,6 +21,10 @@ pub mod export;
 mod fixtures;
 pub mod generate;
 mod model;
+#[cfg(feature = "server")]
+mod server;
+#[cfg(feature = "server")]
+pub mod sign;
 
 pub use error::DataError;
 pub use export::ExportFormat;
@@ -28,4 +32,11 @@ pub use fixtures::{BUNDLED_NAMES, bundled_workspace, bundled_workspaces};
 pub use model::{
     AopWorkflowInfo, AopWorkflowVersionInfo, WORKFLOWS_DIR, WORKSPACE_FILE, Workflow, Workspace,
     slug,
+};
+#[cfg(feature = "server")]
+pub use server::{
+    AccessKey, AuthKind, DEFAULT_ACCESS_KEY, DEFAULT_DOMAIN, DEFAULT_PASSWORD, DEFAULT_PROJECT_ID,
+    DEFAULT_PROJECT_NAME, DEFAULT_SECRET_KEY, DEFAULT_USER, FaultConfig, Fixtures, IamUser,
+    InjectedFault, LogEntry, PathKind, RateLimit, RequestLog, RunningSim, Secret, ShutdownHandle,
+    Sim, SimConfig, SimError, WorkspaceSummary,
 };

@@ -2,6 +2,7 @@
 //! (GitLab, Jenkins, GitHub test reporters) show drift as failing tests.
 
 use quick_xml::Writer;
+use quick_xml::escape::partial_escape;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
 use super::{RenderOptions, change_line, plural};
@@ -43,7 +44,7 @@ fn write(
         ])
         .write_inner_content(|writer| {
             for wf in &report.workflows {
-                testcase(writer, wf, &classname, options)?;
+                testcase(writer, report, wf, &classname, options)?;
             }
             Ok(())
         })?;
@@ -52,6 +53,7 @@ fn write(
 
 fn testcase(
     writer: &mut Writer<Vec<u8>>,
+    report: &Report,
     wf: &WorkflowReport,
     classname: &str,
     options: &RenderOptions,
@@ -62,12 +64,12 @@ fn testcase(
         .with_attributes([("name", name.as_ref()), ("classname", classname)]);
     let body = body(wf, options);
     if wf.drift {
-        let message = message(wf);
+        let message = message(report, wf);
         element.write_inner_content(|writer| {
             writer
                 .create_element("failure")
                 .with_attributes([("message", message.as_str()), ("type", "drift")])
-                .write_text_content(BytesText::new(&body))?;
+                .write_text_content(text(&body))?;
             Ok(())
         })?;
     } else if body.is_empty() {
@@ -77,18 +79,24 @@ fn testcase(
         element.write_inner_content(|writer| {
             writer
                 .create_element("system-out")
-                .write_text_content(BytesText::new(&body))?;
+                .write_text_content(text(&body))?;
             Ok(())
         })?;
     }
     Ok(())
 }
 
+/// Element text with only `<`, `>` and `&` escaped: quotes need no escaping there, and diffs of
+/// JSON stay readable in the raw file.
+fn text(body: &str) -> BytesText<'_> {
+    BytesText::from_escaped(partial_escape(body))
+}
+
 /// The failure message: what happened, in one line.
-fn message(wf: &WorkflowReport) -> String {
+fn message(report: &Report, wf: &WorkflowReport) -> String {
     match wf.status {
-        WorkflowStatus::Added => "added: only on the right side".to_owned(),
-        WorkflowStatus::Removed => "removed: only on the left side".to_owned(),
+        WorkflowStatus::Added => format!("added: only in {}", printable(&report.right)),
+        WorkflowStatus::Removed => format!("removed: only in {}", printable(&report.left)),
         WorkflowStatus::Renamed => format!(
             "renamed from {}",
             printable(wf.previous_name.as_deref().unwrap_or_default())
@@ -96,7 +104,11 @@ fn message(wf: &WorkflowReport) -> String {
         WorkflowStatus::Modified => {
             let open = wf.changes.iter().filter(|c| c.accepted.is_none()).count();
             if wf.changes.is_empty() {
-                "modified".to_owned()
+                // Binary content: the note says what changed.
+                match wf.notes.first() {
+                    Some(note) => format!("modified: {}", printable(note)),
+                    None => "modified".to_owned(),
+                }
             } else {
                 format!("modified: {} not accepted", plural(open, "change"))
             }

@@ -4,4 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod decode;
+mod diff;
 mod normalize;
+mod props;
+mod render;

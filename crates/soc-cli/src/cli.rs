@@ -1,0 +1,493 @@
+//! The command line, as clap derive types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::exit::EXIT_CODES_HELP;
+use crate::printer::ColorChoice;
+
+/// socdrift: catch drift in Huawei Cloud SecMaster SOAR workflows between workspaces.
+///
+/// Snapshots the workflows of each environment (staging, production, …), compares them after
+/// normalizing away ids, timestamps, creators and canvas layout, and reports what really differs.
+/// Try `socdrift demo`: it needs no config, no network and no credentials.
+#[derive(Debug, Parser)]
+#[command(
+    name = "socdrift",
+    version,
+    propagate_version = true,
+    after_help = EXIT_CODES_HELP,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The config file (default: socdrift.toml in this folder or the nearest parent).
+    #[arg(long, global = true, env = "SOCDRIFT_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// The snapshot store folder (default: [store] path of the config, else .socdrift beside it).
+    #[arg(long, global = true, env = "SOCDRIFT_STORE", value_name = "DIR")]
+    pub store: Option<PathBuf>,
+
+    /// When to colour output: auto colours a terminal unless NO_COLOR is set.
+    #[arg(long, global = true, value_enum, default_value_t, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// Print only errors on stderr (no progress, no status lines).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the whole pipeline against a built-in emulator: no config, network or credentials.
+    ///
+    /// Starts the SecMaster emulator on loopback with the bundled staging and production
+    /// workspaces, snapshots both into a temporary store through the real API client, and prints
+    /// the drift report between them. Drift is the expected outcome, so the demo exits 0 when it
+    /// ran (2 on error).
+    #[command(
+        after_help = "Exit codes:\n  0  the demo ran (it finds drift on purpose)\n  2  error"
+    )]
+    Demo(DemoArgs),
+
+    /// Run the SecMaster emulator (soc-sim) until Ctrl-C or SIGTERM.
+    ///
+    /// Prints its banner (address, project, workspaces) on stdout, then serves the IAM and
+    /// SecMaster workflow APIs with the bundled workspaces or those in --fixtures.
+    #[command(after_help = "Exit codes:\n  0  stopped by Ctrl-C or SIGTERM\n  2  error")]
+    Sim(Box<SimArgs>),
+
+    /// Export an environment's workflows as raw export files into a folder.
+    ///
+    /// One file per workflow, named after the workflow (made safe for every OS). Refuses to write
+    /// into a folder that is not empty unless --force, which replaces files of the same name and
+    /// leaves other files alone.
+    #[command(after_help = "Exit codes:\n  0  exported\n  2  error")]
+    Export(ExportArgs),
+
+    /// Export environments into the snapshot store.
+    #[command(
+        after_help = "Exit codes:\n  0  snapshot written (or skipped as unchanged)\n  2  error"
+    )]
+    Snapshot(SnapshotArgs),
+
+    /// Compare two sides and print the drift report.
+    ///
+    /// A side is a path (a folder of export files, a snapshot folder, or one export file) or
+    /// ENV@SELECTOR for an environment of the config, where SELECTOR is `latest` (the default when
+    /// `@…` is left out), `live` (export now, store nothing), `~N` (the N-th snapshot before
+    /// latest) or a snapshot id. An argument with a `/` is always a path; otherwise a configured
+    /// environment name wins over a file of the same name (write ./NAME for the file).
+    #[command(after_help = EXIT_CODES_HELP)]
+    Diff(DiffArgs),
+
+    /// The CI gate: compare the configured pairs and write reports for CI.
+    ///
+    /// Without arguments, compares the pairs of [check] in the config, or else ENV@live against
+    /// ENV@latest for every environment. Appends the Markdown report to $GITHUB_STEP_SUMMARY when
+    /// it is set. Only ever calls read endpoints of SecMaster (and export).
+    #[command(after_help = EXIT_CODES_HELP)]
+    Check(CheckArgs),
+
+    /// Check the store's integrity and that every stored export decodes.
+    ///
+    /// Recomputes every hash, then checks each export: it decodes, its taskflow decodes, and every
+    /// BPMN sequence flow refers to elements that exist.
+    #[command(
+        after_help = "Exit codes:\n  0  everything checked is sound\n  2  problems found, or error"
+    )]
+    Verify(VerifyArgs),
+
+    /// List an environment's snapshots, newest first.
+    #[command(after_help = "Exit codes:\n  0  listed\n  2  error")]
+    Log(LogArgs),
+
+    /// Delete old snapshots of an environment (never the latest).
+    #[command(after_help = "Exit codes:\n  0  pruned (or nothing to prune)\n  2  error")]
+    Prune(PruneArgs),
+
+    /// Print the canonical normalized text of each workflow in an export file.
+    ///
+    /// Usable as a git textconv driver, so `git diff` of committed exports shows what matters:
+    ///   git config diff.socdrift.textconv "socdrift normalize"
+    ///   echo '*.json diff=socdrift' >> .gitattributes
+    #[command(after_help = "Exit codes:\n  0  printed\n  2  error")]
+    Normalize(NormalizeArgs),
+
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Example:\n  socdrift completions bash > ~/.local/share/bash-completion/completions/socdrift"
+    )]
+    Completions(CompletionsArgs),
+}
+
+/// How a report is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ReportFormat {
+    /// Human text, git-like.
+    #[default]
+    Text,
+    /// The JSON report (schema in docs/report-schema.md).
+    Json,
+    /// Markdown for pull requests and step summaries.
+    Markdown,
+    /// JUnit XML for CI test reports.
+    Junit,
+}
+
+/// Report options shared by `diff`, `check` and `demo`.
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// Report format on stdout (or in --output).
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ReportFormat,
+
+    /// Print only the summary, not each change.
+    #[arg(long)]
+    pub stat: bool,
+
+    /// Compare canvas layout (BPMN diagram coordinates) too; by default a layout-only change is
+    /// not drift.
+    #[arg(long)]
+    pub keep_layout: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// A folder of workspaces (<DIR>/<name>/workspace.json and workflows/*.json); default: the
+    /// bundled staging and production workspaces.
+    #[arg(long, value_name = "DIR")]
+    pub fixtures: Option<PathBuf>,
+
+    /// Address to listen on (default: 127.0.0.1 with a free port).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
+
+    /// Access key the emulator accepts (default: SIMACCESSKEY0000000).
+    #[arg(long, value_name = "AK")]
+    pub ak: Option<String>,
+
+    /// Secret key the emulator accepts (default: sim-secret-key; a test value, not a real secret).
+    #[arg(long, value_name = "SK")]
+    pub sk: Option<String>,
+
+    /// Make the access key temporary: requests must carry this X-Security-Token.
+    #[arg(long, value_name = "TOKEN")]
+    pub security_token: Option<String>,
+
+    /// Project id in every path (default: the fixtures' project id).
+    #[arg(long, value_name = "ID")]
+    pub project_id: Option<String>,
+
+    /// Project name, i.e. the region id (default: ap-southeast-1).
+    #[arg(long, value_name = "NAME")]
+    pub project_name: Option<String>,
+
+    /// IAM user name for password auth (default: sim-user).
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+
+    /// IAM password for password auth (default: sim-password; a test value).
+    #[arg(long, value_name = "PASSWORD")]
+    pub password: Option<String>,
+
+    /// IAM account (domain) name for password auth (default: sim-domain).
+    #[arg(long, value_name = "NAME")]
+    pub domain: Option<String>,
+
+    /// Issued IAM tokens expire after this long (default: 24h).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub token_ttl: Option<std::time::Duration>,
+
+    /// Issued IAM tokens expire after this many requests.
+    #[arg(long, value_name = "N")]
+    pub token_max_uses: Option<u64>,
+
+    /// The export file format.
+    #[arg(long, value_enum, default_value_t, value_name = "FORMAT")]
+    pub export_format: SimExportFormat,
+
+    /// Fixed latency added to every response (e.g. 50ms).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub latency: Option<std::time::Duration>,
+
+    /// Random extra latency, up to this much.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub jitter: Option<std::time::Duration>,
+
+    /// Requests allowed per access key or token, as N per second or N/DURATION (e.g. 20/1m);
+    /// more get 429 APIGW.0308 with Retry-After.
+    #[arg(long, value_name = "N[/DURATION]", value_parser = parse_rate_limit)]
+    pub rate_limit: Option<(u32, std::time::Duration)>,
+
+    /// Share of requests answered with a random 500, 502 or 503 (0 to 1).
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    pub error_rate: Option<f64>,
+
+    /// Share of responses whose connection is dropped mid-body (0 to 1).
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    pub drop_rate: Option<f64>,
+
+    /// Share of responses cut short of their Content-Length (0 to 1).
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    pub truncate_rate: Option<f64>,
+
+    /// Share of responses answered 200 with malformed JSON (0 to 1).
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    pub malformed_rate: Option<f64>,
+
+    /// Limit the rate-based faults to requests of this kind (repeatable): iam-token,
+    /// iam-projects, list-workspaces, list-workflows, show-workflow, list-versions, show-version,
+    /// export, import.
+    #[arg(long = "fault-only", value_name = "KIND")]
+    pub fault_only: Vec<String>,
+
+    /// Limit the rate-based faults to the first K selected requests.
+    #[arg(long, value_name = "K")]
+    pub fault_first: Option<u64>,
+
+    /// Seed of the fault decisions (faults are deterministic under it).
+    #[arg(long, value_name = "N")]
+    pub fault_seed: Option<u64>,
+}
+
+/// The emulator's export format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum SimExportFormat {
+    /// One JSON object per workflow, a JSON array for several.
+    #[default]
+    Json,
+    /// A ZIP with one `<workflow id>.json` member per workflow.
+    Zip,
+}
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if (0.0..=1.0).contains(&rate) => Ok(rate),
+        _ => Err(format!("`{text}` is not a number from 0 to 1")),
+    }
+}
+
+fn parse_rate_limit(text: &str) -> Result<(u32, std::time::Duration), String> {
+    let (count, per) = match text.split_once('/') {
+        Some((count, per)) => (
+            count,
+            humantime::parse_duration(per).map_err(|e| format!("`{per}`: {e}"))?,
+        ),
+        None => (text, std::time::Duration::from_secs(1)),
+    };
+    match count.parse::<u32>() {
+        Ok(n) if n > 0 && !per.is_zero() => Ok((n, per)),
+        _ => Err(format!("`{text}` is not N or N/DURATION with N at least 1")),
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The environment (an [env.NAME] of the config).
+    #[arg(long, value_name = "NAME")]
+    pub env: String,
+
+    /// The folder to write into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Export only workflows with this exact name (repeatable).
+    #[arg(long = "workflow", value_name = "NAME")]
+    pub workflows: Vec<String>,
+
+    /// Write into a non-empty folder, replacing files of the same name.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// The environments to snapshot (repeatable).
+    #[arg(long = "env", value_name = "NAME", required_unless_present = "all")]
+    pub envs: Vec<String>,
+
+    /// Snapshot every configured environment.
+    #[arg(long, conflicts_with = "envs")]
+    pub all: bool,
+
+    /// Do not write a snapshot identical to the latest one.
+    #[arg(long)]
+    pub skip_unchanged: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The left side (the reference, e.g. staging).
+    #[arg(value_name = "LEFT")]
+    pub left: String,
+
+    /// The right side (e.g. production).
+    #[arg(value_name = "RIGHT")]
+    pub right: String,
+
+    #[command(flatten)]
+    pub report: ReportArgs,
+
+    /// Write the report to this file instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The left side; with RIGHT, checks this one pair instead of the configured ones.
+    #[arg(value_name = "LEFT", requires = "right")]
+    pub left: Option<String>,
+
+    /// The right side.
+    #[arg(value_name = "RIGHT")]
+    pub right: Option<String>,
+
+    #[command(flatten)]
+    pub report: ReportArgs,
+
+    /// Write the JSON report to this file (for several pairs: a JSON array of reports).
+    #[arg(long = "report", value_name = "FILE")]
+    pub report_file: Option<PathBuf>,
+
+    /// Write a JUnit XML report to this file.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// Write the Markdown report to this file (e.g. for a merge-request comment).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// ENV, ENV@SELECTOR or a snapshot folder; default: every snapshot in the store.
+    #[arg(value_name = "TARGET")]
+    pub target: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// The environment.
+    #[arg(value_name = "ENV")]
+    pub env: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// The environment.
+    #[arg(value_name = "ENV")]
+    pub env: String,
+
+    /// How many of the newest snapshots to keep (at least 1: the latest is never deleted).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub keep: u64,
+
+    /// Only delete snapshots older than this (e.g. 30d, 12h).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub older_than: Option<std::time::Duration>,
+}
+
+#[derive(Debug, Args)]
+pub struct NormalizeArgs {
+    /// An export file (JSON or ZIP).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Keep canvas layout in the output.
+    #[arg(long)]
+    pub keep_layout: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn help_documents_exit_codes() {
+        let help = Cli::command().render_long_help().to_string();
+        assert!(help.contains("0  no drift"), "{help}");
+        assert!(help.contains("1  drift found"));
+        assert!(help.contains("2  error"));
+    }
+
+    #[test]
+    fn check_takes_both_sides_or_none() {
+        assert!(Cli::try_parse_from(["socdrift", "check"]).is_ok());
+        assert!(Cli::try_parse_from(["socdrift", "check", "a", "b"]).is_ok());
+        assert!(Cli::try_parse_from(["socdrift", "check", "a"]).is_err());
+    }
+
+    #[test]
+    fn sim_rates_and_limits_are_checked() {
+        assert_eq!(parse_rate("0.25"), Ok(0.25));
+        assert!(parse_rate("1.5").is_err() && parse_rate("x").is_err());
+        assert_eq!(
+            parse_rate_limit("20"),
+            Ok((20, std::time::Duration::from_secs(1)))
+        );
+        assert_eq!(
+            parse_rate_limit("20/1m"),
+            Ok((20, std::time::Duration::from_secs(60)))
+        );
+        assert!(parse_rate_limit("0").is_err() && parse_rate_limit("5/x").is_err());
+    }
+
+    #[test]
+    fn prune_keeps_at_least_one() {
+        assert!(Cli::try_parse_from(["socdrift", "prune", "s", "--keep", "0"]).is_err());
+        let cli = Cli::try_parse_from([
+            "socdrift",
+            "prune",
+            "s",
+            "--keep",
+            "2",
+            "--older-than",
+            "30d",
+        ])
+        .unwrap();
+        let Command::Prune(args) = cli.command else {
+            panic!("not prune")
+        };
+        assert_eq!(
+            args.older_than,
+            Some(std::time::Duration::from_secs(30 * 86400))
+        );
+    }
+}

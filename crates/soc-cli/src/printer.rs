@@ -1,0 +1,225 @@
+//! The one printer: data to stdout, everything else to stderr.
+//!
+//! This is the only module allowed to write to the standard streams (the crate denies
+//! `print_stdout`/`print_stderr` elsewhere), so the rules live in one place: reports and diffs go
+//! to stdout; progress, logs, warnings and errors go to stderr; colour only when the stream is a
+//! terminal and `NO_COLOR` is unset (or when `--color always` says so); `-q` silences everything
+//! but errors; a closed stdout is not an error.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::io::{self, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anstyle::{AnsiColor, Style};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::error::{CliError, ErrorLine};
+
+/// When to use colour, as given by `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when the stream is a terminal and `NO_COLOR` is unset or empty.
+    #[default]
+    Auto,
+    /// Always colour (an explicit flag overrides `NO_COLOR`, as no-color.org asks).
+    Always,
+    /// Never colour.
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether a stream gets colour.
+    pub fn resolve(self, is_terminal: bool, no_color: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => is_terminal && !no_color,
+        }
+    }
+}
+
+/// How chatty stderr is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verbosity {
+    /// `-q`: errors only.
+    Quiet,
+    /// The default: warnings and short status lines.
+    Normal,
+    /// `-v` (count): info, debug (`-vv`) or trace (`-vvv`) logs.
+    Verbose(u8),
+}
+
+impl Verbosity {
+    /// From the `-q` flag and the `-v` count.
+    pub fn from_flags(quiet: bool, verbose: u8) -> Self {
+        match (quiet, verbose) {
+            (true, _) => Verbosity::Quiet,
+            (false, 0) => Verbosity::Normal,
+            (false, n) => Verbosity::Verbose(n),
+        }
+    }
+
+    /// The `tracing` filter used when `RUST_LOG` is not set.
+    pub fn default_filter(self) -> &'static str {
+        match self {
+            Verbosity::Quiet => "error",
+            Verbosity::Normal => "warn",
+            Verbosity::Verbose(1) => "info",
+            Verbosity::Verbose(2) => "debug",
+            Verbosity::Verbose(_) => "trace",
+        }
+    }
+}
+
+/// Writes data to stdout and messages to stderr.
+#[derive(Debug)]
+pub struct Printer {
+    stdout_color: bool,
+    stderr_color: bool,
+    stderr_is_terminal: bool,
+    verbosity: Verbosity,
+    stdout_closed: AtomicBool,
+}
+
+impl Printer {
+    /// A printer for this process: probes whether the streams are terminals and reads `NO_COLOR`.
+    pub fn new(color: ColorChoice, verbosity: Verbosity) -> Self {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let stderr_is_terminal = io::stderr().is_terminal();
+        Printer {
+            stdout_color: color.resolve(io::stdout().is_terminal(), no_color),
+            stderr_color: color.resolve(stderr_is_terminal, no_color),
+            stderr_is_terminal,
+            verbosity,
+            stdout_closed: AtomicBool::new(false),
+        }
+    }
+
+    /// Whether data written to stdout may carry ANSI colour.
+    pub fn stdout_color(&self) -> bool {
+        self.stdout_color
+    }
+
+    /// The verbosity.
+    pub fn verbosity(&self) -> Verbosity {
+        self.verbosity
+    }
+
+    /// Installs the `tracing` subscriber: logs to stderr, filtered by `RUST_LOG` or else by
+    /// `-q`/`-v`.
+    pub fn init_logging(&self) {
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+            tracing_subscriber::EnvFilter::new(self.verbosity.default_filter())
+        });
+        // A second initialisation (tests calling `run` twice) keeps the first subscriber.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(io::stderr)
+            .with_ansi(self.stderr_color)
+            .without_time()
+            .try_init();
+    }
+
+    /// Writes data (a report, a diff, a canonical document) to stdout.
+    ///
+    /// A closed pipe (`socdrift diff … | head`) is not an error: the rest is dropped quietly and the
+    /// command keeps its exit status.
+    pub fn data(&self, text: &str) -> Result<(), CliError> {
+        self.data_bytes(text.as_bytes())
+    }
+
+    /// Like [`Printer::data`], for bytes.
+    pub fn data_bytes(&self, bytes: &[u8]) -> Result<(), CliError> {
+        if self.stdout_closed.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let mut out = io::stdout().lock();
+        match out.write_all(bytes).and_then(|()| out.flush()) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.stdout_closed.store(true, Ordering::Relaxed);
+                Ok(())
+            }
+            Err(e) => Err(CliError::context("cannot write to stdout", e)),
+        }
+    }
+
+    /// A status line on stderr (what was done, what to do next); silenced by `-q`.
+    pub fn status(&self, text: &str) {
+        if self.verbosity != Verbosity::Quiet {
+            eprintln!("{text}");
+        }
+    }
+
+    /// A warning on stderr; silenced by `-q`.
+    pub fn warn(&self, text: &str) {
+        if self.verbosity != Verbosity::Quiet {
+            let style = Style::new().bold().fg_color(Some(AnsiColor::Yellow.into()));
+            eprintln!("{}: {text}", self.paint(style, "warning"));
+        }
+    }
+
+    /// An error with its causes and hints on stderr; never silenced.
+    pub fn error(&self, err: &CliError) {
+        let mut text = String::new();
+        for line in err.lines() {
+            let style = match line {
+                ErrorLine::Error(_) => Style::new().bold().fg_color(Some(AnsiColor::Red.into())),
+                ErrorLine::CausedBy(_) => Style::new().bold(),
+                ErrorLine::Hint(_) => Style::new().bold().fg_color(Some(AnsiColor::Cyan.into())),
+            };
+            text.push_str(&format!(
+                "{}: {}\n",
+                self.paint(style, line.label()),
+                line.text()
+            ));
+        }
+        eprint!("{text}");
+    }
+
+    /// A progress bar on stderr, drawn only when stderr is a terminal and not `-q`; hidden (every
+    /// call a no-op) otherwise, so CI logs stay clean.
+    pub fn progress(&self, len: u64, message: &str) -> ProgressBar {
+        if !self.stderr_is_terminal || self.verbosity == Verbosity::Quiet {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template("{msg:>12} [{bar:30}] {pos}/{len} {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
+        bar.set_style(style);
+        bar.set_message(message.to_string());
+        bar
+    }
+
+    fn paint(&self, style: Style, text: &str) -> String {
+        if self.stderr_color {
+            format!("{}{text}{}", style.render(), style.render_reset())
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auto_colour_needs_a_terminal_and_no_no_color() {
+        assert!(ColorChoice::Auto.resolve(true, false));
+        assert!(!ColorChoice::Auto.resolve(false, false));
+        assert!(!ColorChoice::Auto.resolve(true, true));
+        assert!(ColorChoice::Always.resolve(false, true));
+        assert!(!ColorChoice::Never.resolve(true, false));
+    }
+
+    #[test]
+    fn verbosity_maps_to_log_levels() {
+        assert_eq!(Verbosity::from_flags(true, 3).default_filter(), "error");
+        assert_eq!(Verbosity::from_flags(false, 0).default_filter(), "warn");
+        assert_eq!(Verbosity::from_flags(false, 1).default_filter(), "info");
+        assert_eq!(Verbosity::from_flags(false, 2).default_filter(), "debug");
+        assert_eq!(Verbosity::from_flags(false, 9).default_filter(), "trace");
+    }
+}

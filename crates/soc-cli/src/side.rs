@@ -1,0 +1,257 @@
+//! One side of a comparison: a path, or `ENV@SELECTOR`.
+//!
+//! The rule for an argument that could be either (documented in docs/configuration.md):
+//! 1. an argument containing a path separator is a path (`./staging`, `snaps/x`);
+//! 2. otherwise, if the part before the first `@` is a configured environment, it is an
+//!    environment reference (`staging` means `staging@latest`);
+//! 3. otherwise, if it exists on disk, it is a path;
+//! 4. otherwise it is an error naming the nearest environment.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use crate::config::{Config, ConfigError};
+use crate::suggest;
+
+/// Which state of an environment to use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selector {
+    /// The newest snapshot (the default).
+    Latest,
+    /// Export now; store nothing.
+    Live,
+    /// The N-th snapshot before the newest (`~1` is the one before latest; `~0` is latest).
+    Previous(usize),
+    /// A snapshot id or a unique prefix of one.
+    Id(String),
+}
+
+impl fmt::Display for Selector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Selector::Latest => f.write_str("latest"),
+            Selector::Live => f.write_str("live"),
+            Selector::Previous(n) => write!(f, "~{n}"),
+            Selector::Id(id) => f.write_str(id),
+        }
+    }
+}
+
+/// A selector that cannot be right.
+#[derive(Debug, thiserror::Error)]
+#[error("bad selector `{selector}` in `{argument}`")]
+pub struct SelectorError {
+    /// The selector text.
+    pub selector: String,
+    /// The whole argument.
+    pub argument: String,
+}
+
+impl SelectorError {
+    /// What would be valid.
+    pub fn hint(&self) -> String {
+        match suggest::did_you_mean(&self.selector, ["latest", "live"]) {
+            Some(dym) => dym,
+            None => "a selector is `latest`, `live`, `~N` (the N-th snapshot before latest) or a snapshot id".to_string(),
+        }
+    }
+}
+
+impl FromStr for Selector {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "latest" => return Ok(Selector::Latest),
+            "live" => return Ok(Selector::Live),
+            _ => {}
+        }
+        if let Some(n) = s.strip_prefix('~') {
+            return match n.parse::<usize>() {
+                Ok(0) => Ok(Selector::Latest),
+                Ok(n) => Ok(Selector::Previous(n)),
+                Err(_) => Err(s.to_string()),
+            };
+        }
+        let looks_like_id = !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
+        // Snapshot ids start with their UTC timestamp; a word close to `latest`/`live` is a typo.
+        if !looks_like_id || suggest::nearest(s, ["latest", "live"]).is_some() {
+            return Err(s.to_string());
+        }
+        Ok(Selector::Id(s.to_string()))
+    }
+}
+
+/// One side of `diff`/`check`, resolved against the config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Side {
+    /// A file or folder: export files, a snapshot folder, or one export file.
+    Path(PathBuf),
+    /// A configured environment at a selector.
+    Env { env: String, selector: Selector },
+}
+
+impl Side {
+    /// A short label for reports: the path as given, or `env@selector`.
+    pub fn label(&self) -> String {
+        match self {
+            Side::Path(p) => p.display().to_string(),
+            Side::Env { env, selector } => format!("{env}@{selector}"),
+        }
+    }
+}
+
+/// Why an argument is not a side.
+#[derive(Debug, thiserror::Error)]
+pub enum SideError {
+    #[error(transparent)]
+    Selector(#[from] SelectorError),
+    #[error(transparent)]
+    UnknownEnv(#[from] ConfigError),
+    #[error("`{argument}` is neither an existing path nor a configured environment")]
+    Neither {
+        argument: String,
+        known: Vec<String>,
+    },
+}
+
+impl SideError {
+    /// What to do.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            SideError::Selector(e) => Some(e.hint()),
+            SideError::UnknownEnv(e) => e.hint(),
+            SideError::Neither { argument, known } => Some(
+                suggest::did_you_mean(argument, known.iter().map(String::as_str)).unwrap_or_else(
+                    || {
+                        "give a path to an export file, a folder of exports or a snapshot, or ENV@SELECTOR for an environment of socdrift.toml".to_string()
+                    },
+                ),
+            ),
+        }
+    }
+}
+
+/// Resolves a command-line argument to a side (see the module docs for the rule).
+pub fn resolve(argument: &str, config: &Config, cwd: &Path) -> Result<Side, SideError> {
+    if argument.chars().any(std::path::is_separator) {
+        return Ok(Side::Path(PathBuf::from(argument)));
+    }
+    let (name, selector) = match argument.split_once('@') {
+        Some((name, selector)) => (name, Some(selector)),
+        None => (argument, None),
+    };
+    if config.envs.contains_key(name) {
+        let selector = match selector {
+            None => Selector::Latest,
+            Some(text) => text.parse().map_err(|selector| SelectorError {
+                selector,
+                argument: argument.to_string(),
+            })?,
+        };
+        return Ok(Side::Env {
+            env: name.to_string(),
+            selector,
+        });
+    }
+    if cwd.join(argument).exists() {
+        return Ok(Side::Path(PathBuf::from(argument)));
+    }
+    if selector.is_some() {
+        return Err(config.unknown_env(name).into());
+    }
+    Err(SideError::Neither {
+        argument: argument.to_string(),
+        known: config.envs.keys().cloned().collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Config {
+        let text = "[env.staging]\nregion = \"r\"\nproject_id = \"p\"\nworkspace_id = \"w\"\n[env.production]\nregion = \"r\"\nproject_id = \"p\"\nworkspace_id = \"w\"\n";
+        Config::parse(text, Path::new("/p/socdrift.toml")).unwrap()
+    }
+
+    #[test]
+    fn selectors_parse() {
+        assert_eq!("latest".parse(), Ok(Selector::Latest));
+        assert_eq!("live".parse(), Ok(Selector::Live));
+        assert_eq!("~0".parse(), Ok(Selector::Latest));
+        assert_eq!("~3".parse(), Ok(Selector::Previous(3)));
+        assert_eq!(
+            "20261128T031500Z-3fa9c2d1".parse(),
+            Ok(Selector::Id("20261128T031500Z-3fa9c2d1".into()))
+        );
+        for bad in ["", "~", "~x", "~-1", "latets", "lve", "a/b", "x y"] {
+            assert!(bad.parse::<Selector>().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn env_refs_and_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let cwd = dir.path();
+        let c = config();
+        let env = |e: &str, s| Side::Env {
+            env: e.into(),
+            selector: s,
+        };
+        assert_eq!(
+            resolve("staging", &c, cwd).unwrap(),
+            env("staging", Selector::Latest)
+        );
+        assert_eq!(
+            resolve("staging@live", &c, cwd).unwrap(),
+            env("staging", Selector::Live)
+        );
+        assert_eq!(
+            resolve("production@~2", &c, cwd).unwrap(),
+            env("production", Selector::Previous(2))
+        );
+        assert_eq!(
+            resolve("./staging", &c, cwd).unwrap(),
+            Side::Path("./staging".into())
+        );
+        // An existing folder named like an environment: the environment wins without a `/`.
+        std::fs::create_dir(cwd.join("staging")).unwrap();
+        assert_eq!(
+            resolve("staging", &c, cwd).unwrap(),
+            env("staging", Selector::Latest)
+        );
+        // An existing path that is not an environment name is a path, `@` and all.
+        std::fs::write(cwd.join("export@2.json"), "{}").unwrap();
+        assert_eq!(
+            resolve("export@2.json", &c, cwd).unwrap(),
+            Side::Path("export@2.json".into())
+        );
+    }
+
+    #[test]
+    fn errors_suggest() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = config();
+        let err = resolve("staging@latets", &c, dir.path()).unwrap_err();
+        assert_eq!(err.to_string(), "bad selector `latets` in `staging@latets`");
+        assert_eq!(err.hint().as_deref(), Some("did you mean `latest`?"));
+        let err = resolve("staging@~x", &c, dir.path()).unwrap_err();
+        assert!(err.hint().unwrap().contains("~N"));
+        let err = resolve("prodution@live", &c, dir.path()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown environment `prodution` (configured: production, staging)"
+        );
+        assert_eq!(err.hint().as_deref(), Some("did you mean `production`?"));
+        let err = resolve("stagin", &c, dir.path()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`stagin` is neither an existing path nor a configured environment"
+        );
+        assert_eq!(err.hint().as_deref(), Some("did you mean `staging`?"));
+    }
+}

@@ -1,0 +1,264 @@
+//! `diff` and `normalize` over local export files (no emulator, no store).
+
+use std::io::Read;
+use std::process::Stdio;
+
+use crate::assert_run;
+use crate::support::Env;
+
+const STAGING: &str = "workspaces/staging/workflows";
+const PRODUCTION: &str = "workspaces/production/workflows";
+
+#[test]
+fn identical_folders_exit_0() {
+    let env = Env::with_fixtures();
+    let run = env.run(&["diff", STAGING, STAGING]);
+    assert_eq!(run.code, 0, "{run}");
+    assert_run!(env, run);
+}
+
+#[test]
+fn staging_against_production_exits_1_with_the_expected_workflows() {
+    let env = Env::with_fixtures();
+    let run = env.run(&["diff", STAGING, PRODUCTION]);
+    assert_eq!(run.code, 1, "{run}");
+    for line in [
+        "M Block malicious source IP",
+        "M Notify on high-severity alert",
+        "= Isolate compromised host (layout only)",
+        "R Phishing triage -> Phishing mail triage",
+        "D Enrich alert with context",
+        "A Legacy ticket sync",
+    ] {
+        assert!(run.stdout.contains(line), "{line}\n{run}");
+    }
+    assert_eq!(run.stderr, "");
+    assert_run!(env, run);
+}
+
+#[test]
+fn stat_json_and_output_file() {
+    let env = Env::with_fixtures();
+    let run = env.run(&["diff", STAGING, PRODUCTION, "--stat"]);
+    assert_eq!(run.code, 1);
+    assert_run!(env, "diff_stat", run);
+
+    let run = env.run(&[
+        "diff",
+        STAGING,
+        PRODUCTION,
+        "--format",
+        "json",
+        "-o",
+        "out/report.json",
+    ]);
+    assert_eq!(run.code, 1, "{run}");
+    assert_eq!(run.stdout, "", "the report goes to the file only");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(env.path().join("out/report.json")).unwrap())
+            .unwrap();
+    assert_eq!(report["status"], "drift");
+    assert_eq!(report["summary"]["modified"], 2);
+    assert_eq!(report["summary"]["renamed"], 1);
+}
+
+#[test]
+fn keep_layout_turns_a_layout_move_into_drift() {
+    let env = Env::with_fixtures();
+    let left = format!("{STAGING}/03-isolate.json");
+    let right = format!("{PRODUCTION}/03-isolate.json");
+    let run = env.run(&["diff", &left, &right]);
+    assert_eq!(run.code, 0, "{run}");
+    let run = env.run(&["diff", &left, &right, "--keep-layout", "--stat"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stdout.contains("M Isolate compromised host"), "{run}");
+}
+
+#[test]
+fn accepted_differences_do_not_count_as_drift() {
+    let env = Env::with_fixtures();
+    env.write(
+        "socdrift.toml",
+        r#"
+[[accept]]
+workflow = "Block malicious source IP"
+path = "/versions/*/taskflow/**/duration"
+reason = "production blocks for an hour on purpose"
+expires = 2999-12-31
+
+[[accept]]
+workflow = "Notify on high-severity alert"
+reason = "escalation and webhook token differ per environment"
+
+[[accept]]
+workflow = "Phishing*"
+reason = "renamed in production by the SOC lead"
+
+[[accept]]
+workflow = "Enrich alert with context"
+reason = "staging only, under test"
+
+[[accept]]
+workflow = "Legacy ticket sync"
+reason = "production only, being retired"
+"#,
+    );
+    let run = env.run(&["diff", STAGING, PRODUCTION, "--format", "json"]);
+    assert_eq!(run.code, 0, "{run}");
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["status"], "no_drift");
+    assert_eq!(report["summary"]["accepted"], 5);
+
+    // An expired acceptance is drift again, and the report says why.
+    env.write(
+        "socdrift.toml",
+        "[[accept]]\nworkflow = \"*\"\nreason = \"old\"\nexpires = 2000-01-01\n",
+    );
+    let run = env.run(&["diff", STAGING, PRODUCTION, "--stat"]);
+    assert_eq!(run.code, 1, "{run}");
+}
+
+#[test]
+fn a_missing_path_exits_2() {
+    let env = Env::with_fixtures();
+    let run = env.run(&["diff", "./nowhere", STAGING]);
+    assert_eq!(run.code, 2);
+    assert_run!(env, run);
+}
+
+#[test]
+fn a_malformed_export_exits_2_naming_the_file() {
+    let env = Env::with_fixtures();
+    env.write("bad/01.json", "{\"name\": \"x\", \"versions\": [");
+    let run = env.run(&["diff", "bad", STAGING]);
+    assert_eq!(run.code, 2);
+    assert_run!(env, run);
+}
+
+#[test]
+fn normalize_prints_canonical_text() {
+    let env = Env::with_fixtures();
+    let run = env.run(&["normalize", &format!("{STAGING}/02-notify.json")]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(
+        !run.stdout.contains("create_time"),
+        "volatile fields are gone"
+    );
+    assert!(run.stdout.contains("<redacted:"), "secrets are redacted");
+    assert_run!(env, run);
+}
+
+#[test]
+fn normalize_works_as_a_git_textconv_driver() {
+    let env = Env::with_fixtures();
+    // git invokes `<textconv> <file>` and diffs the outputs: two exports differing only in ids,
+    // timestamps and layout give identical text.
+    let a = env.run(&["normalize", &format!("{STAGING}/03-isolate.json")]);
+    let b = env.run(&["normalize", &format!("{PRODUCTION}/03-isolate.json")]);
+    assert_eq!((a.code, b.code), (0, 0));
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn a_closed_stdout_is_not_an_error() {
+    let env = Env::with_fixtures();
+    let mut child = env
+        .command(&["diff", STAGING, PRODUCTION])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1), "drift is still reported: {stderr}");
+    assert_eq!(stderr, "");
+}
+
+#[test]
+fn check_writes_every_ci_file_and_appends_the_step_summary() {
+    let mut env = Env::with_fixtures();
+    let summary = env.write("summary.md", "# earlier step\n");
+    env.var("GITHUB_STEP_SUMMARY", summary.to_str().unwrap());
+    let run = env.run(&[
+        "check",
+        STAGING,
+        PRODUCTION,
+        "--stat",
+        "--report",
+        "out/drift.json",
+        "--junit",
+        "out/drift.xml",
+        "--markdown",
+        "out/drift.md",
+    ]);
+    assert_eq!(run.code, 1, "{run}");
+    assert_run!(env, run);
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        summary.starts_with("# earlier step\n"),
+        "appended, not replaced"
+    );
+    let markdown = std::fs::read_to_string(env.path().join("out/drift.md")).unwrap();
+    assert!(summary.ends_with(&format!("{markdown}\n")), "{summary}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(env.path().join("out/drift.json")).unwrap()).unwrap();
+    assert_eq!(report["status"], "drift");
+    let junit = std::fs::read_to_string(env.path().join("out/drift.xml")).unwrap();
+    assert!(
+        junit.contains("<testsuite name=\"socdrift\" tests=\"7\" failures=\"5\""),
+        "{junit}"
+    );
+}
+
+#[test]
+fn check_runs_the_configured_pairs_and_exits_with_the_worst() {
+    let env = Env::with_fixtures();
+    env.write(
+        "socdrift.toml",
+        &format!(
+            "[check]\npairs = [[\"{STAGING}\", \"{STAGING}\"], [\"{STAGING}\", \"{PRODUCTION}\"], [\"./missing\", \"{STAGING}\"]]\n"
+        ),
+    );
+    let run = env.run(&[
+        "check", "--stat", "--report", "all.json", "--junit", "all.xml",
+    ]);
+    assert_eq!(run.code, 2, "an error in one pair wins: {run}");
+    assert_run!(env, run);
+    let reports: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(env.path().join("all.json")).unwrap()).unwrap();
+    let statuses: Vec<&str> = reports
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["no_drift", "drift"],
+        "both pairs that ran are reported"
+    );
+    let junit = std::fs::read_to_string(env.path().join("all.xml")).unwrap();
+    assert!(
+        junit.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite")
+            || junit.starts_with(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite"
+            ),
+        "{junit}"
+    );
+    assert_eq!(junit.matches("<testsuite ").count(), 2);
+}
+
+#[test]
+fn check_with_nothing_configured_says_what_to_do() {
+    let env = Env::new();
+    let run = env.run(&["check"]);
+    assert_eq!(run.code, 2);
+    assert_run!(env, run);
+}

@@ -1,0 +1,11 @@
+//! CLI integration tests: the built `socdrift` binary, run in a temp folder with a clean
+//! environment and `NO_COLOR=1`; exit code, stdout and stderr are snapshotted together.
+// Test helpers outside #[test] functions panic on purpose when the test setup fails.
+#![allow(clippy::unwrap_used)]
+
+mod basics;
+mod config;
+mod live;
+mod local;
+mod sim;
+mod support;

@@ -1,0 +1,323 @@
+//! The differ over the bundled fixtures and generated workspaces.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::json;
+use soc_diff::diff::AcceptRule;
+use soc_diff::report::{ChangeKind, WorkflowReport, WorkflowStatus};
+use soc_diff::{DiffOptions, Entry, Normalized, Profile, Report, diff};
+use soc_sim::generate::{DriftKind, GenerateOptions, generate_with_mutations};
+
+pub fn workspace_dir(side: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/workspaces")
+        .join(side)
+        .join("workflows")
+}
+
+/// Decodes and normalizes every export file under `dir`.
+pub fn normalize_dir(dir: &Path, profile: &Profile) -> Vec<Normalized> {
+    soc_diff::decode::load_path(dir, profile)
+        .unwrap()
+        .iter()
+        .map(|doc| profile.normalize(doc))
+        .collect()
+}
+
+pub fn fixture_options() -> DiffOptions {
+    DiffOptions {
+        left_label: "staging".into(),
+        right_label: "production".into(),
+        today: "2026-06-01".into(),
+        ..DiffOptions::default()
+    }
+}
+
+/// staging vs production of the bundled fixtures, everything loaded.
+pub fn fixture_report(options: &DiffOptions) -> Report {
+    let profile = Profile::secmaster();
+    let load = |side| {
+        normalize_dir(&workspace_dir(side), &profile)
+            .into_iter()
+            .map(Entry::Loaded)
+            .collect()
+    };
+    diff(load("staging"), load("production"), &profile, options).unwrap()
+}
+
+fn find<'r>(report: &'r Report, name: &str) -> &'r WorkflowReport {
+    report
+        .workflows
+        .iter()
+        .find(|w| w.name == name)
+        .unwrap_or_else(|| panic!("no workflow {name:?} in {report:#?}"))
+}
+
+#[test]
+fn fixtures_show_the_drift_they_were_made_with() {
+    let report = fixture_report(&fixture_options());
+    let outcome: Vec<_> = report
+        .workflows
+        .iter()
+        .map(|w| {
+            (
+                w.name.as_str(),
+                w.status,
+                w.previous_name.as_deref(),
+                w.layout_changed,
+            )
+        })
+        .collect();
+    assert_eq!(
+        outcome,
+        [
+            (
+                "Block malicious source IP",
+                WorkflowStatus::Modified,
+                None,
+                false
+            ),
+            (
+                "Close false positives",
+                WorkflowStatus::Unchanged,
+                None,
+                false
+            ),
+            (
+                "Enrich alert with context",
+                WorkflowStatus::Removed,
+                None,
+                false
+            ),
+            (
+                "Isolate compromised host",
+                WorkflowStatus::Unchanged,
+                None,
+                true
+            ),
+            ("Legacy ticket sync", WorkflowStatus::Added, None, false),
+            (
+                "Notify on high-severity alert",
+                WorkflowStatus::Modified,
+                None,
+                false
+            ),
+            (
+                "Phishing mail triage",
+                WorkflowStatus::Renamed,
+                Some("Phishing triage"),
+                false
+            ),
+        ]
+    );
+    assert!(report.has_drift());
+    assert_eq!(report.summary.layout_only, 1);
+
+    let block = find(&report, "Block malicious source IP");
+    assert_eq!(block.changes.len(), 1, "{block:#?}");
+    let change = &block.changes[0];
+    assert!(
+        change.path.ends_with("/attributes/soar:params/duration"),
+        "{}",
+        change.path
+    );
+    assert_eq!(
+        (change.kind, &change.left, &change.right),
+        (ChangeKind::Changed, &Some(json!(86400)), &Some(json!(3600)))
+    );
+    let text = block.text_diff.as_deref().unwrap();
+    assert!(
+        text.starts_with(
+            "--- staging/Block malicious source IP\n+++ production/Block malicious source IP\n@@ "
+        ),
+        "{text}"
+    );
+
+    let notify = find(&report, "Notify on high-severity alert");
+    let paths: Vec<_> = notify.changes.iter().map(|c| c.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/versions/0/taskconfig/node_info/escalation_minutes",
+            "/versions/0/taskconfig/webhook/api_token"
+        ]
+    );
+    let token = &notify.changes[1];
+    for side in [&token.left, &token.right] {
+        let shown = side.as_ref().unwrap().as_str().unwrap();
+        assert!(shown.starts_with("<redacted:"), "secret shown: {shown}");
+    }
+    assert_ne!(
+        token.left, token.right,
+        "a rotated secret still shows as changed"
+    );
+    let whole = serde_json::to_string(&report).unwrap();
+    for secret in ["stg-1Lm4Qw8z", "prod-7Hq2pXk9"] {
+        assert!(!whole.contains(secret), "{secret} leaked into the report");
+    }
+}
+
+#[test]
+fn accepting_the_known_differences_clears_the_drift() {
+    let mut options = fixture_options();
+    options.accept = vec![
+        AcceptRule {
+            workflow: "Block malicious source IP".into(),
+            path: Some("/**/soar:params/duration".into()),
+            reason: "production blocks for one hour until the WAF quota is raised".into(),
+            expires: Some("2026-12-31".into()),
+        },
+        AcceptRule {
+            workflow: "Notify*".into(),
+            path: None,
+            reason: "tokens differ per environment".into(),
+            expires: None,
+        },
+        AcceptRule {
+            workflow: "*".into(),
+            path: None,
+            reason: "renames, additions and removals are tracked in TICKET-1".into(),
+            expires: Some("2026-01-01".into()),
+        },
+    ];
+    let report = fixture_report(&options);
+    let drifting: Vec<_> = report
+        .workflows
+        .iter()
+        .filter(|w| w.drift)
+        .map(|w| w.name.as_str())
+        .collect();
+    // The catch-all expired, so only the two modified workflows are accepted.
+    assert_eq!(
+        drifting,
+        [
+            "Enrich alert with context",
+            "Legacy ticket sync",
+            "Phishing mail triage"
+        ]
+    );
+    assert_eq!(report.summary.accepted, 2);
+    assert_eq!(
+        find(&report, "Legacy ticket sync").notes,
+        [
+            "acceptance expired on 2026-01-01: renames, additions and removals are tracked in TICKET-1"
+        ]
+    );
+    options.today = "2025-12-31".into();
+    assert!(!fixture_report(&options).has_drift());
+}
+
+/// Deferred entries that count their loads, as a snapshot store would hand them over.
+fn deferred(docs: Vec<Normalized>, profile_hash: &str, loads: &Arc<AtomicUsize>) -> Vec<Entry> {
+    docs.into_iter()
+        .map(|doc| {
+            let loads = Arc::clone(loads);
+            Entry::Deferred {
+                name: doc.name.clone(),
+                sha256: doc.sha256.clone(),
+                layout_sha256: doc.layout_sha256.clone(),
+                profile_hash: profile_hash.to_owned(),
+                load: Box::new(move || {
+                    loads.fetch_add(1, Ordering::SeqCst);
+                    Ok(doc)
+                }),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn deferred_entries_are_loaded_only_where_something_changed() {
+    let profile = Profile::secmaster();
+    let staging = normalize_dir(&workspace_dir("staging"), &profile);
+    let production = normalize_dir(&workspace_dir("production"), &profile);
+    let loads = Arc::new(AtomicUsize::new(0));
+    let report = diff(
+        deferred(staging.clone(), &profile.hash(), &loads),
+        deferred(production.clone(), &profile.hash(), &loads),
+        &profile,
+        &fixture_options(),
+    )
+    .unwrap();
+    // 2 modified pairs, 2 sides of the rename, 1 removed, 1 added; the two unchanged pairs never load.
+    assert_eq!(loads.load(Ordering::SeqCst), 8);
+    assert_eq!(
+        report,
+        fixture_report(&fixture_options()),
+        "the shortcut changes nothing but the cost"
+    );
+
+    // Hashes recorded under another profile are not trusted: everything loads.
+    let loads = Arc::new(AtomicUsize::new(0));
+    diff(
+        deferred(staging, "another-profile", &loads),
+        deferred(production, "another-profile", &loads),
+        &profile,
+        &fixture_options(),
+    )
+    .unwrap();
+    assert_eq!(loads.load(Ordering::SeqCst), 12);
+}
+
+#[test]
+fn generated_drift_is_found_exactly() {
+    let generated = generate_with_mutations(&GenerateOptions {
+        workflows: 60,
+        nodes_per_workflow: 12,
+        seed: 7,
+        drift_rate: 0.2,
+    });
+    assert!(!generated.mutations.is_empty());
+    let profile = Profile::secmaster();
+    let entries = |ws: &soc_sim::Workspace| -> Vec<Entry> {
+        ws.workflows
+            .iter()
+            .flat_map(|wf| {
+                let bytes = wf.export_bytes().unwrap();
+                soc_diff::decode_export(&format!("{}.json", wf.info.id), &bytes, &profile).unwrap()
+            })
+            .map(|doc| Entry::Loaded(profile.normalize(&doc)))
+            .collect()
+    };
+    let report = diff(
+        entries(&generated.base),
+        entries(&generated.drifted),
+        &profile,
+        &fixture_options(),
+    )
+    .unwrap();
+    for wf in &report.workflows {
+        let kinds: Vec<DriftKind> = generated
+            .mutations
+            .iter()
+            .filter(|m| m.workflow == wf.name)
+            .map(|m| m.kind)
+            .collect();
+        let semantic = kinds.iter().any(|k| *k != DriftKind::LayoutMove);
+        let expected = if semantic {
+            WorkflowStatus::Modified
+        } else {
+            WorkflowStatus::Unchanged
+        };
+        assert_eq!(wf.status, expected, "{}: mutations {kinds:?}", wf.name);
+        if kinds.contains(&DriftKind::LayoutMove) {
+            assert!(wf.layout_changed, "{}", wf.name);
+        }
+        if kinds.contains(&DriftKind::NodeAdded) {
+            // The inserted task is one added element, not a cascade over the elements after it.
+            let added = wf
+                .changes
+                .iter()
+                .filter(|c| {
+                    c.kind == ChangeKind::Added
+                        && c.right.as_ref().is_some_and(|v| {
+                            v.get("name").is_some_and(|n| n == "bpmn2:serviceTask")
+                        })
+                })
+                .count();
+            assert_eq!(added, 1, "{}: {:#?}", wf.name, wf.changes);
+        }
+    }
+}

@@ -1,0 +1,346 @@
+//! Settings of a simulator run: fixtures, credentials, export format and faults.
+//!
+//! Plain types with documented defaults, so the CLI can map its flags onto them one to one.
+
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::export::ExportFormat;
+use crate::model::Workspace;
+
+/// Default access key (`SIMACCESSKEY0000000`).
+pub const DEFAULT_ACCESS_KEY: &str = "SIMACCESSKEY0000000";
+/// Default secret key (`sim-secret-key`).
+pub const DEFAULT_SECRET_KEY: &str = "sim-secret-key";
+/// Default IAM user name.
+pub const DEFAULT_USER: &str = "sim-user";
+/// Default IAM user password.
+pub const DEFAULT_PASSWORD: &str = "sim-password";
+/// Default IAM domain (account) name.
+pub const DEFAULT_DOMAIN: &str = "sim-domain";
+/// Default project name, which Huawei Cloud sets to the region id.
+pub const DEFAULT_PROJECT_NAME: &str = "ap-southeast-1";
+/// Default project id: the one the bundled fixtures were exported from.
+pub const DEFAULT_PROJECT_ID: &str = "0a1b2c3d4e5f40718293a4b5c6d7e8f9";
+
+/// A secret string whose `Debug` and `Display` never show it.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself; call only where it is used, never to log.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(****)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("****")
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Self {
+        Self::new(s)
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Self {
+        Self(s)
+    }
+}
+
+/// An access key pair the simulator accepts for `SDK-HMAC-SHA256` signatures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessKey {
+    /// The access key id (AK).
+    pub access_key: String,
+    /// The secret key (SK).
+    pub secret_key: Secret,
+    /// For temporary keys: the `X-Security-Token` every request must carry (and sign).
+    pub security_token: Option<Secret>,
+}
+
+impl AccessKey {
+    /// A permanent key pair.
+    pub fn permanent(access_key: impl Into<String>, secret_key: impl Into<Secret>) -> Self {
+        Self {
+            access_key: access_key.into(),
+            secret_key: secret_key.into(),
+            security_token: None,
+        }
+    }
+
+    /// A temporary key pair that requires a matching `X-Security-Token`.
+    pub fn temporary(
+        access_key: impl Into<String>,
+        secret_key: impl Into<Secret>,
+        security_token: impl Into<Secret>,
+    ) -> Self {
+        Self {
+            access_key: access_key.into(),
+            secret_key: secret_key.into(),
+            security_token: Some(security_token.into()),
+        }
+    }
+}
+
+/// An IAM user that can get tokens with password authentication.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IamUser {
+    /// Domain (account) name.
+    pub domain: String,
+    /// User name.
+    pub name: String,
+    /// Password.
+    pub password: Secret,
+}
+
+impl IamUser {
+    /// A user in a domain.
+    pub fn new(
+        domain: impl Into<String>,
+        name: impl Into<String>,
+        password: impl Into<Secret>,
+    ) -> Self {
+        Self {
+            domain: domain.into(),
+            name: name.into(),
+            password: password.into(),
+        }
+    }
+}
+
+/// Where the served workspaces come from.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Fixtures {
+    /// The bundled staging and production workspaces embedded in the binary (default).
+    #[default]
+    Bundled,
+    /// Every `<name>/workspace.json` + `<name>/workflows/*.json` folder under this root.
+    Dir(PathBuf),
+    /// Workspaces built in memory (for example by [`crate::generate`]).
+    Workspaces(Vec<Workspace>),
+}
+
+/// Which requests a fault applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PathKind {
+    /// `POST /v3/auth/tokens`.
+    IamToken,
+    /// `GET /v3/projects`.
+    IamProjects,
+    /// `GET /v1/{project_id}/workspaces`.
+    ListWorkspaces,
+    /// `GET …/soc/workflows`.
+    ListWorkflows,
+    /// `GET …/soc/workflows/{id}`.
+    ShowWorkflow,
+    /// `GET …/soc/workflows/{id}/versions`.
+    ListVersions,
+    /// `GET …/soc/workflows/versions/{version_id}`.
+    ShowVersion,
+    /// `POST …/soc/workflows/export`.
+    Export,
+    /// `POST …/soc/workflows/import`.
+    Import,
+}
+
+impl PathKind {
+    /// Every kind.
+    pub const ALL: [Self; 9] = [
+        Self::IamToken,
+        Self::IamProjects,
+        Self::ListWorkspaces,
+        Self::ListWorkflows,
+        Self::ShowWorkflow,
+        Self::ListVersions,
+        Self::ShowVersion,
+        Self::Export,
+        Self::Import,
+    ];
+
+    /// The kebab-case name used on the command line and in the request log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::IamToken => "iam-token",
+            Self::IamProjects => "iam-projects",
+            Self::ListWorkspaces => "list-workspaces",
+            Self::ListWorkflows => "list-workflows",
+            Self::ShowWorkflow => "show-workflow",
+            Self::ListVersions => "list-versions",
+            Self::ShowVersion => "show-version",
+            Self::Export => "export",
+            Self::Import => "import",
+        }
+    }
+}
+
+impl fmt::Display for PathKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for PathKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                let names: Vec<_> = Self::ALL.iter().map(|k| k.as_str()).collect();
+                format!(
+                    "unknown path kind {s:?} (expected one of {})",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+/// A fixed-window request limit per access key (or per token).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Requests allowed per window.
+    pub requests: u32,
+    /// Window length.
+    pub per: Duration,
+}
+
+/// Faults injected on demand; all off by default. Random choices are a pure function of `seed`
+/// and the request's sequence number among the requests the scope selects.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaultConfig {
+    /// Seed of every random fault decision. Default 0.
+    pub seed: u64,
+    /// Fixed latency added to every response. Default 0.
+    pub latency: Duration,
+    /// Extra latency drawn uniformly from `0..=jitter`. Default 0.
+    pub jitter: Duration,
+    /// Per-key rate limit answered with 429 `APIGW.0308` and `Retry-After`. Default none.
+    pub rate_limit: Option<RateLimit>,
+    /// Share (0.0–1.0) of selected requests answered with a random 500, 502 or 503. Default 0.
+    pub error_rate: f64,
+    /// Share of selected requests whose connection is dropped after part of the body. Default 0.
+    pub drop_rate: f64,
+    /// Share of selected requests whose body is cut short of its `Content-Length`. Default 0.
+    pub truncate_rate: f64,
+    /// Share of selected requests answered 200 with malformed JSON. Default 0.
+    pub malformed_rate: f64,
+    /// Only requests of these kinds get the rate-based faults above; empty = all. Default empty.
+    pub only: Vec<PathKind>,
+    /// Only the first K selected requests get rate-based faults; `None` = all. Default none.
+    pub first_requests: Option<u64>,
+}
+
+impl Default for FaultConfig {
+    fn default() -> Self {
+        Self {
+            seed: 0,
+            latency: Duration::ZERO,
+            jitter: Duration::ZERO,
+            rate_limit: None,
+            error_rate: 0.0,
+            drop_rate: 0.0,
+            truncate_rate: 0.0,
+            malformed_rate: 0.0,
+            only: Vec::new(),
+            first_requests: None,
+        }
+    }
+}
+
+/// Everything a simulator run needs. `SimConfig::default()` serves the bundled fixtures on
+/// an ephemeral loopback port with the default credentials.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimConfig {
+    /// Address to bind. Default `127.0.0.1:0` (loopback, ephemeral port).
+    pub listen: SocketAddr,
+    /// Workspaces to serve. Default [`Fixtures::Bundled`].
+    pub fixtures: Fixtures,
+    /// Project id in every path. Default: the fixtures' `project_id`, else
+    /// [`DEFAULT_PROJECT_ID`]. When set, the served data's project ids are rewritten to it.
+    pub project_id: Option<String>,
+    /// Project name (the region id). Default [`DEFAULT_PROJECT_NAME`].
+    pub project_name: String,
+    /// Accepted access keys. Default one permanent pair: [`DEFAULT_ACCESS_KEY`] /
+    /// [`DEFAULT_SECRET_KEY`].
+    pub access_keys: Vec<AccessKey>,
+    /// IAM users for password tokens. Default [`DEFAULT_DOMAIN`] / [`DEFAULT_USER`] /
+    /// [`DEFAULT_PASSWORD`].
+    pub users: Vec<IamUser>,
+    /// Token lifetime. Default 24 hours, as IAM documents.
+    pub token_ttl: Duration,
+    /// Tokens expire after this many authenticated requests. Default none.
+    pub token_max_uses: Option<u64>,
+    /// Largest accepted `X-Sdk-Date` difference from the server clock. Default 15 minutes.
+    pub max_clock_skew: Duration,
+    /// Shape of the export file. Default [`ExportFormat::Json`].
+    pub export_format: ExportFormat,
+    /// Faults. Default none.
+    pub faults: FaultConfig,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            fixtures: Fixtures::Bundled,
+            project_id: None,
+            project_name: DEFAULT_PROJECT_NAME.to_owned(),
+            access_keys: vec![AccessKey::permanent(DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY)],
+            users: vec![IamUser::new(DEFAULT_DOMAIN, DEFAULT_USER, DEFAULT_PASSWORD)],
+            token_ttl: Duration::from_secs(24 * 3600),
+            token_max_uses: None,
+            max_clock_skew: Duration::from_secs(15 * 60),
+            export_format: ExportFormat::Json,
+            faults: FaultConfig::default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_print() {
+        let key = AccessKey::temporary("AK", "very-secret", "tok-secret");
+        let shown = format!("{key:?} {}", key.secret_key);
+        assert!(
+            !shown.contains("very-secret") && !shown.contains("tok-secret"),
+            "{shown}"
+        );
+        let cfg = format!("{:?}", SimConfig::default());
+        assert!(!cfg.contains(DEFAULT_SECRET_KEY) && !cfg.contains(DEFAULT_PASSWORD));
+    }
+
+    #[test]
+    fn path_kinds_round_trip() {
+        for k in PathKind::ALL {
+            assert_eq!(k.as_str().parse::<PathKind>().unwrap(), k);
+        }
+        assert!(
+            "exports"
+                .parse::<PathKind>()
+                .unwrap_err()
+                .contains("export")
+        );
+    }
+}
