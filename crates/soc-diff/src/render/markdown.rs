@@ -133,10 +133,13 @@ fn change_row(md: &mut String, change: &Change, with_acceptance: bool) {
         ChangeKind::Removed => "−",
         ChangeKind::Changed => "~",
     };
+    let location = match &change.context {
+        Some(context) => format!("{}<br>{}", code(&change.path), inline(context)),
+        None => code(&change.path),
+    };
     let _ = write!(
         md,
-        "| {sign} | {} | {} | {} |",
-        code(&change.path),
+        "| {sign} | {location} | {} | {} |",
         cell_value(change.left.as_ref()),
         cell_value(change.right.as_ref())
     );
