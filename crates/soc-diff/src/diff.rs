@@ -1203,6 +1203,29 @@ mod tests {
     }
 
     #[test]
+    fn the_deepest_normalized_documents_diff_without_exhausting_the_stack() {
+        // Normalization nests at most normalize::MAX_DEPTH levels; alternate objects and arrays
+        // so both recursion paths are exercised (tests run on 2 MiB thread stacks).
+        let deep = |leaf: i64| {
+            let mut value = json!(leaf);
+            for level in 0..crate::normalize::MAX_DEPTH {
+                value = if level % 2 == 0 {
+                    json!([value])
+                } else {
+                    json!({ "k": value })
+                };
+            }
+            value
+        };
+        let changes = structural_changes(&deep(1), &deep(2), &Profile::secmaster());
+        assert_eq!(changes.len(), 1);
+        assert_eq!(
+            changes[0].path.matches('/').count(),
+            crate::normalize::MAX_DEPTH
+        );
+    }
+
+    #[test]
     fn pointer_tokens_are_escaped() {
         let left = json!({"a/b": {"c~d": 1}});
         let right = json!({"a/b": {"c~d": 2}});
