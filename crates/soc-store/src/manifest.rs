@@ -250,7 +250,14 @@ impl Manifest {
             path: path.to_owned(),
             source,
         };
-        let header: Header = serde_json::from_slice(bytes).map_err(bad)?;
+        let value: serde_json::Value = serde_json::from_slice(bytes).map_err(bad)?;
+        if !value.is_object() {
+            return Err(StoreError::InvalidManifest {
+                path: path.to_owned(),
+                reason: "it is not a JSON object".to_owned(),
+            });
+        }
+        let header: Header = serde_json::from_value(value).map_err(bad)?;
         if header.format.as_deref() != Some(FORMAT) || header.format_version != Some(FORMAT_VERSION)
         {
             return Err(StoreError::UnsupportedFormat {
