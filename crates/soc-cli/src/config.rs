@@ -443,6 +443,13 @@ fn validate_env(name: &str, env: &EnvConfig, index: &KeyIndex<'_>) -> Result<(),
             Some("e.g. region = \"ap-southeast-1\"".into()),
         ));
     }
+    if env.project_id.as_deref().is_none_or(str::is_empty) {
+        return Err(invalid(
+            at(""),
+            format!("[env.{name}] needs `project_id`"),
+            Some("the project id is on the console's My Credentials page, under Projects".into()),
+        ));
+    }
     for key in ["endpoint", "iam_endpoint"] {
         let value = match key {
             "endpoint" => env.endpoint.as_deref(),
@@ -883,7 +890,7 @@ expires = "2027-01-01"
             );
         }
         // Naming the variable that holds a secret is fine.
-        assert!(parse("[env.a]\nregion = \"r\"\nworkspace_id = \"w\"\ntoken_env = \"T\"").is_ok());
+        assert!(parse("[env.a]\nregion = \"r\"\nproject_id = \"p\"\nworkspace_id = \"w\"\ntoken_env = \"T\"").is_ok());
     }
 
     #[test]
@@ -936,11 +943,16 @@ expires = "2027-01-01"
             err.to_string(),
             "/proj/socdrift.toml:2: [env.s] needs `region` or `endpoint`"
         );
-        let err = parse("[env.s]\nregion = \"r\"\nworkspace_id = \"w\"\nworkspace = \"n\"\n")
+        let err = parse("[env.s]\nregion = \"r\"\nproject_id = \"p\"\nworkspace_id = \"w\"\nworkspace = \"n\"\n")
             .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "/proj/socdrift.toml:4: [env.s] sets both `workspace_id` and `workspace`"
+            "/proj/socdrift.toml:5: [env.s] sets both `workspace_id` and `workspace`"
+        );
+        let err = parse("[env.s]\nregion = \"r\"\nworkspace_id = \"w\"\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "/proj/socdrift.toml:1: [env.s] needs `project_id`"
         );
         let err = parse("[env.\"a@b\"]\nregion = \"r\"\nworkspace_id = \"w\"\n").unwrap_err();
         assert!(

@@ -34,6 +34,18 @@ impl CliError {
         }
     }
 
+    /// This error as the cause of a new message, keeping its hints.
+    #[must_use]
+    pub fn within(self, message: impl Into<String>) -> Self {
+        CliError {
+            error: Box::new(Context {
+                message: message.into(),
+                source: self.error,
+            }),
+            hints: self.hints,
+        }
+    }
+
     /// Adds a hint line.
     #[must_use]
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {

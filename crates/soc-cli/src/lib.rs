@@ -18,6 +18,7 @@ pub mod config;
 pub mod error;
 pub mod exit;
 mod hints;
+pub mod live;
 pub mod printer;
 pub mod secrets;
 pub mod side;
@@ -56,6 +57,7 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus, CliError> {
         printer,
         global: &cli.global,
         cwd,
+        runtime: std::cell::OnceCell::new(),
     };
     commands::dispatch(&ctx, cli.command)
 }
@@ -68,6 +70,8 @@ pub struct Context<'a> {
     pub global: &'a GlobalArgs,
     /// The current folder, for relative paths and config discovery.
     pub cwd: PathBuf,
+    /// The async runtime, started on first use (only commands that call the API need one).
+    runtime: std::cell::OnceCell<tokio::runtime::Runtime>,
 }
 
 impl Context<'_> {
@@ -87,6 +91,15 @@ impl Context<'_> {
             Some(path) => self.absolute(path),
             None => self.absolute(&config.store_path),
         }
+    }
+
+    /// The async runtime for API calls.
+    pub fn runtime(&self) -> Result<&tokio::runtime::Runtime, CliError> {
+        if let Some(runtime) = self.runtime.get() {
+            return Ok(runtime);
+        }
+        let runtime = live::runtime()?;
+        Ok(self.runtime.get_or_init(|| runtime))
     }
 
     /// A path relative to the current folder made absolute.

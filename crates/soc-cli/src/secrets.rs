@@ -4,56 +4,13 @@
 //! Terraform provider (`HW_*`); an `[env.NAME]` section can name its own (`sk_env = "STAGING_SK"`),
 //! so two environments can hold different keys side by side.
 
-use std::fmt;
-
 use crate::config::{AuthKind, EnvConfig};
 
-/// A secret value: `Debug` and `Display` print `****`, so no log line or error can leak it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+/// Secret values: `Debug` and `Display` print `****`, so no log line or error can leak one.
+pub use soc_api::Secret;
 
-impl Secret {
-    /// Wraps a value.
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-
-    /// The value, for the one place that needs it (handing it to the API client).
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(****)")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("****")
-    }
-}
-
-/// Credentials read from the environment for one `[env.NAME]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EnvCredentials {
-    /// AK/SK signing; a security token for temporary keys.
-    AkSk {
-        ak: Secret,
-        sk: Secret,
-        security_token: Option<Secret>,
-    },
-    /// A ready IAM token.
-    Token(Secret),
-    /// An IAM user exchanged for a project-scoped token.
-    Password {
-        user: String,
-        password: Secret,
-        domain: String,
-    },
-}
+/// Credentials read from the environment for one `[env.NAME]`, in the form the client takes.
+pub use soc_api::Credentials;
 
 /// A required variable is missing.
 #[derive(Debug, thiserror::Error)]
@@ -83,11 +40,13 @@ impl MissingSecret {
     }
 }
 
+/// One secret an auth kind needs: where it is read from.
 struct Slot {
     what: &'static str,
     rename_key: &'static str,
     configured: Option<String>,
     defaults: &'static [&'static str],
+    required: bool,
 }
 
 impl Slot {
@@ -120,72 +79,116 @@ impl Slot {
     }
 }
 
+/// The secrets of an environment's auth kind, in the order the credentials take them.
+fn slots(env: &EnvConfig) -> Vec<Slot> {
+    let slot = |what, rename_key, configured: &Option<String>, defaults, required| Slot {
+        what,
+        rename_key,
+        configured: configured.clone(),
+        defaults,
+        required,
+    };
+    match env.auth {
+        AuthKind::Aksk => vec![
+            slot(
+                "access key",
+                "ak_env",
+                &env.ak_env,
+                &["HUAWEICLOUD_SDK_AK", "HW_ACCESS_KEY"],
+                true,
+            ),
+            slot(
+                "secret key",
+                "sk_env",
+                &env.sk_env,
+                &["HUAWEICLOUD_SDK_SK", "HW_SECRET_KEY"],
+                true,
+            ),
+            slot(
+                "security token",
+                "security_token_env",
+                &env.security_token_env,
+                &["HUAWEICLOUD_SDK_SECURITY_TOKEN", "HW_SECURITY_TOKEN"],
+                false,
+            ),
+        ],
+        AuthKind::Token => vec![slot(
+            "IAM token",
+            "token_env",
+            &env.token_env,
+            &["HW_AUTH_TOKEN"],
+            true,
+        )],
+        AuthKind::Password => vec![
+            slot(
+                "user name",
+                "user_env",
+                &env.user_env,
+                &["HW_USER_NAME"],
+                true,
+            ),
+            slot(
+                "password",
+                "password_env",
+                &env.password_env,
+                &["HW_USER_PASSWORD"],
+                true,
+            ),
+            slot(
+                "account (domain) name",
+                "domain_env",
+                &env.domain_env,
+                &["HW_DOMAIN_NAME"],
+                true,
+            ),
+        ],
+    }
+}
+
 /// Reads one environment's credentials through `lookup` (`std::env::var` in the binary; a map in
 /// tests). Empty variables count as unset.
 pub fn credentials(
     env_name: &str,
     env: &EnvConfig,
     lookup: &dyn Fn(&str) -> Option<String>,
-) -> Result<EnvCredentials, MissingSecret> {
-    let slot = |what, rename_key, configured: &Option<String>, defaults| Slot {
-        what,
-        rename_key,
-        configured: configured.clone(),
-        defaults,
+) -> Result<Credentials, MissingSecret> {
+    let slots = slots(env);
+    let required = |i: usize| -> Result<String, MissingSecret> {
+        match slots.get(i) {
+            Some(slot) => slot.require(env_name, env.auth, lookup),
+            None => Ok(String::new()),
+        }
     };
-    match env.auth {
-        AuthKind::Aksk => {
-            let ak = slot(
-                "access key",
-                "ak_env",
-                &env.ak_env,
-                &["HUAWEICLOUD_SDK_AK", "HW_ACCESS_KEY"],
-            );
-            let sk = slot(
-                "secret key",
-                "sk_env",
-                &env.sk_env,
-                &["HUAWEICLOUD_SDK_SK", "HW_SECRET_KEY"],
-            );
-            let token = slot(
-                "security token",
-                "security_token_env",
-                &env.security_token_env,
-                &["HUAWEICLOUD_SDK_SECURITY_TOKEN", "HW_SECURITY_TOKEN"],
-            );
-            Ok(EnvCredentials::AkSk {
-                ak: Secret::new(ak.require(env_name, env.auth, lookup)?),
-                sk: Secret::new(sk.require(env_name, env.auth, lookup)?),
-                security_token: token.read(lookup).map(Secret::new),
-            })
-        }
-        AuthKind::Token => {
-            let token = slot("IAM token", "token_env", &env.token_env, &["HW_AUTH_TOKEN"]);
-            Ok(EnvCredentials::Token(Secret::new(
-                token.require(env_name, env.auth, lookup)?,
-            )))
-        }
-        AuthKind::Password => {
-            let user = slot("user name", "user_env", &env.user_env, &["HW_USER_NAME"]);
-            let password = slot(
-                "password",
-                "password_env",
-                &env.password_env,
-                &["HW_USER_PASSWORD"],
-            );
-            let domain = slot(
-                "account (domain) name",
-                "domain_env",
-                &env.domain_env,
-                &["HW_DOMAIN_NAME"],
-            );
-            Ok(EnvCredentials::Password {
-                user: user.require(env_name, env.auth, lookup)?,
-                password: Secret::new(password.require(env_name, env.auth, lookup)?),
-                domain: domain.require(env_name, env.auth, lookup)?,
-            })
-        }
-    }
+    Ok(match env.auth {
+        AuthKind::Aksk => Credentials::AkSk {
+            ak: required(0)?,
+            sk: Secret::new(required(1)?),
+            security_token: slots.get(2).and_then(|s| s.read(lookup)).map(Secret::new),
+        },
+        AuthKind::Token => Credentials::Token(Secret::new(required(0)?)),
+        AuthKind::Password => Credentials::Password {
+            user: required(0)?,
+            password: Secret::new(required(1)?),
+            domain: required(2)?,
+            // IAM scopes a token to a project by name; Huawei Cloud names projects after regions.
+            project_name: env.project_name.clone().or_else(|| env.region.clone()),
+        },
+    })
+}
+
+/// The environment variables that hold (or would hold) this environment's secrets, for hints:
+/// the one actually set for each slot, else the names that were tried.
+pub fn variable_names(env: &EnvConfig, lookup: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
+    slots(env)
+        .iter()
+        .filter(|slot| slot.required)
+        .map(|slot| {
+            slot.names()
+                .into_iter()
+                .find(|n| lookup(n).is_some_and(|v| !v.is_empty()))
+                .unwrap_or_else(|| slot.names().join(" or "))
+        })
+        .collect()
 }
 
 /// Looks variables up in the process environment.
@@ -208,17 +211,20 @@ mod tests {
 
     #[test]
     fn secrets_never_print() {
-        let s = Secret::new("hunter2");
-        assert_eq!(format!("{s} {s:?}"), "**** Secret(****)");
-        let creds = EnvCredentials::AkSk {
-            ak: Secret::new("AKVALUE"),
-            sk: s,
-            security_token: None,
-        };
-        let debug = format!("{creds:?}");
+        let creds = credentials(
+            "s",
+            &EnvConfig::default(),
+            &lookup(&[
+                ("HUAWEICLOUD_SDK_AK", "AKVALUE"),
+                ("HUAWEICLOUD_SDK_SK", "hunter2"),
+                ("HUAWEICLOUD_SDK_SECURITY_TOKEN", "tok3n"),
+            ]),
+        )
+        .unwrap();
+        let shown = format!("{creds:?}");
         assert!(
-            !debug.contains("hunter2") && !debug.contains("AKVALUE"),
-            "{debug}"
+            !shown.contains("hunter2") && !shown.contains("tok3n"),
+            "{shown}"
         );
     }
 
@@ -236,7 +242,7 @@ mod tests {
             ]),
         )
         .unwrap();
-        let EnvCredentials::AkSk {
+        let Credentials::AkSk {
             ak,
             sk,
             security_token,
@@ -244,7 +250,7 @@ mod tests {
         else {
             panic!("not aksk")
         };
-        assert_eq!(ak.expose(), "tf-ak", "an empty variable counts as unset");
+        assert_eq!(ak, "tf-ak", "an empty variable counts as unset");
         assert_eq!(sk.expose(), "sdk-sk");
         assert_eq!(security_token, None);
     }
@@ -273,6 +279,25 @@ mod tests {
     }
 
     #[test]
+    fn hints_name_the_variables_in_use() {
+        let env = EnvConfig {
+            sk_env: Some("STAGING_SK".into()),
+            ..EnvConfig::default()
+        };
+        assert_eq!(
+            variable_names(&env, &lookup(&[("HW_ACCESS_KEY", "a")])),
+            ["HW_ACCESS_KEY", "STAGING_SK"]
+        );
+        assert_eq!(
+            variable_names(&EnvConfig::default(), &lookup(&[])),
+            [
+                "HUAWEICLOUD_SDK_AK or HW_ACCESS_KEY",
+                "HUAWEICLOUD_SDK_SK or HW_SECRET_KEY"
+            ]
+        );
+    }
+
+    #[test]
     fn token_and_password_auth() {
         let env = EnvConfig {
             auth: AuthKind::Token,
@@ -280,10 +305,11 @@ mod tests {
         };
         assert_eq!(
             credentials("p", &env, &lookup(&[("HW_AUTH_TOKEN", "tok")])).unwrap(),
-            EnvCredentials::Token(Secret::new("tok"))
+            Credentials::Token(Secret::new("tok"))
         );
         let env = EnvConfig {
             auth: AuthKind::Password,
+            region: Some("ap-southeast-1".into()),
             ..EnvConfig::default()
         };
         let err = credentials("p", &env, &lookup(&[("HW_USER_NAME", "u")])).unwrap_err();
@@ -300,10 +326,11 @@ mod tests {
         .unwrap();
         assert_eq!(
             creds,
-            EnvCredentials::Password {
+            Credentials::Password {
                 user: "u".into(),
                 password: Secret::new("pw"),
-                domain: "d".into()
+                domain: "d".into(),
+                project_name: Some("ap-southeast-1".into()),
             }
         );
     }

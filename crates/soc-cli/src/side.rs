@@ -174,7 +174,7 @@ mod tests {
     use super::*;
 
     fn config() -> Config {
-        let text = "[env.staging]\nregion = \"r\"\nworkspace_id = \"w\"\n[env.production]\nregion = \"r\"\nworkspace_id = \"w\"\n";
+        let text = "[env.staging]\nregion = \"r\"\nproject_id = \"p\"\nworkspace_id = \"w\"\n[env.production]\nregion = \"r\"\nproject_id = \"p\"\nworkspace_id = \"w\"\n";
         Config::parse(text, Path::new("/p/socdrift.toml")).unwrap()
     }
 

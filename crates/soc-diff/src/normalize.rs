@@ -6,6 +6,8 @@
 //! what they hold in place; remove the BPMN canvas layout; redact values under secret-looking keys;
 //! sort set and keyed arrays. The result is printed by [`canonical_json`].
 
+use std::collections::HashMap;
+
 use base64::Engine as _;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -125,6 +127,7 @@ impl Profile {
                     path: Vec::new(),
                     notes: Vec::new(),
                     layout: Vec::new(),
+                    secret_keys: HashMap::new(),
                 };
                 let value = walk.value(value.clone(), 0);
                 let canonical = canonical_json(&value);
@@ -155,6 +158,9 @@ struct Walk<'a> {
     notes: Vec<String>,
     /// Removed layout subtrees, normalized, in document order.
     layout: Vec<Value>,
+    /// `Profile::is_secret_key` by key: documents repeat a few keys (`attributes`, `elements`,
+    /// `name`) thousands of times.
+    secret_keys: HashMap<String, bool>,
 }
 
 impl Walk<'_> {
@@ -171,16 +177,13 @@ impl Walk<'_> {
     fn object(&mut self, map: Map<String, Value>, depth: usize) -> Value {
         let mut out = Map::new();
         for (key, child) in map {
+            let secret = self.is_secret_key(&key);
             self.path.push(key);
             if !self.profile.is_ignored(&self.path) {
                 let child = match (self.profile.payload_at(&self.path), child) {
                     (Some(payload), Value::String(text)) => self.payload(payload, text, depth + 1),
                     (_, child) => self.value(child, depth + 1),
                 };
-                let secret = self
-                    .path
-                    .last()
-                    .is_some_and(|key| self.profile.is_secret_key(key));
                 let child = if secret { redact(child) } else { child };
                 if let Some(key) = self.path.pop() {
                     out.insert(key, child);
@@ -212,7 +215,8 @@ impl Walk<'_> {
         }
         match self.profile.array_rule(&self.path) {
             ArrayRule::Ordered => {}
-            ArrayRule::Set => out.sort_by_cached_key(compact),
+            ArrayRule::Set if out.len() > 1 => out.sort_by_cached_key(compact),
+            ArrayRule::Set => {}
             ArrayRule::Keyed(field) => out = sort_keyed(out, &field),
         }
         Value::Array(out)
@@ -277,6 +281,15 @@ impl Walk<'_> {
         self.value(value, depth)
     }
 
+    fn is_secret_key(&mut self, key: &str) -> bool {
+        if let Some(secret) = self.secret_keys.get(key) {
+            return *secret;
+        }
+        let secret = self.profile.is_secret_key(key);
+        self.secret_keys.insert(key.to_owned(), secret);
+        secret
+    }
+
     fn note(&mut self, message: &str) {
         self.notes
             .push(format!("{}: {message}", pointer(&self.path)));
@@ -313,7 +326,9 @@ fn sort_keyed(items: Vec<Value>, field: &str) -> Vec<Value> {
     {
         keyed.sort_by_cached_key(|(key, item)| (key.clone(), compact(item)));
     }
-    rest.sort_by_cached_key(compact);
+    if rest.len() > 1 {
+        rest.sort_by_cached_key(compact);
+    }
     keyed
         .into_iter()
         .map(|(_, item)| item)
@@ -611,6 +626,24 @@ mod tests {
             n.notes
         );
         assert!(nesting(value_of(&n)) <= MAX_DEPTH);
+    }
+
+    #[test]
+    fn deepest_allowed_nesting_fits_a_test_thread_stack() {
+        // The deepest a document can get: 127 levels from the file, 127 more from one payload.
+        let inner = format!("{}1{}", "[".repeat(127), "]".repeat(127));
+        let outer = format!(
+            "{}{}{}",
+            "[".repeat(126),
+            serde_json::to_string(&inner).unwrap(),
+            "]".repeat(126)
+        );
+        let text = format!("{{\"name\":\"deep\",\"x\":{outer}}}");
+        let docs =
+            crate::decode_export("deep.json", text.as_bytes(), &Profile::secmaster()).unwrap();
+        let n = Profile::secmaster().normalize(&docs[0]);
+        assert!(n.notes.is_empty(), "{:?}", n.notes);
+        assert_eq!(nesting(value_of(&n)), 1 + 126 + 127);
     }
 
     #[test]

@@ -13,10 +13,24 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A parsed JSON-pointer pattern (see the [module docs](self) for the syntax).
+///
+/// ```
+/// use soc_diff::PathPattern;
+///
+/// let pattern = PathPattern::parse("/versions/*/id")?;
+/// assert!(pattern.matches(&["versions", "0", "id"]));
+/// assert!(!pattern.matches(&["id"]));
+/// assert!(PathPattern::parse("/**/create_time")?.matches(&["versions", "2", "create_time"]));
+/// # Ok::<(), soc_diff::PatternError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PathPattern {
     text: String,
     segments: Vec<Segment>,
+    /// Segments a matching path has at least (those that are not `**`).
+    min_len: usize,
+    /// Without `**`, a matching path has exactly `min_len` segments.
+    has_any: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -66,9 +80,13 @@ impl PathPattern {
             }
             offset += raw.len() + 1;
         }
+        let min_len = segments.iter().filter(|s| **s != Segment::Any).count();
+        let has_any = segments.len() != min_len;
         Ok(Self {
             text: text.to_owned(),
             segments,
+            min_len,
+            has_any,
         })
     }
 
@@ -83,7 +101,11 @@ impl PathPattern {
         // Classic wildcard matching with backtracking to the last `**` only: linear for one `**`,
         // never exponential (each `**` restart advances the resume point).
         let pat = &self.segments;
-        // Most patterns end in a literal key: reject the common mismatch without the full walk.
+        // Profiles test every pattern at every node; rejecting by length and last key first keeps
+        // that cheap (most patterns are short and end in a literal key).
+        if path.len() < self.min_len || (!self.has_any && path.len() != self.min_len) {
+            return false;
+        }
         if let Some(Segment::Literal(last)) = pat.last() {
             if path.last().is_none_or(|x| x.as_ref() != last) {
                 return false;

@@ -1,15 +1,18 @@
-//! What `diff`, `check` and `demo` share: loading a side, diffing two, printing the report.
+//! What `diff`, `check` and `demo` share: loading sides, diffing two, printing the report.
 
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use soc_diff::render::{Format, RenderOptions};
-use soc_diff::{DiffOptions, Entry, Profile, Report};
+use soc_diff::{DiffOptions, Entry, Normalized, Profile, Report};
 
 use crate::Context;
 use crate::cli::{ReportArgs, ReportFormat};
 use crate::config::Config;
 use crate::error::CliError;
-use crate::side::Side;
+use crate::live::{self, Exported};
+use crate::side::{Selector, Side};
 
 impl From<ReportFormat> for Format {
     fn from(format: ReportFormat) -> Self {
@@ -22,22 +25,80 @@ impl From<ReportFormat> for Format {
     }
 }
 
-/// Loads one side as diff entries.
-pub fn load_side(
-    _ctx: &Context<'_>,
-    _config: &Config,
-    side: &Side,
-    profile: &Profile,
-) -> Result<Vec<Entry>, CliError> {
-    match side {
-        // Paths stay as given (relative to the current folder) so messages show what was typed.
-        Side::Path(path) => load_path(path, profile),
-        Side::Env { .. } => Err(CliError::msg(format!(
-            "`{}`: environment sides are not available in this build yet",
-            side.label()
-        ))
-        .with_hint("compare folders of export files, e.g. `socdrift diff ./staging ./production`")),
+/// Loads sides under one config and profile; a live environment is exported once per run even
+/// when several pairs name it.
+pub struct Loader<'a> {
+    ctx: &'a Context<'a>,
+    config: &'a Config,
+    profile: &'a Profile,
+    live: RefCell<BTreeMap<String, Vec<Normalized>>>,
+}
+
+impl<'a> Loader<'a> {
+    /// A loader for one run.
+    pub fn new(ctx: &'a Context<'a>, config: &'a Config, profile: &'a Profile) -> Self {
+        Loader {
+            ctx,
+            config,
+            profile,
+            live: RefCell::new(BTreeMap::new()),
+        }
     }
+
+    /// Loads one side as diff entries.
+    pub fn load(&self, side: &Side) -> Result<Vec<Entry>, CliError> {
+        match side {
+            // Paths stay as given (relative to the current folder) so messages show what was typed.
+            Side::Path(path) => load_path(path, self.profile),
+            Side::Env {
+                env,
+                selector: Selector::Live,
+            } => {
+                if let Some(cached) = self.live.borrow().get(env) {
+                    return Ok(cached.iter().cloned().map(Entry::Loaded).collect());
+                }
+                let runtime = self.ctx.runtime()?;
+                let exported = live::export_env(runtime, self.ctx.printer, self.config, env)?;
+                let normalized = normalize_exports(env, &exported, self.profile)?;
+                let entries = normalized.iter().cloned().map(Entry::Loaded).collect();
+                self.live.borrow_mut().insert(env.clone(), normalized);
+                Ok(entries)
+            }
+            Side::Env { .. } => Err(CliError::msg(format!(
+                "`{}`: stored snapshots are not available in this build yet",
+                side.label()
+            ))
+            .with_hint("compare live workspaces (ENV@live) or folders of export files")),
+        }
+    }
+
+    /// Diffs two sides under the config's accept rules.
+    pub fn diff(&self, left: &Side, right: &Side) -> Result<Report, CliError> {
+        let left_entries = self.load(left)?;
+        let right_entries = self.load(right)?;
+        diff_entries(
+            left_entries,
+            right_entries,
+            (left.label(), right.label()),
+            self.config,
+            self.profile,
+        )
+    }
+}
+
+/// Decodes and normalizes freshly exported workflows.
+pub fn normalize_exports(
+    env: &str,
+    exported: &[Exported],
+    profile: &Profile,
+) -> Result<Vec<Normalized>, CliError> {
+    let mut normalized = Vec::with_capacity(exported.len());
+    for (info, export) in exported {
+        let source = format!("{env}@live/{}", info.id());
+        let documents = soc_diff::decode_export(&source, &export.bytes, profile)?;
+        normalized.extend(documents.iter().map(|doc| profile.normalize(doc)));
+    }
+    Ok(normalized)
 }
 
 /// A file or folder of export files, decoded and normalized.
@@ -52,8 +113,8 @@ pub fn load_path(path: &Path, profile: &Profile) -> Result<Vec<Entry>, CliError>
         .collect())
 }
 
-/// Diffs two sides under the config's accept rules.
-pub fn diff_sides(
+/// Diffs two sets of entries under the config's accept rules.
+pub fn diff_entries(
     left: Vec<Entry>,
     right: Vec<Entry>,
     labels: (String, String),
@@ -75,12 +136,11 @@ pub fn today() -> String {
     chrono::Utc::now().format("%Y-%m-%d").to_string()
 }
 
-/// Renders a report in the requested format for stdout (coloured when the printer says so) or for
-/// a file (never coloured).
-pub fn render(report: &Report, args: &ReportArgs, format: Format, color: bool) -> String {
+/// Renders a report for stdout (coloured when asked) or for a file (never coloured).
+pub fn render(report: &Report, format: Format, stat: bool, color: bool) -> String {
     let options = RenderOptions {
         color: color && format == Format::Text,
-        stat_only: args.stat,
+        stat_only: stat,
     };
     soc_diff::render::render(report, format, &options)
 }
@@ -94,10 +154,16 @@ pub fn emit(
 ) -> Result<(), CliError> {
     let format = Format::from(args.format);
     match output {
-        Some(path) => write_file(&ctx.absolute(path), &render(report, args, format, false)),
-        None => ctx
-            .printer
-            .data(&render(report, args, format, ctx.printer.stdout_color())),
+        Some(path) => write_file(
+            &ctx.absolute(path),
+            &render(report, format, args.stat, false),
+        ),
+        None => ctx.printer.data(&render(
+            report,
+            format,
+            args.stat,
+            ctx.printer.stdout_color(),
+        )),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use crate::Context;
 use crate::cli::DiffArgs;
-use crate::commands::compare;
+use crate::commands::compare::{self, Loader};
 use crate::error::CliError;
 use crate::exit::ExitStatus;
 use crate::side;
@@ -13,15 +13,7 @@ pub fn run(ctx: &Context<'_>, args: &DiffArgs) -> Result<ExitStatus, CliError> {
     let left = side::resolve(&args.left, &config, &ctx.cwd)?;
     let right = side::resolve(&args.right, &config, &ctx.cwd)?;
     let profile = config.profile(args.report.keep_layout)?;
-    let left_entries = compare::load_side(ctx, &config, &left, &profile)?;
-    let right_entries = compare::load_side(ctx, &config, &right, &profile)?;
-    let report = compare::diff_sides(
-        left_entries,
-        right_entries,
-        (left.label(), right.label()),
-        &config,
-        &profile,
-    )?;
+    let report = Loader::new(ctx, &config, &profile).diff(&left, &right)?;
     compare::emit(ctx, &report, &args.report, args.output.as_deref())?;
     Ok(ExitStatus::from_drift(report.has_drift()))
 }

@@ -180,3 +180,85 @@ fn a_closed_stdout_is_not_an_error() {
     assert_eq!(status.code(), Some(1), "drift is still reported: {stderr}");
     assert_eq!(stderr, "");
 }
+
+#[test]
+fn check_writes_every_ci_file_and_appends_the_step_summary() {
+    let mut env = Env::with_fixtures();
+    let summary = env.write("summary.md", "# earlier step\n");
+    env.var("GITHUB_STEP_SUMMARY", summary.to_str().unwrap());
+    let run = env.run(&[
+        "check",
+        STAGING,
+        PRODUCTION,
+        "--stat",
+        "--report",
+        "out/drift.json",
+        "--junit",
+        "out/drift.xml",
+        "--markdown",
+        "out/drift.md",
+    ]);
+    assert_eq!(run.code, 1, "{run}");
+    assert_run!(env, run);
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        summary.starts_with("# earlier step\n"),
+        "appended, not replaced"
+    );
+    let markdown = std::fs::read_to_string(env.path().join("out/drift.md")).unwrap();
+    assert!(summary.ends_with(&format!("{markdown}\n")), "{summary}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(env.path().join("out/drift.json")).unwrap()).unwrap();
+    assert_eq!(report["status"], "drift");
+    let junit = std::fs::read_to_string(env.path().join("out/drift.xml")).unwrap();
+    assert!(
+        junit.contains("<testsuite name=\"socdrift\" tests=\"7\" failures=\"5\""),
+        "{junit}"
+    );
+}
+
+#[test]
+fn check_runs_the_configured_pairs_and_exits_with_the_worst() {
+    let env = Env::with_fixtures();
+    env.write(
+        "socdrift.toml",
+        &format!(
+            "[check]\npairs = [[\"{STAGING}\", \"{STAGING}\"], [\"{STAGING}\", \"{PRODUCTION}\"], [\"./missing\", \"{STAGING}\"]]\n"
+        ),
+    );
+    let run = env.run(&[
+        "check", "--stat", "--report", "all.json", "--junit", "all.xml",
+    ]);
+    assert_eq!(run.code, 2, "an error in one pair wins: {run}");
+    assert_run!(env, run);
+    let reports: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(env.path().join("all.json")).unwrap()).unwrap();
+    let statuses: Vec<&str> = reports
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["no_drift", "drift"],
+        "both pairs that ran are reported"
+    );
+    let junit = std::fs::read_to_string(env.path().join("all.xml")).unwrap();
+    assert!(
+        junit.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite")
+            || junit.starts_with(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite"
+            ),
+        "{junit}"
+    );
+    assert_eq!(junit.matches("<testsuite ").count(), 2);
+}
+
+#[test]
+fn check_with_nothing_configured_says_what_to_do() {
+    let env = Env::new();
+    let run = env.run(&["check"]);
+    assert_eq!(run.code, 2);
+    assert_run!(env, run);
+}

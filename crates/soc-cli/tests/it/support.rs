@@ -57,6 +57,12 @@ impl Env {
         path
     }
 
+    /// Sets an environment variable for the runs.
+    pub fn var(&mut self, name: &str, value: &str) -> &mut Self {
+        self.vars.push((name.to_string(), value.to_string()));
+        self
+    }
+
     /// Runs `socdrift ARGS` in the folder with only PATH, NO_COLOR and the set variables.
     pub fn run(&self, args: &[&str]) -> Run {
         let out = self.command(args).output().unwrap();

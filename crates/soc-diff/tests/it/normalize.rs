@@ -394,3 +394,25 @@ proptest! {
         prop_assert_eq!(a.canonical(), b.canonical());
     }
 }
+
+/// The TOML examples in docs/normalization.md parse and apply (a stale example fails here).
+#[test]
+fn documented_config_examples_work() {
+    let doc = std::fs::read_to_string(testdata().join("../docs/normalization.md")).unwrap();
+    let blocks: Vec<&str> = doc
+        .split("```toml\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .collect();
+    assert_eq!(blocks.len(), 2);
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Config {
+        normalize: ProfileConfig,
+    }
+    for block in blocks {
+        let config: Config = toml::from_str(block).unwrap_or_else(|e| panic!("{e}\n{block}"));
+        let profile = Profile::secmaster().with_config(&config.normalize).unwrap();
+        assert_ne!(profile.hash(), Profile::secmaster().hash());
+    }
+}

@@ -1,0 +1,164 @@
+//! Talking to a live workspace: building the client from `[env.NAME]` and exporting.
+
+use std::time::Duration;
+
+use soc_api::{ApiError, Client, ClientBuilder, ExportedWorkflow, Timeouts, WorkflowInfo};
+
+use crate::config::{AuthKind, Config, EnvConfig};
+use crate::error::CliError;
+use crate::printer::Printer;
+use crate::secrets::{self, Credentials};
+
+/// A workflow exported from a live workspace: the listed info and the raw export.
+pub type Exported = (WorkflowInfo, ExportedWorkflow);
+
+/// The async runtime for commands that call the API (two workers: the work is I/O-bound).
+pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::context("cannot start the async runtime", e))
+}
+
+/// Builds the client for one configured environment, reading its secrets from `lookup`.
+pub fn client(
+    env_name: &str,
+    env: &EnvConfig,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<Client, CliError> {
+    let credentials = secrets::credentials(env_name, env, lookup)?;
+    client_with(env_name, env, credentials)
+}
+
+/// Builds the client for one environment with given credentials.
+pub fn client_with(
+    env_name: &str,
+    env: &EnvConfig,
+    credentials: Credentials,
+) -> Result<Client, CliError> {
+    let mut builder = ClientBuilder::new().credentials(credentials);
+    if let Some(endpoint) = &env.endpoint {
+        builder = builder.endpoint(endpoint);
+    }
+    if let Some(region) = &env.region {
+        builder = builder.region(region);
+    }
+    if let Some(iam) = &env.iam_endpoint {
+        builder = builder.iam_endpoint(iam);
+    }
+    if let Some(project) = &env.project_id {
+        builder = builder.project_id(project);
+    }
+    if let Some(id) = &env.workspace_id {
+        builder = builder.workspace_id(id);
+    }
+    if let Some(name) = &env.workspace {
+        builder = builder.workspace_name(name);
+    }
+    if let Some(n) = env.concurrency {
+        builder = builder.concurrency(n);
+    }
+    builder = builder.requests_per_second(env.requests_per_second);
+    if let Some(timeout) = env
+        .timeout
+        .as_deref()
+        .and_then(|t| humantime::parse_duration(t).ok())
+    {
+        builder = builder.timeouts(Timeouts {
+            request: Some(timeout),
+            ..Timeouts::default()
+        });
+    }
+    if let Some(ca) = &env.ca_bundle {
+        builder = builder.ca_bundle(ca);
+    }
+    builder = builder.danger_accept_invalid_certs(env.insecure_skip_tls_verify);
+    builder.build().map_err(|e| {
+        CliError::context(format!("cannot set up the client for `{env_name}`"), e)
+            .with_hint(format!("check [env.{env_name}] in socdrift.toml"))
+    })
+}
+
+/// Exports every workflow of a configured environment, with a progress bar on a terminal.
+pub fn export_env(
+    runtime: &tokio::runtime::Runtime,
+    printer: &Printer,
+    config: &Config,
+    env_name: &str,
+) -> Result<Vec<Exported>, CliError> {
+    let env = config.env(env_name)?;
+    let client = client(env_name, env, &secrets::process_env)?;
+    export_all(runtime, printer, &client, env_name, env)
+}
+
+/// Exports every workflow through a built client.
+pub fn export_all(
+    runtime: &tokio::runtime::Runtime,
+    printer: &Printer,
+    client: &Client,
+    env_name: &str,
+    env: &EnvConfig,
+) -> Result<Vec<Exported>, CliError> {
+    let bar = printer.progress(0, env_name);
+    let started = std::time::Instant::now();
+    let result = runtime.block_on(client.export_all(|p| {
+        bar.set_length(p.listed as u64);
+        bar.set_position(p.exported as u64);
+    }));
+    bar.finish_and_clear();
+    let exported = result.map_err(|e| api_error(env_name, env, "export workflows of", e))?;
+    tracing::info!(
+        env = env_name,
+        workflows = exported.len(),
+        elapsed = ?started.elapsed(),
+        "exported"
+    );
+    Ok(exported)
+}
+
+/// An API error with what was being done and a hint fitted to the failure.
+pub fn api_error(env_name: &str, env: &EnvConfig, doing: &str, err: ApiError) -> CliError {
+    let hint = match &err {
+        ApiError::Auth { .. } => Some(auth_hint(env_name, env)),
+        ApiError::Throttled { .. } => Some(format!(
+            "set a lower `concurrency` or a `requests_per_second` in [env.{env_name}]"
+        )),
+        ApiError::Timeout { .. } => Some(format!(
+            "the workspace answered too slowly; raise `timeout` in [env.{env_name}] or try again"
+        )),
+        ApiError::Transport { .. } => Some(format!(
+            "check the network and `endpoint`/`region` of [env.{env_name}]{}",
+            if env.ca_bundle.is_none() {
+                "; behind a TLS-inspecting proxy, set `ca_bundle`"
+            } else {
+                ""
+            }
+        )),
+        ApiError::NotFound { .. } => Some(format!(
+            "check `project_id` and the workspace of [env.{env_name}]"
+        )),
+        _ => None,
+    };
+    let error = CliError::context(format!("cannot {doing} `{env_name}`"), err);
+    match hint {
+        Some(hint) => error.with_hint(hint),
+        None => error,
+    }
+}
+
+fn auth_hint(env_name: &str, env: &EnvConfig) -> String {
+    let vars = secrets::variable_names(env, &secrets::process_env).join(" and ");
+    let what = match env.auth {
+        AuthKind::Aksk => format!(
+            ", and that the key may read SecMaster in project {}",
+            env.project_id.as_deref().unwrap_or("?")
+        ),
+        AuthKind::Token => "; IAM tokens expire after 24 hours".to_string(),
+        AuthKind::Password => String::new(),
+    };
+    format!("check {vars} (used for [env.{env_name}]){what}")
+}
+
+/// How long a lock on the store may be waited for.
+pub const LOCK_TIMEOUT: Duration = Duration::from_secs(30);
