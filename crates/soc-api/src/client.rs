@@ -180,7 +180,8 @@ impl ClientBuilder {
         self
     }
 
-    /// The most requests in flight at once (at least 1), across all operations of the client.
+    /// The most SecMaster requests in flight at once (at least 1), across all operations of the
+    /// client (IAM token requests are not counted).
     pub fn concurrency(mut self, n: usize) -> Self {
         self.concurrency = n;
         self

@@ -76,12 +76,10 @@ pub(crate) struct Piece {
     pub is_json: bool,
 }
 
-/// Why a batch answer cannot be split.
+/// Why an answer cannot be split.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum SplitError {
-    #[error("the answer is neither a json array nor a zip")]
-    Unsplittable,
-    #[error("the json array is malformed (truncated?)")]
+    #[error("the json is malformed (truncated?)")]
     Json(#[source] serde_json::Error),
     #[error("element {0} of the json array has no string \"id\"")]
     ElementWithoutId(usize),
@@ -180,12 +178,53 @@ pub(crate) fn split_zip(body: &Bytes, max_member_bytes: u64) -> Result<Vec<Piece
     Ok(pieces)
 }
 
-/// Splits a batch answer of any splittable format.
-pub(crate) fn split(body: &Bytes, max_member_bytes: u64) -> Result<Vec<Piece>, SplitError> {
+/// An export answer, parsed once.
+#[derive(Debug)]
+pub(crate) enum Parsed {
+    /// A JSON object (one workflow's export), with its `id` and `name` when they are strings.
+    Object {
+        id: Option<String>,
+        name: Option<String>,
+    },
+    /// A JSON array or a ZIP, split per workflow.
+    Pieces(Vec<Piece>),
+    /// A well-formed JSON array or ZIP that cannot be split per workflow (why).
+    Unsplittable(String),
+    /// Neither JSON nor ZIP: an opaque file.
+    Opaque,
+}
+
+/// Whether a JSON error means the text is cut short or garbled (as opposed to well-formed
+/// JSON of an unexpected shape).
+fn is_malformed(err: &serde_json::Error) -> bool {
+    !matches!(err.classify(), serde_json::error::Category::Data)
+}
+
+/// Parses an export answer. `Err` means the body claims JSON or ZIP but is truncated or
+/// garbled: asking again may help. Each byte is parsed once for objects and ZIPs (the
+/// elements of an array twice: once to cut them, once to read their `id`).
+pub(crate) fn parse_answer(body: &Bytes, max_member_bytes: u64) -> Result<Parsed, SplitError> {
+    let unsplittable = |err: SplitError| Ok(Parsed::Unsplittable(err.to_string()));
     match sniff(body) {
-        Format::JsonArray => split_json_array(body),
-        Format::Zip => split_zip(body, max_member_bytes),
-        Format::JsonObject | Format::Other => Err(SplitError::Unsplittable),
+        Format::JsonObject => match serde_json::from_slice::<IdName>(body) {
+            Ok(IdName { id, name }) => Ok(Parsed::Object { id, name }),
+            Err(err) if is_malformed(&err) => Err(SplitError::Json(err)),
+            Err(_) => Ok(Parsed::Object {
+                id: None,
+                name: None,
+            }),
+        },
+        Format::JsonArray => match split_json_array(body) {
+            Ok(pieces) => Ok(Parsed::Pieces(pieces)),
+            Err(SplitError::Json(err)) if is_malformed(&err) => Err(SplitError::Json(err)),
+            Err(err) => unsplittable(err),
+        },
+        Format::Zip => match split_zip(body, max_member_bytes) {
+            Ok(pieces) => Ok(Parsed::Pieces(pieces)),
+            Err(err @ (SplitError::Zip(_) | SplitError::ZipMember { .. })) => Err(err),
+            Err(err) => unsplittable(err),
+        },
+        Format::Other => Ok(Parsed::Opaque),
     }
 }
 
@@ -230,28 +269,18 @@ pub(crate) fn reconcile(requested: &[String], pieces: Vec<Piece>) -> Result<Vec<
 
 /// Checks a one-workflow answer: when its format tells which workflow it holds, that must be
 /// the requested one. Returns the workflow name when the answer tells it.
-pub(crate) fn check_single(
-    requested: &str,
-    body: &Bytes,
-    max_member_bytes: u64,
-) -> Result<Option<String>, String> {
-    match sniff(body) {
-        Format::JsonObject => match id_name(body) {
-            Some(IdName { id: Some(id), .. }) if id != requested => {
-                Err(format!("holds workflow {id:?} instead of {requested:?}"))
-            }
-            Some(IdName { name, .. }) => Ok(name),
-            None => Ok(None),
-        },
-        Format::JsonArray | Format::Zip => match split(body, max_member_bytes) {
-            Ok(pieces) => {
-                let mut pieces = reconcile(&[requested.to_owned()], pieces)?;
-                Ok(pieces.pop().and_then(|piece| piece.name))
-            }
-            // Not splittable after all: nothing tells which workflow it is; keep it whole.
-            Err(_) => Ok(None),
-        },
-        Format::Other => Ok(None),
+pub(crate) fn check_single(requested: &str, parsed: Parsed) -> Result<Option<String>, String> {
+    match parsed {
+        Parsed::Object { id: Some(id), .. } if id != requested => {
+            Err(format!("holds workflow {id:?} instead of {requested:?}"))
+        }
+        Parsed::Object { name, .. } => Ok(name),
+        Parsed::Pieces(pieces) => {
+            let mut pieces = reconcile(&[requested.to_owned()], pieces)?;
+            Ok(pieces.pop().and_then(|piece| piece.name))
+        }
+        // Nothing tells which workflow it is; it is kept whole.
+        Parsed::Unsplittable(_) | Parsed::Opaque => Ok(None),
     }
 }
 
@@ -308,6 +337,16 @@ mod tests {
         Bytes::from(writer.finish().unwrap().into_inner())
     }
 
+    /// The pieces of a splittable answer (panics otherwise).
+    fn split(body: &Bytes, max: u64) -> Result<Vec<Piece>, String> {
+        match parse_answer(body, max) {
+            Ok(Parsed::Pieces(pieces)) => Ok(pieces),
+            Ok(Parsed::Unsplittable(why)) => Err(format!("unsplittable: {why}")),
+            Ok(other) => Err(format!("not a batch: {other:?}")),
+            Err(err) => Err(format!("malformed: {err}")),
+        }
+    }
+
     #[test]
     fn sniffs_formats() {
         assert_eq!(sniff(b"  [{}]"), Format::JsonArray);
@@ -336,22 +375,18 @@ mod tests {
     }
 
     #[test]
-    fn malformed_arrays_cannot_be_split() {
+    fn malformed_and_unsplittable_answers() {
+        let bad = |body: &'static [u8]| split(&Bytes::from_static(body), 99).unwrap_err();
+        assert!(bad(br#"[{"id":"a"},{"id":"b""#).starts_with("malformed"));
+        assert!(bad(br#"[{"id":"a"}]<html>"#).starts_with("malformed"));
+        assert!(bad(br#"[{"id":"a"},{"name":"b"}]"#).contains("element 1"));
+        assert!(bad(br#"[{"id":"a"},7]"#).contains("element 1"));
+        assert!(bad(br#"{"id":"a"}"#).starts_with("not a batch"));
+        assert!(bad(b"\x00opaque").starts_with("not a batch"));
+        assert!(parse_answer(&Bytes::from_static(br#"{"id":"a","na<html>"#), 99).is_err());
         assert!(matches!(
-            split(&Bytes::from_static(br#"[{"id":"a"},{"id":"b""#), 99),
-            Err(SplitError::Json(_))
-        ));
-        assert!(matches!(
-            split(&Bytes::from_static(br#"[{"id":"a"},{"name":"b"}]"#), 99),
-            Err(SplitError::ElementWithoutId(1))
-        ));
-        assert!(matches!(
-            split(&Bytes::from_static(br#"[{"id":"a"},7]"#), 99),
-            Err(SplitError::ElementWithoutId(1))
-        ));
-        assert!(matches!(
-            split(&Bytes::from_static(br#"{"id":"a"}"#), 99),
-            Err(SplitError::Unsplittable)
+            parse_answer(&Bytes::from_static(br#"{"id":5}"#), 99),
+            Ok(Parsed::Object { id: None, .. })
         ));
     }
 
@@ -376,14 +411,11 @@ mod tests {
     #[test]
     fn zip_members_are_capped_and_truncated_zips_fail() {
         let body = zip_of(&[("a.json", &[b' '; 5000])]);
-        assert!(matches!(
-            split(&body, 4999),
-            Err(SplitError::MemberTooLarge { .. })
-        ));
+        assert!(split(&body, 4999).unwrap_err().contains("larger than 4999"));
         assert!(split(&body, 5000).is_ok());
         let truncated = body.slice(..body.len() - 10);
         assert!(matches!(
-            split(&truncated, 1 << 20),
+            parse_answer(&truncated, 1 << 20),
             Err(SplitError::Zip(_))
         ));
     }
@@ -423,26 +455,50 @@ mod tests {
 
     #[test]
     fn single_answers_must_hold_the_requested_workflow() {
-        let obj = Bytes::from_static(br#"{"id":"a","name":"Alpha"}"#);
-        assert_eq!(
-            check_single("a", &obj, 99).unwrap().as_deref(),
-            Some("Alpha")
-        );
-        assert!(
-            check_single("b", &obj, 99)
-                .unwrap_err()
-                .contains("instead of")
-        );
-        let arr = Bytes::from_static(br#"[{"id":"a","name":"Alpha"}]"#);
-        assert_eq!(
-            check_single("a", &arr, 99).unwrap().as_deref(),
-            Some("Alpha")
-        );
-        assert!(check_single("b", &arr, 99).is_err());
-        assert_eq!(
-            check_single("a", &Bytes::from_static(b"\x00binary"), 99).unwrap(),
-            None
-        );
+        let single = |requested: &str, body: &'static [u8]| {
+            check_single(
+                requested,
+                parse_answer(&Bytes::from_static(body), 99).unwrap(),
+            )
+        };
+        let obj: &[u8] = br#"{"id":"a","name":"Alpha"}"#;
+        assert_eq!(single("a", obj).unwrap().as_deref(), Some("Alpha"));
+        assert!(single("b", obj).unwrap_err().contains("instead of"));
+        let arr: &[u8] = br#"[{"id":"a","name":"Alpha"}]"#;
+        assert_eq!(single("a", arr).unwrap().as_deref(), Some("Alpha"));
+        assert!(single("b", arr).is_err());
+        assert_eq!(single("a", b"\x00binary").unwrap(), None);
+    }
+
+    proptest::proptest! {
+        /// Whatever the ids, names (any Unicode, escapes) and whitespace between elements,
+        /// each split piece is exactly the bytes that went into the array.
+        #[test]
+        fn json_split_is_byte_exact(
+            entries in proptest::collection::vec(("[a-z0-9-]{1,12}", "\\PC{0,16}", 0usize..3), 0..8),
+        ) {
+            let mut seen = std::collections::HashSet::new();
+            let entries: Vec<_> = entries.into_iter().filter(|(id, _, _)| seen.insert(id.clone())).collect();
+            let singles: Vec<Vec<u8>> = entries
+                .iter()
+                .map(|(id, name, _)| serde_json::to_vec(&serde_json::json!({"id": id, "name": name, "versions": []})).unwrap())
+                .collect();
+            let mut body = b"[".to_vec();
+            for (i, ((_, _, gap), single)) in entries.iter().zip(&singles).enumerate() {
+                if i > 0 {
+                    body.push(b',');
+                }
+                body.extend(std::iter::repeat_n(b' ', *gap));
+                body.extend_from_slice(single);
+            }
+            body.push(b']');
+            let ids: Vec<String> = entries.iter().map(|(id, _, _)| id.clone()).collect();
+            let pieces = reconcile(&ids, split(&Bytes::from(body), 1 << 20).unwrap()).unwrap();
+            for ((piece, single), (_, name, _)) in pieces.iter().zip(&singles).zip(&entries) {
+                proptest::prop_assert_eq!(piece.bytes.as_ref(), single.as_slice());
+                proptest::prop_assert_eq!(piece.name.as_deref(), Some(name.as_str()));
+            }
+        }
     }
 
     #[test]

@@ -313,6 +313,9 @@ impl Client {
         let policy = &inner.retry;
         let mut attempt: u32 = 0;
         let mut renewed_token = false;
+        // Kept only from a 401 to the immediate retry with a renewed token, so that queued
+        // requests cannot use up the new token first.
+        let mut held_permit = None;
         loop {
             attempt += 1;
             let ctx = |request_id: Option<String>| {
@@ -322,22 +325,28 @@ impl Client {
                     attempts: attempt,
                 })
             };
-            // Obtain auth material before taking a permit: an IAM token fetch takes its own.
+            // SecMaster calls share the concurrency limit and the rate cap. The IAM token call
+            // does not: it goes to another service, the token cache already lets only one run
+            // at a time, and it runs while a SecMaster call holds a permit.
+            let permit = match held_permit.take() {
+                Some(permit) => Some(permit),
+                None if call.secmaster => inner.permits.acquire().await.ok(),
+                None => None,
+            };
+            if let (true, Some(pacer)) = (call.secmaster, &inner.pacer) {
+                pacer.wait().await;
+            }
+            // Credentials are taken at the last moment, so a token cannot go stale while the
+            // request waits for a permit.
             let material = auth().await?;
-            let result = {
-                let _permit = inner.permits.acquire().await.ok();
-                if let Some(pacer) = &inner.pacer {
-                    pacer.wait().await;
-                }
-                match self.build_request(&call, &material) {
-                    Ok(request) => self.send_and_read(request).await,
-                    Err(source) => {
-                        return Err(ApiError::Decode {
-                            what: "the credentials cannot be sent as http headers".into(),
-                            ctx: ctx(None),
-                            source,
-                        });
-                    }
+            let result = match self.build_request(&call, &material) {
+                Ok(request) => self.send_and_read(request).await,
+                Err(source) => {
+                    return Err(ApiError::Decode {
+                        what: "the credentials cannot be sent as http headers".into(),
+                        ctx: ctx(None),
+                        source,
+                    });
                 }
             };
             let retries_left = attempt < policy.max_attempts;
@@ -356,6 +365,7 @@ impl Client {
                 Err(SendError::Http(source)) => {
                     if retries_left {
                         tracing::debug!(operation = %call.operation, attempt, error = %source, "retrying after a transport error");
+                        drop(permit); // never sleep on a permit
                         self.backoff(attempt, None).await;
                         continue;
                     }
@@ -384,6 +394,7 @@ impl Client {
                     }
                     Err(failure) if failure.retry && retries_left => {
                         tracing::debug!(operation = %call.operation, attempt, what = %failure.what, "retrying after an undecodable body");
+                        drop(permit); // never sleep on a permit
                         self.backoff(attempt, None).await;
                         continue;
                     }
@@ -406,6 +417,7 @@ impl Client {
                         *cached = None;
                     }
                     tracing::debug!(operation = %call.operation, "401 with a cached iam token; getting a new one");
+                    held_permit = permit;
                     continue;
                 }
             }
@@ -414,6 +426,7 @@ impl Client {
                     .header("retry-after")
                     .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
                 tracing::debug!(operation = %call.operation, attempt, status, "retrying after a retryable status");
+                drop(permit);
                 self.backoff(attempt, retry_after).await;
                 continue;
             }

@@ -29,6 +29,7 @@ pub struct ExportProgress {
 /// The raw answer of one export request.
 struct ExportAnswer {
     body: Bytes,
+    parsed: export::Parsed,
     content_type: Option<String>,
     file_name: Option<String>,
 }
@@ -269,8 +270,11 @@ impl Client {
             secmaster: true,
         };
         self.execute(call, |resp: &Response| {
+            let parsed = export::parse_answer(&resp.body, self.inner.max_body_bytes)
+                .map_err(|err| DecodeFailure::retryable("the export file is incomplete", err))?;
             Ok(ExportAnswer {
                 body: resp.body.clone(),
+                parsed,
                 content_type: resp.header("content-type").map(str::to_owned),
                 file_name: resp
                     .header("content-disposition")
@@ -290,16 +294,16 @@ impl Client {
             request_id,
             attempts,
         } = self.export_request(&operation, &[id.to_owned()]).await?;
-        let name = export::check_single(id, &answer.body, self.inner.max_body_bytes).map_err(
-            |problem| ApiError::ExportMismatch {
+        let name = export::check_single(id, answer.parsed).map_err(|problem| {
+            ApiError::ExportMismatch {
                 problem,
                 ctx: Box::new(ErrorContext {
                     operation: operation.clone(),
                     request_id: request_id.clone(),
                     attempts,
                 }),
-            },
-        )?;
+            }
+        })?;
         Ok(ExportedWorkflow {
             id: id.to_owned(),
             name,
@@ -324,9 +328,12 @@ impl Client {
                 request_id,
                 ..
             }) => {
-                let split = export::split(&answer.body, self.inner.max_body_bytes)
-                    .map_err(|err| err.to_string())
-                    .and_then(|pieces| export::reconcile(&ids, pieces));
+                let split = match answer.parsed {
+                    export::Parsed::Pieces(pieces) => export::reconcile(&ids, pieces),
+                    export::Parsed::Unsplittable(why) => Err(why),
+                    export::Parsed::Object { .. } => Err("is a single json object".to_owned()),
+                    export::Parsed::Opaque => Err("is neither a json array nor a zip".to_owned()),
+                };
                 match split {
                     Ok(pieces) => {
                         return Ok(pieces

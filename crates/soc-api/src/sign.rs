@@ -45,15 +45,13 @@ pub fn hex_sha256(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
 
-/// The canonical URI: each path segment decoded then re-encoded, with a trailing `/`.
+/// The canonical URI: the path decoded, split on `/`, each segment re-encoded, with a trailing
+/// `/`. Decoding before splitting (as both official SDKs do) makes `%2F` a separator too.
 fn canonical_uri(url: &Url) -> String {
-    let mut out = url
-        .path()
-        .split('/')
-        .map(|segment| {
-            let decoded: Vec<u8> = percent_decode_str(segment).collect();
-            percent_encoding::percent_encode(&decoded, ENCODE).to_string()
-        })
+    let decoded: Vec<u8> = percent_decode_str(url.path()).collect();
+    let mut out = decoded
+        .split(|&b| b == b'/')
+        .map(|segment| percent_encoding::percent_encode(segment, ENCODE).to_string())
         .collect::<Vec<_>>()
         .join("/");
     if !out.ends_with('/') {
@@ -287,6 +285,8 @@ mod tests {
     fn canonical_uri_reencodes_segments() {
         let url = Url::parse("https://h/v1/a%20b/c:d/").unwrap();
         assert_eq!(canonical_uri(&url), "/v1/a%20b/c%3Ad/");
+        let url = Url::parse("https://h/v1/..%2Fx%3Fy=1").unwrap();
+        assert_eq!(canonical_uri(&url), "/v1/../x%3Fy%3D1/");
         assert_eq!(canonical_uri(&Url::parse("https://h").unwrap()), "/");
     }
 }

@@ -185,82 +185,123 @@ pub struct SimArgs {
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<std::net::SocketAddr>,
 
-    /// Access key the emulator accepts (default: the emulator's documented test key).
+    /// Access key the emulator accepts (default: SIMACCESSKEY0000000).
     #[arg(long, value_name = "AK")]
     pub ak: Option<String>,
 
-    /// Secret key the emulator accepts (a test value, not a real secret).
+    /// Secret key the emulator accepts (default: sim-secret-key; a test value, not a real secret).
     #[arg(long, value_name = "SK")]
     pub sk: Option<String>,
 
-    /// Project id to serve.
+    /// Make the access key temporary: requests must carry this X-Security-Token.
+    #[arg(long, value_name = "TOKEN")]
+    pub security_token: Option<String>,
+
+    /// Project id in every path (default: the fixtures' project id).
     #[arg(long, value_name = "ID")]
     pub project_id: Option<String>,
 
-    /// Project name (region id) to serve.
+    /// Project name, i.e. the region id (default: ap-southeast-1).
     #[arg(long, value_name = "NAME")]
     pub project_name: Option<String>,
 
-    /// IAM user name the emulator accepts for password auth.
+    /// IAM user name for password auth (default: sim-user).
     #[arg(long, value_name = "NAME")]
     pub user: Option<String>,
 
-    /// IAM password the emulator accepts (a test value).
+    /// IAM password for password auth (default: sim-password; a test value).
     #[arg(long, value_name = "PASSWORD")]
     pub password: Option<String>,
 
-    /// IAM account (domain) name the emulator accepts.
+    /// IAM account (domain) name for password auth (default: sim-domain).
     #[arg(long, value_name = "NAME")]
     pub domain: Option<String>,
 
-    /// Issued IAM tokens expire after this long (e.g. 10m).
+    /// Issued IAM tokens expire after this long (default: 24h).
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub token_ttl: Option<std::time::Duration>,
 
-    /// The export file format.
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub export_format: Option<SimExportFormat>,
+    /// Issued IAM tokens expire after this many requests.
+    #[arg(long, value_name = "N")]
+    pub token_max_uses: Option<u64>,
 
-    /// Fixed latency added to every request (e.g. 50ms).
+    /// The export file format.
+    #[arg(long, value_enum, default_value_t, value_name = "FORMAT")]
+    pub export_format: SimExportFormat,
+
+    /// Fixed latency added to every response (e.g. 50ms).
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub latency: Option<std::time::Duration>,
 
-    /// Random extra latency up to this much.
+    /// Random extra latency, up to this much.
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub jitter: Option<std::time::Duration>,
 
-    /// Requests per second allowed per access key before 429 APIGW.0308.
-    #[arg(long, value_name = "N")]
-    pub rate_limit: Option<f64>,
+    /// Requests allowed per access key or token, as N per second or N/DURATION (e.g. 20/1m);
+    /// more get 429 APIGW.0308 with Retry-After.
+    #[arg(long, value_name = "N[/DURATION]", value_parser = parse_rate_limit)]
+    pub rate_limit: Option<(u32, std::time::Duration)>,
 
-    /// Fraction of requests answered with a random 500/502/503 (0..1).
-    #[arg(long, value_name = "RATE")]
+    /// Share of requests answered with a random 500, 502 or 503 (0 to 1).
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
     pub error_rate: Option<f64>,
 
-    /// Fraction of responses whose connection is dropped mid-body (0..1).
-    #[arg(long, value_name = "RATE")]
+    /// Share of responses whose connection is dropped mid-body (0 to 1).
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
     pub drop_rate: Option<f64>,
 
-    /// Fraction of responses truncated (Content-Length larger than what is sent) (0..1).
-    #[arg(long, value_name = "RATE")]
+    /// Share of responses cut short of their Content-Length (0 to 1).
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
     pub truncate_rate: Option<f64>,
 
-    /// Fraction of JSON responses made malformed (0..1).
-    #[arg(long, value_name = "RATE")]
+    /// Share of responses answered 200 with malformed JSON (0 to 1).
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
     pub malformed_rate: Option<f64>,
 
-    /// Seed of the fault generator (faults are deterministic under it).
+    /// Limit the rate-based faults to requests of this kind (repeatable): iam-token,
+    /// iam-projects, list-workspaces, list-workflows, show-workflow, list-versions, show-version,
+    /// export, import.
+    #[arg(long = "fault-only", value_name = "KIND")]
+    pub fault_only: Vec<String>,
+
+    /// Limit the rate-based faults to the first K selected requests.
+    #[arg(long, value_name = "K")]
+    pub fault_first: Option<u64>,
+
+    /// Seed of the fault decisions (faults are deterministic under it).
     #[arg(long, value_name = "N")]
     pub fault_seed: Option<u64>,
 }
 
 /// The emulator's export format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum SimExportFormat {
     /// One JSON object per workflow, a JSON array for several.
+    #[default]
     Json,
     /// A ZIP with one `<workflow id>.json` member per workflow.
     Zip,
+}
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if (0.0..=1.0).contains(&rate) => Ok(rate),
+        _ => Err(format!("`{text}` is not a number from 0 to 1")),
+    }
+}
+
+fn parse_rate_limit(text: &str) -> Result<(u32, std::time::Duration), String> {
+    let (count, per) = match text.split_once('/') {
+        Some((count, per)) => (
+            count,
+            humantime::parse_duration(per).map_err(|e| format!("`{per}`: {e}"))?,
+        ),
+        None => (text, std::time::Duration::from_secs(1)),
+    };
+    match count.parse::<u32>() {
+        Ok(n) if n > 0 && !per.is_zero() => Ok((n, per)),
+        _ => Err(format!("`{text}` is not N or N/DURATION with N at least 1")),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -411,6 +452,21 @@ mod tests {
         assert!(Cli::try_parse_from(["socdrift", "check"]).is_ok());
         assert!(Cli::try_parse_from(["socdrift", "check", "a", "b"]).is_ok());
         assert!(Cli::try_parse_from(["socdrift", "check", "a"]).is_err());
+    }
+
+    #[test]
+    fn sim_rates_and_limits_are_checked() {
+        assert_eq!(parse_rate("0.25"), Ok(0.25));
+        assert!(parse_rate("1.5").is_err() && parse_rate("x").is_err());
+        assert_eq!(
+            parse_rate_limit("20"),
+            Ok((20, std::time::Duration::from_secs(1)))
+        );
+        assert_eq!(
+            parse_rate_limit("20/1m"),
+            Ok((20, std::time::Duration::from_secs(60)))
+        );
+        assert!(parse_rate_limit("0").is_err() && parse_rate_limit("5/x").is_err());
     }
 
     #[test]

@@ -148,28 +148,16 @@ pub fn api_error(env_name: &str, env: &EnvConfig, doing: &str, err: ApiError) ->
 }
 
 fn auth_hint(env_name: &str, env: &EnvConfig) -> String {
-    let vars = |configured: &Option<String>, defaults: &[&str]| match configured {
-        Some(name) => name.clone(),
-        None => defaults.join(" or "),
-    };
-    match env.auth {
+    let vars = secrets::variable_names(env, &secrets::process_env).join(" and ");
+    let what = match env.auth {
         AuthKind::Aksk => format!(
-            "check {} and {} for [env.{env_name}], and that the key may read SecMaster in project {}",
-            vars(&env.ak_env, &["HUAWEICLOUD_SDK_AK", "HW_ACCESS_KEY"]),
-            vars(&env.sk_env, &["HUAWEICLOUD_SDK_SK", "HW_SECRET_KEY"]),
-            env.project_id.as_deref().unwrap_or("?"),
+            ", and that the key may read SecMaster in project {}",
+            env.project_id.as_deref().unwrap_or("?")
         ),
-        AuthKind::Token => format!(
-            "check {} for [env.{env_name}]; IAM tokens expire after 24 hours",
-            vars(&env.token_env, &["HW_AUTH_TOKEN"])
-        ),
-        AuthKind::Password => format!(
-            "check {}, {} and {} for [env.{env_name}]",
-            vars(&env.user_env, &["HW_USER_NAME"]),
-            vars(&env.password_env, &["HW_USER_PASSWORD"]),
-            vars(&env.domain_env, &["HW_DOMAIN_NAME"]),
-        ),
-    }
+        AuthKind::Token => "; IAM tokens expire after 24 hours".to_string(),
+        AuthKind::Password => String::new(),
+    };
+    format!("check {vars} (used for [env.{env_name}]){what}")
 }
 
 /// How long a lock on the store may be waited for.

@@ -40,11 +40,13 @@ impl MissingSecret {
     }
 }
 
+/// One secret an auth kind needs: where it is read from.
 struct Slot {
     what: &'static str,
     rename_key: &'static str,
     configured: Option<String>,
     defaults: &'static [&'static str],
+    required: bool,
 }
 
 impl Slot {
@@ -77,6 +79,72 @@ impl Slot {
     }
 }
 
+/// The secrets of an environment's auth kind, in the order the credentials take them.
+fn slots(env: &EnvConfig) -> Vec<Slot> {
+    let slot = |what, rename_key, configured: &Option<String>, defaults, required| Slot {
+        what,
+        rename_key,
+        configured: configured.clone(),
+        defaults,
+        required,
+    };
+    match env.auth {
+        AuthKind::Aksk => vec![
+            slot(
+                "access key",
+                "ak_env",
+                &env.ak_env,
+                &["HUAWEICLOUD_SDK_AK", "HW_ACCESS_KEY"],
+                true,
+            ),
+            slot(
+                "secret key",
+                "sk_env",
+                &env.sk_env,
+                &["HUAWEICLOUD_SDK_SK", "HW_SECRET_KEY"],
+                true,
+            ),
+            slot(
+                "security token",
+                "security_token_env",
+                &env.security_token_env,
+                &["HUAWEICLOUD_SDK_SECURITY_TOKEN", "HW_SECURITY_TOKEN"],
+                false,
+            ),
+        ],
+        AuthKind::Token => vec![slot(
+            "IAM token",
+            "token_env",
+            &env.token_env,
+            &["HW_AUTH_TOKEN"],
+            true,
+        )],
+        AuthKind::Password => vec![
+            slot(
+                "user name",
+                "user_env",
+                &env.user_env,
+                &["HW_USER_NAME"],
+                true,
+            ),
+            slot(
+                "password",
+                "password_env",
+                &env.password_env,
+                &["HW_USER_PASSWORD"],
+                true,
+            ),
+            slot(
+                "account (domain) name",
+                "domain_env",
+                &env.domain_env,
+                &["HW_DOMAIN_NAME"],
+                true,
+            ),
+        ],
+    }
+}
+
 /// Reads one environment's credentials through `lookup` (`std::env::var` in the binary; a map in
 /// tests). Empty variables count as unset.
 pub fn credentials(
@@ -84,67 +152,43 @@ pub fn credentials(
     env: &EnvConfig,
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Credentials, MissingSecret> {
-    let slot = |what, rename_key, configured: &Option<String>, defaults| Slot {
-        what,
-        rename_key,
-        configured: configured.clone(),
-        defaults,
+    let slots = slots(env);
+    let required = |i: usize| -> Result<String, MissingSecret> {
+        match slots.get(i) {
+            Some(slot) => slot.require(env_name, env.auth, lookup),
+            None => Ok(String::new()),
+        }
     };
-    match env.auth {
-        AuthKind::Aksk => {
-            let ak = slot(
-                "access key",
-                "ak_env",
-                &env.ak_env,
-                &["HUAWEICLOUD_SDK_AK", "HW_ACCESS_KEY"],
-            );
-            let sk = slot(
-                "secret key",
-                "sk_env",
-                &env.sk_env,
-                &["HUAWEICLOUD_SDK_SK", "HW_SECRET_KEY"],
-            );
-            let token = slot(
-                "security token",
-                "security_token_env",
-                &env.security_token_env,
-                &["HUAWEICLOUD_SDK_SECURITY_TOKEN", "HW_SECURITY_TOKEN"],
-            );
-            Ok(Credentials::AkSk {
-                ak: ak.require(env_name, env.auth, lookup)?,
-                sk: Secret::new(sk.require(env_name, env.auth, lookup)?),
-                security_token: token.read(lookup).map(Secret::new),
-            })
-        }
-        AuthKind::Token => {
-            let token = slot("IAM token", "token_env", &env.token_env, &["HW_AUTH_TOKEN"]);
-            Ok(Credentials::Token(Secret::new(
-                token.require(env_name, env.auth, lookup)?,
-            )))
-        }
-        AuthKind::Password => {
-            let user = slot("user name", "user_env", &env.user_env, &["HW_USER_NAME"]);
-            let password = slot(
-                "password",
-                "password_env",
-                &env.password_env,
-                &["HW_USER_PASSWORD"],
-            );
-            let domain = slot(
-                "account (domain) name",
-                "domain_env",
-                &env.domain_env,
-                &["HW_DOMAIN_NAME"],
-            );
-            Ok(Credentials::Password {
-                user: user.require(env_name, env.auth, lookup)?,
-                password: Secret::new(password.require(env_name, env.auth, lookup)?),
-                domain: domain.require(env_name, env.auth, lookup)?,
-                // IAM scopes a token to a project by name; Huawei Cloud names projects after regions.
-                project_name: env.project_name.clone().or_else(|| env.region.clone()),
-            })
-        }
-    }
+    Ok(match env.auth {
+        AuthKind::Aksk => Credentials::AkSk {
+            ak: required(0)?,
+            sk: Secret::new(required(1)?),
+            security_token: slots.get(2).and_then(|s| s.read(lookup)).map(Secret::new),
+        },
+        AuthKind::Token => Credentials::Token(Secret::new(required(0)?)),
+        AuthKind::Password => Credentials::Password {
+            user: required(0)?,
+            password: Secret::new(required(1)?),
+            domain: required(2)?,
+            // IAM scopes a token to a project by name; Huawei Cloud names projects after regions.
+            project_name: env.project_name.clone().or_else(|| env.region.clone()),
+        },
+    })
+}
+
+/// The environment variables that hold (or would hold) this environment's secrets, for hints:
+/// the one actually set for each slot, else the names that were tried.
+pub fn variable_names(env: &EnvConfig, lookup: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
+    slots(env)
+        .iter()
+        .filter(|slot| slot.required)
+        .map(|slot| {
+            slot.names()
+                .into_iter()
+                .find(|n| lookup(n).is_some_and(|v| !v.is_empty()))
+                .unwrap_or_else(|| slot.names().join(" or "))
+        })
+        .collect()
 }
 
 /// Looks variables up in the process environment.
@@ -231,6 +275,25 @@ mod tests {
         assert_eq!(
             err.hint(),
             "export STAGING_SK, or name your own variable with `sk_env = \"…\"` in [env.staging]"
+        );
+    }
+
+    #[test]
+    fn hints_name_the_variables_in_use() {
+        let env = EnvConfig {
+            sk_env: Some("STAGING_SK".into()),
+            ..EnvConfig::default()
+        };
+        assert_eq!(
+            variable_names(&env, &lookup(&[("HW_ACCESS_KEY", "a")])),
+            ["HW_ACCESS_KEY", "STAGING_SK"]
+        );
+        assert_eq!(
+            variable_names(&EnvConfig::default(), &lookup(&[])),
+            [
+                "HUAWEICLOUD_SDK_AK or HW_ACCESS_KEY",
+                "HUAWEICLOUD_SDK_SK or HW_SECRET_KEY"
+            ]
         );
     }
 

@@ -502,6 +502,7 @@ struct RawChange {
     kind: ChangeKind,
     left: Option<Value>,
     right: Option<Value>,
+    context: Option<String>,
 }
 
 impl RawChange {
@@ -511,6 +512,7 @@ impl RawChange {
             kind: self.kind,
             left: self.left,
             right: self.right,
+            context: self.context,
             accepted: None,
         }
     }
@@ -520,6 +522,7 @@ fn raw_changes(left: &Value, right: &Value, profile: &Profile) -> Vec<RawChange>
     let mut differ = Differ {
         profile,
         path: Vec::new(),
+        labels: Vec::new(),
         out: Vec::new(),
     };
     differ.value(left, right);
@@ -529,16 +532,25 @@ fn raw_changes(left: &Value, right: &Value, profile: &Profile) -> Vec<RawChange>
 struct Differ<'a> {
     profile: &'a Profile,
     path: Vec<String>,
+    /// Labels of the xml-js elements enclosing the current path, innermost last.
+    labels: Vec<String>,
     out: Vec<RawChange>,
 }
 
 impl Differ<'_> {
     fn emit(&mut self, kind: ChangeKind, left: Option<&Value>, right: Option<&Value>) {
+        // A whole element added or removed is best described by itself, anything else by the
+        // element it is in.
+        let own = match kind {
+            ChangeKind::Added | ChangeKind::Removed => left.or(right).and_then(element_label),
+            ChangeKind::Changed => None,
+        };
         self.out.push(RawChange {
             segments: self.path.clone(),
             kind,
             left: left.cloned(),
             right: right.cloned(),
+            context: own.or_else(|| self.labels.last().cloned()),
         });
     }
 
@@ -587,7 +599,13 @@ impl Differ<'_> {
         if left == right {
             return;
         }
+        let label = element_label(right).or_else(|| element_label(left));
+        let labelled = label.is_some();
+        self.labels.extend(label);
         self.at(index.to_string(), |d| d.value(left, right));
+        if labelled {
+            self.labels.pop();
+        }
     }
 
     fn ordered(&mut self, l: &[Value], r: &[Value]) {
@@ -722,6 +740,25 @@ impl Differ<'_> {
             }
         }
         self.set(&rest_l, &rest_r);
+    }
+}
+
+/// How a reader recognizes an xml-js element (the decoded BPMN of a `taskflow`): its tag and its
+/// `name` attribute, else its `id` (`bpmn2:serviceTask "Block on WAF"`, `bpmn2:sequenceFlow
+/// Flow_1`). `None` for anything else, and for elements with neither (such as `bpmn2:incoming`),
+/// so that a change inside one is described by the task around it.
+fn element_label(value: &Value) -> Option<String> {
+    let element = value.as_object()?;
+    if element.get("type").and_then(Value::as_str) != Some("element") {
+        return None;
+    }
+    let tag = element.get("name")?.as_str()?;
+    let attributes = element.get("attributes").and_then(Value::as_object);
+    let attribute = |key: &str| attributes?.get(key)?.as_str();
+    match (attribute("name"), attribute("id")) {
+        (Some(name), _) => Some(format!("{tag} {name:?}")),
+        (None, Some(id)) => Some(format!("{tag} {id}")),
+        (None, None) => None,
     }
 }
 
@@ -1135,6 +1172,56 @@ mod tests {
                 ("/t".to_owned(), ChangeKind::Changed),
                 ("/new".to_owned(), ChangeKind::Added),
             ]
+        );
+    }
+
+    #[test]
+    fn changes_name_the_bpmn_element_they_are_in() {
+        let task = |timeout: &str, incoming: &str| {
+            json!({"type": "element", "name": "bpmn2:serviceTask",
+                   "attributes": {"id": "A1", "name": "Block on WAF", "soar:timeout": timeout},
+                   "elements": [{"type": "element", "name": "bpmn2:incoming",
+                                 "elements": [{"type": "text", "text": incoming}]}]})
+        };
+        let flow = json!({"type": "element", "name": "bpmn2:sequenceFlow",
+                          "attributes": {"id": "F9", "sourceRef": "A1", "targetRef": "E"}});
+        let left = json!({"list": [task("60", "F1")]});
+        let right = json!({"list": [task("90", "F2"), flow]});
+        let got: Vec<_> = structural_changes(&left, &right, &Profile::secmaster())
+            .into_iter()
+            .map(|c| (c.path, c.context.unwrap_or_default()))
+            .collect();
+        let task = "bpmn2:serviceTask \"Block on WAF\"".to_owned();
+        assert_eq!(
+            got,
+            [
+                ("/list/0/attributes/soar:timeout".to_owned(), task.clone()),
+                ("/list/0/elements/0/elements/0/text".to_owned(), task),
+                ("/list/1".to_owned(), "bpmn2:sequenceFlow F9".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_deepest_normalized_documents_diff_without_exhausting_the_stack() {
+        // Normalization nests at most normalize::MAX_DEPTH levels; alternate objects and arrays
+        // so both recursion paths are exercised (tests run on 2 MiB thread stacks).
+        let deep = |leaf: i64| {
+            let mut value = json!(leaf);
+            for level in 0..crate::normalize::MAX_DEPTH {
+                value = if level % 2 == 0 {
+                    json!([value])
+                } else {
+                    json!({ "k": value })
+                };
+            }
+            value
+        };
+        let changes = structural_changes(&deep(1), &deep(2), &Profile::secmaster());
+        assert_eq!(changes.len(), 1);
+        assert_eq!(
+            changes[0].path.matches('/').count(),
+            crate::normalize::MAX_DEPTH
         );
     }
 

@@ -7,7 +7,7 @@
 //! console: a node parameter, a taskconfig value, a node inserted into a flow, or nodes moved
 //! on the canvas. Everything is a pure function of [`GenerateOptions`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use base64::Engine as _;
 use rand::seq::SliceRandom;
@@ -706,16 +706,6 @@ impl Graph {
         format!("moved {} by ({dx}, {dy})", moved.join(", "))
     }
 
-    fn position(&self, id: &str) -> (i64, i64, i64, i64) {
-        self.nodes
-            .iter()
-            .find(|n| n.id == id)
-            .map_or((0, 0, 0, 0), |n| {
-                let (w, h) = n.size();
-                (n.x, n.y, w, h)
-            })
-    }
-
     /// The xml-js rendering of the BPMN document, base64-encoded as `taskflow` holds it.
     fn taskflow_base64(&self) -> String {
         let json = serde_json::to_vec(&self.document()).unwrap_or_default();
@@ -724,6 +714,22 @@ impl Graph {
 
     fn document(&self) -> Doc {
         let proc_id = format!("Process_{}", self.process_ms);
+        // Index flows and shapes once: linear scans per node made large graphs quadratic.
+        let mut incoming: HashMap<&str, Vec<&str>> = HashMap::new();
+        let mut outgoing: HashMap<&str, Vec<&str>> = HashMap::new();
+        for f in &self.flows {
+            incoming.entry(&f.target).or_default().push(&f.id);
+            outgoing.entry(&f.source).or_default().push(&f.id);
+        }
+        let bounds: HashMap<&str, (i64, i64, i64, i64)> = self
+            .nodes
+            .iter()
+            .map(|n| {
+                let (w, h) = n.size();
+                (n.id.as_str(), (n.x, n.y, w, h))
+            })
+            .collect();
+        let position = |id: &str| bounds.get(id).copied().unwrap_or((0, 0, 0, 0));
         let mut process = Vec::with_capacity(self.nodes.len() + self.flows.len());
         for node in &self.nodes {
             let mut attrs = vec![("id", node.id.clone()), ("name", node.name.clone())];
@@ -749,13 +755,10 @@ impl Graph {
                 _ => {}
             }
             let mut children = Vec::new();
-            for f in self.flows.iter().filter(|f| f.target == node.id) {
-                children
-                    .push(El::new("bpmn2:incoming", vec![]).with_children(vec![El::text(&f.id)]));
-            }
-            for f in self.flows.iter().filter(|f| f.source == node.id) {
-                children
-                    .push(El::new("bpmn2:outgoing", vec![]).with_children(vec![El::text(&f.id)]));
+            for (tag, index) in [("bpmn2:incoming", &incoming), ("bpmn2:outgoing", &outgoing)] {
+                for id in index.get(node.id.as_str()).into_iter().flatten() {
+                    children.push(El::new(tag, vec![]).with_children(vec![El::text(id)]));
+                }
             }
             process.push(El::new(&format!("bpmn2:{}", node.kind), attrs).with_children(children));
         }
@@ -793,8 +796,8 @@ impl Graph {
             );
         }
         for f in &self.flows {
-            let (sx, sy, sw, sh) = self.position(&f.source);
-            let (tx, ty, _, th) = self.position(&f.target);
+            let (sx, sy, sw, sh) = position(&f.source);
+            let (tx, ty, _, th) = position(&f.target);
             shapes.push(
                 El::new(
                     "bpmndi:BPMNEdge",

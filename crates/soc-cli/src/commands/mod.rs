@@ -5,6 +5,7 @@ mod compare;
 mod completions;
 mod diff;
 mod normalize;
+mod sim;
 
 use crate::Context;
 use crate::cli::Command;
@@ -17,6 +18,7 @@ pub fn dispatch(ctx: &Context<'_>, command: Command) -> Result<ExitStatus, CliEr
         Command::Completions(args) => completions::run(ctx, &args),
         Command::Diff(args) => diff::run(ctx, &args),
         Command::Check(args) => check::run(ctx, &args),
+        Command::Sim(args) => sim::run(ctx, &args),
         Command::Normalize(args) => normalize::run(ctx, &args),
         other => Err(CliError::msg(format!(
             "`socdrift {}` is not available in this build yet",

@@ -5,5 +5,7 @@
 
 mod basics;
 mod config;
+mod live;
 mod local;
+mod sim;
 mod support;

@@ -1,0 +1,7 @@
+//! Integration tests: the client against soc-sim over real HTTP on loopback.
+
+mod auth;
+mod common;
+mod export;
+mod faults;
+mod ops;

@@ -1,0 +1,135 @@
+//! Commands against soc-sim started in this test process, on loopback.
+
+use soc_sim::{PathKind, RunningSim, Sim, SimConfig};
+
+use crate::assert_run;
+use crate::support::Env;
+
+/// A running emulator and a folder whose socdrift.toml points `staging` and `production` at it.
+pub struct Live {
+    pub env: Env,
+    pub sim: RunningSim,
+    // Declared last: the runtime must outlive the server task it drives.
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Live {
+    pub fn start() -> Self {
+        Self::start_with(SimConfig::default(), "")
+    }
+
+    /// An emulator with `config`, and `extra` appended to the generated socdrift.toml.
+    pub fn start_with(config: SimConfig, extra: &str) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let sim = runtime.block_on(Sim::start(config)).unwrap();
+        let mut env = Env::new();
+        let mut toml = String::new();
+        for (name, workspace) in [("staging", "soc-staging"), ("production", "soc-production")] {
+            toml.push_str(&format!(
+                "[env.{name}]\nendpoint = \"{}\"\nproject_id = \"{}\"\nworkspace = \"{workspace}\"\n\n",
+                sim.base_url(),
+                sim.project_id()
+            ));
+        }
+        toml.push_str(extra);
+        env.write("socdrift.toml", &toml);
+        env.var("HUAWEICLOUD_SDK_AK", soc_sim::DEFAULT_ACCESS_KEY)
+            .var("HUAWEICLOUD_SDK_SK", soc_sim::DEFAULT_SECRET_KEY);
+        Live {
+            env,
+            sim,
+            _runtime: runtime,
+        }
+    }
+
+    /// Every request so far was a read: a GET, or the export POST.
+    pub fn assert_read_only(&self) {
+        let entries = self.sim.log().entries();
+        assert!(!entries.is_empty(), "the emulator saw no request");
+        for entry in entries {
+            let read = entry.method == "GET"
+                || (entry.method == "POST" && entry.kind == Some(PathKind::Export));
+            assert!(read, "a write request: {} {}", entry.method, entry.path);
+        }
+    }
+}
+
+#[test]
+fn identical_environments_exit_0() {
+    let live = Live::start();
+    let run = live.env.run(&["diff", "staging@live", "staging@live"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert_run!(live.env, run);
+}
+
+#[test]
+fn staging_against_production_exits_1_and_only_reads() {
+    let live = Live::start_with(
+        SimConfig::default(),
+        "[check]\npairs = [[\"staging@live\", \"production@live\"]]\n",
+    );
+    let run = live.env.run(&["check", "--stat"]);
+    assert_eq!(run.code, 1, "{run}");
+    for line in [
+        "M Block malicious source IP",
+        "M Notify on high-severity alert",
+        "R Phishing triage -> Phishing mail triage",
+        "D Enrich alert with context",
+        "A Legacy ticket sync",
+    ] {
+        assert!(run.stdout.contains(line), "{line}\n{run}");
+    }
+    assert_run!(live.env, run);
+    live.assert_read_only();
+    let exports = live.sim.log().of_kind(PathKind::Export);
+    assert!(!exports.is_empty(), "the check exported");
+}
+
+#[test]
+fn a_wrong_secret_exits_2_without_showing_it() {
+    let mut live = Live::start();
+    live.env.var("HUAWEICLOUD_SDK_SK", "wrong-secret-value");
+    let run = live.env.run(&["diff", "staging@live", "production@live"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("authentication failed"), "{run}");
+    assert!(!run.stderr.contains("wrong-secret-value"), "{run}");
+    assert!(!run.stderr.contains(soc_sim::DEFAULT_SECRET_KEY), "{run}");
+    assert_run!(live.env, run);
+}
+
+#[test]
+fn a_missing_secret_names_the_variables() {
+    let live = Live::start();
+    let mut env = Env::new();
+    std::fs::copy(
+        live.env.path().join("socdrift.toml"),
+        env.path().join("socdrift.toml"),
+    )
+    .unwrap();
+    env.var("HUAWEICLOUD_SDK_AK", soc_sim::DEFAULT_ACCESS_KEY);
+    let run = env.run(&["diff", "staging@live", "production@live"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert_run!(env, run);
+}
+
+#[test]
+fn export_formats_zip_gives_the_same_report() {
+    let config = SimConfig {
+        export_format: soc_sim::ExportFormat::Zip,
+        ..SimConfig::default()
+    };
+    let live = Live::start_with(config, "");
+    let run = live
+        .env
+        .run(&["diff", "staging@live", "production@live", "--stat"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(
+        run.stdout
+            .contains("2 modified, 1 added, 1 removed, 1 renamed"),
+        "{run}"
+    );
+}
