@@ -420,3 +420,39 @@ fn everything_is_private() {
         assert_eq!(mode(&snapshot.path().join(&file)), 0o600, "{file}");
     }
 }
+
+#[test]
+fn a_failed_write_does_not_block_later_workflows_nor_leave_extra_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let mut writer = store
+        .begin("staging", source(), &Profile::default(), LOCK_TIMEOUT)
+        .unwrap();
+    writer.add(small_input("first", "1", "x")).unwrap();
+    // Something else put a file where the next workflow's export would go.
+    let env_dir = dir.path().join(LAYOUT_DIR).join("staging");
+    let temp = std::fs::read_dir(&env_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(".tmp-")
+        })
+        .unwrap();
+    std::fs::write(temp.join("w000001.export.json"), "in the way").unwrap();
+    let err = writer.add(small_input("second", "2", "x")).unwrap_err();
+    assert!(err.to_string().contains("w000001.export.json"), "{err}");
+    writer.add(small_input("third", "3", "x")).unwrap();
+    let snapshot = writer.commit(false).unwrap().snapshot().clone();
+    let names: Vec<_> = snapshot
+        .manifest()
+        .workflows
+        .iter()
+        .map(|w| w.name.as_str())
+        .collect();
+    assert_eq!(names, ["first", "third"]);
+    assert_eq!(files_under(snapshot.path()).len(), 1 + 3 * 2);
+    assert!(store.verify(None).is_ok(), "{}", store.verify(None));
+}
