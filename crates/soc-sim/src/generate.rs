@@ -125,7 +125,7 @@ pub fn generate_with_mutations(opts: &GenerateOptions) -> Generated {
     for (n, &i) in chosen.iter().enumerate() {
         let kind = DriftKind::ALL[n % DriftKind::ALL.len()];
         if let Some(spec) = drifted_specs.get_mut(i) {
-            let detail = spec.mutate(&mut drift_rng, kind);
+            let (kind, detail) = spec.mutate(&mut drift_rng, kind);
             mutations.push(Mutation {
                 workflow: spec.name.clone(),
                 kind,
@@ -380,9 +380,14 @@ impl Spec {
         }
     }
 
-    fn mutate(&mut self, rng: &mut ChaCha8Rng, kind: DriftKind) -> String {
-        match kind {
-            DriftKind::NodeParameter => self.graph.change_parameter(rng),
+    /// Applies a change of this kind and returns the kind actually applied with its detail.
+    fn mutate(&mut self, rng: &mut ChaCha8Rng, kind: DriftKind) -> (DriftKind, String) {
+        let detail = match kind {
+            DriftKind::NodeParameter => match self.graph.change_parameter(rng) {
+                Some(detail) => detail,
+                // No parameterised task (tiny graphs): insert one, which is drift too.
+                None => return (DriftKind::NodeAdded, self.graph.insert_node(rng)),
+            },
             DriftKind::TaskconfigValue => {
                 let old = self
                     .taskconfig
@@ -395,7 +400,8 @@ impl Spec {
             }
             DriftKind::NodeAdded => self.graph.insert_node(rng),
             DriftKind::LayoutMove => self.graph.move_nodes(rng),
-        }
+        };
+        (kind, detail)
     }
 }
 
@@ -629,7 +635,8 @@ impl Graph {
         }
     }
 
-    fn change_parameter(&mut self, rng: &mut ChaCha8Rng) -> String {
+    /// Changes one `soar:params` value; `None` when no task has parameters.
+    fn change_parameter(&mut self, rng: &mut ChaCha8Rng) -> Option<String> {
         let candidates: Vec<usize> = (0..self.nodes.len())
             .filter(|&i| {
                 self.nodes
@@ -637,29 +644,23 @@ impl Graph {
                     .is_some_and(|n| n.plugin.as_ref().is_some_and(|p| !p.params.is_empty()))
             })
             .collect();
-        let Some(&i) = candidates.choose(rng) else {
-            // No parameterised task (tiny graphs): insert one, which is drift too.
-            return self.insert_node(rng);
-        };
-        let Some(node) = self.nodes.get_mut(i) else {
-            return String::new();
-        };
-        let Some(plugin) = node.plugin.as_mut() else {
-            return String::new();
-        };
+        let &i = candidates.choose(rng)?;
+        let node = self.nodes.get_mut(i)?;
+        let plugin = node.plugin.as_mut()?;
         let keys: Vec<String> = plugin.params.keys().cloned().collect();
-        let Some(key) = keys.choose(rng).cloned() else {
-            return String::new();
-        };
+        let key = keys.choose(rng).cloned()?;
         let old = plugin.params.get(&key).cloned().unwrap_or(Value::Null);
         let new = match &old {
-            Value::Number(n) => json!(n.as_u64().unwrap_or(0) * 2 + 1),
+            Value::Number(n) => json!(n.as_u64().unwrap_or(0).saturating_mul(2).saturating_add(1)),
             Value::Bool(b) => json!(!b),
             Value::String(s) => json!(format!("{s}-changed")),
             _ => json!("changed"),
         };
         plugin.params.insert(key.clone(), new.clone());
-        format!("node {:?} parameter {key}: {old} -> {new}", node.name)
+        Some(format!(
+            "node {:?} parameter {key}: {old} -> {new}",
+            node.name
+        ))
     }
 
     fn insert_node(&mut self, rng: &mut ChaCha8Rng) -> String {
