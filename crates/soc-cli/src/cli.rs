@@ -99,9 +99,10 @@ pub enum Command {
 
     /// The CI gate: compare the configured pairs and write reports for CI.
     ///
-    /// Without arguments, compares the pairs of [check] in the config, or else ENV@live against
-    /// ENV@latest for every environment. Appends the Markdown report to $GITHUB_STEP_SUMMARY when
-    /// it is set. Only ever calls read endpoints of SecMaster (and export).
+    /// Without arguments, compares the pairs of [check] in the config, or else, for every
+    /// environment, its latest snapshot against the live workspace (ENV@latest ENV@live). Appends
+    /// the Markdown report to $GITHUB_STEP_SUMMARY when it is set. Only ever calls read endpoints
+    /// of SecMaster (and export).
     #[command(after_help = EXIT_CODES_HELP)]
     Check(CheckArgs),
 

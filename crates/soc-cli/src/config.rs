@@ -433,7 +433,10 @@ fn validate_env(name: &str, env: &EnvConfig, index: &KeyIndex<'_>) -> Result<(),
         return Err(invalid(
             at(""),
             format!("invalid environment name `{name}`"),
-            Some("use letters, digits, `-` and `_` only, starting with a letter or digit".into()),
+            Some(
+                "use lowercase letters, digits, `-` and `_` only, starting with a letter or digit"
+                    .into(),
+            ),
         ));
     }
     if env.region.is_none() && env.endpoint.is_none() {
@@ -510,12 +513,10 @@ fn validate_env(name: &str, env: &EnvConfig, index: &KeyIndex<'_>) -> Result<(),
     Ok(())
 }
 
-/// Environment names end up in store paths and in `ENV@SELECTOR` arguments.
+/// Environment names end up in store paths (where two names must never share a folder on a
+/// case-insensitive file system) and in `ENV@SELECTOR` arguments.
 pub fn valid_env_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        && name.len() <= 64
+    soc_store::validate_environment(name).is_ok() && !name.contains('@')
 }
 
 fn validate_accept(

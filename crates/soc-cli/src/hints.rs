@@ -20,5 +20,8 @@ pub fn hint_for(err: &(dyn StdError + 'static)) -> Option<String> {
     if let Some(e) = err.downcast_ref::<MissingSecret>() {
         return Some(e.hint());
     }
+    if let Some(soc_store::StoreError::NoSnapshots { env, .. }) = err.downcast_ref() {
+        return Some(format!("take one first: socdrift snapshot --env {env}"));
+    }
     None
 }

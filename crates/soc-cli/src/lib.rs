@@ -15,6 +15,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod content;
 pub mod error;
 pub mod exit;
 mod hints;
@@ -91,6 +92,29 @@ impl Context<'_> {
             Some(path) => self.absolute(path),
             None => self.absolute(&config.store_path),
         }
+    }
+
+    /// The snapshot store, created if missing (for commands that write to it).
+    pub fn store(&self, config: &Config) -> Result<soc_store::Store, CliError> {
+        let path = self.store_path(config);
+        soc_store::Store::open(&path).map_err(|e| {
+            CliError::from(e).within(format!("cannot open the store {}", path.display()))
+        })
+    }
+
+    /// The snapshot store for reading: an error naming the folder if there is none yet.
+    pub fn existing_store(&self, config: &Config) -> Result<soc_store::Store, CliError> {
+        let path = self.store_path(config);
+        if !path.join(soc_store::LAYOUT_DIR).is_dir() {
+            return Err(CliError::msg(format!(
+                "there is no snapshot store at {} yet",
+                path.display()
+            ))
+            .with_hint(
+                "take a snapshot first: socdrift snapshot --env NAME (or pass --store DIR)",
+            ));
+        }
+        self.store(config)
     }
 
     /// The async runtime for API calls.

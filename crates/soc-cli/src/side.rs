@@ -17,23 +17,22 @@ use crate::suggest;
 /// Which state of an environment to use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Selector {
-    /// The newest snapshot (the default).
-    Latest,
     /// Export now; store nothing.
     Live,
-    /// The N-th snapshot before the newest (`~1` is the one before latest; `~0` is latest).
-    Previous(usize),
-    /// A snapshot id or a unique prefix of one.
-    Id(String),
+    /// A stored snapshot: `latest` (the default), `~N` (the N-th before latest) or an id.
+    Stored(soc_store::Selector),
+}
+
+impl Selector {
+    /// The newest snapshot.
+    pub const LATEST: Selector = Selector::Stored(soc_store::Selector::Latest);
 }
 
 impl fmt::Display for Selector {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Selector::Latest => f.write_str("latest"),
             Selector::Live => f.write_str("live"),
-            Selector::Previous(n) => write!(f, "~{n}"),
-            Selector::Id(id) => f.write_str(id),
+            Selector::Stored(selector) => selector.fmt(f),
         }
     }
 }
@@ -62,26 +61,17 @@ impl FromStr for Selector {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "latest" => return Ok(Selector::Latest),
-            "live" => return Ok(Selector::Live),
-            _ => {}
+        if s == "live" {
+            return Ok(Selector::Live);
         }
-        if let Some(n) = s.strip_prefix('~') {
-            return match n.parse::<usize>() {
-                Ok(0) => Ok(Selector::Latest),
-                Ok(n) => Ok(Selector::Previous(n)),
-                Err(_) => Err(s.to_string()),
-            };
-        }
-        let looks_like_id = !s.is_empty()
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
-        // Snapshot ids start with their UTC timestamp; a word close to `latest`/`live` is a typo.
-        if !looks_like_id || suggest::nearest(s, ["latest", "live"]).is_some() {
+        // Snapshot ids start with their UTC timestamp; a word close to `latest`/`live` is a typo,
+        // not an id prefix that happens to match nothing.
+        if s != "latest" && suggest::nearest(s, ["latest", "live"]).is_some() {
             return Err(s.to_string());
         }
-        Ok(Selector::Id(s.to_string()))
+        s.parse::<soc_store::Selector>()
+            .map(Selector::Stored)
+            .map_err(|_| s.to_string())
     }
 }
 
@@ -146,7 +136,7 @@ pub fn resolve(argument: &str, config: &Config, cwd: &Path) -> Result<Side, Side
     };
     if config.envs.contains_key(name) {
         let selector = match selector {
-            None => Selector::Latest,
+            None => Selector::LATEST,
             Some(text) => text.parse().map_err(|selector| SelectorError {
                 selector,
                 argument: argument.to_string(),
@@ -180,15 +170,16 @@ mod tests {
 
     #[test]
     fn selectors_parse() {
-        assert_eq!("latest".parse(), Ok(Selector::Latest));
+        use soc_store::Selector as S;
+        assert_eq!("latest".parse(), Ok(Selector::LATEST));
         assert_eq!("live".parse(), Ok(Selector::Live));
-        assert_eq!("~0".parse(), Ok(Selector::Latest));
-        assert_eq!("~3".parse(), Ok(Selector::Previous(3)));
+        assert_eq!("~0".parse(), Ok(Selector::LATEST));
+        assert_eq!("~3".parse(), Ok(Selector::Stored(S::Previous(3))));
         assert_eq!(
             "20261128T031500Z-3fa9c2d1".parse(),
-            Ok(Selector::Id("20261128T031500Z-3fa9c2d1".into()))
+            Ok(Selector::Stored(S::Id("20261128T031500Z-3fa9c2d1".into())))
         );
-        for bad in ["", "~", "~x", "~-1", "latets", "lve", "a/b", "x y"] {
+        for bad in ["", "~x", "~-1", "latets", "lve", "a/b", "x y"] {
             assert!(bad.parse::<Selector>().is_err(), "{bad:?}");
         }
     }
@@ -204,7 +195,7 @@ mod tests {
         };
         assert_eq!(
             resolve("staging", &c, cwd).unwrap(),
-            env("staging", Selector::Latest)
+            env("staging", Selector::LATEST)
         );
         assert_eq!(
             resolve("staging@live", &c, cwd).unwrap(),
@@ -212,7 +203,10 @@ mod tests {
         );
         assert_eq!(
             resolve("production@~2", &c, cwd).unwrap(),
-            env("production", Selector::Previous(2))
+            env(
+                "production",
+                Selector::Stored(soc_store::Selector::Previous(2))
+            )
         );
         assert_eq!(
             resolve("./staging", &c, cwd).unwrap(),
@@ -222,7 +216,7 @@ mod tests {
         std::fs::create_dir(cwd.join("staging")).unwrap();
         assert_eq!(
             resolve("staging", &c, cwd).unwrap(),
-            env("staging", Selector::Latest)
+            env("staging", Selector::LATEST)
         );
         // An existing path that is not an environment name is a path, `@` and all.
         std::fs::write(cwd.join("export@2.json"), "{}").unwrap();

@@ -150,6 +150,23 @@ pub enum LoadError {
 ///
 /// `source` names the file in documents and errors (`staging/export.json`); an opaque document is
 /// named after its last component. Never panics, whatever the bytes.
+///
+/// ```
+/// use soc_diff::{Profile, decode_export};
+///
+/// let profile = Profile::secmaster();
+/// let bytes = br#"[{"name": "Block IP", "id": "1"}, {"name": "Notify", "id": "2"}]"#;
+/// let docs = decode_export("export.json", bytes, &profile)?;
+/// assert_eq!(docs[1].name, "Notify");
+/// assert_eq!(docs[1].source, "export.json[1]");
+///
+/// let normalized = profile.normalize(&docs[0]);
+/// assert_eq!(normalized.canonical(), Some("{\n  \"name\": \"Block IP\"\n}\n"));
+///
+/// let err = decode_export("bad.json", b"{\"name\": ", &profile).unwrap_err();
+/// assert_eq!(err.to_string(), "bad.json: invalid JSON near byte 8");
+/// # Ok::<(), soc_diff::DecodeError>(())
+/// ```
 pub fn decode_export(
     source: &str,
     bytes: &[u8],

@@ -4,6 +4,31 @@
 //! [`Profile`] [normalizes](normalize) each into canonical form ([`Normalized`]), [`diff()`] matches
 //! two sets of them by workflow name and builds a [`Report`], and a renderer formats a finished
 //! report. Nothing here touches the network.
+//!
+//! ```
+//! use soc_diff::{DiffOptions, Entry, Format, Profile, RenderOptions, decode_export, diff, render};
+//!
+//! let profile = Profile::secmaster();
+//! let entries = |source: &str, json: &str| -> Vec<Entry> {
+//!     decode_export(source, json.as_bytes(), &profile)
+//!         .expect("a valid export")
+//!         .iter()
+//!         .map(|doc| Entry::Loaded(profile.normalize(doc)))
+//!         .collect()
+//! };
+//! let staging = entries("staging.json", r#"{"name": "Block IP", "taskconfig": "{\"hours\":24}"}"#);
+//! let production = entries("production.json", r#"{"name": "Block IP", "taskconfig": "{\"hours\":1}"}"#);
+//! let options = DiffOptions {
+//!     left_label: "staging".into(),
+//!     right_label: "production".into(),
+//!     ..DiffOptions::default()
+//! };
+//! let report = diff(staging, production, &profile, &options)?;
+//! assert!(report.has_drift());
+//! let text = render(&report, Format::Text, &RenderOptions::default());
+//! assert!(text.contains("~ /taskconfig/hours: 24 -> 1"));
+//! # Ok::<(), soc_diff::DiffError>(())
+//! ```
 //
 // Module ownership while the crate is being built (remove this note when done):
 //   decode.rs, pattern.rs, profile.rs, normalize.rs  -> normalization work
@@ -17,9 +42,10 @@ pub mod profile;
 pub mod render;
 pub mod report;
 
-pub use decode::{Content, DecodeError, Document, decode_export};
-pub use diff::{DiffError, DiffOptions, Entry, diff};
+pub use decode::{Content, DecodeError, Document, LoadError, decode_export, load_path};
+pub use diff::{AcceptRule, DiffError, DiffOptions, Entry, diff, structural_changes};
 pub use normalize::{Normalized, NormalizedContent, canonical_json};
-pub use pattern::PathPattern;
-pub use profile::{ArrayRule, Profile, ProfileConfig};
+pub use pattern::{PathPattern, PatternError};
+pub use profile::{ArrayRule, Profile, ProfileConfig, ProfileError};
+pub use render::{Format, RenderOptions, render};
 pub use report::Report;

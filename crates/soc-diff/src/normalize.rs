@@ -629,6 +629,24 @@ mod tests {
     }
 
     #[test]
+    fn deepest_allowed_nesting_fits_a_test_thread_stack() {
+        // The deepest a document can get: 127 levels from the file, 127 more from one payload.
+        let inner = format!("{}1{}", "[".repeat(127), "]".repeat(127));
+        let outer = format!(
+            "{}{}{}",
+            "[".repeat(126),
+            serde_json::to_string(&inner).unwrap(),
+            "]".repeat(126)
+        );
+        let text = format!("{{\"name\":\"deep\",\"x\":{outer}}}");
+        let docs =
+            crate::decode_export("deep.json", text.as_bytes(), &Profile::secmaster()).unwrap();
+        let n = Profile::secmaster().normalize(&docs[0]);
+        assert!(n.notes.is_empty(), "{:?}", n.notes);
+        assert_eq!(nesting(value_of(&n)), 1 + 126 + 127);
+    }
+
+    #[test]
     fn opaque_documents_keep_their_hash() {
         let d = Document::opaque("x.bin", "dir/x.bin", b"\x00\x01");
         let n = Profile::secmaster().normalize(&d);

@@ -13,6 +13,16 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A parsed JSON-pointer pattern (see the [module docs](self) for the syntax).
+///
+/// ```
+/// use soc_diff::PathPattern;
+///
+/// let pattern = PathPattern::parse("/versions/*/id")?;
+/// assert!(pattern.matches(&["versions", "0", "id"]));
+/// assert!(!pattern.matches(&["id"]));
+/// assert!(PathPattern::parse("/**/create_time")?.matches(&["versions", "2", "create_time"]));
+/// # Ok::<(), soc_diff::PatternError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PathPattern {
     text: String,

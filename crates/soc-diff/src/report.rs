@@ -125,6 +125,11 @@ pub struct Change {
         deserialize_with = "present_value"
     )]
     pub right: Option<Value>,
+    /// Where the change is, for readers: the BPMN element it is in (or, for an element added or
+    /// removed whole, that element), e.g. `bpmn2:serviceTask "Block on WAF"`. Not part of its
+    /// identity: `path` is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
     /// Set when an `[[accept]]` rule covers this change; such a change is not drift.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted: Option<Acceptance>,
@@ -303,6 +308,7 @@ mod tests {
             kind: ChangeKind::Changed,
             left: Some(Value::Null),
             right: Some(json!(1)),
+            context: None,
             accepted: None,
         };
         let text = serde_json::to_string(&change).unwrap();

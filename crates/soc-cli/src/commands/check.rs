@@ -56,7 +56,9 @@ pub fn run(ctx: &Context<'_>, args: &CheckArgs) -> Result<ExitStatus, CliError> 
     Ok(status)
 }
 
-/// The pairs to check: the arguments, else `[check] pairs`, else `ENV@live` vs `ENV@latest`.
+/// The pairs to check: the arguments, else `[check] pairs`, else, for every environment, its
+/// latest snapshot (left: the baseline) against the live workspace (right: what it is now), so an
+/// `A` in the report is a workflow added to the workspace since the snapshot.
 fn pairs(config: &Config, args: &CheckArgs) -> Result<Vec<(String, String)>, CliError> {
     if let (Some(left), Some(right)) = (&args.left, &args.right) {
         return Ok(vec![(left.clone(), right.clone())]);
@@ -79,7 +81,7 @@ fn pairs(config: &Config, args: &CheckArgs) -> Result<Vec<(String, String)>, Cli
     Ok(config
         .envs
         .keys()
-        .map(|env| (format!("{env}@live"), format!("{env}@latest")))
+        .map(|env| (format!("{env}@latest"), format!("{env}@live")))
         .collect())
 }
 

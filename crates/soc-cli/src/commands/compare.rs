@@ -64,11 +64,15 @@ impl<'a> Loader<'a> {
                 self.live.borrow_mut().insert(env.clone(), normalized);
                 Ok(entries)
             }
-            Side::Env { .. } => Err(CliError::msg(format!(
-                "`{}`: stored snapshots are not available in this build yet",
-                side.label()
-            ))
-            .with_hint("compare live workspaces (ENV@live) or folders of export files")),
+            Side::Env {
+                env,
+                selector: Selector::Stored(selector),
+            } => {
+                let store = self.ctx.existing_store(self.config)?;
+                let snapshot = store.resolve(env, selector)?;
+                tracing::info!(env, snapshot = %snapshot.id(), "comparing a stored snapshot");
+                Ok(snapshot.entries()?)
+            }
         }
     }
 
@@ -101,10 +105,14 @@ pub fn normalize_exports(
     Ok(normalized)
 }
 
-/// A file or folder of export files, decoded and normalized.
+/// A snapshot folder (it has a manifest), or a file or folder of export files, decoded and
+/// normalized.
 pub fn load_path(path: &Path, profile: &Profile) -> Result<Vec<Entry>, CliError> {
     if !path.exists() {
         return Err(CliError::msg(format!("{} does not exist", path.display())));
+    }
+    if path.join(soc_store::MANIFEST_FILE).is_file() {
+        return Ok(soc_store::Snapshot::open(path)?.entries()?);
     }
     let documents = soc_diff::decode::load_path(path, profile)?;
     Ok(documents

@@ -3,9 +3,15 @@
 mod check;
 mod compare;
 mod completions;
+mod demo;
 mod diff;
+mod export;
+mod log;
 mod normalize;
+mod prune;
 mod sim;
+mod snapshot;
+mod verify;
 
 use crate::Context;
 use crate::cli::Command;
@@ -19,26 +25,12 @@ pub fn dispatch(ctx: &Context<'_>, command: Command) -> Result<ExitStatus, CliEr
         Command::Diff(args) => diff::run(ctx, &args),
         Command::Check(args) => check::run(ctx, &args),
         Command::Sim(args) => sim::run(ctx, &args),
+        Command::Demo(args) => demo::run(ctx, &args),
+        Command::Export(args) => export::run(ctx, &args),
+        Command::Snapshot(args) => snapshot::run(ctx, &args),
+        Command::Log(args) => log::run(ctx, &args),
+        Command::Prune(args) => prune::run(ctx, &args),
+        Command::Verify(args) => verify::run(ctx, &args),
         Command::Normalize(args) => normalize::run(ctx, &args),
-        other => Err(CliError::msg(format!(
-            "`socdrift {}` is not available in this build yet",
-            name(&other)
-        ))),
-    }
-}
-
-fn name(command: &Command) -> &'static str {
-    match command {
-        Command::Demo(_) => "demo",
-        Command::Sim(_) => "sim",
-        Command::Export(_) => "export",
-        Command::Snapshot(_) => "snapshot",
-        Command::Diff(_) => "diff",
-        Command::Check(_) => "check",
-        Command::Verify(_) => "verify",
-        Command::Log(_) => "log",
-        Command::Prune(_) => "prune",
-        Command::Normalize(_) => "normalize",
-        Command::Completions(_) => "completions",
     }
 }

@@ -8,4 +8,5 @@ mod config;
 mod live;
 mod local;
 mod sim;
+mod store;
 mod support;

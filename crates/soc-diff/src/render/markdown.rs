@@ -4,6 +4,10 @@
 //! Every piece of report text (names, paths, values, notes) goes through [`inline`], which turns
 //! the characters Markdown or HTML would interpret into entities, so a hostile workflow name cannot
 //! break the table, start a code span, or inject HTML.
+//!
+//! GitHub rejects comments over 65,536 characters, so the output stays within [`BUDGET`]: the
+//! summary table always, then the details of each workflow while they fit (without the unified
+//! diff when only that is too long), then a line saying what was left out.
 
 use std::fmt::Write as _;
 
@@ -11,6 +15,10 @@ use serde_json::Value;
 
 use super::{RenderOptions, acceptance_text, counts, plural, short_value};
 use crate::report::{Change, ChangeKind, Report, WorkflowReport, WorkflowStatus};
+
+/// The most bytes of Markdown to produce (GitHub's comment limit is 65,536 characters), with room
+/// for the line saying what was left out.
+pub(super) const BUDGET: usize = 60_000;
 
 pub(super) fn render(report: &Report, options: &RenderOptions) -> String {
     let mut md = String::new();
@@ -54,11 +62,38 @@ pub(super) fn render(report: &Report, options: &RenderOptions) -> String {
     if options.stat_only {
         return md;
     }
+    let (mut without_diff, mut omitted) = (0, 0);
     for wf in listed
         .iter()
         .filter(|wf| !wf.changes.is_empty() || wf.text_diff.is_some() || !wf.notes.is_empty())
     {
-        details(&mut md, report, wf);
+        let full = details(report, wf, true);
+        if md.len() + full.len() <= BUDGET {
+            md.push_str(&full);
+            continue;
+        }
+        let short = details(report, wf, false);
+        if md.len() + short.len() <= BUDGET {
+            md.push_str(&short);
+            without_diff += 1;
+        } else {
+            omitted += 1;
+        }
+    }
+    let mut left_out = Vec::new();
+    if without_diff > 0 {
+        left_out.push(plural(without_diff, "unified diff"));
+    }
+    if omitted > 0 {
+        left_out.push(format!("the details of {}", plural(omitted, "workflow")));
+    }
+    if !left_out.is_empty() {
+        let _ = writeln!(
+            md,
+            "\n_To stay within GitHub's comment size limit, {} left out; the JSON report has \
+             everything._",
+            left_out.join(" and ")
+        );
     }
     md
 }
@@ -81,7 +116,9 @@ fn drift_text(wf: &WorkflowReport) -> &'static str {
     }
 }
 
-fn details(md: &mut String, report: &Report, wf: &WorkflowReport) {
+/// The collapsible section of one workflow, with or without its unified diff.
+fn details(report: &Report, wf: &WorkflowReport, with_diff: bool) -> String {
+    let mut md = String::new();
     let mut what = vec![status_text(wf)];
     if !wf.changes.is_empty() {
         what.push(plural(wf.changes.len(), "change"));
@@ -112,11 +149,11 @@ fn details(md: &mut String, report: &Report, wf: &WorkflowReport) {
             "\n| --- | --- | --- | --- |\n"
         });
         for change in &wf.changes {
-            change_row(md, change, with_acceptance);
+            change_row(&mut md, change, with_acceptance);
         }
         md.push('\n');
     }
-    if let Some(diff) = &wf.text_diff {
+    if let Some(diff) = wf.text_diff.as_ref().filter(|_| with_diff) {
         let fence = "`".repeat(longest_backtick_run(diff).max(2) + 1);
         let _ = writeln!(
             md,
@@ -125,6 +162,7 @@ fn details(md: &mut String, report: &Report, wf: &WorkflowReport) {
         );
     }
     md.push_str("</details>\n");
+    md
 }
 
 fn change_row(md: &mut String, change: &Change, with_acceptance: bool) {
@@ -133,10 +171,13 @@ fn change_row(md: &mut String, change: &Change, with_acceptance: bool) {
         ChangeKind::Removed => "−",
         ChangeKind::Changed => "~",
     };
+    let location = match &change.context {
+        Some(context) => format!("{}<br>{}", code(&change.path), inline(context)),
+        None => code(&change.path),
+    };
     let _ = write!(
         md,
-        "| {sign} | {} | {} | {} |",
-        code(&change.path),
+        "| {sign} | {location} | {} | {} |",
         cell_value(change.left.as_ref()),
         cell_value(change.right.as_ref())
     );

@@ -176,6 +176,9 @@ fn change_line(change: &Change) -> String {
         (None, None) => String::new(),
     };
     let mut line = format!("{sign} {}: {values}", printable(&change.path));
+    if let Some(context) = &change.context {
+        line.push_str(&format!("  [{}]", printable(context)));
+    }
     if let Some(acceptance) = &change.accepted {
         line.push_str(&format!(" ({})", printable(&acceptance_text(acceptance))));
     }

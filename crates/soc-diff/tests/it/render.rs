@@ -284,3 +284,40 @@ fn an_empty_comparison_renders_no_drift() {
         "{xml}"
     );
 }
+
+#[test]
+fn markdown_stays_within_a_pull_request_comment() {
+    let profile = Profile::secmaster();
+    // 60 workflows, each with a long value change: far more than one comment can hold.
+    let side = |v: &str| -> Vec<Entry> {
+        (0..60)
+            .map(|i| {
+                let name = format!("wf {i:02}");
+                let lines: Vec<String> =
+                    (0..40).map(|j| format!("{v} line {j} of {name}")).collect();
+                Entry::Loaded(
+                    profile.normalize(&json_doc(&name, json!({"name": name, "script": lines}))),
+                )
+            })
+            .collect()
+    };
+    let report = diff(side("old"), side("new"), &profile, &fixture_options()).unwrap();
+    let md = render(&report, Format::Markdown, &PLAIN);
+    assert!(md.len() <= 60_000 + 200, "{} bytes", md.len());
+    // The summary table is always complete.
+    for i in 0..60 {
+        assert!(
+            md.contains(&format!("| wf {i:02} | modified | 40 | **yes** |")),
+            "row {i} missing"
+        );
+    }
+    assert!(
+        md.contains("left out; the JSON report has everything._"),
+        "{}",
+        &md[md.len() - 300..]
+    );
+    assert_eq!(
+        md.matches("<details>").count(),
+        md.matches("</details>").count()
+    );
+}

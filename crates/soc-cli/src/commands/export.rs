@@ -1,0 +1,107 @@
+//! `socdrift export --env NAME --out DIR [--workflow NAME...]`: raw export files into a folder.
+
+use std::path::Path;
+
+use futures_util::TryStreamExt;
+
+use crate::Context;
+use crate::cli::ExportArgs;
+use crate::error::CliError;
+use crate::exit::ExitStatus;
+use crate::live::{self, Exported};
+use crate::secrets;
+use crate::suggest;
+
+/// Writes one file per workflow, `<name slug>.<json|zip|bin>`, named as the store names them
+/// (safe on every OS, distinct even case-insensitively).
+///
+/// Refuses a folder that is not empty unless `--force`, which replaces files of the same name
+/// and leaves the others alone: an export never silently overwrites work.
+pub fn run(ctx: &Context<'_>, args: &ExportArgs) -> Result<ExitStatus, CliError> {
+    let config = ctx.config()?;
+    let env = config.env(&args.env)?;
+    let out = ctx.absolute(&args.out);
+    check_target(&out, &args.out, args.force)?;
+    let client = live::client(&args.env, env, &secrets::process_env)?;
+    let runtime = ctx.runtime()?;
+    let exported: Vec<Exported> = if args.workflows.is_empty() {
+        live::export_all(runtime, ctx.printer, &client, &args.env, env)?
+    } else {
+        let listed: Vec<soc_api::WorkflowInfo> = runtime
+            .block_on(client.list_workflows().try_collect())
+            .map_err(|e| live::api_error(&args.env, env, "list workflows of", e))?;
+        let mut chosen = Vec::new();
+        for wanted in &args.workflows {
+            match listed
+                .iter()
+                .find(|info| info.name() == Some(wanted.as_str()))
+            {
+                Some(info) => chosen.push(info.clone()),
+                None => {
+                    let names = listed.iter().filter_map(|i| i.name());
+                    let err =
+                        CliError::msg(format!("`{}` has no workflow named {wanted:?}", args.env));
+                    return Err(match suggest::did_you_mean(wanted, names) {
+                        Some(hint) => err.with_hint(hint),
+                        None => err.with_hint("names must match exactly, as in the console"),
+                    });
+                }
+            }
+        }
+        let ids: Vec<String> = chosen.iter().map(|i| i.id().to_string()).collect();
+        let exports = runtime
+            .block_on(client.export(&ids))
+            .map_err(|e| live::api_error(&args.env, env, "export workflows of", e))?;
+        chosen.into_iter().zip(exports).collect()
+    };
+    std::fs::create_dir_all(&out)
+        .map_err(|e| CliError::context(format!("cannot create {}", args.out.display()), e))?;
+    let names: Vec<(String, String)> = exported
+        .iter()
+        .map(|(info, export)| {
+            let name = info.name().or(export.name.as_deref()).unwrap_or(info.id());
+            (name.to_string(), info.id().to_string())
+        })
+        .collect();
+    let pairs: Vec<(&str, &str)> = names
+        .iter()
+        .map(|(n, i)| (n.as_str(), i.as_str()))
+        .collect();
+    let stems = soc_store::assign_stems(&pairs);
+    for ((_, export), stem) in exported.iter().zip(&stems) {
+        let extension = soc_store::ExportFormat::sniff(&export.bytes).extension();
+        let file = out.join(format!("{stem}.{extension}"));
+        std::fs::write(&file, &export.bytes)
+            .map_err(|e| CliError::context(format!("cannot write {}", file.display()), e))?;
+    }
+    ctx.printer.status(&format!(
+        "exported {} workflow{} of `{}` to {}",
+        exported.len(),
+        if exported.len() == 1 { "" } else { "s" },
+        args.env,
+        args.out.display()
+    ));
+    Ok(ExitStatus::NoDrift)
+}
+
+fn check_target(out: &Path, shown: &Path, force: bool) -> Result<(), CliError> {
+    if !out.exists() {
+        return Ok(());
+    }
+    if !out.is_dir() {
+        return Err(CliError::msg(format!(
+            "{} is not a folder",
+            shown.display()
+        )));
+    }
+    let mut entries = std::fs::read_dir(out)
+        .map_err(|e| CliError::context(format!("cannot read {}", shown.display()), e))?;
+    if entries.next().is_some() && !force {
+        return Err(
+            CliError::msg(format!("{} is not empty", shown.display())).with_hint(
+                "choose an empty folder, or pass --force to replace files of the same name",
+            ),
+        );
+    }
+    Ok(())
+}

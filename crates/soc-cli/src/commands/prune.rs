@@ -1,0 +1,27 @@
+//! `socdrift prune ENV --keep N [--older-than DURATION]`.
+
+use crate::Context;
+use crate::cli::PruneArgs;
+use crate::error::CliError;
+use crate::exit::ExitStatus;
+
+/// Deletes old snapshots (never the latest) and lists the deleted ids on stdout.
+pub fn run(ctx: &Context<'_>, args: &PruneArgs) -> Result<ExitStatus, CliError> {
+    let config = ctx.config()?;
+    let store = ctx.existing_store(&config)?;
+    let keep = usize::try_from(args.keep).unwrap_or(usize::MAX);
+    let removed = store.prune(&args.env, keep, args.older_than)?;
+    let mut out = String::new();
+    for id in &removed {
+        out.push_str(&format!("{id}\n"));
+    }
+    ctx.printer.data(&out)?;
+    let left = store.list(&args.env)?.len();
+    ctx.printer.status(&format!(
+        "{}: deleted {} snapshot{}, {left} left",
+        args.env,
+        removed.len(),
+        if removed.len() == 1 { "" } else { "s" }
+    ));
+    Ok(ExitStatus::NoDrift)
+}

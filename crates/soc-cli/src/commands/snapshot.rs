@@ -1,0 +1,115 @@
+//! `socdrift snapshot --env NAME`: export into the store.
+
+use soc_api::Client;
+use soc_diff::Profile;
+use soc_store::{CommitOutcome, SourceInfo, Store, WorkflowInput};
+
+use crate::Context;
+use crate::cli::SnapshotArgs;
+use crate::config::EnvConfig;
+use crate::error::CliError;
+use crate::exit::ExitStatus;
+use crate::live;
+use crate::secrets;
+
+/// How long to wait for another writer of the same environment.
+const LOCK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Snapshots each environment in turn; the first failure stops the run (exit 2) after the
+/// environments before it are safely stored.
+pub fn run(ctx: &Context<'_>, args: &SnapshotArgs) -> Result<ExitStatus, CliError> {
+    let config = ctx.config()?;
+    let names: Vec<String> = if args.all {
+        config.envs.keys().cloned().collect()
+    } else {
+        args.envs.clone()
+    };
+    if names.is_empty() {
+        return Err(CliError::msg("no environments are configured")
+            .with_hint("add [env.NAME] sections to socdrift.toml (see docs/configuration.md)"));
+    }
+    // Check every name before exporting anything, so a typo in the last one costs nothing.
+    for name in &names {
+        config.env(name)?;
+    }
+    let profile = config.profile(false)?;
+    let store = ctx.store(&config)?;
+    for name in &names {
+        let env = config.env(name)?;
+        let client = live::client(name, env, &secrets::process_env)?;
+        snapshot_env(
+            ctx,
+            &store,
+            &profile,
+            name,
+            env,
+            &client,
+            args.skip_unchanged,
+        )?;
+    }
+    Ok(ExitStatus::NoDrift)
+}
+
+/// Exports one environment through `client` and commits it to the store; says what it did on
+/// stderr.
+pub fn snapshot_env(
+    ctx: &Context<'_>,
+    store: &Store,
+    profile: &Profile,
+    name: &str,
+    env: &EnvConfig,
+    client: &Client,
+    skip_unchanged: bool,
+) -> Result<CommitOutcome, CliError> {
+    let runtime = ctx.runtime()?;
+    let exported = live::export_all(runtime, ctx.printer, client, name, env)?;
+    // Resolved (and cached) by the export; recorded so a snapshot says exactly where it came from.
+    let workspace_id = runtime
+        .block_on(client.workspace_id())
+        .ok()
+        .map(str::to_owned);
+    let source = SourceInfo {
+        endpoint: Some(client.endpoint().to_string()),
+        region: env.region.clone(),
+        project_id: Some(client.project_id().to_string()),
+        workspace_id,
+        workspace_name: env.workspace.clone(),
+        imported_from: None,
+    };
+    let fail = |e: soc_store::StoreError| {
+        CliError::from(e).within(format!("cannot store the snapshot of `{name}`"))
+    };
+    let mut writer = store
+        .begin(name, source, profile, LOCK_TIMEOUT)
+        .map_err(fail)?;
+    let count = exported.len();
+    for (info, export) in exported {
+        let name = info
+            .name()
+            .or(export.name.as_deref())
+            .unwrap_or_else(|| info.id())
+            .to_string();
+        writer
+            .add(WorkflowInput {
+                id: info.id().to_string(),
+                name,
+                info: serde_json::Value::Object(info.as_object().clone()),
+                raw: export.bytes.to_vec(),
+                content_type: export.content_type,
+                file_name: export.file_name,
+            })
+            .map_err(fail)?;
+    }
+    let outcome = writer.commit(skip_unchanged).map_err(fail)?;
+    match &outcome {
+        CommitOutcome::Written(snapshot) => ctx.printer.status(&format!(
+            "{name}: snapshot {} ({count} workflows)",
+            snapshot.id()
+        )),
+        CommitOutcome::Unchanged(latest) => ctx.printer.status(&format!(
+            "{name}: unchanged since snapshot {}, nothing written",
+            latest.id()
+        )),
+    }
+    Ok(outcome)
+}

@@ -1,0 +1,249 @@
+//! Commands that use the snapshot store, against soc-sim: snapshot, log, diff of snapshots,
+//! check against the latest snapshot, prune, verify, export, and the demo.
+
+use crate::assert_run;
+use crate::live::Live;
+use crate::support::Env;
+
+fn snapshot_both(live: &Live) {
+    let run = live
+        .env
+        .run(&["snapshot", "--env", "staging", "--env", "production"]);
+    assert_eq!(run.code, 0, "{run}");
+}
+
+#[test]
+fn snapshot_then_log_and_diff_the_snapshots() {
+    let live = Live::start();
+    let run = live
+        .env
+        .run(&["snapshot", "--env", "staging", "--env", "production"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert_run!(live.env, "snapshot_both", run);
+
+    let run = live.env.run(&["log", "staging"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert_run!(live.env, "log_staging", run);
+
+    // The latest snapshots compare like the live workspaces did.
+    let run = live.env.run(&["diff", "staging", "production", "--stat"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert_run!(live.env, "diff_latest_snapshots", run);
+
+    // A snapshot folder given by path is a side too.
+    let folder = std::fs::read_dir(live.env.path().join(".socdrift/store-v1/staging"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.is_dir())
+        .unwrap();
+    let run = live
+        .env
+        .run(&["diff", folder.to_str().unwrap(), "staging@live", "--stat"]);
+    assert_eq!(run.code, 0, "{run}");
+
+    let run = live
+        .env
+        .run(&["snapshot", "--env", "staging", "--skip-unchanged"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(
+        run.stderr.contains("staging: unchanged since snapshot"),
+        "{run}"
+    );
+    live.assert_read_only();
+}
+
+#[test]
+fn check_without_pairs_compares_live_against_latest() {
+    let live = Live::start();
+    snapshot_both(&live);
+    let run = live.env.run(&["check", "--stat"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert_run!(live.env, "check_no_change", run);
+
+    // Point `staging` at the production workspace: now live differs from the stored staging.
+    let toml = std::fs::read_to_string(live.env.path().join("socdrift.toml")).unwrap();
+    let toml = toml.replacen(
+        "workspace = \"soc-staging\"",
+        "workspace = \"soc-production\"",
+        1,
+    );
+    live.env.write("socdrift.toml", &toml);
+    let run = live.env.run(&["check", "--stat", "--report", "r.json"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert_run!(live.env, "check_change_drift", run);
+    live.assert_read_only();
+}
+
+#[test]
+fn selectors_that_match_nothing_list_what_exists() {
+    let live = Live::start();
+    let run = live.env.run(&["diff", "staging", "production"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert_run!(live.env, "no_store_yet", run);
+    snapshot_both(&live);
+    let run = live.env.run(&["diff", "staging@~3", "production"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert_run!(live.env, "previous_that_does_not_exist", run);
+}
+
+#[test]
+fn prune_keeps_the_newest() {
+    let live = Live::start();
+    for _ in 0..3 {
+        snapshot_both(&live);
+        // Snapshot ids carry the time to the second.
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+    }
+    let run = live.env.run(&["prune", "staging", "--keep", "1"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert_eq!(run.stdout.lines().count(), 2, "{run}");
+    assert_run!(live.env, "prune", run);
+    let log = live.env.run(&["log", "staging"]);
+    assert_eq!(log.stdout.lines().count(), 1, "{log}");
+    let log = live.env.run(&["log", "production"]);
+    assert_eq!(log.stdout.lines().count(), 3, "{log}");
+}
+
+#[test]
+fn verify_reports_corruption_and_broken_content() {
+    let live = Live::start();
+    snapshot_both(&live);
+    let run = live.env.run(&["verify"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert_run!(live.env, "verify_ok", run);
+
+    let env_dir = live.env.path().join(".socdrift/store-v1/staging");
+    let snapshot = std::fs::read_dir(&env_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.is_dir())
+        .unwrap();
+    let export = snapshot.join("block-malicious-source-ip.export.json");
+    let mut bytes = std::fs::read(&export).unwrap();
+    bytes.truncate(bytes.len() / 2);
+    std::fs::write(&export, bytes).unwrap();
+    let run = live.env.run(&["verify", "staging"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert_run!(live.env, "verify_corrupted", run);
+
+    // Export files checked by path: a flow to a node that does not exist.
+    let mut workflow: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../testdata/workspaces/staging/workflows/01-block-ip.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let taskflow = workflow["versions"][0]["taskflow"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let decoded = String::from_utf8(base64_decode(&taskflow)).unwrap();
+    let broken = decoded.replacen(
+        "\"targetRef\":\"Event_w8q7121\"",
+        "\"targetRef\":\"Event_gone\"",
+        1,
+    );
+    assert_ne!(broken, decoded, "the fixture has the flow this test breaks");
+    workflow["versions"][0]["taskflow"] =
+        serde_json::Value::String(base64_encode(broken.as_bytes()));
+    live.env.write("exports/01.json", &workflow.to_string());
+    let run = live.env.run(&["verify", "exports"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert_run!(live.env, "verify_dangling_flow", run);
+}
+
+#[test]
+fn export_writes_safe_names_and_never_overwrites_silently() {
+    let live = Live::start();
+    let run = live
+        .env
+        .run(&["export", "--env", "staging", "--out", "exp"]);
+    assert_eq!(run.code, 0, "{run}");
+    let mut files: Vec<String> = std::fs::read_dir(live.env.path().join("exp"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "block-malicious-source-ip.json",
+            "close-false-positives.json",
+            "enrich-alert-with-context.json",
+            "isolate-compromised-host.json",
+            "notify-on-high-severity-alert.json",
+            "phishing-triage.json",
+        ]
+    );
+    // The exported files are what the workspace holds: diffing them against it shows nothing.
+    let run = live.env.run(&["diff", "exp", "staging@live"]);
+    assert_eq!(run.code, 0, "{run}");
+
+    let run = live
+        .env
+        .run(&["export", "--env", "staging", "--out", "exp"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert_run!(live.env, "export_not_empty", run);
+    let run = live
+        .env
+        .run(&["export", "--env", "staging", "--out", "exp", "--force"]);
+    assert_eq!(run.code, 0, "{run}");
+
+    let run = live.env.run(&[
+        "export",
+        "--env",
+        "production",
+        "--out",
+        "one",
+        "--workflow",
+        "Legacy ticket sync",
+    ]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(
+        live.env
+            .path()
+            .join("one/legacy-ticket-sync.json")
+            .is_file()
+    );
+    let run = live.env.run(&[
+        "export",
+        "--env",
+        "production",
+        "--out",
+        "two",
+        "--workflow",
+        "Legacy ticket synk",
+    ]);
+    assert_eq!(run.code, 2, "{run}");
+    assert_run!(live.env, "export_unknown_workflow", run);
+    live.assert_read_only();
+}
+
+#[test]
+fn demo_runs_with_nothing_configured() {
+    let env = Env::new();
+    let run = env.run(&["demo"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(
+        run.stdout
+            .contains("R Phishing triage -> Phishing mail triage")
+    );
+    assert!(run.stderr.contains("Drift found, as expected"), "{run}");
+    assert_run!(env, run);
+    // Nothing is left behind in the current folder.
+    assert_eq!(std::fs::read_dir(env.path()).unwrap().count(), 0);
+}
+
+fn base64_decode(text: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .unwrap()
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}

@@ -1,0 +1,172 @@
+//! The one error type of the crate.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything that can go wrong in the store. Every variant names the thing it concerns (a path, an
+/// environment, a workflow) so that a message alone tells the user where to look.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// A file operation failed. The inner error comes from `fs-err` and names the path.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+
+    /// An environment name that could not be used as a folder name on every platform.
+    #[error(
+        "invalid environment name {name:?}: {reason} (use lowercase letters, digits, '-' and '_', \
+         starting with a letter or digit, at most 64 characters)"
+    )]
+    InvalidEnvironment { name: String, reason: &'static str },
+
+    /// The store root exists but is not a directory.
+    #[error("store root {path} is not a directory")]
+    NotADirectory { path: PathBuf },
+
+    /// `latest`, `~N` or an id asked of an environment without snapshots.
+    #[error("environment '{env}' has no snapshots yet (looked in {path})")]
+    NoSnapshots { env: String, path: PathBuf },
+
+    /// The selector matched nothing; `available` lists what exists.
+    #[error("environment '{env}' has no snapshot '{selector}'; available: {available}")]
+    SnapshotNotFound {
+        env: String,
+        selector: String,
+        available: String,
+    },
+
+    /// An id prefix that matches more than one snapshot.
+    #[error(
+        "snapshot id prefix '{prefix}' is ambiguous in environment '{env}': it matches {matches}"
+    )]
+    AmbiguousId {
+        env: String,
+        prefix: String,
+        matches: String,
+    },
+
+    /// Text that is neither `latest`, `~N` nor something that could be a snapshot id.
+    #[error(
+        "invalid snapshot selector {input:?}: expected 'latest', '~N' (N-th previous) or a snapshot id or id prefix"
+    )]
+    InvalidSelector { input: String },
+
+    /// Another writer held the environment's lock for longer than the timeout.
+    #[error(
+        "environment '{env}' is locked by another writer ({holder}); gave up after {waited:?}; \
+         lock file: {path}"
+    )]
+    Locked {
+        env: String,
+        holder: String,
+        waited: Duration,
+        path: PathBuf,
+    },
+
+    /// The lock file could not be locked for a reason other than another holder.
+    #[error("cannot lock {path}")]
+    Lock {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// `manifest.json` is missing.
+    #[error("{path} is not a snapshot: it has no manifest.json")]
+    MissingManifest { path: PathBuf },
+
+    /// `manifest.json` is not JSON of the expected shape.
+    #[error("snapshot manifest {path} cannot be parsed")]
+    BadManifest {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+
+    /// `manifest.json` parses but breaks a rule (unsafe file name, duplicate entry, bad hash).
+    #[error("snapshot manifest {path} is invalid: {reason}")]
+    InvalidManifest { path: PathBuf, reason: String },
+
+    /// A manifest written by a different version of the layout.
+    #[error(
+        "snapshot manifest {path} has format {format:?} version {version}; this socdrift reads \
+         {expected_format:?} version {expected_version} (upgrade socdrift)"
+    )]
+    UnsupportedFormat {
+        path: PathBuf,
+        format: String,
+        version: u32,
+        expected_format: &'static str,
+        expected_version: u32,
+    },
+
+    /// A stored file whose bytes no longer match the manifest.
+    #[error(
+        "{path} does not match its snapshot manifest (sha256 {actual}, manifest says {expected}); \
+         run `socdrift verify` and restore the snapshot from git or take a new one"
+    )]
+    Corrupted {
+        path: PathBuf,
+        expected: String,
+        actual: String,
+    },
+
+    /// A stored normalized file that matches its hash but is not JSON (written by something else).
+    #[error("stored normalized file {path} is not JSON")]
+    BadNormalized {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+
+    /// The export of one workflow could not be decoded or normalized.
+    #[error("cannot normalize the export of workflow '{name}' (id {id})")]
+    Normalize {
+        name: String,
+        id: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+
+    /// A single-workflow export that decoded into zero or several workflows.
+    #[error(
+        "the export of workflow '{name}' (id {id}) holds {count} workflows; a snapshot stores one \
+         export per workflow"
+    )]
+    NotSingleWorkflow {
+        name: String,
+        id: String,
+        count: usize,
+    },
+
+    /// The same workflow (same name and id) added twice to one snapshot.
+    #[error("workflow '{name}' (id {id}) was added twice to the same snapshot")]
+    DuplicateWorkflow { name: String, id: String },
+
+    /// A file in a folder being imported that is not a SecMaster workflow export.
+    #[error("{path} is not a workflow export: {reason}")]
+    NotAnExport { path: PathBuf, reason: String },
+
+    /// A ZIP export that cannot be read.
+    #[error("{path} is not a readable ZIP export")]
+    Zip {
+        path: PathBuf,
+        #[source]
+        source: zip::result::ZipError,
+    },
+
+    /// A folder to import that holds no export files.
+    #[error("no workflow export files (*.json, *.zip) in {path}")]
+    EmptyImport { path: PathBuf },
+
+    /// Serializing a manifest or workflow info failed (only possible with non-string map keys).
+    #[error("cannot serialize {what}")]
+    Serialize {
+        what: String,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// The crate's result type.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

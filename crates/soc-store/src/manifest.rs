@@ -1,0 +1,398 @@
+//! `manifest.json`: what a snapshot holds, with every file's hash.
+//!
+//! Written canonically (keys sorted, two-space indent, trailing newline, workflows sorted by name)
+//! so that a snapshot committed to git diffs line by line with the previous one.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, StoreError};
+use crate::name::is_safe_file_name;
+
+/// File name of the manifest inside a snapshot folder.
+pub const MANIFEST_FILE: &str = "manifest.json";
+/// The `format` field of every manifest.
+pub const FORMAT: &str = "socdrift-snapshot";
+/// The layout version this crate writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The manifest of one snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// Always [`FORMAT_VERSION`] for manifests this crate accepts.
+    pub format_version: u32,
+    /// The program that wrote the snapshot, e.g. `socdrift 0.1.0`.
+    pub tool: String,
+    /// When the snapshot was committed (UTC, whole seconds).
+    pub created_at: DateTime<Utc>,
+    /// The environment the snapshot belongs to.
+    pub environment: String,
+    /// Where the exports came from (never a secret).
+    pub source: SourceInfo,
+    /// `Profile::hash()` of the profile that produced the normalized files.
+    pub profile_hash: String,
+    /// One record per workflow, sorted by name then id.
+    pub workflows: Vec<WorkflowRecord>,
+}
+
+/// Where a snapshot's exports came from. Holds no secret: the endpoint loses any user info and
+/// query string before it is stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceInfo {
+    /// The SecMaster endpoint, e.g. `https://secmaster.ap-southeast-1.myhuaweicloud.com`.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    /// The region id, e.g. `ap-southeast-1`.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// The project id.
+    #[serde(default)]
+    pub project_id: Option<String>,
+    /// The SecMaster workspace id.
+    #[serde(default)]
+    pub workspace_id: Option<String>,
+    /// The SecMaster workspace name.
+    #[serde(default)]
+    pub workspace_name: Option<String>,
+    /// For snapshots imported from a folder of export files: that folder, as given.
+    #[serde(default)]
+    pub imported_from: Option<String>,
+}
+
+impl SourceInfo {
+    /// A copy safe to write down: the endpoint without `user:password@`, query or fragment.
+    pub fn sanitized(&self) -> SourceInfo {
+        SourceInfo {
+            endpoint: self.endpoint.as_deref().map(sanitize_endpoint),
+            ..self.clone()
+        }
+    }
+}
+
+/// Drops user info, query and fragment from a URL-like string, whatever it holds.
+fn sanitize_endpoint(endpoint: &str) -> String {
+    let cut = endpoint.find(['?', '#']).unwrap_or(endpoint.len());
+    let endpoint = endpoint.get(..cut).unwrap_or(endpoint);
+    let (scheme, rest) = match endpoint.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, endpoint),
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    match scheme {
+        Some(scheme) => format!("{scheme}://{host}{path}"),
+        None => format!("{host}{path}"),
+    }
+}
+
+/// What the export of one workflow turned out to be, by its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    /// Starts with `{` or `[` (after whitespace or a BOM).
+    Json,
+    /// Starts with the ZIP local-file signature.
+    Zip,
+    /// Anything else; stored and compared by hash.
+    Binary,
+}
+
+impl ExportFormat {
+    /// Sniffs the format from the bytes.
+    pub fn sniff(bytes: &[u8]) -> Self {
+        if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+            return ExportFormat::Zip;
+        }
+        let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        match body.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'{' | b'[') => ExportFormat::Json,
+            _ => ExportFormat::Binary,
+        }
+    }
+
+    /// The file extension for the stored export.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Json => "json",
+            ExportFormat::Zip => "zip",
+            ExportFormat::Binary => "bin",
+        }
+    }
+}
+
+/// How a workflow's normalized form is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NormalizedKind {
+    /// Canonical JSON in `normalized_file`.
+    Json,
+    /// Content that is not JSON, known by hash and length only (no normalized file).
+    Opaque,
+}
+
+/// One workflow of a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkflowRecord {
+    /// The workflow id in its workspace.
+    pub id: String,
+    /// The workflow name: its identity across workspaces.
+    pub name: String,
+    /// The stem of this workflow's file names (see `docs/store.md`).
+    pub stem: String,
+    /// `Content-Type` of the export response, as received.
+    #[serde(default)]
+    pub content_type: Option<String>,
+    /// File name suggested by the export response (`Content-Disposition`), or the imported file's
+    /// name.
+    #[serde(default)]
+    pub file_name: Option<String>,
+    /// What the export bytes are, by sniffing.
+    pub export_format: ExportFormat,
+    /// The raw export bytes, exactly as received.
+    pub export_file: String,
+    /// Size of `export_file` in bytes.
+    pub export_size: u64,
+    /// SHA-256 of `export_file`.
+    pub export_sha256: String,
+    /// The workflow info (the list entry), canonical JSON.
+    pub info_file: String,
+    /// SHA-256 of `info_file`.
+    pub info_sha256: String,
+    /// How the normalized form is stored.
+    pub normalized_kind: NormalizedKind,
+    /// The canonical normalized JSON (`None` for opaque content).
+    #[serde(default)]
+    pub normalized_file: Option<String>,
+    /// `Normalized::sha256`: of the canonical text for JSON (so also of `normalized_file`), of the
+    /// content bytes for opaque content.
+    pub normalized_sha256: String,
+    /// Size of `normalized_file`, or of the opaque content.
+    pub normalized_size: u64,
+    /// `Normalized::layout_sha256`: the hash of the canvas layout the profile set aside.
+    #[serde(default)]
+    pub layout_sha256: Option<String>,
+    /// `Normalized::notes`: things the reader of a diff should know.
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+impl WorkflowRecord {
+    /// Every file of this workflow with the size and SHA-256 the manifest expects.
+    pub fn files(&self) -> Vec<ExpectedFile<'_>> {
+        let mut files = vec![
+            ExpectedFile {
+                name: &self.export_file,
+                size: Some(self.export_size),
+                sha256: &self.export_sha256,
+            },
+            ExpectedFile {
+                name: &self.info_file,
+                size: None,
+                sha256: &self.info_sha256,
+            },
+        ];
+        if let Some(normalized) = &self.normalized_file {
+            files.push(ExpectedFile {
+                name: normalized,
+                size: Some(self.normalized_size),
+                sha256: &self.normalized_sha256,
+            });
+        }
+        files
+    }
+}
+
+/// A file a manifest lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExpectedFile<'a> {
+    /// File name inside the snapshot folder.
+    pub name: &'a str,
+    /// Expected size, when the manifest records one.
+    pub size: Option<u64>,
+    /// Expected SHA-256.
+    pub sha256: &'a str,
+}
+
+impl Manifest {
+    /// Reads and checks `<snapshot>/manifest.json`.
+    pub fn read(snapshot_dir: &Path) -> Result<Manifest> {
+        let path = snapshot_dir.join(MANIFEST_FILE);
+        let bytes = match fs_err::read(&path) {
+            Ok(bytes) => bytes,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StoreError::MissingManifest {
+                    path: snapshot_dir.to_owned(),
+                });
+            }
+            Err(err) => return Err(err.into()),
+        };
+        Self::parse(&path, &bytes)
+    }
+
+    /// Parses and checks manifest bytes read from `path`.
+    pub fn parse(path: &Path, bytes: &[u8]) -> Result<Manifest> {
+        // Check the format before the full shape, so a future layout gets "upgrade socdrift"
+        // instead of a confusing field error.
+        #[derive(Deserialize)]
+        struct Header {
+            format: Option<String>,
+            format_version: Option<u32>,
+        }
+        let bad = |source| StoreError::BadManifest {
+            path: path.to_owned(),
+            source,
+        };
+        let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(StoreError::InvalidManifest {
+                path: path.to_owned(),
+                reason: "it is not a JSON object".to_owned(),
+            });
+        }
+        // Skims the document without building it: the full parse follows.
+        let header: Header = serde_json::from_slice(body).map_err(bad)?;
+        if header.format.as_deref() != Some(FORMAT) || header.format_version != Some(FORMAT_VERSION)
+        {
+            return Err(StoreError::UnsupportedFormat {
+                path: path.to_owned(),
+                format: header.format.unwrap_or_default(),
+                version: header.format_version.unwrap_or_default(),
+                expected_format: FORMAT,
+                expected_version: FORMAT_VERSION,
+            });
+        }
+        let manifest: Manifest = serde_json::from_slice(body).map_err(bad)?;
+        manifest
+            .check()
+            .map_err(|reason| StoreError::InvalidManifest {
+                path: path.to_owned(),
+                reason,
+            })?;
+        Ok(manifest)
+    }
+
+    /// The rules a manifest must follow beyond its shape: safe, distinct file names (so nothing is
+    /// read outside the snapshot folder) and well-formed hashes.
+    fn check(&self) -> Result<(), String> {
+        let mut names = BTreeSet::new();
+        let mut workflows = BTreeSet::new();
+        for record in &self.workflows {
+            if !workflows.insert((&record.name, &record.id)) {
+                return Err(format!(
+                    "workflow '{}' (id {}) is listed twice",
+                    record.name, record.id
+                ));
+            }
+            if record.normalized_kind == NormalizedKind::Json && record.normalized_file.is_none() {
+                return Err(format!(
+                    "workflow '{}' has JSON content but no normalized_file",
+                    record.name
+                ));
+            }
+            let hashes = [
+                Some(&record.normalized_sha256),
+                record.layout_sha256.as_ref(),
+            ];
+            for file in record.files() {
+                if !is_safe_file_name(file.name) || file.name == MANIFEST_FILE {
+                    return Err(format!(
+                        "workflow '{}' names the file {:?}, which is not a plain file name",
+                        record.name, file.name
+                    ));
+                }
+                if !names.insert(file.name.to_lowercase()) {
+                    return Err(format!(
+                        "the file {:?} is listed twice (names are compared ignoring case)",
+                        file.name
+                    ));
+                }
+                if !is_sha256_hex(file.sha256) {
+                    return Err(format!(
+                        "workflow '{}' has a malformed sha256 for {:?}",
+                        record.name, file.name
+                    ));
+                }
+            }
+            if hashes.into_iter().flatten().any(|h| !is_sha256_hex(h)) {
+                return Err(format!(
+                    "workflow '{}' has a malformed normalized or layout sha256",
+                    record.name
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The canonical text of the manifest (sorted keys, pretty, trailing newline).
+    pub fn to_canonical_json(&self) -> Result<String> {
+        let value = serde_json::to_value(self).map_err(|source| StoreError::Serialize {
+            what: "the snapshot manifest".to_owned(),
+            source,
+        })?;
+        Ok(soc_diff::canonical_json(&value))
+    }
+}
+
+/// The hash that the second part of a snapshot id abbreviates: of the profile hash and the
+/// canonical text of the `workflows` array. Computed from the parsed file (not the struct), so
+/// [`Store::verify`](crate::Store::verify) can recheck it even for manifests with fields added later.
+pub(crate) fn content_hash(profile_hash: &str, workflows: &serde_json::Value) -> String {
+    let text = soc_diff::canonical_json(workflows);
+    crate::fsutil::sha256_hex(
+        &[profile_hash.as_bytes(), b"\n".as_slice(), text.as_bytes()].concat(),
+    )
+}
+
+fn is_sha256_hex(text: &str) -> bool {
+    text.len() == 64
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_lose_credentials_and_queries() {
+        assert_eq!(
+            sanitize_endpoint("https://ak:sk@secmaster.example.com/v1?token=x#y"),
+            "https://secmaster.example.com/v1"
+        );
+        assert_eq!(
+            sanitize_endpoint("http://127.0.0.1:8080"),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(sanitize_endpoint("user@host/path@x"), "host/path@x");
+    }
+
+    #[test]
+    fn sniffing() {
+        assert_eq!(ExportFormat::sniff(b"  \n{\"a\":1}"), ExportFormat::Json);
+        assert_eq!(ExportFormat::sniff(b"\xEF\xBB\xBF[1]"), ExportFormat::Json);
+        assert_eq!(ExportFormat::sniff(b"PK\x03\x04rest"), ExportFormat::Zip);
+        assert_eq!(ExportFormat::sniff(b""), ExportFormat::Binary);
+        assert_eq!(ExportFormat::sniff(b"<xml/>"), ExportFormat::Binary);
+    }
+
+    #[test]
+    fn unknown_formats_ask_for_an_upgrade() {
+        let err = Manifest::parse(
+            Path::new("m.json"),
+            br#"{"format":"socdrift-snapshot","format_version":2}"#,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("upgrade socdrift"), "{err}");
+        let err = Manifest::parse(Path::new("m.json"), b"{not json").unwrap_err();
+        assert!(matches!(err, StoreError::BadManifest { .. }), "{err}");
+    }
+}

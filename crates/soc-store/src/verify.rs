@@ -1,0 +1,460 @@
+//! Checking snapshots against their manifests, read-only.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::StoreError;
+use crate::fsutil::{is_temporary_name, sha256_file};
+use crate::id::SnapshotId;
+use crate::lock::LOCK_FILE;
+use crate::manifest::{MANIFEST_FILE, Manifest, content_hash};
+use crate::name::validate_environment;
+use crate::store::Store;
+
+/// What [`Store::verify`] found. Serializes to JSON for tools; displays as lines for humans.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerifyReport {
+    /// One entry per snapshot folder, by environment then id.
+    pub snapshots: Vec<SnapshotCheck>,
+    /// Problems outside any snapshot (stray entries, unreadable folders).
+    pub store_problems: Vec<StoreProblem>,
+    /// Temporary folders of interrupted writers: never read, removed by the next writer. Not a
+    /// problem.
+    pub leftovers: Vec<PathBuf>,
+}
+
+/// The check of one snapshot folder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SnapshotCheck {
+    /// The environment folder it is in (or the manifest's, for a folder checked by path).
+    pub environment: String,
+    /// The folder name.
+    pub id: String,
+    /// The folder.
+    pub path: PathBuf,
+    /// How many workflows the manifest lists (0 if it cannot be read).
+    pub workflows: usize,
+    /// Everything wrong, in file name order; empty when the snapshot is intact.
+    pub problems: Vec<Problem>,
+}
+
+/// One thing wrong with a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Problem {
+    /// The folder has no `manifest.json`.
+    MissingManifest,
+    /// `manifest.json` cannot be read, parsed, or breaks the manifest rules.
+    BadManifest { error: String },
+    /// The manifest's content no longer hashes to the hash in the snapshot id: the manifest
+    /// was edited after the snapshot was written.
+    ManifestMismatch { expected: String, actual: String },
+    /// The manifest names another environment than the folder it is in.
+    WrongEnvironment { manifest: String },
+    /// A file the manifest lists is not there.
+    MissingFile { file: String, workflow: String },
+    /// A file the manifest lists cannot be read.
+    UnreadableFile {
+        file: String,
+        workflow: String,
+        error: String,
+    },
+    /// A file whose size or SHA-256 differs from the manifest.
+    CorruptedFile {
+        file: String,
+        workflow: String,
+        expected_sha256: String,
+        actual_sha256: String,
+        expected_size: Option<u64>,
+        actual_size: u64,
+    },
+    /// A file or folder in the snapshot that the manifest does not list.
+    ExtraFile { file: String },
+}
+
+/// Something wrong in the store outside a snapshot folder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoreProblem {
+    /// The path concerned.
+    pub path: PathBuf,
+    /// What is wrong.
+    pub problem: String,
+}
+
+impl VerifyReport {
+    /// Whether nothing is wrong (leftovers of interrupted writers are not a problem).
+    pub fn is_ok(&self) -> bool {
+        self.store_problems.is_empty() && self.snapshots.iter().all(|s| s.problems.is_empty())
+    }
+
+    /// How many problems were found in all.
+    pub fn problem_count(&self) -> usize {
+        self.store_problems.len()
+            + self
+                .snapshots
+                .iter()
+                .map(|s| s.problems.len())
+                .sum::<usize>()
+    }
+}
+
+impl Store {
+    /// Checks every snapshot of `env`, or of every environment when `None`: the manifest parses and
+    /// follows the rules, its content matches the id, and every file exists with the recorded size
+    /// and SHA-256, with no file the manifest does not list. Never modifies anything.
+    pub fn verify(&self, env: Option<&str>) -> VerifyReport {
+        let mut report = VerifyReport {
+            snapshots: Vec::new(),
+            store_problems: Vec::new(),
+            leftovers: Vec::new(),
+        };
+        let envs = match env {
+            Some(env) => match self.environment_dir(env) {
+                Ok(dir) if dir.is_dir() => vec![(env.to_owned(), dir)],
+                Ok(dir) => {
+                    report.store_problems.push(StoreProblem {
+                        path: dir,
+                        problem: format!("environment '{env}' has no snapshots"),
+                    });
+                    Vec::new()
+                }
+                Err(err) => {
+                    report.store_problems.push(StoreProblem {
+                        path: self.layout_dir().to_owned(),
+                        problem: err.to_string(),
+                    });
+                    Vec::new()
+                }
+            },
+            None => self.all_environment_dirs(&mut report),
+        };
+        for (env, dir) in envs {
+            verify_environment(&env, &dir, &mut report);
+        }
+        report
+    }
+
+    fn all_environment_dirs(&self, report: &mut VerifyReport) -> Vec<(String, PathBuf)> {
+        let mut envs = Vec::new();
+        for (name, path, is_dir) in read_entries(self.layout_dir(), report) {
+            if name == ".gitignore" && !is_dir {
+                continue;
+            }
+            match validate_environment(&name) {
+                Ok(()) if is_dir => envs.push((name, path)),
+                Ok(()) => report.store_problems.push(StoreProblem {
+                    path,
+                    problem: "unexpected file where environments are kept".to_owned(),
+                }),
+                Err(err) => report.store_problems.push(StoreProblem {
+                    path,
+                    problem: format!("not an environment: {err}"),
+                }),
+            }
+        }
+        envs
+    }
+}
+
+/// Entries of a folder as (name, path, is_dir), sorted; failures become store problems.
+fn read_entries(dir: &Path, report: &mut VerifyReport) -> Vec<(String, PathBuf, bool)> {
+    let mut entries = Vec::new();
+    let iter = match fs_err::read_dir(dir) {
+        Ok(iter) => iter,
+        Err(err) => {
+            report.store_problems.push(StoreProblem {
+                path: dir.to_owned(),
+                problem: format!("cannot read folder: {err}"),
+            });
+            return entries;
+        }
+    };
+    for entry in iter {
+        match entry.and_then(|e| Ok((e.file_name(), e.path(), e.file_type()?.is_dir()))) {
+            Ok((name, path, is_dir)) => {
+                entries.push((name.to_string_lossy().into_owned(), path, is_dir));
+            }
+            Err(err) => report.store_problems.push(StoreProblem {
+                path: dir.to_owned(),
+                problem: format!("cannot read folder entry: {err}"),
+            }),
+        }
+    }
+    entries.sort();
+    entries
+}
+
+fn verify_environment(env: &str, dir: &Path, report: &mut VerifyReport) {
+    for (name, path, is_dir) in read_entries(dir, report) {
+        if is_temporary_name(&name) {
+            report.leftovers.push(path);
+        } else if name == LOCK_FILE && !is_dir {
+            continue;
+        } else if is_dir && SnapshotId::parse(&name).is_some() {
+            let check = verify_snapshot_in(env, &path, true);
+            report.snapshots.push(check);
+        } else {
+            report.store_problems.push(StoreProblem {
+                path,
+                problem: format!(
+                    "unexpected {} in environment '{env}' (not a snapshot id)",
+                    if is_dir { "folder" } else { "file" }
+                ),
+            });
+        }
+    }
+}
+
+/// Checks one snapshot folder anywhere (for example one passed by path). The snapshot-id check
+/// applies only when the folder's name is a snapshot id.
+pub fn verify_snapshot(path: &Path) -> SnapshotCheck {
+    verify_snapshot_in("", path, false)
+}
+
+fn verify_snapshot_in(env: &str, path: &Path, in_store: bool) -> SnapshotCheck {
+    let id = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut check = SnapshotCheck {
+        environment: env.to_owned(),
+        id: id.clone(),
+        path: path.to_owned(),
+        workflows: 0,
+        problems: Vec::new(),
+    };
+    let manifest_path = path.join(MANIFEST_FILE);
+    let bytes = match fs_err::read(&manifest_path) {
+        Ok(bytes) => bytes,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            check.problems.push(Problem::MissingManifest);
+            return check;
+        }
+        Err(err) => {
+            check.problems.push(Problem::BadManifest {
+                error: err.to_string(),
+            });
+            return check;
+        }
+    };
+    let manifest = match Manifest::parse(&manifest_path, &bytes) {
+        Ok(manifest) => manifest,
+        Err(err) => {
+            check.problems.push(Problem::BadManifest {
+                error: error_chain(&err),
+            });
+            return check;
+        }
+    };
+    check.workflows = manifest.workflows.len();
+    if !in_store {
+        check.environment.clone_from(&manifest.environment);
+    } else if manifest.environment != env {
+        check.problems.push(Problem::WrongEnvironment {
+            manifest: manifest.environment.clone(),
+        });
+    }
+    if let Some(parsed) = SnapshotId::parse(&id) {
+        let workflows = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|mut value| value.get_mut("workflows").map(serde_json::Value::take))
+            .unwrap_or_default();
+        let actual = content_hash(&manifest.profile_hash, &workflows);
+        let expected = parsed.as_str().rsplit('-').next().unwrap_or_default();
+        if !actual.starts_with(expected) {
+            check.problems.push(Problem::ManifestMismatch {
+                expected: expected.to_owned(),
+                actual: actual.chars().take(expected.len()).collect(),
+            });
+        }
+    }
+
+    let mut listed = BTreeSet::new();
+    listed.insert(MANIFEST_FILE.to_owned());
+    for record in &manifest.workflows {
+        for file in record.files() {
+            listed.insert(file.name.to_owned());
+            let workflow = record.name.clone();
+            let file_path = path.join(file.name);
+            match sha256_file(&file_path) {
+                Ok((actual_sha256, actual_size)) => {
+                    let size_ok = file.size.is_none_or(|size| size == actual_size);
+                    if actual_sha256 != file.sha256 || !size_ok {
+                        check.problems.push(Problem::CorruptedFile {
+                            file: file.name.to_owned(),
+                            workflow,
+                            expected_sha256: file.sha256.to_owned(),
+                            actual_sha256,
+                            expected_size: file.size,
+                            actual_size,
+                        });
+                    }
+                }
+                Err(StoreError::Io(err)) if err.kind() == std::io::ErrorKind::NotFound => {
+                    check.problems.push(Problem::MissingFile {
+                        file: file.name.to_owned(),
+                        workflow,
+                    });
+                }
+                Err(err) => check.problems.push(Problem::UnreadableFile {
+                    file: file.name.to_owned(),
+                    workflow,
+                    error: error_chain(&err),
+                }),
+            }
+        }
+    }
+    let mut scratch = VerifyReport {
+        snapshots: Vec::new(),
+        store_problems: Vec::new(),
+        leftovers: Vec::new(),
+    };
+    for (name, _, _) in read_entries(path, &mut scratch) {
+        if !listed.contains(&name) {
+            check.problems.push(Problem::ExtraFile { file: name });
+        }
+    }
+    for problem in scratch.store_problems {
+        check.problems.push(Problem::UnreadableFile {
+            file: ".".to_owned(),
+            workflow: String::new(),
+            error: problem.problem,
+        });
+    }
+    check.problems.sort_by(|a, b| a.file().cmp(b.file()));
+    check
+}
+
+/// An error and its causes on one line.
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+impl Problem {
+    /// The file concerned, if any (`manifest.json` for manifest problems).
+    pub fn file(&self) -> &str {
+        match self {
+            Problem::MissingManifest
+            | Problem::BadManifest { .. }
+            | Problem::ManifestMismatch { .. }
+            | Problem::WrongEnvironment { .. } => MANIFEST_FILE,
+            Problem::MissingFile { file, .. }
+            | Problem::UnreadableFile { file, .. }
+            | Problem::CorruptedFile { file, .. }
+            | Problem::ExtraFile { file } => file,
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::MissingManifest => write!(f, "missing {MANIFEST_FILE}"),
+            Problem::BadManifest { error } => write!(f, "bad {MANIFEST_FILE}: {error}"),
+            Problem::ManifestMismatch { expected, actual } => write!(
+                f,
+                "{MANIFEST_FILE} was edited: its content hashes to {actual}, the snapshot id says {expected}"
+            ),
+            Problem::WrongEnvironment { manifest } => write!(
+                f,
+                "{MANIFEST_FILE} belongs to environment '{manifest}', not the one it is stored in"
+            ),
+            Problem::MissingFile { file, workflow } => {
+                write!(f, "missing {file} (workflow {workflow:?})")
+            }
+            Problem::UnreadableFile {
+                file,
+                workflow,
+                error,
+            } => write!(f, "unreadable {file} (workflow {workflow:?}): {error}"),
+            Problem::CorruptedFile {
+                file,
+                workflow,
+                expected_sha256,
+                actual_sha256,
+                expected_size,
+                actual_size,
+            } => {
+                write!(f, "corrupted {file} (workflow {workflow:?}): ")?;
+                match expected_size {
+                    Some(expected) if expected != actual_size => {
+                        write!(f, "{actual_size} bytes, manifest says {expected}")
+                    }
+                    _ => write!(f, "sha256 {actual_sha256}, manifest says {expected_sha256}"),
+                }
+            }
+            Problem::ExtraFile { file } => write!(f, "extra file {file} (not in {MANIFEST_FILE})"),
+        }
+    }
+}
+
+impl fmt::Display for VerifyReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for problem in &self.store_problems {
+            writeln!(f, "problem {}: {}", problem.path.display(), problem.problem)?;
+        }
+        for snapshot in &self.snapshots {
+            let label = if snapshot.environment.is_empty() {
+                snapshot.id.clone()
+            } else {
+                format!("{}/{}", snapshot.environment, snapshot.id)
+            };
+            if snapshot.problems.is_empty() {
+                writeln!(f, "ok      {label} ({} workflows)", snapshot.workflows)?;
+            } else {
+                writeln!(
+                    f,
+                    "BROKEN  {label} ({} problem{})",
+                    snapshot.problems.len(),
+                    if snapshot.problems.len() == 1 {
+                        ""
+                    } else {
+                        "s"
+                    }
+                )?;
+                for problem in &snapshot.problems {
+                    writeln!(f, "          {problem}")?;
+                }
+            }
+        }
+        for leftover in &self.leftovers {
+            writeln!(
+                f,
+                "note    {} is left over from an interrupted writer; the next snapshot removes it",
+                leftover.display()
+            )?;
+        }
+        let broken = self
+            .snapshots
+            .iter()
+            .filter(|s| !s.problems.is_empty())
+            .count();
+        let count = self.problem_count();
+        write!(
+            f,
+            "{} snapshot{} checked, {count} problem{}",
+            self.snapshots.len(),
+            if self.snapshots.len() == 1 { "" } else { "s" },
+            if count == 1 { "" } else { "s" },
+        )?;
+        if broken > 0 {
+            write!(
+                f,
+                " in {broken} snapshot{}",
+                if broken == 1 { "" } else { "s" }
+            )?;
+        }
+        writeln!(f)
+    }
+}

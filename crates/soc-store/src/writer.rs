@@ -1,0 +1,451 @@
+//! Building a snapshot: files go to a temporary folder in the environment, then one rename
+//! publishes the whole snapshot.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use chrono::{SubsecRound, Utc};
+use soc_diff::{NormalizedContent, Profile};
+
+use crate::error::{Result, StoreError};
+use crate::fsutil::{
+    create_private_dir, sha256_hex, sync_dir, sync_files, write_new_file, write_new_file_synced,
+};
+use crate::id::SnapshotId;
+use crate::lock::EnvLock;
+use crate::manifest::{
+    ExportFormat, FORMAT, FORMAT_VERSION, MANIFEST_FILE, Manifest, NormalizedKind, SourceInfo,
+    WorkflowRecord,
+};
+use crate::name::assign_stems;
+use crate::snapshot::Snapshot;
+use crate::store::{Store, TEMP_PREFIX};
+
+/// One workflow as exported, handed to [`SnapshotWriter::add`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkflowInput {
+    /// The workflow id in its workspace.
+    pub id: String,
+    /// The workflow name (its identity across workspaces).
+    pub name: String,
+    /// The workflow's info object (its entry in the workflow list).
+    pub info: serde_json::Value,
+    /// The export bytes exactly as received: a single-workflow export.
+    pub raw: Vec<u8>,
+    /// `Content-Type` of the export response, if any.
+    pub content_type: Option<String>,
+    /// File name from the export response's `Content-Disposition`, if any.
+    pub file_name: Option<String>,
+}
+
+impl WorkflowInput {
+    /// The input for a single-workflow export known only by its bytes (a file exported by hand):
+    /// id, name and info come from the export's own top-level fields, info being all of them but
+    /// `versions`. `origin` names the bytes in errors (a path, or `archive.zip!member.json`).
+    pub fn from_export(raw: Vec<u8>, origin: &str) -> Result<WorkflowInput> {
+        match serde_json::from_slice(&raw) {
+            Ok(serde_json::Value::Object(object)) => Self::from_object(raw, object, origin),
+            Ok(_) => Err(not_an_export(origin, "it is not a JSON object")),
+            Err(err) => Err(not_an_export(origin, &format!("invalid JSON ({err})"))),
+        }
+    }
+
+    /// Like [`from_export`](Self::from_export) with the export already parsed.
+    pub(crate) fn from_object(
+        raw: Vec<u8>,
+        mut object: serde_json::Map<String, serde_json::Value>,
+        origin: &str,
+    ) -> Result<WorkflowInput> {
+        let name = match object.get("name") {
+            Some(serde_json::Value::String(name)) if !name.is_empty() => name.clone(),
+            _ => {
+                return Err(not_an_export(
+                    origin,
+                    "the workflow has no non-empty \"name\" field",
+                ));
+            }
+        };
+        let id = match object.get("id") {
+            Some(serde_json::Value::String(id)) => id.clone(),
+            _ => String::new(),
+        };
+        object.remove("versions");
+        Ok(WorkflowInput {
+            id,
+            name,
+            info: serde_json::Value::Object(object),
+            raw,
+            content_type: None,
+            file_name: Some(origin.to_owned()),
+        })
+    }
+}
+
+fn not_an_export(origin: &str, reason: &str) -> StoreError {
+    StoreError::NotAnExport {
+        path: PathBuf::from(origin),
+        reason: reason.to_owned(),
+    }
+}
+
+/// What [`SnapshotWriter::commit`] did.
+#[derive(Debug, Clone)]
+pub enum CommitOutcome {
+    /// A new snapshot was written.
+    Written(Snapshot),
+    /// Nothing was written: the content equals the latest snapshot's, which is returned.
+    Unchanged(Snapshot),
+}
+
+impl CommitOutcome {
+    /// The snapshot written, or the latest one it was identical to.
+    pub fn snapshot(&self) -> &Snapshot {
+        match self {
+            CommitOutcome::Written(snapshot) | CommitOutcome::Unchanged(snapshot) => snapshot,
+        }
+    }
+}
+
+/// A workflow already written to the temporary folder, under provisional file names (the final
+/// stems depend on all names of the snapshot, see [`assign_stems`]).
+#[derive(Debug)]
+struct Pending {
+    provisional: String,
+    record: WorkflowRecord,
+}
+
+/// A temporary folder that removes itself unless published.
+#[derive(Debug)]
+struct TempDir {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if !self.keep {
+            // A failure leaves a `.tmp-*` folder that the next writer removes.
+            let _ = fs_err::remove_dir_all(&self.path);
+        }
+    }
+}
+
+/// Writes one snapshot of an environment; holds the environment's lock until committed or dropped.
+///
+/// Dropping a writer without committing removes everything it wrote. A crash leaves only a
+/// temporary folder that readers never see and the next writer removes.
+#[derive(Debug)]
+pub struct SnapshotWriter {
+    env: String,
+    env_dir: PathBuf,
+    profile: Profile,
+    profile_hash: String,
+    source: SourceInfo,
+    temp: TempDir,
+    pending: Vec<Pending>,
+    attempts: usize,
+    seen: BTreeSet<(String, String)>,
+    // Declared last: fields drop in order, so the temporary folder is gone before the lock is
+    // released.
+    _lock: EnvLock,
+}
+
+impl SnapshotWriter {
+    pub(crate) fn new(
+        env: &str,
+        env_dir: PathBuf,
+        lock: EnvLock,
+        source: SourceInfo,
+        profile: &Profile,
+    ) -> Result<Self> {
+        let name = format!(
+            "{TEMP_PREFIX}{}-{}",
+            std::process::id(),
+            Utc::now().timestamp_nanos_opt().unwrap_or_default()
+        );
+        let path = env_dir.join(name);
+        create_private_dir(&path)?;
+        Ok(SnapshotWriter {
+            env: env.to_owned(),
+            env_dir,
+            profile: profile.clone(),
+            profile_hash: profile.hash(),
+            source: source.sanitized(),
+            temp: TempDir { path, keep: false },
+            pending: Vec::new(),
+            attempts: 0,
+            seen: BTreeSet::new(),
+            _lock: lock,
+        })
+    }
+
+    /// The environment this writer writes to.
+    pub fn environment(&self) -> &str {
+        &self.env
+    }
+
+    /// How many workflows were added so far.
+    pub fn len(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Whether no workflow was added yet.
+    pub fn is_empty(&self) -> bool {
+        self.pending.is_empty()
+    }
+
+    /// Decodes and normalizes one workflow's export and writes its files (raw export, info,
+    /// normalized form) to the temporary folder; [`commit`](Self::commit) forces them to disk.
+    ///
+    /// Fails, writing nothing for this workflow, if the export is malformed or does not hold
+    /// exactly one workflow, or if the same name and id were added before. Earlier workflows stay.
+    pub fn add(&mut self, input: WorkflowInput) -> Result<()> {
+        let key = (input.name.clone(), input.id.clone());
+        if self.seen.contains(&key) {
+            return Err(StoreError::DuplicateWorkflow {
+                name: input.name,
+                id: input.id,
+            });
+        }
+        let format = ExportFormat::sniff(&input.raw);
+        // Never reused, even after a failed add, so a new file never meets an old one.
+        let provisional = format!("w{:06}", self.attempts);
+        self.attempts += 1;
+        let export_file = format!("{provisional}.export.{}", format.extension());
+        // Messages name the file as it will most likely be called (the final stem can gain a
+        // suffix at commit).
+        let source = format!(
+            "{}/{}.export.{}",
+            self.env,
+            crate::name::slug(&input.name),
+            format.extension()
+        );
+        let normalized = normalize_single(&self.profile, &input, &source)?;
+
+        let info_text = soc_diff::canonical_json(&input.info);
+        let (normalized_kind, normalized_text, normalized_size) = match &normalized.content {
+            NormalizedContent::Json { canonical, .. } => (
+                NormalizedKind::Json,
+                Some(canonical.as_str()),
+                canonical.len() as u64,
+            ),
+            NormalizedContent::Opaque { len, .. } => (NormalizedKind::Opaque, None, *len),
+        };
+        let info_file = format!("{provisional}.info.json");
+        let mut files = vec![(export_file.as_str(), input.raw.as_slice())];
+        files.push((info_file.as_str(), info_text.as_bytes()));
+        let normalized_file = normalized_text.map(|_| format!("{provisional}.normalized.json"));
+        if let (Some(file), Some(text)) = (&normalized_file, normalized_text) {
+            files.push((file.as_str(), text.as_bytes()));
+        }
+        for (done, (file, bytes)) in files.iter().enumerate() {
+            if let Err(err) = write_new_file(&self.temp.path.join(file), bytes) {
+                // Best effort: `commit` removes anything no record lists anyway.
+                for (written, _) in files.iter().take(done + 1) {
+                    let _ = fs_err::remove_file(self.temp.path.join(written));
+                }
+                return Err(err);
+            }
+        }
+        let record = WorkflowRecord {
+            id: input.id,
+            name: input.name,
+            stem: provisional.clone(),
+            content_type: input.content_type,
+            file_name: input.file_name,
+            export_format: format,
+            export_file,
+            export_size: input.raw.len() as u64,
+            export_sha256: sha256_hex(&input.raw),
+            info_file,
+            info_sha256: sha256_hex(info_text.as_bytes()),
+            normalized_kind,
+            normalized_file,
+            normalized_sha256: normalized.sha256,
+            normalized_size,
+            layout_sha256: normalized.layout_sha256,
+            notes: normalized.notes,
+        };
+        self.seen.insert(key);
+        self.pending.push(Pending {
+            provisional,
+            record,
+        });
+        Ok(())
+    }
+
+    /// Publishes the snapshot: final file names, every file forced to disk, `manifest.json`
+    /// written and synced, the folder synced, then one rename of the folder into place (and the
+    /// environment folder synced).
+    ///
+    /// With `skip_if_unchanged`, nothing is written when the latest snapshot of the environment has
+    /// the same profile hash and the same workflows with the same normalized and layout hashes;
+    /// the latest snapshot is returned as [`CommitOutcome::Unchanged`].
+    pub fn commit(mut self, skip_if_unchanged: bool) -> Result<CommitOutcome> {
+        let latest = Store::list_env_dir(&self.env_dir)?.pop();
+        if skip_if_unchanged {
+            // A latest snapshot that cannot be opened is never "the same": write a new one.
+            let latest_snapshot = latest
+                .as_ref()
+                .and_then(|summary| Snapshot::open(&summary.path).ok());
+            if let Some(latest) = latest_snapshot {
+                let pending: Vec<&WorkflowRecord> =
+                    self.pending.iter().map(|p| &p.record).collect();
+                if same_content(latest.manifest(), &self.profile_hash, &pending) {
+                    return Ok(CommitOutcome::Unchanged(latest));
+                }
+            }
+        }
+
+        let names: Vec<(&str, &str)> = self
+            .pending
+            .iter()
+            .map(|p| (p.record.name.as_str(), p.record.id.as_str()))
+            .collect();
+        let stems = assign_stems(&names);
+        let mut records = Vec::with_capacity(self.pending.len());
+        for (pending, stem) in std::mem::take(&mut self.pending).into_iter().zip(stems) {
+            records.push(rename_to_stem(&self.temp.path, pending, stem)?);
+        }
+        records.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+
+        // Files of a failed `add` that could not be removed then must not become extra files.
+        let listed: BTreeSet<&str> = records
+            .iter()
+            .flat_map(|record| record.files())
+            .map(|file| file.name)
+            .collect();
+        for entry in fs_err::read_dir(&self.temp.path)? {
+            let entry = entry?;
+            if !entry
+                .file_name()
+                .to_str()
+                .is_some_and(|name| listed.contains(name))
+            {
+                fs_err::remove_file(entry.path())?;
+            }
+        }
+
+        // Every file reaches the disk before the manifest that vouches for it.
+        let files: Vec<PathBuf> = listed
+            .iter()
+            .map(|name| self.temp.path.join(name))
+            .collect();
+        sync_files(&files)?;
+
+        let now = Utc::now().trunc_subsecs(0);
+        let time = match latest.as_ref().and_then(|summary| summary.id.time()) {
+            // Ids must sort in commit order even when the clock steps back or two snapshots fall in
+            // the same second.
+            Some(previous) if previous >= now => previous + chrono::Duration::seconds(1),
+            _ => now,
+        };
+        let manifest = Manifest {
+            format: FORMAT.to_owned(),
+            format_version: FORMAT_VERSION,
+            tool: format!("socdrift {}", env!("CARGO_PKG_VERSION")),
+            created_at: now,
+            environment: self.env.clone(),
+            source: self.source.clone(),
+            profile_hash: self.profile_hash.clone(),
+            workflows: records,
+        };
+        let text = manifest.to_canonical_json()?;
+        write_new_file_synced(&self.temp.path.join(MANIFEST_FILE), text.as_bytes())?;
+        sync_dir(&self.temp.path)?;
+
+        let id = SnapshotId::new(time, &content_hash(&manifest)?);
+        let final_path = self.env_dir.join(id.as_str());
+        fs_err::rename(&self.temp.path, &final_path)?;
+        self.temp.keep = true;
+        sync_dir(&self.env_dir)?;
+        Ok(CommitOutcome::Written(Snapshot::from_parts(
+            id, final_path, manifest,
+        )))
+    }
+}
+
+/// Decodes a single-workflow export and normalizes it; the manifest's name is the caller's.
+fn normalize_single(
+    profile: &Profile,
+    input: &WorkflowInput,
+    source: &str,
+) -> Result<soc_diff::Normalized> {
+    let wrap = |source: Box<dyn std::error::Error + Send + Sync>| StoreError::Normalize {
+        name: input.name.clone(),
+        id: input.id.clone(),
+        source,
+    };
+    let mut documents =
+        soc_diff::decode_export(source, &input.raw, profile).map_err(|e| wrap(Box::new(e)))?;
+    if documents.len() != 1 {
+        return Err(StoreError::NotSingleWorkflow {
+            name: input.name.clone(),
+            id: input.id.clone(),
+            count: documents.len(),
+        });
+    }
+    let Some(mut document) = documents.pop() else {
+        return Err(StoreError::NotSingleWorkflow {
+            name: input.name.clone(),
+            id: input.id.clone(),
+            count: 0,
+        });
+    };
+    // The workflow list names the workflow; an opaque export would otherwise be named after its
+    // file, and the differ matches by this name.
+    document.name.clone_from(&input.name);
+    let mut normalized = profile.normalize(&document);
+    normalized.name.clone_from(&input.name);
+    Ok(normalized)
+}
+
+/// Renames a pending workflow's provisional files to its final stem.
+fn rename_to_stem(dir: &Path, pending: Pending, stem: String) -> Result<WorkflowRecord> {
+    let mut record = pending.record;
+    let rename = |file: &str| -> Result<String> {
+        let renamed = format!(
+            "{stem}{}",
+            file.strip_prefix(&pending.provisional).unwrap_or(file)
+        );
+        fs_err::rename(dir.join(file), dir.join(&renamed))?;
+        Ok(renamed)
+    };
+    record.export_file = rename(&record.export_file)?;
+    record.info_file = rename(&record.info_file)?;
+    record.normalized_file = match &record.normalized_file {
+        Some(file) => Some(rename(file)?),
+        None => None,
+    };
+    record.stem = stem;
+    Ok(record)
+}
+
+/// Whether a new snapshot would hold the same workflows, normalized the same way, as `latest`.
+fn same_content(latest: &Manifest, profile_hash: &str, records: &[&WorkflowRecord]) -> bool {
+    let key = |r: &WorkflowRecord| {
+        (
+            r.name.clone(),
+            r.normalized_sha256.clone(),
+            r.layout_sha256.clone(),
+        )
+    };
+    let mut old: Vec<_> = latest.workflows.iter().map(key).collect();
+    let mut new: Vec<_> = records.iter().map(|r| key(r)).collect();
+    old.sort();
+    new.sort();
+    latest.profile_hash == profile_hash && old == new
+}
+
+/// The hash in a snapshot id: of the workflows and the profile, not of the time.
+fn content_hash(manifest: &Manifest) -> Result<String> {
+    let workflows =
+        serde_json::to_value(&manifest.workflows).map_err(|source| StoreError::Serialize {
+            what: "the workflow records".to_owned(),
+            source,
+        })?;
+    Ok(crate::manifest::content_hash(
+        &manifest.profile_hash,
+        &workflows,
+    ))
+}
