@@ -39,7 +39,10 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-"$TARGET/debug/examples/serve" >"$WORK/banner" 2>"$WORK/stderr" &
+# A temporary key too, so the SDK's X-Security-Token signing is checked.
+export SOC_SIM_TEMP_AK=SIMTEMPORARYKEY0000 SOC_SIM_TEMP_SK=sim-temporary-secret SOC_SIM_TEMP_TOKEN=sim-security-token
+SOC_SIM_TEMPORARY_KEY="$SOC_SIM_TEMP_AK:$SOC_SIM_TEMP_SK:$SOC_SIM_TEMP_TOKEN" \
+    "$TARGET/debug/examples/serve" >"$WORK/banner" 2>"$WORK/stderr" &
 SIM_PID=$!
 
 # The banner is complete once both bundled workspaces are listed.

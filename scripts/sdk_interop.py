@@ -20,6 +20,7 @@ from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.exceptions import exceptions
 from huaweicloudsdkcore.http.formdata import FormFile
 from huaweicloudsdkcore.http.http_config import HttpConfig
+from huaweicloudsdkcore.region.region import Region
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 from huaweicloudsdksecmaster.v1 import (
@@ -36,13 +37,13 @@ AK = os.environ.get("SOC_SIM_AK", "SIMACCESSKEY0000000")
 SK = os.environ.get("SOC_SIM_SK", "sim-secret-key")
 
 
-def client(sk=SK):
+def client(sk=SK, credentials=None):
     config = HttpConfig.get_default_config()
     config.ignore_ssl_verification = True
     config.retry_times = 0
     return (SecMasterClient.new_builder()
             .with_http_config(config)
-            .with_credentials(BasicCredentials(AK, sk, PROJECT))
+            .with_credentials(credentials or BasicCredentials(AK, sk, PROJECT))
             .with_endpoints([ENDPOINT])
             .build())
 
@@ -96,6 +97,32 @@ def t_list_workflows_paged():
 def t_list_filter_and_order():
     r = SDK.list_workflows(ListWorkflowsRequest(workspace_id=WORKSPACE, name="Phishing", limit=10, order="ASC"))
     check(r.total == 1 and r.data[0].name == "Phishing triage", [w.name for w in r.data])
+    r = SDK.list_workflows(ListWorkflowsRequest(workspace_id=WORKSPACE, enabled=True, sortby="update_time", limit=10))
+    check(r.total == 6, f"enabled=true total {r.total}")
+    r = SDK.list_workflows(ListWorkflowsRequest(workspace_id=WORKSPACE, name="Close false", description="allow list", limit=10))
+    check(r.total == 1, f"name with a space: total {r.total}")
+
+
+def t_project_id_from_iam():
+    # No project id: the SDK asks IAM (GET /v3/projects?name=<region>, signed) for it.
+    config = HttpConfig.get_default_config()
+    config.retry_times = 0
+    creds = BasicCredentials(AK, SK).with_iam_endpoint(ENDPOINT)
+    sdk = (SecMasterClient.new_builder().with_http_config(config).with_credentials(creds)
+           .with_region(Region("ap-southeast-1", ENDPOINT)).build())
+    r = sdk.list_workflows(ListWorkflowsRequest(workspace_id=WORKSPACE, limit=1))
+    check(r.total == 6, r.total)
+    check(creds.project_id == PROJECT, creds.project_id)
+
+
+def t_temporary_key_with_security_token():
+    ak, sk, token = (os.environ["SOC_SIM_TEMP_AK"], os.environ["SOC_SIM_TEMP_SK"], os.environ["SOC_SIM_TEMP_TOKEN"])
+    ok = client(credentials=BasicCredentials(ak, sk, PROJECT).with_security_token(token))
+    check(ok.list_workflows(ListWorkflowsRequest(workspace_id=WORKSPACE, limit=1)).total == 6, "temporary key works")
+    wrong = client(credentials=BasicCredentials(ak, sk, PROJECT).with_security_token("not-the-token"))
+    expect_error(lambda: wrong.list_workflows(ListWorkflowsRequest(workspace_id=WORKSPACE, limit=1)), 401, "APIGW.0301")
+    missing = client(credentials=BasicCredentials(ak, sk, PROJECT))
+    expect_error(lambda: missing.list_workflows(ListWorkflowsRequest(workspace_id=WORKSPACE, limit=1)), 401, "APIGW.0301")
 
 
 def t_show_workflow():
@@ -206,7 +233,8 @@ def t_flipped_signature_401():
     check(r.json()["error_code"] == "APIGW.0301", r.text)
 
 
-CHECKS = [t_list_workspaces, t_list_workflows_paged, t_list_filter_and_order, t_show_workflow,
+CHECKS = [t_list_workspaces, t_list_workflows_paged, t_list_filter_and_order, t_project_id_from_iam,
+          t_temporary_key_with_security_token, t_show_workflow,
           t_list_versions, t_show_version, t_export_one, t_export_batch, t_unknown_workflow_400,
           t_unknown_workspace_400, t_limit_101_400, t_import_into_production, t_wrong_sk_401,
           t_raw_signed_request_ok, t_flipped_signature_401]

@@ -244,4 +244,33 @@ mod tests {
         assert!("tar".parse::<ExportFormat>().is_err());
         assert_eq!(ExportFormat::default().file_name(), "workflows.json");
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        #[test]
+        fn any_batch_splits_into_its_single_exports_and_parses_back(
+            seed in 0u64..10_000,
+            count in 0usize..6,
+        ) {
+            let opts = crate::generate::GenerateOptions { workflows: count, nodes_per_workflow: 6, seed, drift_rate: 0.5 };
+            let (_, ws) = crate::generate::generate(&opts);
+            let wfs: Vec<&Workflow> = ws.workflows.iter().collect();
+            let batch = export_json(&wfs).unwrap();
+            let singles: Vec<Vec<u8>> = wfs.iter().map(|w| w.export_bytes().unwrap()).collect();
+            if count == 1 {
+                proptest::prop_assert_eq!(&batch, &singles[0]);
+            } else {
+                let parts = split_json_batch(&batch).unwrap();
+                proptest::prop_assert_eq!(parts.len(), count);
+                for (part, single) in parts.iter().zip(&singles) {
+                    proptest::prop_assert_eq!(*part, single.as_slice());
+                }
+            }
+            let unnamed: Vec<Workflow> = ws.workflows.iter().map(|w| Workflow { file_name: None, ..w.clone() }).collect();
+            proptest::prop_assert_eq!(&parse_export(&batch).unwrap(), &unnamed);
+            if count > 0 {
+                proptest::prop_assert_eq!(&parse_export(&export_zip(&wfs).unwrap()).unwrap(), &unnamed);
+            }
+        }
+    }
 }

@@ -7,7 +7,7 @@
 //! console: a node parameter, a taskconfig value, a node inserted into a flow, or nodes moved
 //! on the canvas. Everything is a pure function of [`GenerateOptions`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use base64::Engine as _;
 use rand::seq::SliceRandom;
@@ -125,7 +125,7 @@ pub fn generate_with_mutations(opts: &GenerateOptions) -> Generated {
     for (n, &i) in chosen.iter().enumerate() {
         let kind = DriftKind::ALL[n % DriftKind::ALL.len()];
         if let Some(spec) = drifted_specs.get_mut(i) {
-            let detail = spec.mutate(&mut drift_rng, kind);
+            let (kind, detail) = spec.mutate(&mut drift_rng, kind);
             mutations.push(Mutation {
                 workflow: spec.name.clone(),
                 kind,
@@ -380,9 +380,14 @@ impl Spec {
         }
     }
 
-    fn mutate(&mut self, rng: &mut ChaCha8Rng, kind: DriftKind) -> String {
-        match kind {
-            DriftKind::NodeParameter => self.graph.change_parameter(rng),
+    /// Applies a change of this kind and returns the kind actually applied with its detail.
+    fn mutate(&mut self, rng: &mut ChaCha8Rng, kind: DriftKind) -> (DriftKind, String) {
+        let detail = match kind {
+            DriftKind::NodeParameter => match self.graph.change_parameter(rng) {
+                Some(detail) => detail,
+                // No parameterised task (tiny graphs): insert one, which is drift too.
+                None => return (DriftKind::NodeAdded, self.graph.insert_node(rng)),
+            },
             DriftKind::TaskconfigValue => {
                 let old = self
                     .taskconfig
@@ -395,7 +400,8 @@ impl Spec {
             }
             DriftKind::NodeAdded => self.graph.insert_node(rng),
             DriftKind::LayoutMove => self.graph.move_nodes(rng),
-        }
+        };
+        (kind, detail)
     }
 }
 
@@ -629,7 +635,8 @@ impl Graph {
         }
     }
 
-    fn change_parameter(&mut self, rng: &mut ChaCha8Rng) -> String {
+    /// Changes one `soar:params` value; `None` when no task has parameters.
+    fn change_parameter(&mut self, rng: &mut ChaCha8Rng) -> Option<String> {
         let candidates: Vec<usize> = (0..self.nodes.len())
             .filter(|&i| {
                 self.nodes
@@ -637,29 +644,23 @@ impl Graph {
                     .is_some_and(|n| n.plugin.as_ref().is_some_and(|p| !p.params.is_empty()))
             })
             .collect();
-        let Some(&i) = candidates.choose(rng) else {
-            // No parameterised task (tiny graphs): insert one, which is drift too.
-            return self.insert_node(rng);
-        };
-        let Some(node) = self.nodes.get_mut(i) else {
-            return String::new();
-        };
-        let Some(plugin) = node.plugin.as_mut() else {
-            return String::new();
-        };
+        let &i = candidates.choose(rng)?;
+        let node = self.nodes.get_mut(i)?;
+        let plugin = node.plugin.as_mut()?;
         let keys: Vec<String> = plugin.params.keys().cloned().collect();
-        let Some(key) = keys.choose(rng).cloned() else {
-            return String::new();
-        };
+        let key = keys.choose(rng).cloned()?;
         let old = plugin.params.get(&key).cloned().unwrap_or(Value::Null);
         let new = match &old {
-            Value::Number(n) => json!(n.as_u64().unwrap_or(0) * 2 + 1),
+            Value::Number(n) => json!(n.as_u64().unwrap_or(0).saturating_mul(2).saturating_add(1)),
             Value::Bool(b) => json!(!b),
             Value::String(s) => json!(format!("{s}-changed")),
             _ => json!("changed"),
         };
         plugin.params.insert(key.clone(), new.clone());
-        format!("node {:?} parameter {key}: {old} -> {new}", node.name)
+        Some(format!(
+            "node {:?} parameter {key}: {old} -> {new}",
+            node.name
+        ))
     }
 
     fn insert_node(&mut self, rng: &mut ChaCha8Rng) -> String {
@@ -706,16 +707,6 @@ impl Graph {
         format!("moved {} by ({dx}, {dy})", moved.join(", "))
     }
 
-    fn position(&self, id: &str) -> (i64, i64, i64, i64) {
-        self.nodes
-            .iter()
-            .find(|n| n.id == id)
-            .map_or((0, 0, 0, 0), |n| {
-                let (w, h) = n.size();
-                (n.x, n.y, w, h)
-            })
-    }
-
     /// The xml-js rendering of the BPMN document, base64-encoded as `taskflow` holds it.
     fn taskflow_base64(&self) -> String {
         let json = serde_json::to_vec(&self.document()).unwrap_or_default();
@@ -724,6 +715,22 @@ impl Graph {
 
     fn document(&self) -> Doc {
         let proc_id = format!("Process_{}", self.process_ms);
+        // Index flows and shapes once: linear scans per node made large graphs quadratic.
+        let mut incoming: HashMap<&str, Vec<&str>> = HashMap::new();
+        let mut outgoing: HashMap<&str, Vec<&str>> = HashMap::new();
+        for f in &self.flows {
+            incoming.entry(&f.target).or_default().push(&f.id);
+            outgoing.entry(&f.source).or_default().push(&f.id);
+        }
+        let bounds: HashMap<&str, (i64, i64, i64, i64)> = self
+            .nodes
+            .iter()
+            .map(|n| {
+                let (w, h) = n.size();
+                (n.id.as_str(), (n.x, n.y, w, h))
+            })
+            .collect();
+        let position = |id: &str| bounds.get(id).copied().unwrap_or((0, 0, 0, 0));
         let mut process = Vec::with_capacity(self.nodes.len() + self.flows.len());
         for node in &self.nodes {
             let mut attrs = vec![("id", node.id.clone()), ("name", node.name.clone())];
@@ -749,13 +756,10 @@ impl Graph {
                 _ => {}
             }
             let mut children = Vec::new();
-            for f in self.flows.iter().filter(|f| f.target == node.id) {
-                children
-                    .push(El::new("bpmn2:incoming", vec![]).with_children(vec![El::text(&f.id)]));
-            }
-            for f in self.flows.iter().filter(|f| f.source == node.id) {
-                children
-                    .push(El::new("bpmn2:outgoing", vec![]).with_children(vec![El::text(&f.id)]));
+            for (tag, index) in [("bpmn2:incoming", &incoming), ("bpmn2:outgoing", &outgoing)] {
+                for id in index.get(node.id.as_str()).into_iter().flatten() {
+                    children.push(El::new(tag, vec![]).with_children(vec![El::text(id)]));
+                }
             }
             process.push(El::new(&format!("bpmn2:{}", node.kind), attrs).with_children(children));
         }
@@ -793,8 +797,8 @@ impl Graph {
             );
         }
         for f in &self.flows {
-            let (sx, sy, sw, sh) = self.position(&f.source);
-            let (tx, ty, _, th) = self.position(&f.target);
+            let (sx, sy, sw, sh) = position(&f.source);
+            let (tx, ty, _, th) = position(&f.target);
             shapes.push(
                 El::new(
                     "bpmndi:BPMNEdge",

@@ -1,6 +1,9 @@
 //! soc-sim: a local Huawei Cloud SecMaster for tests, benchmarks and demos.
 //!
-//! Without the default `server` feature this crate is network-free: the workspace data model
+//! With the default `server` feature, [`Sim::start`] serves the SecMaster workflow APIs and the
+//! IAM endpoints clients need over real HTTP, checks `SDK-HMAC-SHA256` signatures and tokens as
+//! the cloud does (close enough that the official Python SDK cannot tell), and injects faults on
+//! demand. Without the feature this crate is network-free: the workspace data model
 //! ([`Workspace`], [`Workflow`]), the bundled staging/production fixtures embedded in the
 //! binary ([`bundled_workspaces`]), the export file bytes of the agreed export contract
 //! ([`export`]), and a deterministic generator of large drifted workspace pairs ([`generate`]).
@@ -15,6 +18,26 @@
 //! assert_eq!(bytes, staging.workflows[0].export_bytes()?);
 //! # Ok::<(), soc_sim::DataError>(())
 //! ```
+//!
+//! Serving (in a Tokio runtime; port 0 picks a free loopback port):
+//!
+//! ```
+//! # #[cfg(feature = "server")]
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! use soc_sim::{Sim, SimConfig};
+//!
+//! let sim = Sim::start(SimConfig::default()).await?;
+//! let mut banner = Vec::new();
+//! sim.write_banner(&mut banner)?; // listening on http://127.0.0.1:PORT, project …, workspace …
+//! let staging = sim.workspace_id("soc-staging").expect("bundled");
+//! assert_eq!(staging, "54fb1df6-886b-9990-8d02-d9c7eff11c4b");
+//! // … point a client at sim.base_url() with AK SIMACCESSKEY0000000 / SK sim-secret-key …
+//! sim.shutdown().await?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+//!
+//! See `docs/sim.md` for the endpoints, error shapes, faults and settings.
 
 mod error;
 pub mod export;

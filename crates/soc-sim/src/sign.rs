@@ -365,4 +365,41 @@ mod tests {
             assert!(AuthorizationHeader::parse(bad).is_none(), "{bad}");
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn canonical_query_ignores_pair_order_and_encoding_choices(
+            pairs in proptest::collection::vec(("[a-z_]{1,6}", "[ -~\u{4e00}]{0,8}"), 0..6),
+            seed in 0u64..1000,
+        ) {
+            let strict: String = pairs
+                .iter()
+                .map(|(k, v)| format!("{}={}", encode(k.as_bytes()), encode(v.as_bytes())))
+                .collect::<Vec<_>>()
+                .join("&");
+            // The same pairs, rotated and with spaces sent as `+` (form encoding).
+            let mut shuffled = pairs.clone();
+            if !shuffled.is_empty() {
+                let n = usize::try_from(seed).unwrap_or(0) % shuffled.len();
+                shuffled.rotate_left(n);
+            }
+            let loose: String = shuffled
+                .iter()
+                .map(|(k, v)| format!("{}={}", encode(k.as_bytes()), encode(v.as_bytes()).replace("%20", "+")))
+                .collect::<Vec<_>>()
+                .join("&");
+            proptest::prop_assert_eq!(canonical_query(&strict), canonical_query(&loose));
+            // Canonical output is a fixed point.
+            let canonical = canonical_query(&strict);
+            proptest::prop_assert_eq!(canonical_query(&canonical), canonical.clone());
+        }
+
+        #[test]
+        fn canonical_uri_is_a_fixed_point(segments in proptest::collection::vec("[ -~\u{e9}]{0,6}", 1..5)) {
+            let raw = format!("/{}", segments.iter().map(|s| encode(s.as_bytes())).collect::<Vec<_>>().join("/"));
+            let once = canonical_uri(&raw);
+            proptest::prop_assert!(once.ends_with('/'));
+            proptest::prop_assert_eq!(canonical_uri(&once), once.clone());
+        }
+    }
 }

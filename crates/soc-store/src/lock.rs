@@ -5,7 +5,7 @@
 //! that a writer that gives up can say who it was waiting for.
 
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use fs4::fs_std::FileExt;
@@ -78,7 +78,7 @@ impl Drop for EnvLock {
 }
 
 /// "process 1234" from the lock file, or a description of why it is not known.
-fn describe_holder(path: &PathBuf) -> String {
+fn describe_holder(path: &Path) -> String {
     let mut text = String::new();
     let read = fs_err::File::open(path).and_then(|mut file| file.read_to_string(&mut text));
     match read.map(|_| text.trim().parse::<u32>()) {

@@ -250,7 +250,15 @@ impl Manifest {
             path: path.to_owned(),
             source,
         };
-        let header: Header = serde_json::from_slice(bytes).map_err(bad)?;
+        let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(StoreError::InvalidManifest {
+                path: path.to_owned(),
+                reason: "it is not a JSON object".to_owned(),
+            });
+        }
+        // Skims the document without building it: the full parse follows.
+        let header: Header = serde_json::from_slice(body).map_err(bad)?;
         if header.format.as_deref() != Some(FORMAT) || header.format_version != Some(FORMAT_VERSION)
         {
             return Err(StoreError::UnsupportedFormat {
@@ -261,7 +269,7 @@ impl Manifest {
                 expected_version: FORMAT_VERSION,
             });
         }
-        let manifest: Manifest = serde_json::from_slice(bytes).map_err(bad)?;
+        let manifest: Manifest = serde_json::from_slice(body).map_err(bad)?;
         manifest
             .check()
             .map_err(|reason| StoreError::InvalidManifest {

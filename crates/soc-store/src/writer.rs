@@ -143,6 +143,7 @@ pub struct SnapshotWriter {
     source: SourceInfo,
     temp: TempDir,
     pending: Vec<Pending>,
+    attempts: usize,
     seen: BTreeSet<(String, String)>,
     // Declared last: fields drop in order, so the temporary folder is gone before the lock is
     // released.
@@ -172,6 +173,7 @@ impl SnapshotWriter {
             source: source.sanitized(),
             temp: TempDir { path, keep: false },
             pending: Vec::new(),
+            attempts: 0,
             seen: BTreeSet::new(),
             _lock: lock,
         })
@@ -206,7 +208,9 @@ impl SnapshotWriter {
             });
         }
         let format = ExportFormat::sniff(&input.raw);
-        let provisional = format!("w{:06}", self.pending.len());
+        // Never reused, even after a failed add, so a new file never meets an old one.
+        let provisional = format!("w{:06}", self.attempts);
+        self.attempts += 1;
         let export_file = format!("{provisional}.export.{}", format.extension());
         // Messages name the file as it will most likely be called (the final stem can gain a
         // suffix at commit).
@@ -227,18 +231,22 @@ impl SnapshotWriter {
             ),
             NormalizedContent::Opaque { len, .. } => (NormalizedKind::Opaque, None, *len),
         };
-        let dir = &self.temp.path;
-        write_new_file(&dir.join(&export_file), &input.raw)?;
         let info_file = format!("{provisional}.info.json");
-        write_new_file(&dir.join(&info_file), info_text.as_bytes())?;
-        let normalized_file = match normalized_text {
-            Some(text) => {
-                let file = format!("{provisional}.normalized.json");
-                write_new_file(&dir.join(&file), text.as_bytes())?;
-                Some(file)
+        let mut files = vec![(export_file.as_str(), input.raw.as_slice())];
+        files.push((info_file.as_str(), info_text.as_bytes()));
+        let normalized_file = normalized_text.map(|_| format!("{provisional}.normalized.json"));
+        if let (Some(file), Some(text)) = (&normalized_file, normalized_text) {
+            files.push((file.as_str(), text.as_bytes()));
+        }
+        for (done, (file, bytes)) in files.iter().enumerate() {
+            if let Err(err) = write_new_file(&self.temp.path.join(file), bytes) {
+                // Best effort: `commit` removes anything no record lists anyway.
+                for (written, _) in files.iter().take(done + 1) {
+                    let _ = fs_err::remove_file(self.temp.path.join(written));
+                }
+                return Err(err);
             }
-            None => None,
-        };
+        }
         let record = WorkflowRecord {
             id: input.id,
             name: input.name,
@@ -301,11 +309,27 @@ impl SnapshotWriter {
         }
         records.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
 
-        // Every file reaches the disk before the manifest that vouches for it.
-        let files: Vec<PathBuf> = records
+        // Files of a failed `add` that could not be removed then must not become extra files.
+        let listed: BTreeSet<&str> = records
             .iter()
             .flat_map(|record| record.files())
-            .map(|file| self.temp.path.join(file.name))
+            .map(|file| file.name)
+            .collect();
+        for entry in fs_err::read_dir(&self.temp.path)? {
+            let entry = entry?;
+            if !entry
+                .file_name()
+                .to_str()
+                .is_some_and(|name| listed.contains(name))
+            {
+                fs_err::remove_file(entry.path())?;
+            }
+        }
+
+        // Every file reaches the disk before the manifest that vouches for it.
+        let files: Vec<PathBuf> = listed
+            .iter()
+            .map(|name| self.temp.path.join(name))
             .collect();
         sync_files(&files)?;
 

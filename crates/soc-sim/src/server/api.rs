@@ -872,15 +872,20 @@ fn into_response(reply: Reply, request_id: &str, fault: Option<InjectedFault>) -
         }
         Some(InjectedFault::Truncated | InjectedFault::Dropped) => {
             let head = Bytes::copy_from_slice(reply.body.get(..half).unwrap_or(&[]));
-            // An error after the first chunk makes hyper abort the connection mid-body.
-            let stream = futures_util::stream::iter([
-                Ok(head),
+            // An error after the first chunk makes hyper abort the connection mid-body. The
+            // pause lets the headers and the first chunk reach the client first, so it sees a
+            // started response that breaks rather than no response at all.
+            let abort = futures_util::stream::once(async {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 Err(std::io::Error::new(
                     std::io::ErrorKind::ConnectionAborted,
                     "injected fault",
-                )),
-            ]);
-            Body::from_stream(stream)
+                ))
+            });
+            Body::from_stream(futures_util::StreamExt::chain(
+                futures_util::stream::iter([Ok(head)]),
+                abort,
+            ))
         }
         _ => Body::from(reply.body),
     };

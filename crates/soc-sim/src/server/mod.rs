@@ -287,8 +287,7 @@ impl RunningSim {
 
 impl Drop for RunningSim {
     fn drop(&mut self) {
-        if self.task.is_some() {
-            self.shutdown.shutdown();
-        }
+        // Also when a `wait()` future is dropped mid-way: nothing should outlive its owner.
+        self.shutdown.shutdown();
     }
 }

@@ -10,4 +10,5 @@ mod crash;
 mod import;
 mod names;
 mod prune;
+mod report;
 mod snapshots;

@@ -420,3 +420,63 @@ fn everything_is_private() {
         assert_eq!(mode(&snapshot.path().join(&file)), 0o600, "{file}");
     }
 }
+
+#[test]
+fn a_failed_write_does_not_block_later_workflows_nor_leave_extra_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let mut writer = store
+        .begin("staging", source(), &Profile::default(), LOCK_TIMEOUT)
+        .unwrap();
+    writer.add(small_input("first", "1", "x")).unwrap();
+    // Something else put a file where the next workflow's export would go.
+    let env_dir = dir.path().join(LAYOUT_DIR).join("staging");
+    let temp = std::fs::read_dir(&env_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(".tmp-")
+        })
+        .unwrap();
+    std::fs::write(temp.join("w000001.export.json"), "in the way").unwrap();
+    let err = writer.add(small_input("second", "2", "x")).unwrap_err();
+    assert!(err.to_string().contains("w000001.export.json"), "{err}");
+    writer.add(small_input("third", "3", "x")).unwrap();
+    let snapshot = writer.commit(false).unwrap().snapshot().clone();
+    let names: Vec<_> = snapshot
+        .manifest()
+        .workflows
+        .iter()
+        .map(|w| w.name.as_str())
+        .collect();
+    assert_eq!(names, ["first", "third"]);
+    assert_eq!(files_under(snapshot.path()).len(), 1 + 3 * 2);
+    assert!(store.verify(None).is_ok(), "{}", store.verify(None));
+}
+
+#[test]
+fn a_new_snapshot_sorts_after_the_latest_even_when_the_clock_is_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let first = write(&store, "staging", vec![small_input("a", "1", "x")]);
+    // The latest snapshot claims a time far ahead of this machine's clock.
+    let hash = first.id().as_str().rsplit('-').next().unwrap();
+    let future = first
+        .path()
+        .with_file_name(format!("20991231T235959Z-{hash}"));
+    std::fs::rename(first.path(), &future).unwrap();
+    let next = write(&store, "staging", vec![small_input("a", "1", "y")]);
+    assert!(
+        next.id().as_str().starts_with("21000101T000000Z-"),
+        "{}",
+        next.id()
+    );
+    assert_eq!(
+        store.resolve("staging", &Selector::Latest).unwrap().id(),
+        next.id()
+    );
+    assert!(store.verify(None).is_ok(), "{}", store.verify(None));
+}
