@@ -36,6 +36,10 @@ pub fn run(ctx: &Context<'_>, args: &ExportArgs) -> Result<ExitStatus, CliError>
                 .iter()
                 .find(|info| info.name() == Some(wanted.as_str()))
             {
+                Some(info)
+                    if chosen
+                        .iter()
+                        .any(|c: &soc_api::WorkflowInfo| c.id() == info.id()) => {}
                 Some(info) => chosen.push(info.clone()),
                 None => {
                     let names = listed.iter().filter_map(|i| i.name());

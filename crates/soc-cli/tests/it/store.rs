@@ -200,6 +200,8 @@ fn export_writes_safe_names_and_never_overwrites_silently() {
         "one",
         "--workflow",
         "Legacy ticket sync",
+        "--workflow",
+        "Legacy ticket sync",
     ]);
     assert_eq!(run.code, 0, "{run}");
     assert!(
