@@ -9,6 +9,7 @@ use crate::cli::ExportArgs;
 use crate::error::CliError;
 use crate::exit::ExitStatus;
 use crate::live::{self, Exported};
+use crate::printer::counted;
 use crate::secrets;
 use crate::suggest;
 
@@ -79,9 +80,8 @@ pub fn run(ctx: &Context<'_>, args: &ExportArgs) -> Result<ExitStatus, CliError>
             .map_err(|e| CliError::context(format!("cannot write {}", file.display()), e))?;
     }
     ctx.printer.status(&format!(
-        "exported {} workflow{} of `{}` to {}",
-        exported.len(),
-        if exported.len() == 1 { "" } else { "s" },
+        "exported {} of `{}` to {}",
+        counted(exported.len(), "workflow"),
         args.env,
         args.out.display()
     ));
