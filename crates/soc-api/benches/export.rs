@@ -6,7 +6,9 @@
 //! export requests) from the simulator's request log. Every run checks that each workflow came
 //! back byte-identical, so a broken run cannot look fast.
 //!
-//! `cargo bench -p soc-api` (about 90 s). `SOC_API_BENCH_QUICK=1` runs each mode once.
+//! `cargo bench -p soc-api` (about 90 s). Knobs for investigating: `SOC_API_BENCH_QUICK=1` runs
+//! each mode once; `SOC_API_BENCH_MODES=16x1,16x10` picks modes (`concurrency`x`batch`);
+//! `SOC_API_BENCH_LATENCY_MS=0` changes the latency (0 measures the CPU cost per request).
 
 #![allow(clippy::print_stdout, reason = "a benchmark program reports on stdout")]
 
@@ -18,7 +20,7 @@ use soc_sim::generate::{GenerateOptions, generate};
 use soc_sim::{DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, FaultConfig, Fixtures, Sim, SimConfig};
 
 const WORKFLOWS: usize = 1_000;
-const LATENCY: Duration = Duration::from_millis(50);
+const DEFAULT_LATENCY_MS: u64 = 50;
 
 struct Mode {
     concurrency: usize,
@@ -34,6 +36,13 @@ fn median(mut values: Vec<Duration>) -> Duration {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let quick = std::env::var_os("SOC_API_BENCH_QUICK").is_some();
+    let latency = Duration::from_millis(match std::env::var("SOC_API_BENCH_LATENCY_MS") {
+        Ok(ms) => ms.parse()?,
+        Err(_) => DEFAULT_LATENCY_MS,
+    });
+    let only: Option<Vec<String>> = std::env::var("SOC_API_BENCH_MODES")
+        .ok()
+        .map(|m| m.split(',').map(|s| s.trim().to_owned()).collect());
     let (workspace, _) = generate(&GenerateOptions {
         workflows: WORKFLOWS,
         ..GenerateOptions::default()
@@ -48,7 +57,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sim = Sim::start(SimConfig {
         fixtures: Fixtures::Workspaces(vec![workspace]),
         faults: FaultConfig {
-            latency: LATENCY,
+            latency,
             ..FaultConfig::default()
         },
         ..SimConfig::default()
@@ -62,7 +71,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "soc-api export benchmark: {WORKFLOWS} workflows ({:.1} MiB of exports), {} ms latency per request, soc-sim on {}",
         export_bytes as f64 / 1_048_576.0,
-        LATENCY.as_millis(),
+        latency.as_millis(),
         sim.base_url()
     );
     println!(
@@ -92,6 +101,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
     ];
     for mode in modes {
+        if only
+            .as_ref()
+            .is_some_and(|only| !only.contains(&format!("{}x{}", mode.concurrency, mode.batch)))
+        {
+            continue;
+        }
         let client = ClientBuilder::new()
             .endpoint(sim.base_url())
             .project_id(sim.project_id())
@@ -120,7 +135,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         let median = median(times);
         let rounds = requests.div_ceil(mode.concurrency);
-        let ideal = LATENCY * u32::try_from(rounds)?;
+        let ideal = latency * u32::try_from(rounds)?;
         println!(
             "{:>11} {:>5} {:>8} {:>5} {:>9.3}s {:>9.3}s {:>6.2}x",
             mode.concurrency,

@@ -1,6 +1,6 @@
 //! The read operations and export.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use bytes::Bytes;
 use futures_util::stream::{FuturesUnordered, StreamExt, TryStreamExt};
@@ -416,28 +416,30 @@ impl Client {
         let list = self.list_workflows();
         pin_mut!(list);
         let mut infos: Vec<WorkflowInfo> = Vec::new();
-        let mut pending: Vec<String> = Vec::new();
+        let mut pending: VecDeque<String> = VecDeque::new();
         let mut in_flight = FuturesUnordered::new();
         let mut exported: HashMap<String, ExportedWorkflow> = HashMap::new();
         let mut listing_done = false;
         loop {
+            // At most `concurrency` batches are started at a time, and the listing is read
+            // eagerly into `pending`. So the next list page never queues behind a whole page of
+            // exports for a permit: it is asked for as soon as a page arrives and gets the
+            // first free permit, while exports keep the other permits busy.
+            while in_flight.len() < self.inner.concurrency
+                && (pending.len() >= batch_size || (listing_done && !pending.is_empty()))
+            {
+                let take = batch_size.min(pending.len());
+                in_flight.push(self.export_batch(pending.drain(..take).collect()));
+            }
             tokio::select! {
                 item = list.next(), if !listing_done => {
                     match item {
                         Some(info) => {
                             let info = info?;
-                            pending.push(info.id().to_owned());
+                            pending.push_back(info.id().to_owned());
                             infos.push(info);
-                            if pending.len() >= batch_size {
-                                in_flight.push(self.export_batch(std::mem::take(&mut pending)));
-                            }
                         }
-                        None => {
-                            listing_done = true;
-                            if !pending.is_empty() {
-                                in_flight.push(self.export_batch(std::mem::take(&mut pending)));
-                            }
-                        }
+                        None => listing_done = true,
                     }
                     progress(ExportProgress { listed: infos.len(), exported: exported.len(), listing_done });
                 }

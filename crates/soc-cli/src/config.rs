@@ -161,7 +161,7 @@ pub enum ConfigError {
         #[source]
         source: soc_diff::profile::ProfileError,
     },
-    #[error("unknown environment `{name}`{}", configured(known))]
+    #[error("unknown environment `{name}`{}", configured(known, config))]
     UnknownEnv {
         name: String,
         known: Vec<String>,
@@ -177,11 +177,11 @@ fn in_table(table: &str) -> String {
     }
 }
 
-fn configured(known: &[String]) -> String {
-    if known.is_empty() {
-        " (no environments are configured)".to_string()
-    } else {
-        format!(" (configured: {})", known.join(", "))
+fn configured(known: &[String], config: &Option<PathBuf>) -> String {
+    match (config, known.is_empty()) {
+        (None, _) => format!(" (no {FILE_NAME} found here or in a parent folder)"),
+        (Some(path), true) => format!(" ({} has no [env.NAME] sections)", path.display()),
+        (Some(path), false) => format!(" ({} has: {})", path.display(), known.join(", ")),
     }
 }
 
@@ -987,7 +987,7 @@ expires = "2027-01-01"
         let err = config.env("stagng").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unknown environment `stagng` (configured: production, staging)"
+            "unknown environment `stagng` (/proj/socdrift.toml has: production, staging)"
         );
         assert_eq!(err.hint().as_deref(), Some("did you mean `staging`?"));
         let none = Config::defaults(Path::new("/x"));

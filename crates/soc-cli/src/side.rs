@@ -238,7 +238,7 @@ mod tests {
         let err = resolve("prodution@live", &c, dir.path()).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unknown environment `prodution` (configured: production, staging)"
+            "unknown environment `prodution` (/p/socdrift.toml has: production, staging)"
         );
         assert_eq!(err.hint().as_deref(), Some("did you mean `production`?"));
         let err = resolve("stagin", &c, dir.path()).unwrap_err();

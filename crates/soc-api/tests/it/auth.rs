@@ -109,15 +109,7 @@ async fn static_token() {
 #[tokio::test]
 async fn password_token_is_fetched_once_and_cached() {
     let sim = start(SimConfig::default()).await;
-    let client = builder(&sim, STAGING)
-        .credentials(Credentials::password(
-            DEFAULT_USER,
-            DEFAULT_PASSWORD,
-            DEFAULT_DOMAIN,
-        ))
-        .concurrency(4)
-        .build()
-        .unwrap();
+    let client = password_builder(&sim).concurrency(4).build().unwrap();
     assert_full_export(&client, &staging()).await;
     assert_full_export(&client, &staging()).await;
     assert_eq!(
@@ -150,12 +142,7 @@ async fn expired_token_is_renewed_once_on_401() {
         ..SimConfig::default()
     })
     .await;
-    let client = builder(&sim, STAGING)
-        .credentials(Credentials::password(
-            DEFAULT_USER,
-            DEFAULT_PASSWORD,
-            DEFAULT_DOMAIN,
-        ))
+    let client = password_builder(&sim)
         .concurrency(1)
         .export_batch_size(1)
         .build()
@@ -183,4 +170,29 @@ async fn wrong_password_is_an_auth_error_of_the_token_request() {
         !format!("{err:?} {err}").contains("pw-must-not-leak"),
         "{err:?}"
     );
+}
+
+#[tokio::test]
+async fn password_token_is_renewed_before_it_expires() {
+    // A 2-second token is used for at most half its life, then replaced without any 401.
+    let sim = start(SimConfig {
+        token_ttl: std::time::Duration::from_secs(2),
+        ..SimConfig::default()
+    })
+    .await;
+    let client = password_builder(&sim).build().unwrap();
+    assert_full_export(&client, &staging()).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_full_export(&client, &staging()).await;
+    assert_eq!(sim.log().of_kind(PathKind::IamToken).len(), 2);
+    assert!(sim.log().entries().iter().all(|e| e.status != 401));
+}
+
+/// A builder for the staging workspace with the simulator's default IAM user.
+fn password_builder(sim: &soc_sim::RunningSim) -> soc_api::ClientBuilder {
+    builder(sim, STAGING).credentials(Credentials::password(
+        DEFAULT_USER,
+        DEFAULT_PASSWORD,
+        DEFAULT_DOMAIN,
+    ))
 }

@@ -115,6 +115,7 @@ pub fn load_path(path: &Path, profile: &Profile) -> Result<Vec<Entry>, CliError>
         return Ok(soc_store::Snapshot::open(path)?.entries()?);
     }
     let documents = soc_diff::decode::load_path(path, profile)?;
+    tracing::info!(path = %path.display(), workflows = documents.len(), "loaded export files");
     Ok(documents
         .iter()
         .map(|doc| Entry::Loaded(profile.normalize(doc)))

@@ -133,3 +133,37 @@ fn export_formats_zip_gives_the_same_report() {
         "{run}"
     );
 }
+
+#[test]
+fn password_auth_gets_a_token_from_iam() {
+    let live = Live::start();
+    let mut env = Env::new();
+    let toml = std::fs::read_to_string(live.env.path().join("socdrift.toml"))
+        .unwrap()
+        .replace(
+            "workspace = \"soc-staging\"\n",
+            &format!(
+                "workspace = \"soc-staging\"\nauth = \"password\"\niam_endpoint = \"{}\"\nuser_env = \"SIM_USER\"\n",
+                live.sim.base_url()
+            ),
+        );
+    env.write("socdrift.toml", &toml);
+    env.var("SIM_USER", soc_sim::DEFAULT_USER)
+        .var("HW_USER_PASSWORD", soc_sim::DEFAULT_PASSWORD)
+        .var("HW_DOMAIN_NAME", soc_sim::DEFAULT_DOMAIN)
+        .var("HUAWEICLOUD_SDK_AK", soc_sim::DEFAULT_ACCESS_KEY)
+        .var("HUAWEICLOUD_SDK_SK", soc_sim::DEFAULT_SECRET_KEY);
+    let run = env.run(&["diff", "staging@live", "production@live", "--stat"]);
+    assert_eq!(run.code, 1, "{run}");
+    let tokens = live.sim.log().of_kind(PathKind::IamToken);
+    assert_eq!(tokens.len(), 1, "one token, cached for the whole run");
+
+    env.var("HW_USER_PASSWORD", "not-the-password");
+    let run = env.run(&["diff", "staging@live", "production@live", "--stat"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(!run.stderr.contains("not-the-password"), "{run}");
+    assert!(
+        run.stderr.contains("SIM_USER"),
+        "the hint names the variables: {run}"
+    );
+}

@@ -456,3 +456,27 @@ fn a_failed_write_does_not_block_later_workflows_nor_leave_extra_files() {
     assert_eq!(files_under(snapshot.path()).len(), 1 + 3 * 2);
     assert!(store.verify(None).is_ok(), "{}", store.verify(None));
 }
+
+#[test]
+fn a_new_snapshot_sorts_after_the_latest_even_when_the_clock_is_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let first = write(&store, "staging", vec![small_input("a", "1", "x")]);
+    // The latest snapshot claims a time far ahead of this machine's clock.
+    let hash = first.id().as_str().rsplit('-').next().unwrap();
+    let future = first
+        .path()
+        .with_file_name(format!("20991231T235959Z-{hash}"));
+    std::fs::rename(first.path(), &future).unwrap();
+    let next = write(&store, "staging", vec![small_input("a", "1", "y")]);
+    assert!(
+        next.id().as_str().starts_with("21000101T000000Z-"),
+        "{}",
+        next.id()
+    );
+    assert_eq!(
+        store.resolve("staging", &Selector::Latest).unwrap().id(),
+        next.id()
+    );
+    assert!(store.verify(None).is_ok(), "{}", store.verify(None));
+}
