@@ -511,6 +511,46 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    /// Collects what a tracing subscriber writes.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn logs_of(build: impl FnOnce()) -> String {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::with_default(subscriber, build);
+        String::from_utf8(captured.0.lock().unwrap().clone()).unwrap()
+    }
+
+    #[test]
+    fn turning_tls_verification_off_warns() {
+        let logs = logs_of(|| {
+            base().danger_accept_invalid_certs(true).build().unwrap();
+        });
+        assert!(
+            logs.contains("WARN") && logs.contains("verification is off"),
+            "{logs}"
+        );
+        let logs = logs_of(|| {
+            base().build().unwrap();
+        });
+        assert!(logs.is_empty(), "{logs}");
+    }
+
     #[test]
     fn debug_hides_secrets() {
         let builder = base().credentials(Credentials::temporary_ak_sk(

@@ -4,7 +4,7 @@ use std::fmt;
 
 /// A secret value (secret key, security token, IAM token, password).
 ///
-/// `Debug` and `Display` print `[redacted]`, so a secret cannot leak through a log line, an error
+/// `Debug` and `Display` print `****`, so a secret cannot leak through a log line, an error
 /// message or a panic. The value is only reachable through [`Secret::expose`], which makes every
 /// use easy to find in review.
 #[derive(Clone, PartialEq, Eq)]
@@ -31,13 +31,13 @@ impl Secret {
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
+        f.write_str("****")
     }
 }
 
 impl fmt::Display for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
+        f.write_str("****")
     }
 }
 
@@ -60,9 +60,9 @@ mod tests {
     #[test]
     fn debug_and_display_never_show_the_value() {
         let secret = Secret::new("hunter2-very-secret");
-        assert_eq!(format!("{secret:?}"), "[redacted]");
-        assert_eq!(format!("{secret}"), "[redacted]");
-        assert_eq!(format!("{secret:#?}"), "[redacted]");
+        assert_eq!(format!("{secret:?}"), "****");
+        assert_eq!(format!("{secret}"), "****");
+        assert_eq!(format!("{secret:#?}"), "****");
         assert_eq!(secret.expose(), "hunter2-very-secret");
     }
 

@@ -103,4 +103,14 @@ mod tests {
         assert!(matches!(err, DataError::UnknownBundled { .. }));
         assert!(err.to_string().contains("qa"));
     }
+
+    #[test]
+    fn embedded_fixtures_equal_the_files_on_disk() {
+        // Guards against a stale embed (build.rs makes cargo rebuild when the fixtures change).
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/workspaces");
+        let mut on_disk = Workspace::load_root(&root).unwrap();
+        // load_root sorts by folder name (production, staging); bundled order is staging first.
+        on_disk.reverse();
+        assert_eq!(on_disk, bundled_workspaces().unwrap());
+    }
 }

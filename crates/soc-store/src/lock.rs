@@ -83,7 +83,8 @@ fn describe_holder(path: &Path) -> String {
     let read = fs_err::File::open(path).and_then(|mut file| file.read_to_string(&mut text));
     match read.map(|_| text.trim().parse::<u32>()) {
         Ok(Ok(pid)) => format!("process {pid}"),
-        _ => "a process that has not written its pid yet".to_owned(),
+        // Just locked and not yet written, or unreadable while locked (Windows locks reads too).
+        _ => "a process whose pid could not be read from the lock file".to_owned(),
     }
 }
 

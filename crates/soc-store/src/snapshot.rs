@@ -5,12 +5,13 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use soc_diff::{Entry, Normalized, NormalizedContent};
+use soc_diff::{Entry, Normalized, NormalizedContent, Profile};
 
 use crate::error::{Result, StoreError};
 use crate::fsutil::sha256_hex;
 use crate::id::SnapshotId;
 use crate::manifest::{Manifest, NormalizedKind, WorkflowRecord};
+use crate::writer::normalize_single;
 
 /// One snapshot of the store, as listed (without reading its manifest).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -88,25 +89,55 @@ impl Snapshot {
     ///
     /// Each loader checks the stored file against the manifest's hash, so a corrupted file fails
     /// the diff with [`StoreError::Corrupted`] instead of producing a wrong report.
+    ///
+    /// The loaders return the normalized form as stored, made by the snapshot's profile; to
+    /// compare under another profile use [`entries_under`](Self::entries_under).
     pub fn entries(&self) -> Result<Vec<Entry>> {
-        Ok(self
-            .manifest
+        Ok(self.deferred(load_record))
+    }
+
+    /// Diff inputs for comparing under `profile`: [`entries`](Self::entries) when the snapshot was
+    /// normalized by a profile with the same hash; otherwise entries that, when loaded, normalize
+    /// each stored raw export afresh under `profile` (checked against the manifest first), so a
+    /// changed `[normalize]` configuration applies to old snapshots too. (The differ never trusts
+    /// the stored hashes then, since they belong to another profile, and always loads.)
+    pub fn entries_under(&self, profile: &Profile) -> Result<Vec<Entry>> {
+        if profile.hash() == self.manifest.profile_hash {
+            return self.entries();
+        }
+        let profile = Arc::new(profile.clone());
+        Ok(self.deferred(move |dir, record| renormalize(dir, record, &profile)))
+    }
+
+    /// One deferred entry per workflow, known by the manifest's hashes, loaded by `load`.
+    fn deferred<F>(&self, load: F) -> Vec<Entry>
+    where
+        F: Fn(&Path, &WorkflowRecord) -> Result<Normalized> + Clone + Send + 'static,
+    {
+        self.manifest
             .workflows
             .iter()
             .map(|record| {
-                let path = self.path.clone();
-                let owned = record.clone();
+                let (path, owned, load) = (self.path.clone(), record.clone(), load.clone());
                 Entry::Deferred {
                     name: record.name.clone(),
                     sha256: record.normalized_sha256.clone(),
                     layout_sha256: record.layout_sha256.clone(),
                     profile_hash: self.manifest.profile_hash.clone(),
-                    load: Box::new(move || {
-                        load_record(&path, &owned).map_err(|err| Box::new(err) as _)
-                    }),
+                    load: Box::new(move || load(&path, &owned).map_err(|err| Box::new(err) as _)),
                 }
             })
-            .collect())
+            .collect()
+    }
+
+    /// Normalizes one workflow's stored raw export afresh under `profile`, checking the export
+    /// against the manifest first.
+    pub fn normalize_under(
+        &self,
+        record: &WorkflowRecord,
+        profile: &Profile,
+    ) -> Result<Normalized> {
+        renormalize(&self.path, record, profile)
     }
 
     /// Loads one workflow's normalized form, checking it against the manifest.
@@ -122,6 +153,21 @@ impl Snapshot {
             .map(|record| load_record(&self.path, record))
             .collect()
     }
+}
+
+fn renormalize(dir: &Path, record: &WorkflowRecord, profile: &Profile) -> Result<Normalized> {
+    let path = dir.join(&record.export_file);
+    let raw = fs_err::read(&path)?;
+    let actual = sha256_hex(&raw);
+    if actual != record.export_sha256 {
+        return Err(StoreError::Corrupted {
+            path,
+            expected: record.export_sha256.clone(),
+            actual,
+        });
+    }
+    let source = path.display().to_string();
+    normalize_single(profile, &raw, &record.name, &record.id, &source)
 }
 
 fn load_record(dir: &Path, record: &WorkflowRecord) -> Result<Normalized> {

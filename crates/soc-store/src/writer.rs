@@ -220,7 +220,8 @@ impl SnapshotWriter {
             crate::name::slug(&input.name),
             format.extension()
         );
-        let normalized = normalize_single(&self.profile, &input, &source)?;
+        let normalized =
+            normalize_single(&self.profile, &input.raw, &input.name, &input.id, &source)?;
 
         let info_text = soc_diff::canonical_json(&input.info);
         let (normalized_kind, normalized_text, normalized_size) = match &normalized.content {
@@ -365,38 +366,36 @@ impl SnapshotWriter {
     }
 }
 
-/// Decodes a single-workflow export and normalizes it; the manifest's name is the caller's.
-fn normalize_single(
+/// Decodes a single-workflow export and normalizes it under `profile`; the workflow is named
+/// `name` (the workflow list's name, which the differ matches by), whatever the export holds.
+pub(crate) fn normalize_single(
     profile: &Profile,
-    input: &WorkflowInput,
+    raw: &[u8],
+    name: &str,
+    id: &str,
     source: &str,
 ) -> Result<soc_diff::Normalized> {
-    let wrap = |source: Box<dyn std::error::Error + Send + Sync>| StoreError::Normalize {
-        name: input.name.clone(),
-        id: input.id.clone(),
-        source,
+    let not_single = |count| StoreError::NotSingleWorkflow {
+        name: name.to_owned(),
+        id: id.to_owned(),
+        count,
     };
     let mut documents =
-        soc_diff::decode_export(source, &input.raw, profile).map_err(|e| wrap(Box::new(e)))?;
+        soc_diff::decode_export(source, raw, profile).map_err(|e| StoreError::Normalize {
+            name: name.to_owned(),
+            id: id.to_owned(),
+            source: Box::new(e),
+        })?;
     if documents.len() != 1 {
-        return Err(StoreError::NotSingleWorkflow {
-            name: input.name.clone(),
-            id: input.id.clone(),
-            count: documents.len(),
-        });
+        return Err(not_single(documents.len()));
     }
     let Some(mut document) = documents.pop() else {
-        return Err(StoreError::NotSingleWorkflow {
-            name: input.name.clone(),
-            id: input.id.clone(),
-            count: 0,
-        });
+        return Err(not_single(0));
     };
-    // The workflow list names the workflow; an opaque export would otherwise be named after its
-    // file, and the differ matches by this name.
-    document.name.clone_from(&input.name);
+    // An opaque export would otherwise be named after its file.
+    document.name = name.to_owned();
     let mut normalized = profile.normalize(&document);
-    normalized.name.clone_from(&input.name);
+    normalized.name = name.to_owned();
     Ok(normalized)
 }
 

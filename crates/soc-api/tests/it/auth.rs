@@ -6,7 +6,7 @@ use soc_sim::{
     SimConfig,
 };
 
-use crate::common::{STAGING, assert_full_export, builder, list_all, staging, start};
+use crate::common::{STAGING, assert_full_export, builder, iam_token, list_all, staging, start};
 
 #[tokio::test]
 async fn permanent_ak_sk() {
@@ -64,25 +64,6 @@ async fn wrong_secret_key_is_an_auth_error_that_names_the_request() {
     assert!(matches!(err, ApiError::Auth { status: 401, .. }), "{err}");
     assert!(err.request_id().is_some(), "{err}");
     assert!(!err.to_string().contains("not-the-secret"));
-}
-
-/// Gets a token from the simulator's IAM the way an operator would (outside the client).
-async fn iam_token(base: &str) -> String {
-    let body = serde_json::json!({"auth": {
-        "identity": {"methods": ["password"], "password": {"user": {
-            "name": DEFAULT_USER, "password": DEFAULT_PASSWORD, "domain": {"name": DEFAULT_DOMAIN}}}},
-        "scope": {"project": {"name": DEFAULT_PROJECT_NAME}}}});
-    let resp = reqwest::Client::new()
-        .post(format!("{base}/v3/auth/tokens"))
-        .json(&body)
-        .send()
-        .await
-        .expect("iam answers");
-    assert_eq!(resp.status().as_u16(), 201);
-    resp.headers()["x-subject-token"]
-        .to_str()
-        .expect("token is ascii")
-        .to_owned()
 }
 
 #[tokio::test]

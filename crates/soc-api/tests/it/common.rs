@@ -4,7 +4,10 @@ use std::collections::BTreeMap;
 
 use soc_api::{Client, ClientBuilder, Credentials, RetryPolicy};
 use soc_sim::Workspace;
-use soc_sim::{DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Fixtures, RunningSim, Sim, SimConfig};
+use soc_sim::{
+    DEFAULT_ACCESS_KEY, DEFAULT_DOMAIN, DEFAULT_PASSWORD, DEFAULT_PROJECT_NAME, DEFAULT_SECRET_KEY,
+    DEFAULT_USER, Fixtures, RunningSim, Sim, SimConfig,
+};
 
 pub const STAGING: &str = "soc-staging";
 
@@ -103,4 +106,23 @@ pub async fn assert_full_export(client: &Client, workspace: &Workspace) {
 pub async fn list_all(client: &Client) -> Result<Vec<soc_api::WorkflowInfo>, soc_api::ApiError> {
     use futures_util::TryStreamExt;
     client.list_workflows().try_collect().await
+}
+
+/// Gets a token from the simulator's IAM the way an operator would (outside the client).
+pub async fn iam_token(base: &str) -> String {
+    let body = serde_json::json!({"auth": {
+        "identity": {"methods": ["password"], "password": {"user": {
+            "name": DEFAULT_USER, "password": DEFAULT_PASSWORD, "domain": {"name": DEFAULT_DOMAIN}}}},
+        "scope": {"project": {"name": DEFAULT_PROJECT_NAME}}}});
+    let resp = reqwest::Client::new()
+        .post(format!("{base}/v3/auth/tokens"))
+        .json(&body)
+        .send()
+        .await
+        .expect("iam answers");
+    assert_eq!(resp.status().as_u16(), 201);
+    resp.headers()["x-subject-token"]
+        .to_str()
+        .expect("token is ascii")
+        .to_owned()
 }

@@ -1,9 +1,12 @@
-//! Show, versions, workspace names, not-found answers.
+//! Show, versions, workspace names, not-found answers, a listing that changes under us.
 
+use futures_util::StreamExt;
 use soc_api::ApiError;
 use soc_sim::SimConfig;
 
-use crate::common::{STAGING, builder, client, list_all, staging, start};
+use crate::common::{
+    STAGING, builder, client, generated, iam_token, list_all, serving, staging, start,
+};
 
 #[tokio::test]
 async fn list_show_and_versions_agree() {
@@ -102,4 +105,60 @@ async fn unknown_workspace_id_is_an_error() {
         err.status().is_some_and(|s| (400..500).contains(&s)),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn a_workflow_created_mid_listing_is_an_error_not_a_gap() {
+    let workspace = generated(150);
+    let name = workspace.name.clone();
+    let sim = start(serving(vec![workspace])).await;
+    let client = client(&sim, &name);
+    let stream = client.list_workflows();
+    futures_util::pin_mut!(stream);
+    for _ in 0..100 {
+        stream.next().await.unwrap().unwrap();
+    }
+    // Someone imports a workflow in the console while the second page is not yet read: it is
+    // listed first (newest first), so every later workflow shifts by one.
+    let token = iam_token(&sim.base_url()).await;
+    let url = format!(
+        "{}/v1/{}/workspaces/{}/soc/workflows/import",
+        sim.base_url(),
+        sim.project_id(),
+        sim.workspace_id(&name).unwrap()
+    );
+    let file = staging().workflows[0].export_bytes().unwrap();
+    let form = reqwest::multipart::Form::new().part(
+        "uploadFile",
+        reqwest::multipart::Part::bytes(file).file_name("workflow.json"),
+    );
+    let resp = reqwest::Client::new()
+        .post(url)
+        .header("x-auth-token", token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status().as_u16(),
+        200,
+        "{}",
+        resp.text().await.unwrap()
+    );
+
+    let rest: Vec<_> = stream.collect().await;
+    assert_eq!(rest.len(), 1, "the listing stops at the change");
+    let err = rest[0].as_ref().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ApiError::ListingChanged {
+                before: 150,
+                after: 151,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.request_id().is_some());
 }

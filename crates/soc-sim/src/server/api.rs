@@ -32,10 +32,16 @@ enum Route {
     ListWorkspaces {
         project: String,
     },
+    /// A read (or export) under `…/workspaces/{workspace}/soc/workflows`.
     Soc {
         project: String,
         workspace: String,
         op: SocOp,
+    },
+    /// `POST …/soc/workflows/import`, the one write; kept apart because it takes the write lock.
+    Import {
+        project: String,
+        workspace: String,
     },
 }
 
@@ -46,7 +52,6 @@ enum SocOp {
     ListVersions(String),
     ShowVersion(String),
     Export,
-    Import,
 }
 
 impl Route {
@@ -55,13 +60,13 @@ impl Route {
             Self::IamToken => PathKind::IamToken,
             Self::IamProjects => PathKind::IamProjects,
             Self::ListWorkspaces { .. } => PathKind::ListWorkspaces,
+            Self::Import { .. } => PathKind::Import,
             Self::Soc { op, .. } => match op {
                 SocOp::ListWorkflows => PathKind::ListWorkflows,
                 SocOp::ShowWorkflow(_) => PathKind::ShowWorkflow,
                 SocOp::ListVersions(_) => PathKind::ListVersions,
                 SocOp::ShowVersion(_) => PathKind::ShowVersion,
                 SocOp::Export => PathKind::Export,
-                SocOp::Import => PathKind::Import,
             },
         }
     }
@@ -98,7 +103,12 @@ fn route(method: &Method, path: &str) -> Option<Route> {
             let op = match rest {
                 [] if get => SocOp::ListWorkflows,
                 ["export"] if post => SocOp::Export,
-                ["import"] if post => SocOp::Import,
+                ["import"] if post => {
+                    return Some(Route::Import {
+                        project: (*project).to_owned(),
+                        workspace: (*workspace).to_owned(),
+                    });
+                }
                 ["versions", id] if get => SocOp::ShowVersion((*id).to_owned()),
                 [id] if get => SocOp::ShowWorkflow((*id).to_owned()),
                 [id, "versions"] if get => SocOp::ListVersions((*id).to_owned()),
@@ -296,8 +306,12 @@ async fn process(
             if let Err(r) = check_project(ctx, &project) {
                 return r;
             }
-            soc(ctx, &workspace, op, parts, body).await
+            soc(ctx, &workspace, op, parts.uri.query().unwrap_or(""), &body)
         }
+        Route::Import { project, workspace } => match check_project(ctx, &project) {
+            Err(r) => r,
+            Ok(()) => import(ctx, &workspace, parts, body).await,
+        },
     }
 }
 
@@ -333,10 +347,7 @@ fn check_project(ctx: &Ctx<'_>, project: &str) -> Result<(), Reply> {
     }
 }
 
-async fn soc(ctx: &Ctx<'_>, workspace_id: &str, op: SocOp, parts: Parts, body: Bytes) -> Reply {
-    if op == SocOp::Import {
-        return import(ctx, workspace_id, parts, body).await;
-    }
+fn soc(ctx: &Ctx<'_>, workspace_id: &str, op: SocOp, query: &str, body: &[u8]) -> Reply {
     let workspaces = ctx
         .shared
         .workspaces
@@ -348,7 +359,6 @@ async fn soc(ctx: &Ctx<'_>, workspace_id: &str, op: SocOp, parts: Parts, body: B
             format!("Invalid workspace ID: {workspace_id}"),
         );
     };
-    let query = parts.uri.query().unwrap_or("");
     match op {
         SocOp::ListWorkflows => list_workflows(ctx, ws, query),
         SocOp::ShowWorkflow(id) => match ws.workflow(&id) {
@@ -373,8 +383,7 @@ async fn soc(ctx: &Ctx<'_>, workspace_id: &str, op: SocOp, parts: Parts, body: B
                 ),
             }
         }
-        SocOp::Export => export_workflows(ctx, ws, &body),
-        SocOp::Import => Reply::bad_parameter("unreachable"),
+        SocOp::Export => export_workflows(ctx, ws, body),
     }
 }
 
@@ -953,7 +962,10 @@ mod tests {
         );
         assert_eq!(
             route(&post, "/v1/p/workspaces/w/soc/workflows/import"),
-            Some(soc(SocOp::Import))
+            Some(Route::Import {
+                project: "p".into(),
+                workspace: "w".into()
+            })
         );
         assert_eq!(
             route(&get, "/v1/p/workspaces/w/soc/workflows/export/x"),

@@ -480,3 +480,58 @@ fn a_new_snapshot_sorts_after_the_latest_even_when_the_clock_is_behind() {
     );
     assert!(store.verify(None).is_ok(), "{}", store.verify(None));
 }
+
+/// A `[normalize]` rule added after the snapshots were taken applies to them: their raw exports
+/// are normalized afresh, never compared in their stored form.
+#[test]
+fn a_changed_profile_renormalizes_stored_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let [old, new] = ["before", "after"].map(|marker| {
+        let inputs = vec![small_input("a", "1", marker), small_input("b", "2", "same")];
+        write(&store, "staging", inputs)
+    });
+    let ignoring = Profile::default()
+        .with_config(&soc_diff::ProfileConfig {
+            ignore: vec!["/description".to_owned()],
+            ..Default::default()
+        })
+        .unwrap();
+    let drifted = |entries: fn(&Snapshot, &Profile) -> Vec<Entry>, profile: &Profile| {
+        soc_diff::diff(
+            entries(&old, profile),
+            entries(&new, profile),
+            profile,
+            &DiffOptions::default(),
+        )
+        .unwrap()
+        .workflows
+        .iter()
+        .filter(|w| w.differs())
+        .map(|w| w.name.clone())
+        .collect::<Vec<_>>()
+    };
+    let stored: fn(&Snapshot, &Profile) -> Vec<Entry> = |s, _| s.entries().unwrap();
+    let under: fn(&Snapshot, &Profile) -> Vec<Entry> = |s, p| s.entries_under(p).unwrap();
+    assert_eq!(drifted(under, &Profile::default()), ["a"]);
+    assert_eq!(
+        drifted(under, &ignoring),
+        Vec::<String>::new(),
+        "the new rule applies"
+    );
+    assert_eq!(
+        drifted(stored, &ignoring),
+        ["a"],
+        "stored forms predate the rule"
+    );
+
+    let record = &old.manifest().workflows[0];
+    let fresh = old.normalize_under(record, &Profile::default()).unwrap();
+    assert_eq!(
+        fresh.sha256, record.normalized_sha256,
+        "same profile, same result as stored"
+    );
+    std::fs::write(old.path().join(&record.export_file), b"{}").unwrap();
+    let err = old.normalize_under(record, &ignoring).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupted { .. }), "{err}");
+}
