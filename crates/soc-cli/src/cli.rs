@@ -35,7 +35,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "SOCDRIFT_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// The snapshot store folder (default: [store] path of the config, else .socdrift beside it).
+    /// The snapshot store folder (default: `[store] path` of the config, else .socdrift beside it).
     #[arg(long, global = true, env = "SOCDRIFT_STORE", value_name = "DIR")]
     pub store: Option<PathBuf>,
 
@@ -99,7 +99,7 @@ pub enum Command {
 
     /// The CI gate: compare the configured pairs and write reports for CI.
     ///
-    /// Without arguments, compares the pairs of [check] in the config, or else, for every
+    /// Without arguments, compares the pairs of `[check]` in the config, or else, for every
     /// environment, its latest snapshot against the live workspace (ENV@latest ENV@live). Appends
     /// the Markdown report to $GITHUB_STEP_SUMMARY when it is set. Only ever calls read endpoints
     /// of SecMaster (and export).
@@ -177,7 +177,7 @@ pub struct DemoArgs {
 
 #[derive(Debug, Args)]
 pub struct SimArgs {
-    /// A folder of workspaces (<DIR>/<name>/workspace.json and workflows/*.json); default: the
+    /// A folder of workspaces (`DIR/NAME/workspace.json` and `workflows/*.json`); default: the
     /// bundled staging and production workspaces.
     #[arg(long, value_name = "DIR")]
     pub fixtures: Option<PathBuf>,

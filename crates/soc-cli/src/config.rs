@@ -173,7 +173,7 @@ fn in_table(table: &str) -> String {
     if table.is_empty() {
         String::new()
     } else {
-        format!(" in [{table}]")
+        format!(" in {table}")
     }
 }
 
@@ -707,7 +707,7 @@ impl<'a> KeyIndex<'a> {
         if let Some((name, expected)) = parse_unknown(message, "unknown field") {
             let table = key_path
                 .as_ref()
-                .map(|p| p[..p.len().saturating_sub(1)].join("."))
+                .map(|p| table_name(&p[..p.len().saturating_sub(1)]))
                 .unwrap_or_default();
             return ConfigError::UnknownKey {
                 path: self.path.to_path_buf(),
@@ -718,7 +718,7 @@ impl<'a> KeyIndex<'a> {
             };
         }
         if let Some((name, expected)) = parse_unknown(message, "unknown variant") {
-            let key = key_path.map(|p| p.join(".")).unwrap_or_default();
+            let key = key_path.map(|p| dotted(&p)).unwrap_or_default();
             let hint = suggest::did_you_mean(&name, expected.iter().map(String::as_str))
                 .or_else(|| Some(format!("valid values: {}", expected.join(", "))));
             return ConfigError::Invalid {
@@ -728,12 +728,45 @@ impl<'a> KeyIndex<'a> {
                 hint,
             };
         }
+        let message = match key_path {
+            Some(p) => format!("`{}`: {message}", dotted(&p)),
+            None => message.to_string(),
+        };
         ConfigError::Invalid {
             path: self.path.to_path_buf(),
             line,
-            message: message.to_string(),
+            message,
             hint: None,
         }
+    }
+}
+
+/// A key path as the reader wrote it: `env.staging.region`, `accept[2].path` (1-based items).
+fn dotted(segments: &[String]) -> String {
+    let mut out = String::new();
+    for segment in segments {
+        match segment.parse::<usize>() {
+            Ok(i) => out.push_str(&format!("[{}]", i + 1)),
+            Err(_) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(segment);
+            }
+        }
+    }
+    out
+}
+
+/// A table as its header reads: `[env.staging]`, or `[[accept]] #2` for the second item of an
+/// array of tables; empty for the top level.
+fn table_name(segments: &[String]) -> String {
+    match segments {
+        [] => String::new(),
+        [head @ .., last] => match last.parse::<usize>() {
+            Ok(i) => format!("[[{}]] #{}", dotted(head), i + 1),
+            Err(_) => format!("[{}]", dotted(segments)),
+        },
     }
 }
 
@@ -917,6 +950,22 @@ expires = "2027-01-01"
         assert_eq!(
             err.hint().as_deref(),
             Some("valid keys here: store, env, normalize, check, accept")
+        );
+    }
+
+    #[test]
+    fn keys_in_arrays_of_tables_and_bad_types_are_named_as_written() {
+        let err =
+            parse("[[accept]]\nworkflow = \"a\"\nreason = \"r\"\n\n[[accept]]\nworkflw = \"x\"\n")
+                .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "/proj/socdrift.toml:6: unknown key `workflw` in [[accept]] #2"
+        );
+        let err = parse("env = 3\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "/proj/socdrift.toml:1: `env`: invalid type: integer `3`, expected a map"
         );
     }
 

@@ -201,6 +201,15 @@ impl Printer {
     }
 }
 
+/// `1 workflow`, `6 workflows`: a count and a noun that takes a plain `s` in the plural.
+pub fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,6 +221,12 @@ mod tests {
         assert!(!ColorChoice::Auto.resolve(true, true));
         assert!(ColorChoice::Always.resolve(false, true));
         assert!(!ColorChoice::Never.resolve(true, false));
+    }
+
+    #[test]
+    fn counts() {
+        assert_eq!(counted(1, "snapshot"), "1 snapshot");
+        assert_eq!(counted(0, "problem"), "0 problems");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::cli::ExportArgs;
 use crate::error::CliError;
 use crate::exit::ExitStatus;
 use crate::live::{self, Exported};
+use crate::printer::counted;
 use crate::secrets;
 use crate::suggest;
 
@@ -36,6 +37,10 @@ pub fn run(ctx: &Context<'_>, args: &ExportArgs) -> Result<ExitStatus, CliError>
                 .iter()
                 .find(|info| info.name() == Some(wanted.as_str()))
             {
+                Some(info)
+                    if chosen
+                        .iter()
+                        .any(|c: &soc_api::WorkflowInfo| c.id() == info.id()) => {}
                 Some(info) => chosen.push(info.clone()),
                 None => {
                     let names = listed.iter().filter_map(|i| i.name());
@@ -75,9 +80,8 @@ pub fn run(ctx: &Context<'_>, args: &ExportArgs) -> Result<ExitStatus, CliError>
             .map_err(|e| CliError::context(format!("cannot write {}", file.display()), e))?;
     }
     ctx.printer.status(&format!(
-        "exported {} workflow{} of `{}` to {}",
-        exported.len(),
-        if exported.len() == 1 { "" } else { "s" },
+        "exported {} of `{}` to {}",
+        counted(exported.len(), "workflow"),
         args.env,
         args.out.display()
     ));

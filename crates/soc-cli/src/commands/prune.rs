@@ -4,6 +4,7 @@ use crate::Context;
 use crate::cli::PruneArgs;
 use crate::error::CliError;
 use crate::exit::ExitStatus;
+use crate::printer::counted;
 
 /// Deletes old snapshots (never the latest) and lists the deleted ids on stdout.
 pub fn run(ctx: &Context<'_>, args: &PruneArgs) -> Result<ExitStatus, CliError> {
@@ -18,10 +19,9 @@ pub fn run(ctx: &Context<'_>, args: &PruneArgs) -> Result<ExitStatus, CliError> 
     ctx.printer.data(&out)?;
     let left = store.list(&args.env)?.len();
     ctx.printer.status(&format!(
-        "{}: deleted {} snapshot{}, {left} left",
+        "{}: deleted {}, {left} left",
         args.env,
-        removed.len(),
-        if removed.len() == 1 { "" } else { "s" }
+        counted(removed.len(), "snapshot")
     ));
     Ok(ExitStatus::NoDrift)
 }

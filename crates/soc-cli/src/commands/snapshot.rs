@@ -10,6 +10,7 @@ use crate::config::EnvConfig;
 use crate::error::CliError;
 use crate::exit::ExitStatus;
 use crate::live;
+use crate::printer::counted;
 use crate::secrets;
 
 /// How long to wait for another writer of the same environment.
@@ -103,8 +104,9 @@ pub fn snapshot_env(
     let outcome = writer.commit(skip_unchanged).map_err(fail)?;
     match &outcome {
         CommitOutcome::Written(snapshot) => ctx.printer.status(&format!(
-            "{name}: snapshot {} ({count} workflows)",
-            snapshot.id()
+            "{name}: snapshot {} ({})",
+            snapshot.id(),
+            counted(count, "workflow")
         )),
         CommitOutcome::Unchanged(latest) => ctx.printer.status(&format!(
             "{name}: unchanged since snapshot {}, nothing written",

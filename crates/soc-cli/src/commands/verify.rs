@@ -10,6 +10,7 @@ use crate::cli::VerifyArgs;
 use crate::content;
 use crate::error::CliError;
 use crate::exit::ExitStatus;
+use crate::printer::counted;
 use crate::side::Selector;
 
 /// What to check.
@@ -159,9 +160,8 @@ fn report_content(problems: &[String], what: &str, out: &mut String) -> bool {
         out.push_str(&format!("BROKEN  {problem}\n"));
     }
     out.push_str(&format!(
-        "content of {what} checked, {} problem{}\n",
-        problems.len(),
-        if problems.len() == 1 { "" } else { "s" }
+        "content of {what} checked, {}\n",
+        counted(problems.len(), "problem")
     ));
     problems.is_empty()
 }

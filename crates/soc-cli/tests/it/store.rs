@@ -161,6 +161,7 @@ fn export_writes_safe_names_and_never_overwrites_silently() {
         .env
         .run(&["export", "--env", "staging", "--out", "exp"]);
     assert_eq!(run.code, 0, "{run}");
+    assert_run!(live.env, "export_staging", run);
     let mut files: Vec<String> = std::fs::read_dir(live.env.path().join("exp"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -197,6 +198,8 @@ fn export_writes_safe_names_and_never_overwrites_silently() {
         "production",
         "--out",
         "one",
+        "--workflow",
+        "Legacy ticket sync",
         "--workflow",
         "Legacy ticket sync",
     ]);
