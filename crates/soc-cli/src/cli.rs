@@ -133,7 +133,7 @@ pub enum Command {
 
     /// Print a shell completion script.
     #[command(
-        after_help = "Example:\n  socdrift completions bash > ~/.local/share/bash-completion/completions/socdrift"
+        after_help = "Example:\n  socdrift completions bash > ~/.local/share/bash-completion/completions/socdrift\n\nExit codes:\n  0  printed\n  2  error"
     )]
     Completions(CompletionsArgs),
 }
@@ -450,6 +450,18 @@ mod tests {
         assert!(help.contains("0  no drift"), "{help}");
         assert!(help.contains("1  drift found"));
         assert!(help.contains("2  error"));
+    }
+
+    #[test]
+    fn every_command_documents_its_exit_codes() {
+        let mut cli = Cli::command();
+        for sub in cli.get_subcommands_mut() {
+            if sub.get_name() == "help" {
+                continue;
+            }
+            let help = sub.render_long_help().to_string();
+            assert!(help.contains("Exit codes:"), "{}", sub.get_name());
+        }
     }
 
     #[test]
