@@ -1,7 +1,5 @@
 //! Talking to a live workspace: building the client from `[env.NAME]` and exporting.
 
-use std::time::Duration;
-
 use soc_api::{ApiError, Client, ClientBuilder, ExportedWorkflow, Timeouts, WorkflowInfo};
 
 use crate::config::{AuthKind, Config, EnvConfig};
@@ -159,6 +157,3 @@ fn auth_hint(env_name: &str, env: &EnvConfig) -> String {
     };
     format!("check {vars} (used for [env.{env_name}]){what}")
 }
-
-/// How long a lock on the store may be waited for.
-pub const LOCK_TIMEOUT: Duration = Duration::from_secs(30);

@@ -13,9 +13,6 @@ use crate::live;
 use crate::printer::counted;
 use crate::secrets;
 
-/// How long to wait for another writer of the same environment.
-const LOCK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
-
 /// Snapshots each environment in turn; the first failure stops the run (exit 2) after the
 /// environments before it are safely stored.
 pub fn run(ctx: &Context<'_>, args: &SnapshotArgs) -> Result<ExitStatus, CliError> {
@@ -81,7 +78,7 @@ pub fn snapshot_env(
         CliError::from(e).within(format!("cannot store the snapshot of `{name}`"))
     };
     let mut writer = store
-        .begin(name, source, profile, LOCK_TIMEOUT)
+        .begin(name, source, profile, soc_store::DEFAULT_LOCK_TIMEOUT)
         .map_err(fail)?;
     let count = exported.len();
     for (info, export) in exported {
