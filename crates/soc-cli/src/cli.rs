@@ -226,6 +226,10 @@ pub struct SimArgs {
     #[arg(long, value_name = "N")]
     pub token_max_uses: Option<u64>,
 
+    /// Largest accepted X-Sdk-Date difference from the emulator's clock (default: 15m).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub max_clock_skew: Option<std::time::Duration>,
+
     /// The export file format.
     #[arg(long, value_enum, default_value_t, value_name = "FORMAT")]
     pub export_format: SimExportFormat,

@@ -75,6 +75,9 @@ pub fn sim_config(ctx: &Context<'_>, args: &SimArgs) -> Result<SimConfig, CliErr
         config.token_ttl = ttl;
     }
     config.token_max_uses = args.token_max_uses;
+    if let Some(skew) = args.max_clock_skew {
+        config.max_clock_skew = skew;
+    }
     config.export_format = match args.export_format {
         SimExportFormat::Json => soc_sim::ExportFormat::Json,
         SimExportFormat::Zip => soc_sim::ExportFormat::Zip,
@@ -127,5 +130,104 @@ async fn stop_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use crate::printer::{ColorChoice, Printer, Verbosity};
+
+    fn config_for(args: &[&str]) -> SimConfig {
+        let cli = Cli::try_parse_from(args).unwrap();
+        let Command::Sim(sim) = &cli.command else {
+            panic!("not sim")
+        };
+        let printer = Printer::new(ColorChoice::Never, Verbosity::Quiet);
+        let ctx = Context {
+            printer: &printer,
+            global: &cli.global,
+            cwd: std::path::PathBuf::from("/work"),
+            runtime: std::cell::OnceCell::new(),
+        };
+        sim_config(&ctx, sim).unwrap()
+    }
+
+    #[test]
+    fn defaults_are_soc_sims() {
+        assert_eq!(config_for(&["socdrift", "sim"]), SimConfig::default());
+    }
+
+    #[test]
+    fn flags_map_one_to_one() {
+        let config = config_for(&[
+            "socdrift",
+            "sim",
+            "--fixtures",
+            "ws",
+            "--listen",
+            "127.0.0.1:8080",
+            "--ak",
+            "AK1",
+            "--security-token",
+            "T",
+            "--user",
+            "u",
+            "--token-ttl",
+            "10m",
+            "--max-clock-skew",
+            "1m",
+            "--export-format",
+            "zip",
+            "--latency",
+            "50ms",
+            "--rate-limit",
+            "5/1m",
+            "--error-rate",
+            "0.5",
+            "--fault-only",
+            "export",
+            "--fault-first",
+            "3",
+            "--fault-seed",
+            "9",
+        ]);
+        assert_eq!(config.fixtures, Fixtures::Dir("/work/ws".into()));
+        assert_eq!(config.listen.port(), 8080);
+        assert_eq!(
+            config.access_keys,
+            [AccessKey::temporary(
+                "AK1",
+                soc_sim::DEFAULT_SECRET_KEY,
+                "T"
+            )]
+        );
+        assert_eq!(
+            config.users,
+            [IamUser::new(
+                soc_sim::DEFAULT_DOMAIN,
+                "u",
+                soc_sim::DEFAULT_PASSWORD
+            )]
+        );
+        assert_eq!(config.token_ttl, std::time::Duration::from_secs(600));
+        assert_eq!(config.max_clock_skew, std::time::Duration::from_secs(60));
+        assert_eq!(config.export_format, soc_sim::ExportFormat::Zip);
+        let faults = config.faults;
+        assert_eq!(faults.latency, std::time::Duration::from_millis(50));
+        assert_eq!(
+            faults.rate_limit,
+            Some(RateLimit {
+                requests: 5,
+                per: std::time::Duration::from_secs(60)
+            })
+        );
+        assert_eq!(faults.error_rate, 0.5);
+        assert_eq!(faults.only, [PathKind::Export]);
+        assert_eq!(faults.first_requests, Some(3));
+        assert_eq!(faults.seed, 9);
     }
 }

@@ -167,3 +167,36 @@ fn password_auth_gets_a_token_from_iam() {
         "the hint names the variables: {run}"
     );
 }
+
+#[test]
+fn flaky_exports_are_retried_and_the_report_is_complete() {
+    let config = SimConfig {
+        faults: soc_sim::FaultConfig {
+            seed: 7,
+            error_rate: 1.0,
+            only: vec![PathKind::Export],
+            // The first three exports fail with 5xx; the client's retries get past them.
+            first_requests: Some(3),
+            ..soc_sim::FaultConfig::default()
+        },
+        ..SimConfig::default()
+    };
+    let live = Live::start_with(config, "");
+    let run = live
+        .env
+        .run(&["diff", "staging@live", "production@live", "--stat"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(
+        run.stdout
+            .contains("2 modified, 1 added, 1 removed, 1 renamed, 2 unchanged"),
+        "{run}"
+    );
+    let failed = live
+        .sim
+        .log()
+        .of_kind(PathKind::Export)
+        .iter()
+        .filter(|e| e.status >= 500)
+        .count();
+    assert_eq!(failed, 3, "the faults did happen");
+}
