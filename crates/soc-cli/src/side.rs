@@ -85,10 +85,12 @@ pub enum Side {
 }
 
 impl Side {
-    /// A short label for reports: the path as given, or `env@selector`.
+    /// A short label for reports: the path as given, the environment name for its latest
+    /// snapshot (`staging`), or `env@selector` otherwise (`staging@live`, `staging@~1`).
     pub fn label(&self) -> String {
         match self {
             Side::Path(p) => p.display().to_string(),
+            Side::Env { env, selector } if *selector == Selector::LATEST => env.clone(),
             Side::Env { env, selector } => format!("{env}@{selector}"),
         }
     }
@@ -224,6 +226,16 @@ mod tests {
             resolve("export@2.json", &c, cwd).unwrap(),
             Side::Path("export@2.json".into())
         );
+    }
+
+    #[test]
+    fn labels_say_latest_by_the_name_alone() {
+        let side = |text: &str| resolve(text, &config(), Path::new("/nonexistent")).unwrap();
+        assert_eq!(side("staging").label(), "staging");
+        assert_eq!(side("staging@latest").label(), "staging");
+        assert_eq!(side("staging@live").label(), "staging@live");
+        assert_eq!(side("staging@~1").label(), "staging@~1");
+        assert_eq!(side("./x").label(), "./x");
     }
 
     #[test]
