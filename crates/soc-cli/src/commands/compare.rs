@@ -71,7 +71,7 @@ impl<'a> Loader<'a> {
                 let store = self.ctx.existing_store(self.config)?;
                 let snapshot = store.resolve(env, selector)?;
                 tracing::info!(env, snapshot = %snapshot.id(), "comparing a stored snapshot");
-                Ok(snapshot.entries()?)
+                Ok(snapshot.entries_under(self.profile)?)
             }
         }
     }
@@ -112,7 +112,7 @@ pub fn load_path(path: &Path, profile: &Profile) -> Result<Vec<Entry>, CliError>
         return Err(CliError::msg(format!("{} does not exist", path.display())));
     }
     if path.join(soc_store::MANIFEST_FILE).is_file() {
-        return Ok(soc_store::Snapshot::open(path)?.entries()?);
+        return Ok(soc_store::Snapshot::open(path)?.entries_under(profile)?);
     }
     let documents = soc_diff::decode::load_path(path, profile)?;
     tracing::info!(path = %path.display(), workflows = documents.len(), "loaded export files");

@@ -49,7 +49,11 @@ pub fn run(ctx: &Context<'_>, args: &DemoArgs) -> Result<ExitStatus, CliError> {
         );
         let client = live::client_with(name, &env, credentials)?;
         snapshot::snapshot_env(ctx, &store, &profile, name, &env, &client, false)?;
-        sides.push(store.resolve(name, &Selector::Latest)?.entries()?);
+        sides.push(
+            store
+                .resolve(name, &Selector::Latest)?
+                .entries_under(&profile)?,
+        );
     }
     let right = sides.pop().unwrap_or_default();
     let left = sides.pop().unwrap_or_default();

@@ -250,3 +250,30 @@ fn base64_encode(bytes: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
+
+#[test]
+fn a_rule_added_after_the_snapshots_applies_to_them() {
+    let live = Live::start();
+    snapshot_both(&live);
+    let run = live
+        .env
+        .run(&["diff", "staging", "production", "--format", "json"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stdout.contains("escalation_minutes"), "{run}");
+
+    // Snapshots keep the normalized form of the day they were taken; a rule added later must
+    // still hide the field when they are compared, or users would have to re-snapshot history.
+    let toml = std::fs::read_to_string(live.env.path().join("socdrift.toml")).unwrap();
+    live.env.write(
+        "socdrift.toml",
+        &format!(
+            "{toml}\n[normalize]\nignore = [\"/versions/*/taskconfig/node_info/escalation_minutes\"]\n"
+        ),
+    );
+    let run = live
+        .env
+        .run(&["diff", "staging", "production", "--format", "json"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(!run.stdout.contains("escalation_minutes"), "{run}");
+    assert!(run.stdout.contains("api_token"), "{run}");
+}
