@@ -224,10 +224,31 @@ fn export_writes_safe_names_and_never_overwrites_silently() {
     live.assert_read_only();
 }
 
+/// The arguments the README's demo command passes to `socdrift` (what follows `--` in the
+/// `cargo run … -- demo` line), so the README and this test cannot drift apart.
+fn readme_demo_args() -> Vec<String> {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
+        .expect("README.md at the workspace root");
+    let line = readme
+        .lines()
+        .find(|line| line.starts_with("cargo run") && line.contains("-- demo"))
+        .expect("README.md gives the demo command as `cargo run … -- demo`");
+    let command = line.split('#').next().unwrap_or(line);
+    let (cargo, args) = command.split_once(" -- ").unwrap();
+    assert!(
+        cargo.contains("-p soc-cli"),
+        "the README runs another package: {line}"
+    );
+    args.split_whitespace().map(str::to_string).collect()
+}
+
 #[test]
 fn demo_runs_with_nothing_configured() {
     let env = Env::new();
-    let run = env.run(&["demo"]);
+    let args = readme_demo_args();
+    assert_eq!(args, ["demo"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = env.run(&args);
     assert_eq!(run.code, 0, "{run}");
     assert!(
         run.stdout
