@@ -416,3 +416,116 @@ fn documented_config_examples_work() {
         assert_ne!(profile.hash(), Profile::secmaster().hash());
     }
 }
+
+/// Everything normalization outputs for a document, fed into one hash.
+fn pin_normalized(hasher: &mut sha2::Sha256, n: &Normalized) {
+    use sha2::Digest as _;
+    let text = match &n.content {
+        NormalizedContent::Json { canonical, .. } => canonical.as_str(),
+        NormalizedContent::Opaque { sha256, .. } => sha256.as_str(),
+    };
+    let layout = n.layout_sha256.as_deref().unwrap_or("-");
+    for part in [n.name.as_str(), n.source.as_str(), text, &n.sha256, layout] {
+        hasher.update(part.len().to_le_bytes());
+        hasher.update(part.as_bytes());
+    }
+    hasher.update(n.notes.len().to_le_bytes());
+    for note in &n.notes {
+        hasher.update(note.len().to_le_bytes());
+        hasher.update(note.as_bytes());
+    }
+}
+
+/// Pins today's normalized output (canonical texts, hashes, layout hashes, notes) of a generated
+/// corpus and the bundled fixtures, under the built-in profile and under user rules that exercise
+/// set sorting, keyed sorting with duplicate keys, and kept layout. Any change to normalization that
+/// changes a single byte fails here; a deliberate format change must bump `NORMALIZER_FORMAT` and
+/// record the new constant.
+#[test]
+fn normalized_output_is_byte_identical_to_the_pinned_corpus() {
+    use sha2::Digest as _;
+    use soc_sim::generate::{GenerateOptions, generate};
+
+    let secmaster = Profile::secmaster();
+    let sets = secmaster
+        .with_config(&ProfileConfig {
+            sets: vec!["/**/taskflow/**/elements".into()],
+            ..Default::default()
+        })
+        .unwrap();
+    let keyed_by_name = secmaster
+        .with_config(&ProfileConfig {
+            keyed: [("/**/taskflow/**/elements".to_owned(), "name".to_owned())].into(),
+            keep_layout: true,
+            redact_keys: vec!["name".into()],
+            ..Default::default()
+        })
+        .unwrap();
+    let generic = Profile::generic();
+
+    let (base, drifted) = generate(&GenerateOptions {
+        workflows: 60,
+        nodes_per_workflow: 50,
+        seed: 7,
+        drift_rate: 0.2,
+    });
+    let mut hasher = sha2::Sha256::new();
+    let mut count = 0;
+    for side in [&base, &drifted] {
+        for (i, wf) in side.workflows.iter().enumerate() {
+            let bytes = soc_sim::export::export_json(&[wf]).unwrap();
+            let source = format!("gen/{i}.json");
+            // Every workflow under the built-in profile; a few under each of the others.
+            let profiles: &[&Profile] = if i % 10 == 0 {
+                &[&secmaster, &sets, &keyed_by_name, &generic]
+            } else {
+                &[&secmaster]
+            };
+            for profile in profiles {
+                for doc in decode_export(&source, &bytes, profile).unwrap() {
+                    pin_normalized(&mut hasher, &profile.normalize(&doc));
+                    count += 1;
+                }
+            }
+        }
+    }
+    for env in ["staging", "production"] {
+        let dir = testdata().join("workspaces").join(env).join("workflows");
+        for profile in [&secmaster, &sets, &keyed_by_name, &generic] {
+            for doc in soc_diff::load_path(&dir, profile).unwrap() {
+                pin_normalized(&mut hasher, &profile.normalize(&doc));
+                count += 1;
+            }
+        }
+    }
+    // Hand-made corner cases: escapes, unicode, numbers, secrets, embedded JSON, bad payloads.
+    let tricky = json!({
+        "name": "tricky \u{e9}\u{1F600} \"q\" \\ /",
+        "a/b~c": {"password": {"z": [3, 1.5, -0.0, 1e300], "a": "x"}, "api_token": 12},
+        "set": [{"b": 1, "a": 2}, "s", 2, true, null, [1, "2"], {"a": 2, "b": 1}],
+        "embedded": " [{\"k\":\"{\\\"deep\\\":[2,1]}\"}, 1]",
+        "not_json": "{oops",
+        "taskflow": "%%%",
+        "versions": [{"taskconfig": "{\"secret\":\"x\",\"z\":\"\\u0000\\t\"}", "input": "[]", "output": "7"}],
+    });
+    let tricky_sets = secmaster
+        .with_config(&ProfileConfig {
+            sets: vec!["/set".into(), "/**/z".into()],
+            ..Default::default()
+        })
+        .unwrap();
+    for profile in [&secmaster, &tricky_sets, &generic] {
+        pin_normalized(&mut hasher, &profile.normalize(&doc(tricky.clone())));
+        count += 1;
+    }
+    assert_eq!(
+        count,
+        2 * (60 + 6 * 3) + 2 * 4 * 6 + 3,
+        "corpus size changed"
+    );
+    // Recorded from the normalizer as of this test's first commit.
+    assert_eq!(
+        hex::encode(hasher.finalize()),
+        "5043c5d8bc3be7f7a8e8901ec6e7977ba254fa94e4cf1ccaf0f43cf72bf91d45"
+    );
+}
