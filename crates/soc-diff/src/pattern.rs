@@ -95,6 +95,11 @@ impl PathPattern {
         &self.text
     }
 
+    /// The number of segments of every path the pattern matches, `None` when it has `**`.
+    pub(crate) fn max_len(&self) -> Option<usize> {
+        (!self.has_any).then_some(self.min_len)
+    }
+
     /// Whether the pattern matches a whole path, given as unescaped pointer tokens
     /// (array indices as decimal strings).
     pub fn matches<S: AsRef<str>>(&self, path: &[S]) -> bool {

@@ -4,6 +4,7 @@
 //! the `[normalize]` section of the configuration ([`ProfileConfig`]) extend it with
 //! [`Profile::with_config`]. The normalizing itself is [`Profile::normalize`](crate::normalize).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -81,14 +82,19 @@ impl ArrayRule {
 /// itself for a string and as compact JSON for a number or boolean. `None` when the field is
 /// missing, `null`, an object or an array (such items sort after the keyed ones).
 pub fn key_of(item: &serde_json::Value, field: &str) -> Option<String> {
+    key_ref(item, field).map(Cow::into_owned)
+}
+
+/// [`key_of`] without copying a string key.
+pub(crate) fn key_ref<'v>(item: &'v serde_json::Value, field: &str) -> Option<Cow<'v, str>> {
     let mut at = item;
     for part in field.split('.') {
         at = at.as_object()?.get(part)?;
     }
     match at {
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        serde_json::Value::Bool(b) => Some(b.to_string()),
+        serde_json::Value::String(s) => Some(Cow::Borrowed(s)),
+        serde_json::Value::Number(n) => Some(Cow::Owned(n.to_string())),
+        serde_json::Value::Bool(b) => Some(Cow::Owned(b.to_string())),
         serde_json::Value::Null | serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
             None
         }
@@ -314,6 +320,16 @@ impl Profile {
             .any(|pattern| pattern.matches(pointer_segments))
     }
 
+    /// The longest path an ignore rule matches, `None` when a rule has `**`.
+    pub(crate) fn ignore_depth(&self) -> Option<usize> {
+        deepest(self.ignore.iter())
+    }
+
+    /// The longest path a payload rule matches, `None` when a rule has `**`.
+    pub(crate) fn payload_depth(&self) -> Option<usize> {
+        deepest(self.payloads.iter().map(|(pattern, _)| pattern))
+    }
+
     pub(crate) fn payload_at<S: AsRef<str>>(&self, pointer_segments: &[S]) -> Option<Payload> {
         self.payloads
             .iter()
@@ -367,6 +383,10 @@ impl Profile {
             crate::normalize::canonical_json(&description).as_bytes(),
         ))
     }
+}
+
+fn deepest<'p>(mut patterns: impl Iterator<Item = &'p PathPattern>) -> Option<usize> {
+    patterns.try_fold(0, |deepest, pattern| Some(deepest.max(pattern.max_len()?)))
 }
 
 /// Built-in patterns are literals in this file, so parsing cannot fail; the unit tests check that
