@@ -8,7 +8,8 @@
 //!
 //! With `SOCDRIFT_BENCH_DIR=<dir>` it also writes the export files to `<dir>/staging/` and
 //! `<dir>/production/`, so `scripts/bench-diff.sh` can time `jq -S . | diff -u` on the same bytes.
-//! `--quick` (also what `cargo test --benches` passes as `--test`) runs a small smoke version;
+//! Only `cargo bench` (which passes `--bench`) runs the full size; run any other way (`cargo test
+//! --benches`, `cargo test --all-targets`, or with `--quick`) it is a 20-workflow smoke run;
 //! `SOCDRIFT_BENCH_WORKFLOWS=<n>` changes the number of workflows per side (for profiling).
 
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
@@ -92,7 +93,9 @@ fn peak_rss_mb() -> Option<f64> {
 }
 
 fn main() {
-    let quick = std::env::args().any(|a| a == "--test" || a == "--quick");
+    // `cargo test` runs harness-less benches with no arguments; only `cargo bench` says `--bench`.
+    let args: Vec<String> = std::env::args().collect();
+    let quick = !args.iter().any(|a| a == "--bench") || args.iter().any(|a| a == "--quick");
     let (mut workflows, runs) = if quick { (20, 1) } else { (2000, 5) };
     // For profiling a smaller case: SOCDRIFT_BENCH_WORKFLOWS=200.
     if let Some(n) = std::env::var("SOCDRIFT_BENCH_WORKFLOWS")
