@@ -9,7 +9,6 @@
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use base64::Engine as _;
@@ -335,10 +334,7 @@ impl Walk<'_> {
         let check_ignored = self.may_ignore(self.len + 1);
         let mut kept = 0;
         for index in 0..items.len() {
-            self.push(|slot| {
-                // Writing a number into a `String` cannot fail.
-                let _ = write!(slot, "{index}");
-            });
+            self.push(|slot| push_decimal(slot, index));
             let ignored = check_ignored && self.profile.is_ignored(self.current());
             if !ignored {
                 if let Some(item) = items.get_mut(index) {
@@ -436,6 +432,27 @@ impl Walk<'_> {
     fn note(&mut self, message: &str) {
         let note = format!("{}: {message}", pointer(self.current()));
         self.notes.push(note);
+    }
+}
+
+/// Appends `n` in decimal (an array index as a pointer token), without the formatting machinery.
+fn push_decimal(out: &mut String, n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        if let Some(digit) = digits.get_mut(at) {
+            // `rest % 10` is below 10, so the cast cannot truncate.
+            *digit = b'0' + (rest % 10) as u8;
+        }
+        rest /= 10;
+        if rest == 0 || at == 0 {
+            break;
+        }
+    }
+    for &digit in digits.get(at..).unwrap_or_default() {
+        out.push(char::from(digit));
     }
 }
 
@@ -612,18 +629,20 @@ fn compact(value: &Value) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
-/// Standard base64 (padded or not) with any whitespace removed; copies the text only when it
-/// holds whitespace.
+/// Standard base64 (padded or not), whitespace ignored. Exports are almost never wrapped, so the
+/// text is decoded as it is and copied without whitespace only when that fails.
 fn decode_base64(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
-    if text.bytes().any(|b| b.is_ascii_whitespace()) {
-        base64_engine().decode(
-            text.bytes()
-                .filter(|b| !b.is_ascii_whitespace())
-                .collect::<Vec<u8>>(),
-        )
-    } else {
-        base64_engine().decode(text)
-    }
+    base64_engine().decode(text).or_else(|err| {
+        if text.bytes().any(|b| b.is_ascii_whitespace()) {
+            base64_engine().decode(
+                text.bytes()
+                    .filter(|b| !b.is_ascii_whitespace())
+                    .collect::<Vec<u8>>(),
+            )
+        } else {
+            Err(err)
+        }
+    })
 }
 
 fn looks_like_json(text: &str) -> bool {
@@ -873,6 +892,15 @@ mod tests {
                 {"meta": {"id": "s1"}, "v": 1}, {"meta": {"id": "s1"}, "v": 2}, {"meta": {"id": "s2"}}, "loose", {"x": 0}
             ]})
         );
+    }
+
+    #[test]
+    fn array_indices_are_written_in_decimal() {
+        for n in [0, 7, 10, 99, 100, 12345, usize::MAX] {
+            let mut text = String::from("x");
+            push_decimal(&mut text, n);
+            assert_eq!(text, format!("x{n}"));
+        }
     }
 
     #[test]
