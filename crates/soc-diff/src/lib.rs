@@ -29,10 +29,6 @@
 //! assert!(text.contains("~ /taskconfig/hours: 24 -> 1"));
 //! # Ok::<(), soc_diff::DiffError>(())
 //! ```
-//
-// Module ownership while the crate is being built (remove this note when done):
-//   decode.rs, pattern.rs, profile.rs, normalize.rs  -> normalization work
-//   diff.rs, report.rs, render/                      -> diff/report work
 
 pub mod decode;
 pub mod diff;
