@@ -15,7 +15,6 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
-pub mod content;
 pub mod error;
 pub mod exit;
 mod hints;

@@ -30,6 +30,7 @@
 //! # Ok::<(), soc_diff::DiffError>(())
 //! ```
 
+pub mod check;
 pub mod decode;
 pub mod diff;
 pub mod normalize;

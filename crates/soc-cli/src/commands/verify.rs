@@ -7,7 +7,7 @@ use soc_store::{Snapshot, VerifyReport};
 
 use crate::Context;
 use crate::cli::VerifyArgs;
-use crate::content;
+use soc_diff::check as content;
 use crate::error::CliError;
 use crate::exit::ExitStatus;
 use crate::printer::counted;

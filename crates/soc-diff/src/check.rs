@@ -1,4 +1,4 @@
-//! Content checks of a stored export, for `socdrift verify`: it decodes, each version's taskflow
+//! Content checks of an export, as `socdrift verify` runs them: it decodes, each version's taskflow
 //! decodes, and every BPMN sequence flow connects elements that exist.
 //!
 //! The store verifies bytes against hashes; these checks catch an export that was stored intact
@@ -9,11 +9,11 @@ use std::collections::BTreeSet;
 
 use base64::Engine as _;
 use serde_json::Value;
-use soc_diff::{Content, Profile};
+use crate::{Content, Profile};
 
 /// The problems found in one export file; empty when it is sound.
 pub fn check_export(source: &str, bytes: &[u8], profile: &Profile) -> Vec<String> {
-    let documents = match soc_diff::decode_export(source, bytes, profile) {
+    let documents = match crate::decode_export(source, bytes, profile) {
         Ok(documents) => documents,
         Err(err) => return vec![format!("does not decode: {}", chain(&err))],
     };
