@@ -7,11 +7,11 @@ use soc_store::{Snapshot, VerifyReport};
 
 use crate::Context;
 use crate::cli::VerifyArgs;
-use soc_diff::check as content;
 use crate::error::CliError;
 use crate::exit::ExitStatus;
 use crate::printer::counted;
 use crate::side::Selector;
+use soc_diff::check as content;
 
 /// What to check.
 enum Target {
