@@ -138,9 +138,15 @@ fn write_pretty(out: &mut Vec<u8>, value: &Value, indent: usize) {
     }
 }
 
+/// Two spaces per level, copied in runs: BPMN trees are deep, and a line's indent pushed two bytes
+/// at a time was most of the printer's own time.
 fn write_indent(out: &mut Vec<u8>, indent: usize) {
-    for _ in 0..indent {
-        out.extend_from_slice(b"  ");
+    const SPACES: &[u8; 128] = &[b' '; 128];
+    let mut rest = indent * 2;
+    while rest > 0 {
+        let run = rest.min(SPACES.len());
+        out.extend_from_slice(SPACES.get(..run).unwrap_or_default());
+        rest -= run;
     }
 }
 
@@ -892,6 +898,21 @@ mod tests {
                 {"meta": {"id": "s1"}, "v": 1}, {"meta": {"id": "s1"}, "v": 2}, {"meta": {"id": "s2"}}, "loose", {"x": 0}
             ]})
         );
+    }
+
+    #[test]
+    fn canonical_text_is_serde_json_pretty_text() {
+        let mut deep = json!({"leaf": [1, -2, 2.5, "\u{1}\"\\/\u{e9}", null, true, {}, []]});
+        for level in 0..90 {
+            deep = if level % 2 == 0 {
+                json!([deep, {"k": level}])
+            } else {
+                json!({"z": deep, "a": []})
+            };
+        }
+        let expected = format!("{}\n", serde_json::to_string_pretty(&deep).unwrap());
+        assert_eq!(canonical_json(&deep), expected);
+        assert_eq!(canonical_json(&json!([])), "[]\n");
     }
 
     #[test]
