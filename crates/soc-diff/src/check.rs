@@ -7,9 +7,9 @@
 
 use std::collections::BTreeSet;
 
+use crate::{Content, Profile};
 use base64::Engine as _;
 use serde_json::Value;
-use crate::{Content, Profile};
 
 /// The problems found in one export file; empty when it is sound.
 pub fn check_export(source: &str, bytes: &[u8], profile: &Profile) -> Vec<String> {
