@@ -8,7 +8,6 @@
 use std::collections::BTreeSet;
 
 use crate::{Content, Profile};
-use base64::Engine as _;
 use serde_json::Value;
 
 /// The problems found in one export file; empty when it is sound.
@@ -53,11 +52,9 @@ pub fn decode_taskflow(taskflow: &Value) -> Result<Value, String> {
     if trimmed.starts_with('{') {
         return serde_json::from_str(trimmed).map_err(|e| format!("not valid JSON: {e}"));
     }
-    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(&compact)
-        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(&compact))
-        .map_err(|e| format!("not valid base64: {e}"))?;
+    // The normalizer's decoder, so `verify` and `diff` accept exactly the same taskflows.
+    let bytes =
+        crate::normalize::decode_base64(text).map_err(|e| format!("not valid base64: {e}"))?;
     serde_json::from_slice(&bytes).map_err(|e| format!("the decoded bytes are not JSON: {e}"))
 }
 
@@ -138,6 +135,7 @@ fn chain(err: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine as _;
     use serde_json::json;
 
     fn fixture(side: &str, file: &str) -> Vec<u8> {

@@ -637,7 +637,7 @@ fn compact(value: &Value) -> String {
 
 /// Standard base64 (padded or not), whitespace ignored. Exports are almost never wrapped, so the
 /// text is decoded as it is and copied without whitespace only when that fails.
-fn decode_base64(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
+pub(crate) fn decode_base64(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
     base64_engine().decode(text).or_else(|err| {
         if text.bytes().any(|b| b.is_ascii_whitespace()) {
             base64_engine().decode(
