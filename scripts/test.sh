@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo test --workspace --locked
+cargo test --workspace --locked --no-fail-fast
 bash scripts/sdk-interop.sh
