@@ -5,3 +5,4 @@ mod common;
 mod export;
 mod faults;
 mod ops;
+mod tls;
