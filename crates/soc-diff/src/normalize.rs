@@ -66,7 +66,7 @@ impl Normalized {
         layout_sha256: Option<String>,
         notes: Vec<String>,
     ) -> Result<Self, serde_json::Error> {
-        let value = serde_json::from_str(&canonical)?;
+        let value = parse_canonical(&canonical)?;
         Ok(Self {
             name,
             source,
@@ -84,6 +84,57 @@ impl Normalized {
             NormalizedContent::Opaque { .. } => None,
         }
     }
+}
+
+/// Parses canonical text back into its value.
+///
+/// Canonical text can nest up to [`MAX_DEPTH`] levels (payloads decoded inside payloads), deeper
+/// than serde_json's default limit of 128, so that limit is replaced by this one. The nesting is
+/// counted before parsing, so no text, however crafted, makes the parser recurse deeper.
+pub fn parse_canonical(text: &str) -> Result<Value, serde_json::Error> {
+    if nests_deeper_than(text.as_bytes(), MAX_DEPTH) {
+        return Err(serde::de::Error::custom(format_args!(
+            "nested more than {MAX_DEPTH} levels, deeper than normalization ever writes"
+        )));
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    deserializer.disable_recursion_limit();
+    let value = serde::Deserialize::deserialize(&mut deserializer)?;
+    deserializer.end()?;
+    Ok(value)
+}
+
+/// Whether objects and arrays in JSON text nest deeper than `limit`. Brackets inside strings do
+/// not count; malformed text may be miscounted, but only ever upwards of what a parser reaches
+/// before it fails.
+fn nests_deeper_than(text: &[u8], limit: usize) -> bool {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &byte in text {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if byte == b'\\' {
+                escaped = true;
+            } else if byte == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
 
 /// The canonical text of a JSON value: object keys sorted, two-space indent, trailing newline.
@@ -995,6 +1046,34 @@ mod tests {
         let n = Profile::secmaster().normalize(&docs[0]);
         assert!(n.notes.is_empty(), "{:?}", n.notes);
         assert_eq!(nesting(value_of(&n)), 1 + 126 + 127);
+        // What the store reads back: the canonical text parses to the same value, even though
+        // serde_json alone refuses anything deeper than 128 levels.
+        let canonical = n.canonical().unwrap();
+        assert!(serde_json::from_str::<Value>(canonical).is_err());
+        assert_eq!(&parse_canonical(canonical).unwrap(), value_of(&n));
+    }
+
+    #[test]
+    fn canonical_text_deeper_than_the_limit_is_refused_before_parsing() {
+        let too_deep = format!("{}{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
+        let err = parse_canonical(&too_deep).unwrap_err();
+        assert!(err.to_string().contains("nested more than 256"), "{err}");
+        // Unclosed brackets are counted too: far too deep for any stack if parsing recursed.
+        assert!(parse_canonical(&"[".repeat(1_000_000)).is_err());
+        let at_limit = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert_eq!(nesting(&parse_canonical(&at_limit).unwrap()), MAX_DEPTH);
+    }
+
+    #[test]
+    fn brackets_inside_strings_do_not_count_as_nesting() {
+        let text = format!(
+            "{{\"s\": \"{}\\\"{}\"}}",
+            "{".repeat(10),
+            "[".repeat(MAX_DEPTH * 2)
+        );
+        let value = parse_canonical(&text).unwrap();
+        assert_eq!(nesting(&value), 1);
+        assert!(parse_canonical("{} trailing").is_err());
     }
 
     #[test]

@@ -184,10 +184,12 @@ fn load_record(dir: &Path, record: &WorkflowRecord) -> Result<Normalized> {
                     actual,
                 });
             }
-            let value = serde_json::from_slice(&bytes)
+            let canonical = String::from_utf8(bytes).map_err(|err| StoreError::BadNormalized {
+                path: path.clone(),
+                source: serde::de::Error::custom(err),
+            })?;
+            let value = soc_diff::normalize::parse_canonical(&canonical)
                 .map_err(|source| StoreError::BadNormalized { path, source })?;
-            // The parse succeeded, so the bytes are UTF-8 and nothing is replaced.
-            let canonical = String::from_utf8_lossy(&bytes).into_owned();
             NormalizedContent::Json { value, canonical }
         }
         _ => NormalizedContent::Opaque {

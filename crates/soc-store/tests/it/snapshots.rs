@@ -535,3 +535,46 @@ fn a_changed_profile_renormalizes_stored_exports() {
     let err = old.normalize_under(record, &ignoring).unwrap_err();
     assert!(matches!(err, StoreError::Corrupted { .. }), "{err}");
 }
+
+#[test]
+fn the_deepest_workflow_normalization_allows_reads_back_from_a_snapshot() {
+    use base64::Engine as _;
+    // A taskflow 126 levels deep (as deep as serde_json parses) inside a workflow that adds three
+    // more: the normalized form is deeper than serde_json parses by default (128), but within
+    // what normalization allows.
+    let deep = |leaf: &str| {
+        let graph = format!(
+            "{{\"nodes\":{}\"{leaf}\"{}}}",
+            "[".repeat(125),
+            "]".repeat(125)
+        );
+        let taskflow = base64::engine::general_purpose::STANDARD.encode(graph);
+        let export = serde_json::json!({
+            "id": "deep-1",
+            "name": "deep",
+            "versions": [{"taskconfig": "{}", "taskflow": taskflow}],
+        });
+        let mut input = small_input("deep", "deep-1", "");
+        input.raw = serde_json::to_vec(&export).unwrap();
+        input
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let old = write(&store, "staging", vec![deep("before")]);
+    let new = write(&store, "staging", vec![deep("after")]);
+    assert!(store.verify(None).is_ok(), "{}", store.verify(None));
+    let record = &new.manifest().workflows[0];
+    assert!(new.load(record).is_ok(), "{:?}", new.load(record).err());
+
+    let report = soc_diff::diff(
+        old.entries().unwrap(),
+        new.entries().unwrap(),
+        &Profile::default(),
+        &DiffOptions::default(),
+    )
+    .unwrap();
+    let changes = &report.workflows[0].changes;
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].kind, soc_diff::report::ChangeKind::Changed);
+    assert!(changes[0].path.ends_with("/0/0/0"), "{}", changes[0].path);
+}
