@@ -970,6 +970,26 @@ expires = "2027-01-01"
     }
 
     #[test]
+    fn element_ids_by_name_is_a_profile_of_its_own() {
+        let config = parse("[normalize]\nelement_ids = \"by_name\"\n").unwrap();
+        let profile = config.profile(false).unwrap();
+        assert_eq!(profile.element_ids(), soc_diff::ElementIds::ByName);
+        assert_ne!(profile.hash(), soc_diff::Profile::secmaster().hash());
+        let keep = parse("[normalize]\nelement_ids = \"keep\"\n").unwrap();
+        assert_eq!(
+            keep.profile(false).unwrap().hash(),
+            soc_diff::Profile::secmaster().hash(),
+            "the default must not renormalize existing snapshots"
+        );
+        let err = parse("[normalize]\nelement_ids = \"byname\"\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "/proj/socdrift.toml:2: `normalize.element_ids` has an unknown value `byname`"
+        );
+        assert_eq!(err.hint().as_deref(), Some("did you mean `by_name`?"));
+    }
+
+    #[test]
     fn a_bad_enum_value_suggests_the_nearest() {
         let text = "[env.s]\nregion = \"r\"\nworkspace_id = \"w\"\nauth = \"aksl\"\n";
         let err = parse(text).unwrap_err();

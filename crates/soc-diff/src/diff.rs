@@ -16,7 +16,7 @@ use similar::{Algorithm, DiffOp, TextDiff};
 
 use crate::normalize::{Normalized, NormalizedContent, canonical_json};
 use crate::pattern::{PathPattern, PatternError, pointer};
-use crate::profile::{ArrayRule, Profile, key_of};
+use crate::profile::{ArrayRule, ElementIds, Profile, key_of};
 use crate::report::{
     Acceptance, Change, ChangeKind, Report, WorkflowReport, WorkflowStatus, printable,
 };
@@ -352,6 +352,16 @@ fn compare(
                         .to_owned(),
                 );
                 return report;
+            }
+            if profile.element_ids() == ElementIds::Keep
+                && crate::element_ids::differ_only_in_element_ids(lv, rv, profile)
+            {
+                notes.push(
+                    "only the ids of BPMN elements differ; if this workflow was built separately \
+                     in each workspace rather than exported and imported, set \
+                     `element_ids = \"by_name\"` in [normalize]"
+                        .to_owned(),
+                );
             }
             for change in raw {
                 let verdict = rules.verdict(&[&name], Some(&change.segments));

@@ -33,6 +33,7 @@
 pub mod check;
 pub mod decode;
 pub mod diff;
+mod element_ids;
 pub mod normalize;
 pub mod pattern;
 pub mod profile;
@@ -43,6 +44,6 @@ pub use decode::{Content, DecodeError, Document, LoadError, decode_export, load_
 pub use diff::{AcceptRule, DiffError, DiffOptions, Entry, diff, structural_changes};
 pub use normalize::{Normalized, NormalizedContent, canonical_json};
 pub use pattern::{PathPattern, PatternError};
-pub use profile::{ArrayRule, Profile, ProfileConfig, ProfileError};
+pub use profile::{ArrayRule, ElementIds, Profile, ProfileConfig, ProfileError};
 pub use render::{Format, RenderOptions, render};
 pub use report::Report;

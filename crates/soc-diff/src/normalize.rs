@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 
 use crate::decode::{Content, Document};
 use crate::pattern::pointer;
-use crate::profile::{ArrayRule, Payload, Profile, key_ref};
+use crate::profile::{ArrayRule, ElementIds, Payload, Profile, key_ref};
 
 /// The deepest nesting normalization builds by decoding payloads inside payloads. Each parse is
 /// limited by serde_json (128 levels); this bounds the sum, so a crafted document cannot make the
@@ -459,7 +459,15 @@ impl Walk<'_> {
                 }),
         };
         match parsed {
-            Ok(parsed @ (Value::Object(_) | Value::Array(_))) => self.nested(parsed, value, depth),
+            Ok(mut parsed @ (Value::Object(_) | Value::Array(_))) => {
+                // Before the walk: keyed arrays are sorted by element id, so ids must be final.
+                if payload == Payload::Base64Json
+                    && self.profile.element_ids() == ElementIds::ByName
+                {
+                    crate::element_ids::relabel(&mut parsed);
+                }
+                self.nested(parsed, value, depth);
+            }
             // A JSON scalar compares the same as its text; keeping the text keeps normalizing idempotent.
             Ok(_) => {}
             Err(why) => self.note(&format!("{why}, compared as text")),

@@ -130,6 +130,20 @@ pub struct Profile {
     /// Each entry as written (lowercase) and split into parts like a key.
     redact_keys: Vec<(String, Vec<String>)>,
     keep_layout: bool,
+    element_ids: ElementIds,
+}
+
+/// What happens to the ids of BPMN elements inside a decoded `taskflow`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ElementIds {
+    /// Compared as they are: right for workflows promoted by export and import, which keep them.
+    #[default]
+    Keep,
+    /// Replaced, with every reference to them, by labels made from each element's tag and name
+    /// (`serviceTask[Block on WAF]`): for workflows built separately in each workspace, whose
+    /// console-made ids (`Activity_1yhrykd`) never match.
+    ByName,
 }
 
 /// The `[normalize]` section of the configuration: user rules added to the built-in profile.
@@ -141,6 +155,7 @@ pub struct Profile {
 /// ordered = []
 /// redact_keys = ["webhook_url"]
 /// keep_layout = false
+/// element_ids = "keep"
 /// name_key = "name"
 ///
 /// [normalize.keyed]
@@ -161,6 +176,8 @@ pub struct ProfileConfig {
     pub redact_keys: Vec<String>,
     /// Keep the BPMN canvas layout (`bpmndi:BPMNDiagram`) in the compared content.
     pub keep_layout: bool,
+    /// Compare BPMN element ids as they are (`keep`) or by labels made from names (`by_name`).
+    pub element_ids: ElementIds,
     /// The field that names a workflow (default `name`).
     pub name_key: Option<String>,
 }
@@ -208,6 +225,7 @@ impl Profile {
                 .map(|k| redact_entry(k))
                 .collect(),
             keep_layout: false,
+            element_ids: ElementIds::Keep,
         }
     }
 
@@ -286,6 +304,9 @@ impl Profile {
             }
         }
         profile.keep_layout |= config.keep_layout;
+        if config.element_ids != ElementIds::Keep {
+            profile.element_ids = config.element_ids;
+        }
         if let Some(name_key) = &config.name_key {
             if name_key.is_empty() {
                 return Err(ProfileError::EmptyNameKey);
@@ -303,6 +324,11 @@ impl Profile {
     /// Whether the BPMN canvas layout is kept in the compared content.
     pub fn keep_layout(&self) -> bool {
         self.keep_layout
+    }
+
+    /// What happens to BPMN element ids in decoded taskflows.
+    pub fn element_ids(&self) -> ElementIds {
+        self.element_ids
     }
 
     /// How the array at `pointer_segments` (unescaped tokens, indices as decimal strings) is compared.
@@ -370,7 +396,7 @@ impl Profile {
             .iter()
             .map(|(pattern, payload)| serde_json::json!([pattern.as_str(), payload.as_str()]))
             .collect();
-        let description = serde_json::json!({
+        let mut description = serde_json::json!({
             "format": NORMALIZER_FORMAT,
             "name_key": self.name_key,
             "ignore": self.ignore.iter().map(PathPattern::as_str).collect::<Vec<_>>(),
@@ -379,6 +405,11 @@ impl Profile {
             "redact_keys": self.redact_keys.iter().map(|(text, _)| text.as_str()).collect::<Vec<_>>(),
             "keep_layout": self.keep_layout,
         });
+        // Only when set, so that profiles from before the setting existed keep their hashes and
+        // stored snapshots are not renormalized for nothing.
+        if self.element_ids == ElementIds::ByName {
+            description["element_ids"] = serde_json::json!("by_name");
+        }
         hex::encode(Sha256::digest(
             crate::normalize::canonical_json(&description).as_bytes(),
         ))

@@ -321,3 +321,138 @@ fn generated_drift_is_found_exactly() {
         }
     }
 }
+
+/// The staging fixtures as if built again by hand: every BPMN element id replaced by a new one.
+fn rebuilt_by_hand(mutate: impl Fn(&mut serde_json::Value)) -> Vec<(String, Vec<u8>)> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut files: Vec<_> = std::fs::read_dir(workspace_dir("staging"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|path| {
+            let mut export: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+            for version in export["versions"].as_array_mut().unwrap() {
+                let mut text =
+                    String::from_utf8(b64.decode(version["taskflow"].as_str().unwrap()).unwrap())
+                        .unwrap();
+                let graph: serde_json::Value = serde_json::from_str(&text).unwrap();
+                let mut ids = Vec::new();
+                collect_ids(&graph, &mut ids);
+                assert!(ids.len() > 5, "fixture taskflows have elements");
+                for (n, id) in ids.iter().enumerate() {
+                    text = text.replace(&format!("\"{id}\""), &format!("\"Rebuilt_{n}x9\""));
+                }
+                let mut graph: serde_json::Value = serde_json::from_str(&text).unwrap();
+                mutate(&mut graph);
+                version["taskflow"] = b64.encode(serde_json::to_vec(&graph).unwrap()).into();
+            }
+            (
+                path.display().to_string(),
+                serde_json::to_vec(&export).unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn collect_ids(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(id) = map
+                .get("attributes")
+                .and_then(|a| a.get("id"))
+                .and_then(|id| id.as_str())
+            {
+                out.push(id.to_owned());
+            }
+            map.values().for_each(|v| collect_ids(v, out));
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_ids(v, out)),
+        _ => {}
+    }
+}
+
+fn diff_rebuilt(profile: &Profile, rebuilt: &[(String, Vec<u8>)]) -> Report {
+    let left = normalize_dir(&workspace_dir("staging"), profile)
+        .into_iter()
+        .map(Entry::Loaded)
+        .collect();
+    let right = rebuilt
+        .iter()
+        .flat_map(|(source, bytes)| soc_diff::decode_export(source, bytes, profile).unwrap())
+        .map(|doc| Entry::Loaded(profile.normalize(&doc)))
+        .collect();
+    diff(left, right, profile, &DiffOptions::default()).unwrap()
+}
+
+#[test]
+fn element_ids_by_name_matches_workflows_built_separately() {
+    let by_name = Profile::secmaster()
+        .with_config(&soc_diff::ProfileConfig {
+            element_ids: soc_diff::ElementIds::ByName,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_ne!(by_name.hash(), Profile::secmaster().hash());
+    let rebuilt = rebuilt_by_hand(|_| {});
+
+    // Compared as they are, new ids make every workflow drift, and the report says what to do.
+    let as_is = diff_rebuilt(&Profile::secmaster(), &rebuilt);
+    assert_eq!(as_is.summary.modified, rebuilt.len(), "{:?}", as_is.summary);
+    for workflow in &as_is.workflows {
+        assert!(
+            workflow
+                .notes
+                .iter()
+                .any(|note| note.contains("element_ids = \"by_name\"")),
+            "{:?}",
+            workflow.notes
+        );
+    }
+
+    // By name, the same graphs are the same.
+    let report = diff_rebuilt(&by_name, &rebuilt);
+    assert_eq!(report.summary.modified, 0, "{report:#?}");
+    assert_eq!(report.summary.unchanged, rebuilt.len());
+
+    // A real change still shows, as one change at a path a reviewer can read.
+    let changed = rebuilt_by_hand(|graph| {
+        // soar:params is JSON text inside the graph, so its quotes are escaped here.
+        let text = graph
+            .to_string()
+            .replace("\\\"duration\\\":86400", "\\\"duration\\\":3600");
+        *graph = serde_json::from_str(&text).unwrap();
+    });
+    let report = diff_rebuilt(&by_name, &changed);
+    assert_eq!(report.summary.modified, 1, "{report:#?}");
+    // Real drift on top of new ids gets no such hint under the default rules.
+    let as_is = diff_rebuilt(&Profile::secmaster(), &changed);
+    let block = find(&as_is, "Block malicious source IP");
+    assert!(
+        block.notes.iter().all(|note| !note.contains("element_ids")),
+        "{:?}",
+        block.notes
+    );
+    assert!(
+        find(&as_is, "Phishing triage")
+            .notes
+            .iter()
+            .any(|note| note.contains("element_ids"))
+    );
+    let drifted = report.workflows.iter().find(|w| w.differs()).unwrap();
+    assert_eq!(drifted.changes.len(), 1, "{:#?}", drifted.changes);
+    let change = &drifted.changes[0];
+    assert!(
+        change.path.ends_with("/soar:params/duration"),
+        "{}",
+        change.path
+    );
+    assert!(
+        change.path.contains("serviceTask[Block on WAF]") || change.context.is_some(),
+        "{change:?}"
+    );
+}
