@@ -14,7 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use similar::{Algorithm, DiffOp, TextDiff};
 
-use crate::normalize::{Normalized, NormalizedContent, canonical_json};
+use crate::normalize::{Normalized, NormalizedContent, canonical_json, parse_canonical};
 use crate::pattern::{PathPattern, PatternError, pointer};
 use crate::profile::{ArrayRule, ElementIds, Profile, key_of};
 use crate::report::{
@@ -331,45 +331,60 @@ fn compare(
     let mut text_diff = None;
     let mut drift = false;
     match (&l.content, &r.content) {
-        (
-            NormalizedContent::Json {
-                value: lv,
-                canonical: lc,
-            },
-            NormalizedContent::Json {
-                value: rv,
-                canonical: rc,
-            },
-        ) => {
-            let raw = raw_changes(lv, rv, profile);
-            if raw.is_empty() {
-                // The hashes differ only because of item order in arrays compared as sets or by key
-                // (a profile that compares them so should also sort them; say so rather than hide it).
-                let mut report = unchanged(name, layout_changed);
-                report.notes.push(
-                    "canonical texts differ only in the order of array items that are compared \
-                     as sets or by key"
-                        .to_owned(),
-                );
-                return report;
-            }
-            if profile.element_ids() == ElementIds::Keep
-                && crate::element_ids::differ_only_in_element_ids(lv, rv, profile)
-            {
-                notes.push(
-                    "only the ids of BPMN elements differ; if this workflow was built separately \
-                     in each workspace rather than exported and imported, set \
-                     `element_ids = \"by_name\"` in [normalize]"
-                        .to_owned(),
-                );
-            }
-            for change in raw {
-                let verdict = rules.verdict(&[&name], Some(&change.segments));
-                notes.extend(verdict.expired);
-                drift |= verdict.accepted.is_none();
-                let mut change = change.into_change();
-                change.accepted = verdict.accepted;
-                changes.push(change);
+        (NormalizedContent::Json { canonical: lc }, NormalizedContent::Json { canonical: rc }) => {
+            // Documents keep only their canonical text; the trees are rebuilt here, for the
+            // workflows whose hashes differ.
+            match (parse_canonical(lc), parse_canonical(rc)) {
+                (Ok(lv), Ok(rv)) => {
+                    let raw = raw_changes(&lv, &rv, profile);
+                    if raw.is_empty() {
+                        // The hashes differ only because of item order in arrays compared as sets
+                        // or by key (a profile that compares them so should also sort them; say so
+                        // rather than hide it).
+                        let mut report = unchanged(name, layout_changed);
+                        report.notes.push(
+                            "canonical texts differ only in the order of array items that are \
+                             compared as sets or by key"
+                                .to_owned(),
+                        );
+                        return report;
+                    }
+                    if profile.element_ids() == ElementIds::Keep
+                        && crate::element_ids::differ_only_in_element_ids(&lv, &rv, profile)
+                    {
+                        notes.push(
+                            "only the ids of BPMN elements differ; if this workflow was built \
+                             separately in each workspace rather than exported and imported, set \
+                             `element_ids = \"by_name\"` in [normalize]"
+                                .to_owned(),
+                        );
+                    }
+                    for change in raw {
+                        let verdict = rules.verdict(&[&name], Some(&change.segments));
+                        notes.extend(verdict.expired);
+                        drift |= verdict.accepted.is_none();
+                        let mut change = change.into_change();
+                        change.accepted = verdict.accepted;
+                        changes.push(change);
+                    }
+                }
+                (left, right) => {
+                    // Normalization and the store only ever hand over text that parses; a
+                    // `Normalized` built some other way is still compared, as text.
+                    for (side, err) in [
+                        (&options.left_label, left.err()),
+                        (&options.right_label, right.err()),
+                    ] {
+                        if let Some(err) = err {
+                            notes.push(format!(
+                                "{side}: the canonical text does not parse ({err}); compared as text only"
+                            ));
+                        }
+                    }
+                    let verdict = rules.verdict(&[&name], None);
+                    notes.extend(verdict.expired);
+                    drift = verdict.accepted.is_none();
+                }
             }
             text_diff = unified_diff(lc, rc, &name, &name, options);
         }
@@ -437,13 +452,16 @@ fn renames_and_the_rest(
 /// What identifies a document's content regardless of its name.
 fn content_key(doc: &Normalized, name_key: &str) -> String {
     match &doc.content {
-        NormalizedContent::Json { value, .. } => {
-            let mut value = value.clone();
-            if let Value::Object(map) = &mut value {
-                map.remove(name_key);
+        NormalizedContent::Json { canonical } => match parse_canonical(canonical) {
+            Ok(mut value) => {
+                if let Value::Object(map) = &mut value {
+                    map.remove(name_key);
+                }
+                canonical_json(&value)
             }
-            canonical_json(&value)
-        }
+            // Text that does not parse (see `compare`) is its own content.
+            Err(_) => format!("text:{canonical}"),
+        },
         // Opaque documents are named after their file; the same bytes under another name are a rename.
         NormalizedContent::Opaque { sha256, .. } => format!("opaque:{sha256}"),
     }
@@ -1022,7 +1040,7 @@ mod tests {
             name: name.to_owned(),
             source: format!("{name}.json"),
             sha256: hex::encode(Sha256::digest(canonical.as_bytes())),
-            content: NormalizedContent::Json { value, canonical },
+            content: NormalizedContent::Json { canonical },
             layout_sha256: None,
             notes: Vec::new(),
         }
@@ -1081,6 +1099,40 @@ mod tests {
             profile_hash,
             load: Box::new(|| Err("loader must not be called".into())),
         }
+    }
+
+    #[test]
+    fn canonical_text_that_does_not_parse_is_compared_as_text() {
+        let good = doc("wf", json!({"name": "wf", "x": 1}));
+        let mut bad = good.clone();
+        bad.content = NormalizedContent::Json {
+            canonical: "{\"name\": \"wf\", oops\n".into(),
+        };
+        bad.sha256 = "different".into();
+        let lone = Normalized {
+            name: "lone".into(),
+            ..bad.clone()
+        };
+        let report = run(vec![good, lone], vec![bad], &options());
+        let wf = &report.workflows.iter().find(|w| w.name == "wf").unwrap();
+        assert!(wf.drift && wf.changes.is_empty());
+        assert!(
+            wf.notes
+                .iter()
+                .any(|n| n.starts_with("production: the canonical text does not parse")),
+            "{:?}",
+            wf.notes
+        );
+        assert!(
+            wf.text_diff
+                .as_deref()
+                .unwrap()
+                .contains("+{\"name\": \"wf\", oops")
+        );
+        assert_eq!(
+            report.summary.removed, 1,
+            "the unmatched one is removed, not a crash"
+        );
     }
 
     #[test]

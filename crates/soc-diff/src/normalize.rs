@@ -45,9 +45,10 @@ pub struct Normalized {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum NormalizedContent {
-    /// The canonical value and its canonical text (sorted keys, two-space indent, trailing newline).
+    /// The canonical text (sorted keys, two-space indent, trailing newline). The tree it was
+    /// printed from is not kept: most documents are only ever compared by hash, and a tree takes
+    /// several times the memory of its text. [`Normalized::value`] parses it back when needed.
     Json {
-        value: Value,
         canonical: String,
     },
     Opaque {
@@ -66,15 +67,20 @@ impl Normalized {
         layout_sha256: Option<String>,
         notes: Vec<String>,
     ) -> Result<Self, serde_json::Error> {
-        let value = parse_canonical(&canonical)?;
+        validate_canonical(&canonical)?;
         Ok(Self {
             name,
             source,
             sha256: sha256_hex(canonical.as_bytes()),
-            content: NormalizedContent::Json { value, canonical },
+            content: NormalizedContent::Json { canonical },
             layout_sha256,
             notes,
         })
+    }
+
+    /// The canonical value of a JSON document, parsed from its text; `None` for an opaque one.
+    pub fn value(&self) -> Option<Result<Value, serde_json::Error>> {
+        self.canonical().map(parse_canonical)
     }
 
     /// The canonical text of a JSON document, `None` for an opaque one.
@@ -92,6 +98,17 @@ impl Normalized {
 /// than serde_json's default limit of 128, so that limit is replaced by this one. The nesting is
 /// counted before parsing, so no text, however crafted, makes the parser recurse deeper.
 pub fn parse_canonical(text: &str) -> Result<Value, serde_json::Error> {
+    parse_within_max_depth(text)
+}
+
+/// Checks that `text` is JSON that [`parse_canonical`] reads, without building the tree.
+pub fn validate_canonical(text: &str) -> Result<(), serde_json::Error> {
+    parse_within_max_depth::<serde::de::IgnoredAny>(text).map(|_| ())
+}
+
+fn parse_within_max_depth<T: serde::de::DeserializeOwned>(
+    text: &str,
+) -> Result<T, serde_json::Error> {
     if nests_deeper_than(text.as_bytes(), MAX_DEPTH) {
         return Err(serde::de::Error::custom(format_args!(
             "nested more than {MAX_DEPTH} levels, deeper than normalization ever writes"
@@ -99,7 +116,7 @@ pub fn parse_canonical(text: &str) -> Result<Value, serde_json::Error> {
     }
     let mut deserializer = serde_json::Deserializer::from_str(text);
     deserializer.disable_recursion_limit();
-    let value = serde::Deserialize::deserialize(&mut deserializer)?;
+    let value = T::deserialize(&mut deserializer)?;
     deserializer.end()?;
     Ok(value)
 }
@@ -254,7 +271,7 @@ impl Profile {
                     name: doc.name.clone(),
                     source: doc.source.clone(),
                     sha256: sha256_hex(canonical.as_bytes()),
-                    content: NormalizedContent::Json { value, canonical },
+                    content: NormalizedContent::Json { canonical },
                     layout_sha256,
                     notes: walk.notes,
                 }
@@ -751,11 +768,8 @@ mod tests {
         profile.normalize(&doc(value))
     }
 
-    fn value_of(n: &Normalized) -> &Value {
-        match &n.content {
-            NormalizedContent::Json { value, .. } => value,
-            NormalizedContent::Opaque { .. } => panic!("opaque"),
-        }
+    fn value_of(n: &Normalized) -> Value {
+        n.value().expect("a JSON document").unwrap()
     }
 
     fn b64(value: &Value) -> String {
@@ -793,7 +807,7 @@ mod tests {
         decoded["elementType"] = json!({});
         assert_eq!(
             value_of(&n),
-            &json!({"name": "N", "versions": [{"status": "activated", "taskflow": decoded}]})
+            json!({"name": "N", "versions": [{"status": "activated", "taskflow": decoded}]})
         );
     }
 
@@ -953,7 +967,7 @@ mod tests {
         );
         assert_eq!(
             value_of(&n),
-            &json!({"tags": ["a", "b", 3, {"z": 1}], "plain": [3, 1, 2], "steps": [
+            json!({"tags": ["a", "b", 3, {"z": 1}], "plain": [3, 1, 2], "steps": [
                 {"meta": {"id": "s1"}, "v": 1}, {"meta": {"id": "s1"}, "v": 2}, {"meta": {"id": "s2"}}, "loose", {"x": 0}
             ]})
         );
@@ -1014,7 +1028,7 @@ mod tests {
         );
         assert_eq!(
             value_of(&n),
-            &json!({"name": "N", "list": [0, 2], "versions": [{"taskconfig": {"a": {"k": 2}}}]})
+            json!({"name": "N", "list": [0, 2], "versions": [{"taskconfig": {"a": {"k": 2}}}]})
         );
     }
 
@@ -1035,7 +1049,7 @@ mod tests {
             "{:?}",
             n.notes
         );
-        assert!(nesting(value_of(&n)) <= MAX_DEPTH);
+        assert!(nesting(&value_of(&n)) <= MAX_DEPTH);
     }
 
     #[test]
@@ -1053,12 +1067,11 @@ mod tests {
             crate::decode_export("deep.json", text.as_bytes(), &Profile::secmaster()).unwrap();
         let n = Profile::secmaster().normalize(&docs[0]);
         assert!(n.notes.is_empty(), "{:?}", n.notes);
-        assert_eq!(nesting(value_of(&n)), 1 + 126 + 127);
-        // What the store reads back: the canonical text parses to the same value, even though
-        // serde_json alone refuses anything deeper than 128 levels.
+        assert_eq!(nesting(&value_of(&n)), 1 + 126 + 127);
+        // The tree above was parsed back from the canonical text, which serde_json alone refuses
+        // (deeper than 128 levels).
         let canonical = n.canonical().unwrap();
         assert!(serde_json::from_str::<Value>(canonical).is_err());
-        assert_eq!(&parse_canonical(canonical).unwrap(), value_of(&n));
     }
 
     #[test]

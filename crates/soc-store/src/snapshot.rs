@@ -188,9 +188,9 @@ fn load_record(dir: &Path, record: &WorkflowRecord) -> Result<Normalized> {
                 path: path.clone(),
                 source: serde::de::Error::custom(err),
             })?;
-            let value = soc_diff::normalize::parse_canonical(&canonical)
+            soc_diff::normalize::validate_canonical(&canonical)
                 .map_err(|source| StoreError::BadNormalized { path, source })?;
-            NormalizedContent::Json { value, canonical }
+            NormalizedContent::Json { canonical }
         }
         _ => NormalizedContent::Opaque {
             sha256: record.normalized_sha256.clone(),

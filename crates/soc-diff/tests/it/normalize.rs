@@ -25,10 +25,10 @@ fn pair(file: &str) -> (Normalized, Normalized) {
     (fixture("staging", file), fixture("production", file))
 }
 
-fn value(n: &Normalized) -> &Value {
-    match &n.content {
-        NormalizedContent::Json { value, .. } => value,
-        NormalizedContent::Opaque { .. } => panic!("{} is opaque", n.name),
+fn value(n: &Normalized) -> Value {
+    match n.value() {
+        Some(parsed) => parsed.unwrap(),
+        None => panic!("{} is opaque", n.name),
     }
 }
 

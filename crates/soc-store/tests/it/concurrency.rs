@@ -53,11 +53,9 @@ fn two_writers_take_turns_and_every_snapshot_is_whole() {
         assert_eq!(loaded.len(), WORKFLOWS);
         let descriptions: std::collections::BTreeSet<String> = loaded
             .iter()
-            .map(|n| match &n.content {
-                soc_diff::NormalizedContent::Json { value, .. } => {
-                    value["description"].as_str().unwrap().to_owned()
-                }
-                other => panic!("{other:?}"),
+            .map(|n| {
+                let value = n.value().expect("JSON").unwrap();
+                value["description"].as_str().unwrap().to_owned()
             })
             .collect();
         assert_eq!(
