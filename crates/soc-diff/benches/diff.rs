@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use soc_diff::render::{Format, RenderOptions, render};
-use soc_diff::{DiffOptions, Entry, Normalized, Profile, decode_export, diff};
+use soc_diff::{DiffOptions, Entry, Normalized, Profile, diff};
 use soc_sim::generate::{GenerateOptions, generate};
 use soc_sim::{Workspace, slug};
 
@@ -52,12 +52,10 @@ fn write_files(dir: &Path, files: &Files) {
     }
 }
 
+/// As `socdrift` loads a folder or a live export: files decoded and normalized on every core
+/// (`RAYON_NUM_THREADS=1` measures one core).
 fn normalize_side(files: &Files, profile: &Profile) -> Vec<Normalized> {
-    files
-        .iter()
-        .flat_map(|(name, bytes)| decode_export(name, bytes, profile).unwrap())
-        .map(|doc| profile.normalize(&doc))
-        .collect()
+    soc_diff::decode::normalize_exports(files, profile).unwrap()
 }
 
 /// Entries as a snapshot store hands them over: hashes up front, content behind a loader (which

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::normalize::Normalized;
 use crate::profile::Profile;
 
 /// One workflow (or one opaque file) out of an export.
@@ -183,6 +184,59 @@ pub fn decode_export(
 /// file in two snapshot folders gets the same name.
 pub fn load_path(path: &Path, profile: &Profile) -> Result<Vec<Document>, LoadError> {
     let mut documents = Vec::new();
+    for (file, name) in export_files(path)? {
+        documents.extend(load_file(&file, &name, profile)?);
+    }
+    Ok(documents)
+}
+
+/// [`load_path`], each document normalized: files are read, decoded and normalized on every core,
+/// one file at a time per core, so the decoded exports are never all held at once. Documents come
+/// in the order [`load_path`] gives; the error is that of the first file, in that order, that fails.
+pub fn load_path_normalized(path: &Path, profile: &Profile) -> Result<Vec<Normalized>, LoadError> {
+    use rayon::prelude::*;
+    let per_file: Vec<Result<Vec<Normalized>, LoadError>> = export_files(path)?
+        .par_iter()
+        .map(|(file, name)| {
+            let documents = load_file(file, name, profile)?;
+            Ok(documents.iter().map(|doc| profile.normalize(doc)).collect())
+        })
+        .collect();
+    flatten_in_order(per_file)
+}
+
+/// Each export (source, bytes) decoded with [`decode_export`] and its documents normalized, on
+/// every core, in order; the error is that of the first export, in order, that fails to decode.
+pub fn normalize_exports<S, B>(
+    exports: &[(S, B)],
+    profile: &Profile,
+) -> Result<Vec<Normalized>, DecodeError>
+where
+    S: AsRef<str> + Sync,
+    B: AsRef<[u8]> + Sync,
+{
+    use rayon::prelude::*;
+    let per_export: Vec<Result<Vec<Normalized>, DecodeError>> = exports
+        .par_iter()
+        .map(|(source, bytes)| {
+            let documents = decode_export(source.as_ref(), bytes.as_ref(), profile)?;
+            Ok(documents.iter().map(|doc| profile.normalize(doc)).collect())
+        })
+        .collect();
+    flatten_in_order(per_export)
+}
+
+fn flatten_in_order<T, E>(parts: Vec<Result<Vec<T>, E>>) -> Result<Vec<T>, E> {
+    let mut out = Vec::new();
+    for part in parts {
+        out.extend(part?);
+    }
+    Ok(out)
+}
+
+/// The files `load_path` reads, in order, each with the name an opaque document from it gets.
+fn export_files(path: &Path) -> Result<Vec<(PathBuf, String)>, LoadError> {
+    let mut files = Vec::new();
     let walker = walkdir::WalkDir::new(path)
         .follow_links(true)
         .sort_by_file_name()
@@ -201,10 +255,6 @@ pub fn load_path(path: &Path, profile: &Profile) -> Result<Vec<Document>, LoadEr
             continue;
         }
         let file = entry.path();
-        let bytes = std::fs::read(file).map_err(|source| LoadError::Io {
-            path: file.to_path_buf(),
-            source,
-        })?;
         let relative = file
             .strip_prefix(path)
             .ok()
@@ -219,14 +269,22 @@ pub fn load_path(path: &Path, profile: &Profile) -> Result<Vec<Document>, LoadEr
                 .file_name()
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
         };
-        documents.extend(decode_named(
-            &file.display().to_string(),
-            &name,
-            &bytes,
-            profile,
-        )?);
+        files.push((file.to_path_buf(), name));
     }
-    Ok(documents)
+    Ok(files)
+}
+
+fn load_file(file: &Path, name: &str, profile: &Profile) -> Result<Vec<Document>, LoadError> {
+    let bytes = std::fs::read(file).map_err(|source| LoadError::Io {
+        path: file.to_path_buf(),
+        source,
+    })?;
+    Ok(decode_named(
+        &file.display().to_string(),
+        name,
+        &bytes,
+        profile,
+    )?)
 }
 
 /// What the bytes look like.

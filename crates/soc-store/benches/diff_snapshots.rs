@@ -40,13 +40,19 @@ fn store_workspace(
             Duration::from_secs(60),
         )
         .unwrap();
+    let inputs: Vec<WorkflowInput> = workspace
+        .workflows
+        .iter()
+        .map(|workflow| {
+            let mut input =
+                WorkflowInput::from_export(workflow.export_bytes().unwrap(), "export").unwrap();
+            input.content_type = Some("application/octet-stream".to_owned());
+            input
+        })
+        .collect();
+    // As `socdrift snapshot` adds them: normalized on every core, written in order.
     let started = Instant::now();
-    for workflow in &workspace.workflows {
-        let mut input =
-            WorkflowInput::from_export(workflow.export_bytes().unwrap(), "export").unwrap();
-        input.content_type = Some("application/octet-stream".to_owned());
-        writer.add(input).unwrap();
-    }
+    writer.add_all(inputs).unwrap();
     let adding = started.elapsed();
     let started = Instant::now();
     let snapshot = match writer.commit(false).unwrap() {

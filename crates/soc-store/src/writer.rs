@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use chrono::{SubsecRound, Utc};
-use soc_diff::{NormalizedContent, Profile};
+use soc_diff::{Normalized, NormalizedContent, Profile};
 
 use crate::error::{Result, StoreError};
 use crate::fsutil::{
@@ -200,6 +200,30 @@ impl SnapshotWriter {
     /// Fails, writing nothing for this workflow, if the export is malformed or does not hold
     /// exactly one workflow, or if the same name and id were added before. Earlier workflows stay.
     pub fn add(&mut self, input: WorkflowInput) -> Result<()> {
+        let normalized = normalize_input(&self.profile, &self.env, &input);
+        self.add_normalized(input, normalized)
+    }
+
+    /// [`add`](Self::add) for many workflows, normalizing them on every core first; files are
+    /// written in the order given. Stops at the first workflow that fails, as a loop over `add`
+    /// would: the ones before it stay added, the ones after it are not.
+    pub fn add_all(&mut self, inputs: Vec<WorkflowInput>) -> Result<()> {
+        use rayon::prelude::*;
+        let normalized: Vec<Result<Normalized>> = inputs
+            .par_iter()
+            .map(|input| normalize_input(&self.profile, &self.env, input))
+            .collect();
+        for (input, normalized) in inputs.into_iter().zip(normalized) {
+            self.add_normalized(input, normalized)?;
+        }
+        Ok(())
+    }
+
+    fn add_normalized(
+        &mut self,
+        input: WorkflowInput,
+        normalized: Result<Normalized>,
+    ) -> Result<()> {
         let key = (input.name.clone(), input.id.clone());
         if self.seen.contains(&key) {
             return Err(StoreError::DuplicateWorkflow {
@@ -212,16 +236,7 @@ impl SnapshotWriter {
         let provisional = format!("w{:06}", self.attempts);
         self.attempts += 1;
         let export_file = format!("{provisional}.export.{}", format.extension());
-        // Messages name the file as it will most likely be called (the final stem can gain a
-        // suffix at commit).
-        let source = format!(
-            "{}/{}.export.{}",
-            self.env,
-            crate::name::slug(&input.name),
-            format.extension()
-        );
-        let normalized =
-            normalize_single(&self.profile, &input.raw, &input.name, &input.id, &source)?;
+        let normalized = normalized?;
 
         let info_text = soc_diff::canonical_json(&input.info);
         let (normalized_kind, normalized_text, normalized_size) = match &normalized.content {
@@ -374,7 +389,7 @@ pub(crate) fn normalize_single(
     name: &str,
     id: &str,
     source: &str,
-) -> Result<soc_diff::Normalized> {
+) -> Result<Normalized> {
     let not_single = |count| StoreError::NotSingleWorkflow {
         name: name.to_owned(),
         id: id.to_owned(),
@@ -397,6 +412,17 @@ pub(crate) fn normalize_single(
     let mut normalized = profile.normalize(&document);
     normalized.name = name.to_owned();
     Ok(normalized)
+}
+
+/// Decodes and normalizes one workflow's export, naming it in messages by the file it will most
+/// likely be stored as (the final stem can gain a suffix at commit).
+fn normalize_input(profile: &Profile, env: &str, input: &WorkflowInput) -> Result<Normalized> {
+    let source = format!(
+        "{env}/{}.export.{}",
+        crate::name::slug(&input.name),
+        ExportFormat::sniff(&input.raw).extension()
+    );
+    normalize_single(profile, &input.raw, &input.name, &input.id, &source)
 }
 
 /// Renames a pending workflow's provisional files to its final stem.

@@ -96,13 +96,11 @@ pub fn normalize_exports(
     exported: &[Exported],
     profile: &Profile,
 ) -> Result<Vec<Normalized>, CliError> {
-    let mut normalized = Vec::with_capacity(exported.len());
-    for (info, export) in exported {
-        let source = format!("{env}@live/{}", info.id());
-        let documents = soc_diff::decode_export(&source, &export.bytes, profile)?;
-        normalized.extend(documents.iter().map(|doc| profile.normalize(doc)));
-    }
-    Ok(normalized)
+    let exports: Vec<(String, &[u8])> = exported
+        .iter()
+        .map(|(info, export)| (format!("{env}@live/{}", info.id()), &export.bytes[..]))
+        .collect();
+    Ok(soc_diff::decode::normalize_exports(&exports, profile)?)
 }
 
 /// A snapshot folder (it has a manifest), or a file or folder of export files, decoded and
@@ -114,12 +112,9 @@ pub fn load_path(path: &Path, profile: &Profile) -> Result<Vec<Entry>, CliError>
     if path.join(soc_store::MANIFEST_FILE).is_file() {
         return Ok(soc_store::Snapshot::open(path)?.entries_under(profile)?);
     }
-    let documents = soc_diff::decode::load_path(path, profile)?;
-    tracing::info!(path = %path.display(), workflows = documents.len(), "loaded export files");
-    Ok(documents
-        .iter()
-        .map(|doc| Entry::Loaded(profile.normalize(doc)))
-        .collect())
+    let normalized = soc_diff::decode::load_path_normalized(path, profile)?;
+    tracing::info!(path = %path.display(), workflows = normalized.len(), "loaded export files");
+    Ok(normalized.into_iter().map(Entry::Loaded).collect())
 }
 
 /// Diffs two sets of entries under the config's accept rules.

@@ -81,23 +81,22 @@ pub fn snapshot_env(
         .begin(name, source, profile, soc_store::DEFAULT_LOCK_TIMEOUT)
         .map_err(fail)?;
     let count = exported.len();
-    for (info, export) in exported {
-        let name = info
-            .name()
-            .or(export.name.as_deref())
-            .unwrap_or_else(|| info.id())
-            .to_string();
-        writer
-            .add(WorkflowInput {
-                id: info.id().to_string(),
-                name,
-                info: serde_json::Value::Object(info.as_object().clone()),
-                raw: export.bytes.to_vec(),
-                content_type: export.content_type,
-                file_name: export.file_name,
-            })
-            .map_err(fail)?;
-    }
+    let inputs = exported
+        .into_iter()
+        .map(|(info, export)| WorkflowInput {
+            id: info.id().to_string(),
+            name: info
+                .name()
+                .or(export.name.as_deref())
+                .unwrap_or_else(|| info.id())
+                .to_string(),
+            info: serde_json::Value::Object(info.as_object().clone()),
+            raw: export.bytes.to_vec(),
+            content_type: export.content_type,
+            file_name: export.file_name,
+        })
+        .collect();
+    writer.add_all(inputs).map_err(fail)?;
     let outcome = writer.commit(skip_unchanged).map_err(fail)?;
     match &outcome {
         CommitOutcome::Written(snapshot) => ctx.printer.status(&format!(

@@ -535,3 +535,47 @@ fn normalized_output_is_byte_identical_to_the_pinned_corpus() {
         "691ac2e03920dca36bd82ad5a6e421ab202b6b424aa11426781c9617b2ed750a"
     );
 }
+
+#[test]
+fn parallel_loading_gives_what_loading_one_by_one_gives_in_the_same_order() {
+    use soc_sim::generate::{GenerateOptions, generate};
+    let profile = Profile::secmaster();
+    let (workspace, _) = generate(&GenerateOptions {
+        workflows: 40,
+        nodes_per_workflow: 10,
+        seed: 3,
+        drift_rate: 0.0,
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut exports = Vec::new();
+    for (i, wf) in workspace.workflows.iter().enumerate() {
+        let bytes = soc_sim::export::export_json(&[wf]).unwrap();
+        std::fs::write(dir.path().join(format!("{i:03}.json")), &bytes).unwrap();
+        exports.push((format!("gen/{i:03}.json"), bytes));
+    }
+    let one_by_one = |docs: Vec<Document>| -> Vec<Normalized> {
+        docs.iter().map(|d| profile.normalize(d)).collect()
+    };
+    let from_folder = soc_diff::decode::load_path_normalized(dir.path(), &profile).unwrap();
+    assert_eq!(from_folder.len(), 40);
+    assert_eq!(
+        from_folder,
+        one_by_one(soc_diff::load_path(dir.path(), &profile).unwrap())
+    );
+    let in_memory = soc_diff::decode::normalize_exports(&exports, &profile).unwrap();
+    let sequential: Vec<Document> = exports
+        .iter()
+        .flat_map(|(source, bytes)| decode_export(source, bytes, &profile).unwrap())
+        .collect();
+    assert_eq!(in_memory, one_by_one(sequential));
+
+    // The error is the first bad file's, in order, however the work was scheduled.
+    std::fs::write(dir.path().join("010.json"), b"{\"name\": ").unwrap();
+    std::fs::write(dir.path().join("020.json"), b"[1,").unwrap();
+    let err = soc_diff::decode::load_path_normalized(dir.path(), &profile).unwrap_err();
+    assert!(err.to_string().contains("010.json"), "{err}");
+    exports[30].1 = b"{".to_vec();
+    exports[35].1 = b"[".to_vec();
+    let err = soc_diff::decode::normalize_exports(&exports, &profile).unwrap_err();
+    assert!(err.to_string().contains("gen/030.json"), "{err}");
+}

@@ -327,6 +327,46 @@ fn a_corrupted_normalized_file_fails_the_diff_instead_of_lying() {
 }
 
 #[test]
+fn add_all_writes_what_adding_one_by_one_writes_and_stops_where_it_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let one_by_one = write(&store, "a", fixture_inputs("staging"));
+    let mut writer = store
+        .begin("b", source(), &Profile::default(), LOCK_TIMEOUT)
+        .unwrap();
+    writer.add_all(fixture_inputs("staging")).unwrap();
+    let all_at_once = writer.commit(false).unwrap().snapshot().clone();
+    let records = |s: &Snapshot| serde_json::to_value(&s.manifest().workflows).unwrap();
+    assert_eq!(records(&one_by_one), records(&all_at_once));
+    assert_eq!(
+        files_under(one_by_one.path()),
+        files_under(all_at_once.path())
+    );
+
+    let mut truncated = small_input("broken", "2", "x");
+    truncated.raw.truncate(truncated.raw.len() / 2);
+    let mut writer = store
+        .begin("c", source(), &Profile::default(), LOCK_TIMEOUT)
+        .unwrap();
+    let inputs = vec![
+        small_input("first", "1", "x"),
+        truncated,
+        small_input("after", "3", "x"),
+    ];
+    let err = writer.add_all(inputs).unwrap_err();
+    assert!(err.to_string().contains("'broken'"), "{err}");
+    assert_eq!(writer.len(), 1, "only the workflow before the bad one");
+    let err = writer
+        .add_all(vec![small_input("first", "1", "again")])
+        .unwrap_err();
+    assert!(matches!(err, StoreError::DuplicateWorkflow { .. }), "{err}");
+    let snapshot = writer.commit(false).unwrap().snapshot().clone();
+    assert_eq!(snapshot.manifest().workflows[0].name, "first");
+    assert_eq!(snapshot.manifest().workflows.len(), 1);
+    assert!(store.verify(None).is_ok(), "{}", store.verify(None));
+}
+
+#[test]
 fn bad_exports_are_refused_by_name_and_earlier_workflows_stay() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
