@@ -8,7 +8,7 @@
 //!
 //! | element | label |
 //! | --- | --- |
-//! | has a `name` | `serviceTask[Block on WAF]` (local tag name, then the name) |
+//! | has a `name` (not one made from its id, like `Service_Process<ms>`) | `serviceTask[Block on WAF]` (local tag name, then the name) |
 //! | has `sourceRef` and `targetRef` (a flow) | `sequenceFlow[startEvent#1 -> serviceTask[Query]]`, with `name: ` before the ends when named |
 //! | has `bpmnElement` (canvas shapes and edges) | `BPMNShape[serviceTask[Query]]` |
 //! | anything else | `exclusiveGateway#2`: the n-th unnamed element of its tag, in document order |
@@ -78,6 +78,9 @@ struct Element {
     id: String,
     tag: String,
     name: Option<String>,
+    /// A name made from the id (the console names a process `Service_Process<ms>` after its id
+    /// `Process_<ms>`): it differs wherever the id does, so it is no name and is rewritten too.
+    generated_name: Option<String>,
     ends: Option<(String, String)>,
     refers_to: Option<String>,
 }
@@ -95,10 +98,21 @@ fn collect(value: &Value, out: &mut Vec<Element>) {
             };
             if let Some(id) = attribute("id") {
                 let tag = map.get("name").and_then(Value::as_str).unwrap_or("element");
+                let (name, generated_name) = match attribute("name") {
+                    // Short ids (`A`, `T1`) occur in real names by chance; console ids are long.
+                    Some(name)
+                        if id.len() >= 8
+                            && (name.contains(&id) || name.contains(&id.replace('_', ""))) =>
+                    {
+                        (None, Some(name))
+                    }
+                    name => (name, None),
+                };
                 out.push(Element {
                     id,
                     tag: tag.rsplit(':').next().unwrap_or(tag).to_owned(),
-                    name: attribute("name"),
+                    name,
+                    generated_name,
                     ends: attribute("sourceRef").zip(attribute("targetRef")),
                     refers_to: attribute("bpmnElement"),
                 });
@@ -116,8 +130,8 @@ fn labels(elements: &[Element]) -> HashMap<String, String> {
     let mut labels: HashMap<String, String> = HashMap::new();
     let mut taken: HashSet<String> = HashSet::new();
     let mut unnamed: HashMap<&str, usize> = HashMap::new();
-    let mut assign = |labels: &mut HashMap<String, String>, id: &str, base: String| {
-        if labels.contains_key(id) {
+    let mut assign = |labels: &mut HashMap<String, String>, element: &Element, base: String| {
+        if labels.contains_key(&element.id) {
             // A repeated id names one element; the first occurrence keeps the label.
             return;
         }
@@ -127,7 +141,12 @@ fn labels(elements: &[Element]) -> HashMap<String, String> {
             n += 1;
             label = format!("{base}#{n}");
         }
-        labels.insert(id.to_owned(), label);
+        if let Some(generated) = &element.generated_name {
+            labels
+                .entry(generated.clone())
+                .or_insert_with(|| label.clone());
+        }
+        labels.insert(element.id.clone(), label);
     };
     for element in elements {
         if element.ends.is_some() || element.refers_to.is_some() {
@@ -141,7 +160,7 @@ fn labels(elements: &[Element]) -> HashMap<String, String> {
                 format!("{}#{n}", element.tag)
             }
         };
-        assign(&mut labels, &element.id, base);
+        assign(&mut labels, element, base);
     }
     let label_of = |labels: &HashMap<String, String>, id: &str| {
         labels.get(id).cloned().unwrap_or_else(|| clean(id))
@@ -159,7 +178,7 @@ fn labels(elements: &[Element]) -> HashMap<String, String> {
             Some(name) => format!("{}[{}: {ends}]", element.tag, clean(name)),
             None => format!("{}[{ends}]", element.tag),
         };
-        assign(&mut labels, &element.id, base);
+        assign(&mut labels, element, base);
     }
     for element in elements {
         let Some(target) = &element.refers_to else {
@@ -169,7 +188,7 @@ fn labels(elements: &[Element]) -> HashMap<String, String> {
             continue;
         }
         let base = format!("{}[{}]", element.tag, label_of(&labels, target));
-        assign(&mut labels, &element.id, base);
+        assign(&mut labels, element, base);
     }
     labels
 }
@@ -333,6 +352,24 @@ mod tests {
         // The JSON text in soar:params is still JSON.
         let params = p[1]["attributes"]["soar:params"].as_str().unwrap();
         assert!(serde_json::from_str::<Value>(params).is_ok());
+    }
+
+    #[test]
+    fn a_name_made_from_the_id_is_no_name_and_is_rewritten_with_it() {
+        let process = |ms: &str| {
+            json!({"elements": [
+                element("bpmn2:definitions", json!({"id": format!("diagram_Process_{ms}")}), vec![
+                    element("bpmn2:process", json!({"id": format!("Process_{ms}"), "name": format!("Service_Process{ms}")}), vec![]),
+                ]),
+                element("bpmndi:BPMNPlane", json!({"id": "Plane", "bpmnElement": format!("Process_{ms}")}), vec![]),
+            ]})
+        };
+        let v = relabelled(process("1756712343827"));
+        assert_eq!(v, relabelled(process("1754555831876")));
+        let p = &v["elements"][0]["elements"][0]["attributes"];
+        assert_eq!(p["id"], "process#1");
+        assert_eq!(p["name"], "process#1");
+        assert_eq!(v["elements"][1]["attributes"]["bpmnElement"], "process#1");
     }
 
     #[test]

@@ -345,7 +345,20 @@ fn rebuilt_by_hand(mutate: impl Fn(&mut serde_json::Value)) -> Vec<(String, Vec<
                 collect_ids(&graph, &mut ids);
                 assert!(ids.len() > 5, "fixture taskflows have elements");
                 for (n, id) in ids.iter().enumerate() {
-                    text = text.replace(&format!("\"{id}\""), &format!("\"Rebuilt_{n}x9\""));
+                    // As the console would: a new creation time for the process (which its
+                    // generated name repeats), new random suffixes for everything else.
+                    let fresh = match id.strip_prefix("Process_") {
+                        Some(ms) => {
+                            let new_ms = format!("17999999{n:05}");
+                            text = text.replace(
+                                &format!("Service_Process{ms}"),
+                                &format!("Service_Process{new_ms}"),
+                            );
+                            format!("Process_{new_ms}")
+                        }
+                        None => format!("Rebuilt_{n}x9"),
+                    };
+                    text = text.replace(&format!("\"{id}\""), &format!("\"{fresh}\""));
                 }
                 let mut graph: serde_json::Value = serde_json::from_str(&text).unwrap();
                 mutate(&mut graph);
