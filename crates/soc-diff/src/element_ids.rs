@@ -110,7 +110,7 @@ fn collect(value: &Value, out: &mut Vec<Element>) {
                 };
                 out.push(Element {
                     id,
-                    tag: tag.rsplit(':').next().unwrap_or(tag).to_owned(),
+                    tag: clean(tag.rsplit(':').next().unwrap_or(tag)),
                     name,
                     generated_name,
                     ends: attribute("sourceRef").zip(attribute("targetRef")),
