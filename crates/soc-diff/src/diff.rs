@@ -200,23 +200,14 @@ pub fn diff(
     options: &DiffOptions,
 ) -> Result<Report, DiffError> {
     let rules = Rules::compile(&options.accept, &options.today)?;
-    let (left_count, right_count) = (left.len(), right.len());
     let left = by_name(left, &options.left_label)?;
     let mut right = by_name(right, &options.right_label)?;
     let profile_hash = profile.hash();
 
-    // Documents the caller passed loaded are freed at the end, in the order the caller passed
-    // them rather than in name order: freeing large trees in allocation order costs the allocator
-    // about a third less (benches/diff.rs), and they were all alive on entry, so the peak does not
-    // grow. Documents loaded here from deferred entries are freed as soon as they are compared.
-    let mut spent_left: Vec<Option<Entry>> =
-        std::iter::repeat_with(|| None).take(left_count).collect();
-    let mut spent_right: Vec<Option<Entry>> =
-        std::iter::repeat_with(|| None).take(right_count).collect();
     let mut workflows = Vec::new();
     let mut only_left = Vec::new();
-    for (name, (li, l)) in left {
-        let Some((ri, r)) = right.remove(&name) else {
+    for (name, l) in left {
+        let Some(r) = right.remove(&name) else {
             only_left.push(l.load(&options.left_label)?);
             continue;
         };
@@ -225,27 +216,16 @@ pub fn diff(
         {
             if ls == rs {
                 workflows.push(unchanged(name, ll != rl));
-                keep(&mut spent_left, li, l);
-                keep(&mut spent_right, ri, r);
                 continue;
             }
         }
-        let (l_given, r_given) = (matches!(l, Entry::Loaded(_)), matches!(r, Entry::Loaded(_)));
         let l = l.load(&options.left_label)?;
         let r = r.load(&options.right_label)?;
         workflows.push(compare(name, &l, &r, profile, options, &rules));
-        if l_given {
-            keep(&mut spent_left, li, Entry::Loaded(l));
-        }
-        if r_given {
-            keep(&mut spent_right, ri, Entry::Loaded(r));
-        }
     }
-    drop(spent_left);
-    drop(spent_right);
     let only_right = right
         .into_values()
-        .map(|(_, r)| r.load(&options.right_label))
+        .map(|r| r.load(&options.right_label))
         .collect::<Result<Vec<_>, _>>()?;
     workflows.extend(renames_and_the_rest(only_left, only_right, profile, &rules));
     Ok(Report::from_workflows(
@@ -267,24 +247,16 @@ pub fn structural_changes(left: &Value, right: &Value, profile: &Profile) -> Vec
         .collect()
 }
 
-/// Holds on to a compared entry until the end of [`diff()`] (see there).
-fn keep(spent: &mut [Option<Entry>], index: usize, entry: Entry) {
-    if let Some(slot) = spent.get_mut(index) {
-        *slot = Some(entry);
-    }
-}
-
-/// The entries by name, each with its position in `entries`.
-fn by_name(entries: Vec<Entry>, side: &str) -> Result<BTreeMap<String, (usize, Entry)>, DiffError> {
+fn by_name(entries: Vec<Entry>, side: &str) -> Result<BTreeMap<String, Entry>, DiffError> {
     let mut map = BTreeMap::new();
     let mut duplicates = Vec::new();
-    for (index, entry) in entries.into_iter().enumerate() {
+    for entry in entries {
         match map.entry(entry.name().to_owned()) {
             std::collections::btree_map::Entry::Occupied(taken) => {
                 duplicates.push(taken.key().clone())
             }
             std::collections::btree_map::Entry::Vacant(slot) => {
-                slot.insert((index, entry));
+                slot.insert(entry);
             }
         }
     }
