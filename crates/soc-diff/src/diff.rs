@@ -300,49 +300,13 @@ fn compare(
     }
     let mut notes = side_notes(l, r, options);
     let mut changes = Vec::new();
-    let mut text_diff = None;
     let mut drift = false;
-    match (&l.content, &r.content) {
+    // Documents keep only their canonical text; the trees are rebuilt here, for the workflows
+    // whose hashes differ. Without both trees the workflow is judged as a whole.
+    let trees = match (&l.content, &r.content) {
         (NormalizedContent::Json { canonical: lc }, NormalizedContent::Json { canonical: rc }) => {
-            // Documents keep only their canonical text; the trees are rebuilt here, for the
-            // workflows whose hashes differ.
             match (parse_canonical(lc), parse_canonical(rc)) {
-                (Ok(lv), Ok(rv)) => {
-                    let raw = raw_changes(&lv, &rv, profile);
-                    if raw.is_empty() {
-                        // The hashes differ only because of item order in arrays compared as sets
-                        // or by key (a profile that compares them so should also sort them; say so
-                        // rather than hide it).
-                        let mut report = unchanged(name, layout_changed);
-                        report.notes.push(
-                            "canonical texts differ only in the order of array items that are \
-                             compared as sets or by key"
-                                .to_owned(),
-                        );
-                        return report;
-                    }
-                    // Renormalizing both sides is not free: only when a taskflow changed at all.
-                    let in_taskflow = |c: &RawChange| c.segments.iter().any(|s| s == "taskflow");
-                    if profile.element_ids() == ElementIds::Keep
-                        && raw.iter().all(in_taskflow)
-                        && crate::element_ids::differ_only_in_element_ids(&lv, &rv, profile)
-                    {
-                        notes.push(
-                            "only the ids of BPMN elements differ; if this workflow was built \
-                             separately in each workspace rather than exported and imported, set \
-                             `element_ids = \"by_name\"` in [normalize]"
-                                .to_owned(),
-                        );
-                    }
-                    for change in raw {
-                        let verdict = rules.verdict(&[&name], Some(&change.segments));
-                        notes.extend(verdict.expired);
-                        drift |= verdict.accepted.is_none();
-                        let mut change = change.into_change();
-                        change.accepted = verdict.accepted;
-                        changes.push(change);
-                    }
-                }
+                (Ok(lv), Ok(rv)) => Some((lv, rv)),
                 (left, right) => {
                     // Normalization and the store only ever hand over text that parses; a
                     // `Normalized` built some other way is still compared, as text.
@@ -356,23 +320,65 @@ fn compare(
                             ));
                         }
                     }
-                    let verdict = rules.verdict(&[&name], None);
-                    notes.extend(verdict.expired);
-                    drift = verdict.accepted.is_none();
+                    None
                 }
             }
-            text_diff = unified_diff(lc, rc, &name, &name, options);
         }
         _ => {
             notes.push(format!(
                 "binary content changed (sha256 {} -> {})",
                 l.sha256, r.sha256
             ));
+            None
+        }
+    };
+    match trees {
+        Some((lv, rv)) => {
+            let raw = raw_changes(&lv, &rv, profile);
+            if raw.is_empty() {
+                // The hashes differ only because of item order in arrays compared as sets or by
+                // key (a profile that compares them so should also sort them; say so rather than
+                // hide it).
+                let mut report = unchanged(name, layout_changed);
+                report.notes.push(
+                    "canonical texts differ only in the order of array items that are compared \
+                     as sets or by key"
+                        .to_owned(),
+                );
+                return report;
+            }
+            // Renormalizing both sides is not free: only when a taskflow changed at all.
+            let in_taskflow = |c: &RawChange| c.segments.iter().any(|s| s == "taskflow");
+            if profile.element_ids() == ElementIds::Keep
+                && raw.iter().all(in_taskflow)
+                && crate::element_ids::differ_only_in_element_ids(&lv, &rv, profile)
+            {
+                notes.push(
+                    "only the ids of BPMN elements differ; if this workflow was built separately \
+                     in each workspace rather than exported and imported, set \
+                     `element_ids = \"by_name\"` in [normalize]"
+                        .to_owned(),
+                );
+            }
+            for change in raw {
+                let verdict = rules.verdict(&[&name], Some(&change.segments));
+                notes.extend(verdict.expired);
+                drift |= verdict.accepted.is_none();
+                let mut change = change.into_change();
+                change.accepted = verdict.accepted;
+                changes.push(change);
+            }
+        }
+        None => {
             let verdict = rules.verdict(&[&name], None);
             notes.extend(verdict.expired);
             drift = verdict.accepted.is_none();
         }
     }
+    let text_diff = l
+        .canonical()
+        .zip(r.canonical())
+        .and_then(|(lc, rc)| unified_diff(lc, rc, &name, &name, options));
     dedup_in_order(&mut notes);
     WorkflowReport {
         name,
