@@ -194,15 +194,9 @@ pub fn load_path(path: &Path, profile: &Profile) -> Result<Vec<Document>, LoadEr
 /// one file at a time per core, so the decoded exports are never all held at once. Documents come
 /// in the order [`load_path`] gives; the error is that of the first file, in that order, that fails.
 pub fn load_path_normalized(path: &Path, profile: &Profile) -> Result<Vec<Normalized>, LoadError> {
-    use rayon::prelude::*;
-    let per_file: Vec<Result<Vec<Normalized>, LoadError>> = export_files(path)?
-        .par_iter()
-        .map(|(file, name)| {
-            let documents = load_file(file, name, profile)?;
-            Ok(documents.iter().map(|doc| profile.normalize(doc)).collect())
-        })
-        .collect();
-    flatten_in_order(per_file)
+    normalize_in_parallel(&export_files(path)?, profile, |(file, name)| {
+        load_file(file, name, profile)
+    })
 }
 
 /// Each export (source, bytes) decoded with [`decode_export`] and its documents normalized, on
@@ -215,20 +209,35 @@ where
     S: AsRef<str> + Sync,
     B: AsRef<[u8]> + Sync,
 {
-    use rayon::prelude::*;
-    let per_export: Vec<Result<Vec<Normalized>, DecodeError>> = exports
-        .par_iter()
-        .map(|(source, bytes)| {
-            let documents = decode_export(source.as_ref(), bytes.as_ref(), profile)?;
-            Ok(documents.iter().map(|doc| profile.normalize(doc)).collect())
-        })
-        .collect();
-    flatten_in_order(per_export)
+    normalize_in_parallel(exports, profile, |(source, bytes)| {
+        decode_export(source.as_ref(), bytes.as_ref(), profile)
+    })
 }
 
-fn flatten_in_order<T, E>(parts: Vec<Result<Vec<T>, E>>) -> Result<Vec<T>, E> {
+/// Decodes each item and normalizes its documents, items spread over rayon's threads; the
+/// documents come in item order, and the error is the first one in item order, however the work
+/// was scheduled.
+fn normalize_in_parallel<T, E>(
+    items: &[T],
+    profile: &Profile,
+    decode: impl Fn(&T) -> Result<Vec<Document>, E> + Sync,
+) -> Result<Vec<Normalized>, E>
+where
+    T: Sync,
+    E: Send,
+{
+    use rayon::prelude::*;
+    let per_item: Vec<Result<Vec<Normalized>, E>> = items
+        .par_iter()
+        .map(|item| {
+            Ok(decode(item)?
+                .iter()
+                .map(|doc| profile.normalize(doc))
+                .collect())
+        })
+        .collect();
     let mut out = Vec::new();
-    for part in parts {
+    for part in per_item {
         out.extend(part?);
     }
     Ok(out)
