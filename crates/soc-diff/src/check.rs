@@ -7,6 +7,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::decode::kind_of;
 use crate::{Content, Profile};
 use serde_json::Value;
 
@@ -46,7 +47,7 @@ pub fn decode_taskflow(taskflow: &Value) -> Result<Value, String> {
     let text = match taskflow {
         Value::Object(_) => return Ok(taskflow.clone()),
         Value::String(text) => text,
-        other => return Err(format!("expected a string, found {}", kind(other))),
+        other => return Err(format!("expected a string, found {}", kind_of(other))),
     };
     let trimmed = text.trim_start();
     if trimmed.starts_with('{') {
@@ -107,17 +108,6 @@ fn collect<'a>(value: &'a Value, ids: &mut BTreeSet<&'a str>, flows: &mut Vec<&'
 
 fn attribute<'a>(element: &'a Value, name: &str) -> Option<&'a str> {
     element.get("attributes")?.get(name)?.as_str()
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// An error and its causes on one line.

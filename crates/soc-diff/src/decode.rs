@@ -517,7 +517,8 @@ fn workflow_document(
     })
 }
 
-fn kind_of(value: &Value) -> &'static str {
+/// How a JSON value is named in messages ("a number", "an empty string").
+pub(crate) fn kind_of(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
