@@ -157,17 +157,23 @@ impl Snapshot {
 
 fn renormalize(dir: &Path, record: &WorkflowRecord, profile: &Profile) -> Result<Normalized> {
     let path = dir.join(&record.export_file);
-    let raw = fs_err::read(&path)?;
-    let actual = sha256_hex(&raw);
-    if actual != record.export_sha256 {
+    let raw = read_checked(&path, &record.export_sha256)?;
+    let source = path.display().to_string();
+    normalize_single(profile, &raw, &record.name, &record.id, &source)
+}
+
+/// A stored file's bytes, refused as [`StoreError::Corrupted`] unless they hash to `expected`.
+fn read_checked(path: &Path, expected: &str) -> Result<Vec<u8>> {
+    let bytes = fs_err::read(path)?;
+    let actual = sha256_hex(&bytes);
+    if actual != expected {
         return Err(StoreError::Corrupted {
-            path,
-            expected: record.export_sha256.clone(),
+            path: path.to_path_buf(),
+            expected: expected.to_owned(),
             actual,
         });
     }
-    let source = path.display().to_string();
-    normalize_single(profile, &raw, &record.name, &record.id, &source)
+    Ok(bytes)
 }
 
 fn load_record(dir: &Path, record: &WorkflowRecord) -> Result<Normalized> {
@@ -175,15 +181,7 @@ fn load_record(dir: &Path, record: &WorkflowRecord) -> Result<Normalized> {
     let content = match (record.normalized_kind, &record.normalized_file) {
         (NormalizedKind::Json, Some(file)) => {
             let path = dir.join(file);
-            let bytes = fs_err::read(&path)?;
-            let actual = sha256_hex(&bytes);
-            if actual != record.normalized_sha256 {
-                return Err(StoreError::Corrupted {
-                    path,
-                    expected: record.normalized_sha256.clone(),
-                    actual,
-                });
-            }
+            let bytes = read_checked(&path, &record.normalized_sha256)?;
             let canonical = String::from_utf8(bytes).map_err(|err| StoreError::BadNormalized {
                 path: path.clone(),
                 source: serde::de::Error::custom(err),
