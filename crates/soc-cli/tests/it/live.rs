@@ -46,6 +46,20 @@ impl Live {
         }
     }
 
+    /// `diff staging@live production@live --stat` finds the drift the bundled workspaces were
+    /// made with (exit 1).
+    pub fn assert_bundled_live_drift(&self) {
+        let run = self
+            .env
+            .run(&["diff", "staging@live", "production@live", "--stat"]);
+        assert_eq!(run.code, 1, "{run}");
+        assert!(
+            run.stdout
+                .contains("2 modified, 1 added, 1 removed, 1 renamed, 2 unchanged"),
+            "{run}"
+        );
+    }
+
     /// Every request so far was a read: a GET, or the export POST.
     pub fn assert_read_only(&self) {
         let entries = self.sim.log().entries();
@@ -122,16 +136,7 @@ fn export_formats_zip_gives_the_same_report() {
         export_format: soc_sim::ExportFormat::Zip,
         ..SimConfig::default()
     };
-    let live = Live::start_with(config, "");
-    let run = live
-        .env
-        .run(&["diff", "staging@live", "production@live", "--stat"]);
-    assert_eq!(run.code, 1, "{run}");
-    assert!(
-        run.stdout
-            .contains("2 modified, 1 added, 1 removed, 1 renamed"),
-        "{run}"
-    );
+    Live::start_with(config, "").assert_bundled_live_drift();
 }
 
 #[test]
@@ -182,15 +187,7 @@ fn flaky_exports_are_retried_and_the_report_is_complete() {
         ..SimConfig::default()
     };
     let live = Live::start_with(config, "");
-    let run = live
-        .env
-        .run(&["diff", "staging@live", "production@live", "--stat"]);
-    assert_eq!(run.code, 1, "{run}");
-    assert!(
-        run.stdout
-            .contains("2 modified, 1 added, 1 removed, 1 renamed, 2 unchanged"),
-        "{run}"
-    );
+    live.assert_bundled_live_drift();
     let failed = live
         .sim
         .log()
