@@ -18,7 +18,7 @@ use crate::normalize::{Normalized, NormalizedContent, canonical_json, parse_cano
 use crate::pattern::{PathPattern, PatternError, pointer};
 use crate::profile::{ArrayRule, ElementIds, Profile, key_of};
 use crate::report::{
-    Acceptance, Change, ChangeKind, Report, WorkflowReport, WorkflowStatus, printable,
+    Acceptance, Change, ChangeKind, Filters, Report, WorkflowReport, WorkflowStatus, printable,
 };
 
 /// One side's document as input to [`diff`](crate::diff()): either already normalized, or known by
@@ -109,6 +109,8 @@ pub struct DiffOptions {
     pub today: String,
     /// Lines of context around each hunk of the unified diff.
     pub context_lines: usize,
+    /// Which workflows to compare, by name on either side; the others are left out of the report.
+    pub filters: Filters,
 }
 
 impl Default for DiffOptions {
@@ -119,6 +121,7 @@ impl Default for DiffOptions {
             accept: Vec::new(),
             today: String::new(),
             context_lines: 3,
+            filters: Filters::default(),
         }
     }
 }
@@ -172,6 +175,17 @@ pub enum DiffError {
         "accept rule for workflow {workflow:?} expires on {expires:?}, which is not a YYYY-MM-DD date"
     )]
     AcceptExpires { workflow: String, expires: String },
+    /// `DiffOptions::filters` selects workflows, but no workflow of either side matches.
+    #[error(
+        "no workflow of {left} or {right} matches the workflow filter {}; a gate that compares nothing \
+         proves nothing",
+        quoted(patterns)
+    )]
+    NothingSelected {
+        left: String,
+        right: String,
+        patterns: Vec<String>,
+    },
     /// `DiffOptions::today` is needed (some rule expires) but is not a date.
     #[error(
         "today's date {today:?} is not a YYYY-MM-DD date; expiry dates of accept rules cannot be checked"
@@ -200,6 +214,7 @@ pub fn diff(
     options: &DiffOptions,
 ) -> Result<Report, DiffError> {
     let rules = Rules::compile(&options.accept, &options.today)?;
+    let (left, right) = select(left, right, options)?;
     let left = by_name(left, &options.left_label)?;
     let mut right = by_name(right, &options.right_label)?;
     let profile_hash = profile.hash();
@@ -247,6 +262,34 @@ pub fn structural_changes(left: &Value, right: &Value, profile: &Profile) -> Vec
         .collect()
 }
 
+/// Keeps the workflows `options.filters` selects on each side. Filtering by name happens before
+/// matching, so a workflow renamed out of (or into) the selection shows as removed (or added).
+fn select(
+    left: Vec<Entry>,
+    right: Vec<Entry>,
+    options: &DiffOptions,
+) -> Result<(Vec<Entry>, Vec<Entry>), DiffError> {
+    let filters = &options.filters;
+    if filters.is_empty() {
+        return Ok((left, right));
+    }
+    let keep = |entries: Vec<Entry>| -> Vec<Entry> {
+        entries
+            .into_iter()
+            .filter(|e| filters.matches(e.name()))
+            .collect()
+    };
+    let (left, right) = (keep(left), keep(right));
+    if left.is_empty() && right.is_empty() && !filters.workflow.is_empty() {
+        return Err(DiffError::NothingSelected {
+            left: options.left_label.clone(),
+            right: options.right_label.clone(),
+            patterns: filters.workflow.clone(),
+        });
+    }
+    Ok((left, right))
+}
+
 fn by_name(entries: Vec<Entry>, side: &str) -> Result<BTreeMap<String, Entry>, DiffError> {
     let mut map = BTreeMap::new();
     let mut duplicates = Vec::new();
@@ -278,6 +321,7 @@ fn unchanged(name: String, layout_changed: bool) -> WorkflowReport {
         status: WorkflowStatus::Unchanged,
         previous_name: None,
         drift: false,
+        accepted: None,
         layout_changed,
         changes: Vec::new(),
         text_diff: None,
@@ -301,6 +345,7 @@ fn compare(
     let mut notes = side_notes(l, r, options);
     let mut changes = Vec::new();
     let mut drift = false;
+    let mut accepted = None;
     // Documents keep only their canonical text; the trees are rebuilt here, for the workflows
     // whose hashes differ. Without both trees the workflow is judged as a whole.
     let trees = match (&l.content, &r.content) {
@@ -373,6 +418,7 @@ fn compare(
             let verdict = rules.verdict(&[&name], None);
             notes.extend(verdict.expired);
             drift = verdict.accepted.is_none();
+            accepted = verdict.accepted;
         }
     }
     let text_diff = l
@@ -385,6 +431,7 @@ fn compare(
         status: WorkflowStatus::Modified,
         previous_name: None,
         drift,
+        accepted,
         layout_changed,
         changes,
         text_diff,
@@ -465,6 +512,7 @@ fn one_sided(
         status,
         previous_name: previous_name.map(str::to_owned),
         drift: verdict.accepted.is_none(),
+        accepted: verdict.accepted,
         layout_changed: false,
         changes: Vec::new(),
         text_diff: None,
@@ -954,7 +1002,7 @@ fn is_date(text: &str) -> bool {
 }
 
 /// Whether `name` matches `pattern`, where `*` matches any run of characters (including none).
-fn glob_match(pattern: &str, name: &str) -> bool {
+pub(crate) fn glob_match(pattern: &str, name: &str) -> bool {
     if !pattern.contains('*') {
         return pattern == name;
     }

@@ -2,11 +2,14 @@
 //!
 //! The pipeline is one-way: bytes of an export are [decoded](decode) into [`Document`]s, a
 //! [`Profile`] [normalizes](normalize) each into canonical form ([`Normalized`]), [`diff()`] matches
-//! two sets of them by workflow name and builds a [`Report`], and a renderer formats a finished
-//! report. Nothing here touches the network.
+//! two sets of them by workflow name and builds a [`Report`], a [`CheckReport`] gathers the reports
+//! (and errors) of every pair a run compared, and a renderer formats a finished check report.
+//! Nothing here touches the network.
 //!
 //! ```
-//! use soc_diff::{DiffOptions, Entry, Format, Profile, RenderOptions, decode_export, diff, render};
+//! use soc_diff::{
+//!     CheckReport, DiffOptions, Entry, Format, Profile, RenderOptions, decode_export, diff, render,
+//! };
 //!
 //! let profile = Profile::secmaster();
 //! let entries = |source: &str, json: &str| -> Vec<Entry> {
@@ -25,7 +28,9 @@
 //! };
 //! let report = diff(staging, production, &profile, &options)?;
 //! assert!(report.has_drift());
-//! let text = render(&report, Format::Text, &RenderOptions::default());
+//! // A run may compare several pairs; every format renders them all as one document.
+//! let run = CheckReport::single(report);
+//! let text = render(&run, Format::Text, &RenderOptions::default());
 //! assert!(text.contains("~ /taskconfig/hours: 24 -> 1"));
 //! # Ok::<(), soc_diff::DiffError>(())
 //! ```
@@ -46,4 +51,4 @@ pub use normalize::{Normalized, NormalizedContent, canonical_json};
 pub use pattern::{PathPattern, PatternError};
 pub use profile::{ArrayRule, ElementIds, Profile, ProfileConfig, ProfileError};
 pub use render::{Format, RenderOptions, render};
-pub use report::Report;
+pub use report::{CheckReport, CheckStatus, Filters, PairError, PairReport, Report};

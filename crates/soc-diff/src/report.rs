@@ -1,33 +1,42 @@
 //! The drift report: what [`diff()`](crate::diff()) found, as data.
 //!
-//! A [`Report`] is a public interface: its JSON form (see `docs/report-schema.md`) is what CI jobs and
-//! other tools read, so fields are only ever added, and `schema_version` changes when a field changes
-//! meaning. Renderers ([`render`](crate::render)) format a finished report; they never recompute it.
+//! A [`Report`] is what one comparison of two sides found; a [`CheckReport`] holds the report of
+//! every pair a run compared, and the error of every pair it could not compare. The check report's
+//! JSON form (see `docs/report-schema.md` and `docs/report.schema.json`) is a public interface that
+//! CI jobs and other tools read, so fields are only ever added, and [`SCHEMA_VERSION`] changes when
+//! a field changes meaning. Renderers ([`render`](crate::render)) format a finished check report;
+//! they never recompute it.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-/// The version of the report's JSON schema; bumped when a field changes meaning or disappears.
-pub const SCHEMA_VERSION: u32 = 1;
+mod run;
 
-/// The result of comparing two sets of workflows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub use run::{
+    CheckReport, CheckStatus, Filters, PairError, PairFailure, PairReport, SCHEMA_VERSION,
+};
+
+/// The result of comparing two sets of workflows: one compared pair of a [`CheckReport`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Report {
-    /// Always [`SCHEMA_VERSION`] for reports this crate builds.
-    pub schema_version: u32,
-    /// `drift` when any workflow has unaccepted differences; the CLI's exit code says the same.
-    pub status: ReportStatus,
-    /// The label of the left side (e.g. `staging`).
+    /// The label of the left side (e.g. `staging`, `staging@live`, or a path).
     pub left: String,
     /// The label of the right side (e.g. `production`).
     pub right: String,
+    /// `drift` when any workflow has unaccepted differences; the CLI's exit code says the same.
+    pub status: ReportStatus,
+    /// How long loading both sides and comparing them took, in seconds (set by the caller that
+    /// timed it; absent when nobody did).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<f64>,
     pub summary: Summary,
     /// Every workflow of either side, sorted by name, unchanged ones included.
     pub workflows: Vec<WorkflowReport>,
 }
 
 /// Whether a report shows drift.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportStatus {
     /// Nothing differs, or every difference is accepted.
@@ -37,7 +46,7 @@ pub enum ReportStatus {
 }
 
 /// Counts of workflows by outcome.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Summary {
     /// Only on the right side.
     pub added: usize,
@@ -56,7 +65,7 @@ pub struct Summary {
 }
 
 /// One workflow's outcome.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct WorkflowReport {
     /// The name on the right side (on the left side for removed workflows).
     pub name: String,
@@ -66,6 +75,10 @@ pub struct WorkflowReport {
     pub previous_name: Option<String>,
     /// Whether this workflow has differences that are not accepted.
     pub drift: bool,
+    /// Set when an `[[accept]]` rule without a `path` accepts the workflow as a whole (added,
+    /// removed, renamed or binary-changed); accepted changes inside a workflow carry their own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted: Option<Acceptance>,
     /// The canvas layout differs (it is never drift: the profile compares the graph, not positions).
     #[serde(default, skip_serializing_if = "is_false")]
     pub layout_changed: bool,
@@ -81,7 +94,9 @@ pub struct WorkflowReport {
 }
 
 /// What happened to a workflow between the left and the right side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum WorkflowStatus {
     Added,
@@ -105,7 +120,7 @@ impl WorkflowStatus {
 }
 
 /// One structural difference inside a modified workflow.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Change {
     /// JSON pointer (RFC 6901) into the normalized document; array indices are the right side's,
     /// the left side's for removals.
@@ -136,7 +151,7 @@ pub struct Change {
 }
 
 /// The kind of a structural change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
     Added,
@@ -145,7 +160,7 @@ pub enum ChangeKind {
 }
 
 /// Why a difference is accepted, copied from the rule that accepted it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Acceptance {
     pub reason: String,
     /// The last day (YYYY-MM-DD) the rule applies.
@@ -196,10 +211,10 @@ impl Report {
             ReportStatus::NoDrift
         };
         Self {
-            schema_version: SCHEMA_VERSION,
-            status,
             left: left.into(),
             right: right.into(),
+            status,
+            seconds: None,
             summary,
             workflows,
         }
@@ -218,13 +233,27 @@ impl WorkflowReport {
     }
 }
 
-/// `text` with control characters and bidirectional-override characters escaped (`\n`, `\u{1b}`,
-/// `\u{202e}`), so a hostile workflow name or key cannot move the cursor, recolour a terminal, forge
-/// a line of output or reorder what the reader sees.
+/// `text` with control characters, line separators and bidirectional-override characters escaped
+/// (`\n`, `\u{1b}`, `\u{202e}`), so a hostile workflow name or key cannot move the cursor, recolour a
+/// terminal, forge a line of output or reorder what the reader sees.
+///
+/// Every renderer passes every string that came from the data (names, paths, values, notes,
+/// messages) through this one function; Markdown then also turns the characters Markdown and
+/// HTML interpret into entities, and XML escapes its own.
 pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     let unsafe_char = |c: char| {
         c.is_control()
-            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+            || matches!(
+                c,
+                '\u{061c}'
+                    | '\u{200e}'
+                    | '\u{200f}'
+                    | '\u{2028}'
+                    | '\u{2029}'
+                    | '\u{202a}'..='\u{202e}'
+                    | '\u{2066}'..='\u{2069}'
+                    | '\u{feff}'
+            )
     };
     if !text.contains(unsafe_char) {
         return std::borrow::Cow::Borrowed(text);
@@ -261,6 +290,7 @@ mod tests {
             status,
             previous_name: None,
             drift,
+            accepted: None,
             layout_changed: false,
             changes: Vec::new(),
             text_diff: None,
@@ -328,6 +358,8 @@ mod tests {
         assert_eq!(printable("a\nM forged"), "a\\nM forged");
         assert_eq!(printable("\u{1b}[31mred"), "\\u{1b}[31mred");
         assert_eq!(printable("abc\u{202e}fed"), "abc\\u{202e}fed");
+        assert_eq!(printable("a\u{2066}b\u{2069}"), "a\\u{2066}b\\u{2069}");
+        assert_eq!(printable("line\u{2028}forged"), "line\\u{2028}forged");
     }
 
     #[test]

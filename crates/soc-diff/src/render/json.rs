@@ -1,14 +1,18 @@
-//! The report's JSON form: pretty-printed, with a trailing newline.
+//! The report's JSON form: one pretty-printed document with a trailing newline.
 
 use super::RenderOptions;
-use crate::report::Report;
+use crate::report::{CheckReport, PairReport};
 
-pub(super) fn render(report: &Report, options: &RenderOptions) -> String {
+pub(super) fn render(report: &CheckReport, options: &RenderOptions) -> String {
     let mut text = if options.stat_only {
         let mut summary = report.clone();
-        for wf in &mut summary.workflows {
-            wf.changes.clear();
-            wf.text_diff = None;
+        for pair in &mut summary.pairs {
+            if let PairReport::Compared(compared) = pair {
+                for wf in &mut compared.workflows {
+                    wf.changes.clear();
+                    wf.text_diff = None;
+                }
+            }
         }
         to_pretty(&summary)
     } else {
@@ -18,7 +22,7 @@ pub(super) fn render(report: &Report, options: &RenderOptions) -> String {
     text
 }
 
-fn to_pretty(report: &Report) -> String {
+fn to_pretty(report: &CheckReport) -> String {
     // A report has only string keys and finite numbers, and writes to memory: serializing it
     // cannot fail.
     serde_json::to_string_pretty(report).unwrap_or_default()

@@ -13,33 +13,165 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use super::{RenderOptions, acceptance_text, counts, plural, short_value};
-use crate::report::{Change, ChangeKind, Report, WorkflowReport, WorkflowStatus};
+use super::{
+    RenderOptions, acceptance_text, counts, diff_lines, error_facts, pair_counts, plural,
+    short_value, shorten,
+};
+use crate::report::{
+    Change, ChangeKind, CheckReport, CheckStatus, PairError, PairReport, Report, WorkflowReport,
+    WorkflowStatus, printable,
+};
 
 /// The most bytes of Markdown to produce (GitHub's comment limit is 65,536 characters), with room
 /// for the line saying what was left out.
 pub(super) const BUDGET: usize = 60_000;
 
-pub(super) fn render(report: &Report, options: &RenderOptions) -> String {
+/// Error messages longer than this many characters are shortened (the JSON report has them whole).
+const MAX_MESSAGE_CHARS: usize = 2_000;
+
+pub(super) fn render(report: &CheckReport, options: &RenderOptions) -> String {
+    let single = report.pairs.len() == 1 && report.error.is_none();
+    let heading = if single { "###" } else { "####" };
     let mut md = String::new();
+    // Errors first, then drift, then the pairs without drift: what needs attention on top.
+    let mut ordered: Vec<&PairReport> = report.pairs.iter().collect();
+    ordered.sort_by_key(|pair| std::cmp::Reverse(pair.status()));
+    if !single {
+        overview(&mut md, report, &ordered);
+    }
+    let heads: Vec<String> = ordered.iter().map(|pair| head(pair, heading)).collect();
+    let mut reserved: usize = heads.iter().map(String::len).sum();
+    let (mut without_diff, mut omitted) = (0, 0);
+    for (pair, head) in ordered.iter().zip(&heads) {
+        // A heading needs a blank line before it to be one after a `</details>`.
+        if !md.is_empty() && !md.ends_with("\n\n") {
+            md.push('\n');
+        }
+        md.push_str(head);
+        reserved -= head.len();
+        let PairReport::Compared(compared) = pair else {
+            continue;
+        };
+        if options.stat_only {
+            continue;
+        }
+        for wf in listed(compared)
+            .into_iter()
+            .filter(|wf| !wf.changes.is_empty() || wf.text_diff.is_some() || !wf.notes.is_empty())
+        {
+            let room = BUDGET.saturating_sub(reserved);
+            let full = details(compared, wf, true);
+            if md.len() + full.len() <= room {
+                md.push_str(&full);
+                continue;
+            }
+            let short = details(compared, wf, false);
+            if md.len() + short.len() <= room {
+                md.push_str(&short);
+                without_diff += 1;
+            } else {
+                omitted += 1;
+            }
+        }
+    }
+    let mut left_out = Vec::new();
+    if without_diff > 0 {
+        left_out.push(plural(without_diff, "unified diff"));
+    }
+    if omitted > 0 {
+        left_out.push(format!("the details of {}", plural(omitted, "workflow")));
+    }
+    if !left_out.is_empty() {
+        // Writing to a String cannot fail; the results below are ignored for that reason.
+        let _ = writeln!(
+            md,
+            "\n_To stay within GitHub's comment size limit, {} left out; the JSON report has \
+             everything._",
+            left_out.join(" and ")
+        );
+    }
+    md
+}
+
+/// The run's verdict, its error if any, and one row per pair (in the order of the sections).
+fn overview(md: &mut String, report: &CheckReport, ordered: &[&PairReport]) {
+    let _ = writeln!(
+        md,
+        "### socdrift: {}\n\n**{}**: {}\n",
+        verdict(report.status),
+        verdict(report.status),
+        pair_counts(report)
+    );
+    if let Some(error) = &report.error {
+        md.push_str("> **The run failed:** ");
+        quote_error(md, error);
+        md.push('\n');
+    }
+    if ordered.is_empty() {
+        return;
+    }
+    md.push_str("| Pair | Status | Summary |\n| --- | --- | --- |\n");
+    for pair in ordered {
+        let (status, summary) = match pair {
+            PairReport::Compared(compared) => (
+                if compared.has_drift() {
+                    "**drift**"
+                } else {
+                    "no drift"
+                },
+                counts(compared),
+            ),
+            PairReport::Failed(_) => ("**error**", "could not be compared".to_owned()),
+        };
+        let _ = writeln!(
+            md,
+            "| {} → {} | {status} | {summary} |",
+            inline(pair.left()),
+            inline(pair.right())
+        );
+    }
+    md.push('\n');
+}
+
+fn verdict(status: CheckStatus) -> &'static str {
+    match status {
+        CheckStatus::NoDrift => "No drift",
+        CheckStatus::Drift => "Drift",
+        CheckStatus::Error => "Error",
+    }
+}
+
+/// A pair's heading, verdict and summary table (or its error): what is always shown.
+fn head(pair: &PairReport, heading: &str) -> String {
+    let mut md = String::new();
+    let report = match pair {
+        PairReport::Failed(failure) => {
+            let _ = writeln!(
+                md,
+                "{heading} socdrift: {} → {}\n\n**Error**: could not be compared\n",
+                inline(&failure.left),
+                inline(&failure.right)
+            );
+            md.push_str("> ");
+            quote_error(&mut md, &failure.error);
+            md.push('\n');
+            return md;
+        }
+        PairReport::Compared(report) => report,
+    };
     let verdict = if report.has_drift() {
         "Drift"
     } else {
         "No drift"
     };
-    // Writing to a String cannot fail; the results below are ignored for that reason.
     let _ = writeln!(
         md,
-        "### socdrift: {} → {}\n\n**{verdict}**: {}\n",
+        "{heading} socdrift: {} → {}\n\n**{verdict}**: {}\n",
         inline(&report.left),
         inline(&report.right),
         counts(report)
     );
-    let listed: Vec<&WorkflowReport> = report
-        .workflows
-        .iter()
-        .filter(|wf| wf.differs() || wf.layout_changed || !wf.notes.is_empty())
-        .collect();
+    let listed = listed(report);
     if listed.is_empty() {
         md.push_str("No differences.\n");
         return md;
@@ -59,43 +191,32 @@ pub(super) fn render(report: &Report, options: &RenderOptions) -> String {
             drift_text(wf),
         );
     }
-    if options.stat_only {
-        return md;
-    }
-    let (mut without_diff, mut omitted) = (0, 0);
-    for wf in listed
-        .iter()
-        .filter(|wf| !wf.changes.is_empty() || wf.text_diff.is_some() || !wf.notes.is_empty())
-    {
-        let full = details(report, wf, true);
-        if md.len() + full.len() <= BUDGET {
-            md.push_str(&full);
-            continue;
-        }
-        let short = details(report, wf, false);
-        if md.len() + short.len() <= BUDGET {
-            md.push_str(&short);
-            without_diff += 1;
-        } else {
-            omitted += 1;
-        }
-    }
-    let mut left_out = Vec::new();
-    if without_diff > 0 {
-        left_out.push(plural(without_diff, "unified diff"));
-    }
-    if omitted > 0 {
-        left_out.push(format!("the details of {}", plural(omitted, "workflow")));
-    }
-    if !left_out.is_empty() {
-        let _ = writeln!(
-            md,
-            "\n_To stay within GitHub's comment size limit, {} left out; the JSON report has \
-             everything._",
-            left_out.join(" and ")
-        );
-    }
     md
+}
+
+/// An error inside a block quote: the message, then each hint on a quoted line of its own.
+fn quote_error(md: &mut String, error: &PairError) {
+    md.push_str(&inline(&shorten(&error.message, MAX_MESSAGE_CHARS)));
+    md.push('\n');
+    for hint in &error.hints {
+        let _ = writeln!(md, ">\n> hint: {}", inline(hint));
+    }
+    let facts: Vec<String> = error_facts(error)
+        .into_iter()
+        .map(|(label, value)| format!("{label} {}", code(&value)))
+        .collect();
+    if !facts.is_empty() {
+        let _ = writeln!(md, ">\n> {}", facts.join(", "));
+    }
+}
+
+/// The workflows a pair's table lists: those that differ, moved or have notes.
+fn listed(report: &Report) -> Vec<&WorkflowReport> {
+    report
+        .workflows
+        .iter()
+        .filter(|wf| wf.differs() || wf.layout_changed || !wf.notes.is_empty())
+        .collect()
 }
 
 fn status_text(wf: &WorkflowReport) -> String {
@@ -154,12 +275,12 @@ fn details(report: &Report, wf: &WorkflowReport, with_diff: bool) -> String {
         md.push('\n');
     }
     if let Some(diff) = wf.text_diff.as_ref().filter(|_| with_diff) {
-        let fence = "`".repeat(longest_backtick_run(diff).max(2) + 1);
-        let _ = writeln!(
-            md,
-            "{fence}diff\n{}\n{fence}\n",
-            diff.trim_end_matches('\n')
-        );
+        // Inside a fence nothing is Markdown or HTML; only what could reorder or forge lines
+        // is spelled out.
+        let diff: Vec<_> = diff_lines(diff).collect();
+        let diff = diff.join("\n");
+        let fence = "`".repeat(longest_backtick_run(&diff).max(2) + 1);
+        let _ = writeln!(md, "{fence}diff\n{diff}\n{fence}\n");
     }
     md.push_str("</details>\n");
     md
@@ -203,7 +324,11 @@ fn code(text: &str) -> String {
 }
 
 /// Text safe anywhere inline: in a table cell, in `<summary>`, in `<code>`, in a block quote.
+///
+/// [`printable`] first (control characters, line breaks and bidirectional overrides spelled out),
+/// then every character Markdown or HTML would interpret as an entity.
 fn inline(text: &str) -> String {
+    let text = printable(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -222,8 +347,8 @@ fn inline(text: &str) -> String {
             '#' => out.push_str("&#35;"),
             '!' => out.push_str("&#33;"),
             '$' => out.push_str("&#36;"),
-            // A line break would end the table row or the quote; other controls have no place here.
-            c if c.is_control() => out.extend(c.escape_default()),
+            '@' => out.push_str("&#64;"),
+            ':' => out.push_str("&#58;"),
             c => out.push(c),
         }
     }

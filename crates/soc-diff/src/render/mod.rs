@@ -1,8 +1,10 @@
-//! Formatting a finished [`Report`] for people and machines.
+//! Formatting a finished [`CheckReport`] for people and machines.
 //!
-//! Renderers only format: every decision (what changed, what is drift, what is accepted) is already
-//! in the report, so all formats always agree with each other and with the exit code.
+//! Renderers only format: every decision (what changed, what is drift, what is accepted, which
+//! pair failed) is already in the report, so all formats always agree with each other and with the
+//! exit code. Every string from the data goes through [`printable`] before it is shown.
 
+mod github;
 mod json;
 mod junit;
 mod markdown;
@@ -13,7 +15,12 @@ use std::str::FromStr;
 
 use serde_json::Value;
 
-use crate::report::{Change, ChangeKind, Report, WorkflowReport, WorkflowStatus, printable};
+pub use github::{AnnotationOptions, github_annotations};
+
+use crate::report::{
+    Change, ChangeKind, CheckReport, CheckStatus, PairError, Report, WorkflowReport,
+    WorkflowStatus, printable,
+};
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -78,8 +85,8 @@ pub struct RenderOptions {
     pub stat_only: bool,
 }
 
-/// Formats `report` as `format`.
-pub fn render(report: &Report, format: Format, options: &RenderOptions) -> String {
+/// Formats `report` as `format`: one document covering every pair.
+pub fn render(report: &CheckReport, format: Format, options: &RenderOptions) -> String {
     match format {
         Format::Text => text::render(report, options),
         Format::Json => json::render(report, options),
@@ -92,9 +99,10 @@ pub fn render(report: &Report, format: Format, options: &RenderOptions) -> Strin
 /// them in full).
 const MAX_VALUE_CHARS: usize = 80;
 
-/// A value as compact JSON, shortened to [`MAX_VALUE_CHARS`] with a trailing `…`.
+/// A value as compact JSON, shortened to [`MAX_VALUE_CHARS`] with a trailing `…`, made printable
+/// (JSON escapes control characters but not bidirectional overrides).
 fn short_value(value: &Value) -> String {
-    shorten(&value.to_string(), MAX_VALUE_CHARS)
+    printable(&shorten(&value.to_string(), MAX_VALUE_CHARS)).into_owned()
 }
 
 fn shorten(text: &str, max_chars: usize) -> String {
@@ -183,6 +191,62 @@ fn change_line(change: &Change) -> String {
         line.push_str(&format!(" ({})", printable(&acceptance_text(acceptance))));
     }
     line
+}
+
+/// How many pairs failed, drifted and did not: `1 could not be compared, 1 drifted, 1 without
+/// drift` (parts with a zero count left out).
+fn pair_counts(report: &CheckReport) -> String {
+    let count = |status: CheckStatus| report.pairs.iter().filter(|p| p.status() == status).count();
+    let mut parts = Vec::new();
+    for (status, words) in [
+        (CheckStatus::Error, "could not be compared"),
+        (CheckStatus::Drift, "drifted"),
+        (CheckStatus::NoDrift, "without drift"),
+    ] {
+        let n = count(status);
+        if n > 0 {
+            parts.push(format!("{n} {words}"));
+        }
+    }
+    format!(
+        "{}: {}",
+        plural(report.pairs.len(), "pair"),
+        if parts.is_empty() {
+            "none compared".to_owned()
+        } else {
+            parts.join(", ")
+        }
+    )
+}
+
+/// An error as one printable line, hints after it.
+fn error_line(error: &PairError) -> String {
+    let mut line = printable(&error.message).into_owned();
+    for hint in &error.hints {
+        line.push_str(&format!(" (hint: {})", printable(hint)));
+    }
+    line
+}
+
+/// What is known about where an error happened, as `(label, value)`: the workflow, the HTTP
+/// status, the request id. Values are as in the data; each renderer escapes them.
+fn error_facts(error: &PairError) -> Vec<(&'static str, String)> {
+    let mut facts = Vec::new();
+    if let Some(workflow) = &error.workflow {
+        facts.push(("workflow", workflow.clone()));
+    }
+    if let Some(status) = error.http_status {
+        facts.push(("http status", status.to_string()));
+    }
+    if let Some(request_id) = &error.request_id {
+        facts.push(("request id", request_id.clone()));
+    }
+    facts
+}
+
+/// The lines of a unified diff, each made printable.
+fn diff_lines(diff: &str) -> impl Iterator<Item = std::borrow::Cow<'_, str>> {
+    diff.lines().map(printable)
 }
 
 /// The rule text shown next to an accepted change.

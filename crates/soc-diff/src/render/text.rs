@@ -1,11 +1,19 @@
-//! Git-like text: one line per differing workflow, then each one's changes and unified diff.
+//! Git-like text: per pair, one line per differing workflow, then each one's changes and unified
+//! diff, then the pair's verdict; with several pairs, a closing verdict that names the pairs that
+//! could not be compared first.
 
 use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style};
 
-use super::{RenderOptions, change_line, counts, marker, workflow_remark};
-use crate::report::{ChangeKind, Report, WorkflowReport, WorkflowStatus, printable};
+use super::{
+    RenderOptions, change_line, counts, diff_lines, error_line, marker, pair_counts,
+    workflow_remark,
+};
+use crate::report::{
+    ChangeKind, CheckReport, CheckStatus, PairFailure, PairReport, Report, WorkflowReport,
+    WorkflowStatus, printable,
+};
 
 const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
@@ -41,23 +49,108 @@ impl Out {
     }
 }
 
-pub(super) fn render(report: &Report, options: &RenderOptions) -> String {
+pub(super) fn render(report: &CheckReport, options: &RenderOptions) -> String {
     let mut out = Out {
         text: String::new(),
         color: options.color,
     };
+    if let Some(error) = &report.error {
+        out.paint(RED.bold(), "error");
+        out.line(Style::new(), &format!(": {}", error_line(error)));
+        if !report.pairs.is_empty() {
+            out.text.push('\n');
+        }
+    }
+    for (i, pair) in report.pairs.iter().enumerate() {
+        if i > 0 {
+            out.text.push('\n');
+        }
+        match pair {
+            PairReport::Compared(compared) => pair_report(&mut out, compared, options),
+            PairReport::Failed(failure) => failed_pair(&mut out, failure),
+        }
+    }
+    if report.pairs.len() > 1 {
+        out.text.push('\n');
+        closing(&mut out, report);
+    }
+    out.text
+}
+
+/// `error (left -> right): the message`.
+fn failed_pair(out: &mut Out, failure: &PairFailure) {
+    out.paint(RED.bold(), "error");
+    out.line(
+        Style::new(),
+        &format!(
+            " ({} -> {}): could not compare: {}",
+            printable(&failure.left),
+            printable(&failure.right),
+            error_line(&failure.error)
+        ),
+    );
+}
+
+/// The verdict of the whole run, then the failed pairs, then the drifted ones.
+fn closing(out: &mut Out, report: &CheckReport) {
+    let style = verdict_style(report.status);
+    out.paint(style, verdict_word(report.status));
+    out.line(Style::new(), &format!(" ({})", pair_counts(report)));
+    for failure in report.failures() {
+        out.paint(RED, "  error");
+        out.line(
+            Style::new(),
+            &format!(
+                "  {} -> {}: {}",
+                printable(&failure.left),
+                printable(&failure.right),
+                error_line(&failure.error)
+            ),
+        );
+    }
+    for compared in report.compared().filter(|r| r.has_drift()) {
+        out.paint(RED, "  drift");
+        out.line(
+            Style::new(),
+            &format!(
+                "  {} -> {}: {}",
+                printable(&compared.left),
+                printable(&compared.right),
+                counts(compared)
+            ),
+        );
+    }
+}
+
+fn verdict_word(status: CheckStatus) -> &'static str {
+    match status {
+        CheckStatus::NoDrift => "no drift",
+        CheckStatus::Drift => "drift",
+        CheckStatus::Error => "error",
+    }
+}
+
+fn verdict_style(status: CheckStatus) -> Style {
+    match status {
+        CheckStatus::NoDrift => GREEN.bold(),
+        CheckStatus::Drift | CheckStatus::Error => RED.bold(),
+    }
+}
+
+/// One compared pair: the workflow lines, their details, the pair's verdict.
+fn pair_report(out: &mut Out, report: &Report, options: &RenderOptions) {
     let differing: Vec<&WorkflowReport> = report
         .workflows
         .iter()
         .filter(|wf| wf.differs() || wf.layout_changed || !wf.notes.is_empty())
         .collect();
     for wf in &differing {
-        summary_line(&mut out, wf);
+        summary_line(out, wf);
     }
     if !options.stat_only {
         for wf in differing.iter().filter(|wf| has_details(wf)) {
             out.text.push('\n');
-            details(&mut out, wf);
+            details(out, wf);
         }
     }
     if !differing.is_empty() {
@@ -78,7 +171,6 @@ pub(super) fn render(report: &Report, options: &RenderOptions) -> String {
             counts(report)
         ),
     );
-    out.text
 }
 
 fn status_style(status: WorkflowStatus) -> Style {
@@ -131,7 +223,7 @@ fn details(out: &mut Out, wf: &WorkflowReport) {
     }
     if let Some(diff) = &wf.text_diff {
         out.text.push('\n');
-        for line in diff.lines() {
+        for line in diff_lines(diff) {
             let style = if line.starts_with("+++") || line.starts_with("---") {
                 BOLD
             } else if line.starts_with('+') {
@@ -143,7 +235,7 @@ fn details(out: &mut Out, wf: &WorkflowReport) {
             } else {
                 Style::new()
             };
-            out.line(style, line);
+            out.line(style, &line);
         }
     }
 }

@@ -8,3 +8,4 @@ mod diff;
 mod normalize;
 mod props;
 mod render;
+mod schema;

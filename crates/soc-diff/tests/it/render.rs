@@ -5,8 +5,11 @@ use quick_xml::Reader;
 use quick_xml::events::Event;
 use serde_json::json;
 use soc_diff::diff::AcceptRule;
-use soc_diff::render::{Format, RenderOptions, render};
-use soc_diff::{Content, DiffOptions, Document, Entry, Profile, Report, diff};
+use soc_diff::render::{AnnotationOptions, Format, RenderOptions, github_annotations};
+use soc_diff::{
+    CheckReport, Content, DiffOptions, Document, Entry, PairError, PairReport, Profile, Report,
+    diff,
+};
 
 use crate::diff::{fixture_options, fixture_report};
 
@@ -14,6 +17,11 @@ fn snapshot(name: &str, text: &str) {
     insta::with_settings!({ prepend_module_to_snapshot => false, omit_expression => true }, {
         insta::assert_snapshot!(name, text);
     });
+}
+
+/// Renders one compared pair, as `socdrift diff` does.
+fn render(report: &Report, format: Format, options: &RenderOptions) -> String {
+    soc_diff::render(&CheckReport::single(report.clone()), format, options)
 }
 
 const PLAIN: RenderOptions = RenderOptions {
@@ -54,6 +62,10 @@ fn edge_report() -> Report {
             json!({"name": "evil\n\u{1b}[2Jname", "v": 1}),
         ),
         json_doc("Same", json!({"name": "Same"})),
+        json_doc(
+            "invoice\u{202e}gpj.exe",
+            json!({"name": "invoice\u{202e}gpj.exe", "note": "a\u{2066}b\u{2069}c", "v": 1}),
+        ),
     ];
     let right = vec![
         json_doc(
@@ -76,6 +88,10 @@ fn edge_report() -> Report {
             json!({"name": "evil\n\u{1b}[2Jname", "v": 2}),
         ),
         json_doc("Same", json!({"name": "Same"})),
+        json_doc(
+            "invoice\u{202e}gpj.exe",
+            json!({"name": "invoice\u{202e}gpj.exe", "note": "a\u{2066}b\u{2069}d", "v": 1}),
+        ),
     ];
     let entries = |docs: Vec<Document>| {
         docs.iter()
@@ -178,10 +194,11 @@ fn edge_cases_in_every_format() {
 #[test]
 fn json_output_reads_back_as_the_same_report() {
     for report in [fixture_report(&fixture_options()), edge_report()] {
-        let text = render(&report, Format::Json, &PLAIN);
+        let run = CheckReport::single(report);
+        let text = soc_diff::render(&run, Format::Json, &PLAIN);
         assert!(text.ends_with("}\n"));
-        let back: Report = serde_json::from_str(&text).unwrap();
-        assert_eq!(back, report);
+        let back: CheckReport = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, run);
     }
 }
 
@@ -194,6 +211,19 @@ fn hostile_names_cannot_escape_their_place() {
         !text.contains('\u{1b}'),
         "terminal escape passed through:\n{text}"
     );
+    for format in [Format::Text, Format::Markdown, Format::Junit] {
+        let out = render(&report, format, &PLAIN);
+        for bad in ['\u{1b}', '\u{202e}', '\u{2066}', '\u{2069}'] {
+            assert!(
+                !out.contains(bad),
+                "{bad:?} passed through {format}:\n{out}"
+            );
+        }
+        assert!(out.contains("invoice\\u{202e}gpj.exe"), "{format}:\n{out}");
+    }
+    // JSON keeps the real strings: it is data, and escaping is its reader's job.
+    let json = render(&report, Format::Json, &PLAIN);
+    assert!(json.contains("invoice\u{202e}gpj.exe"), "{json}");
     assert!(text.contains("M evil\\n\\u{1b}[2Jname"), "{text}");
 
     let md = render(&report, Format::Markdown, &PLAIN);
@@ -280,7 +310,9 @@ fn an_empty_comparison_renders_no_drift() {
     assert!(render(&report, Format::Markdown, &PLAIN).ends_with("No differences.\n"));
     let xml = render(&report, Format::Junit, &PLAIN);
     assert!(
-        xml.contains("<testsuite name=\"socdrift\" tests=\"0\" failures=\"0\""),
+        xml.contains(
+            "<testsuite name=\"staging vs production\" tests=\"0\" failures=\"0\" errors=\"0\""
+        ),
         "{xml}"
     );
 }
@@ -320,4 +352,262 @@ fn markdown_stays_within_a_pull_request_comment() {
         md.matches("<details>").count(),
         md.matches("</details>").count()
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runs of several pairs
+
+/// A small drifted pair: one workflow modified, one added.
+fn drifted(left: &str, right: &str) -> PairReport {
+    let profile = Profile::secmaster();
+    let side = |docs: Vec<Document>| -> Vec<Entry> {
+        docs.iter()
+            .map(|d| Entry::Loaded(profile.normalize(d)))
+            .collect()
+    };
+    let options = DiffOptions {
+        left_label: left.into(),
+        right_label: right.into(),
+        ..fixture_options()
+    };
+    let report = diff(
+        side(vec![
+            json_doc("Block IP", json!({"name": "Block IP", "hours": 24})),
+            json_doc("Same", json!({"name": "Same"})),
+        ]),
+        side(vec![
+            json_doc("Block IP", json!({"name": "Block IP", "hours": 1})),
+            json_doc("Same", json!({"name": "Same"})),
+            json_doc("New", json!({"name": "New"})),
+        ]),
+        &profile,
+        &options,
+    )
+    .unwrap();
+    PairReport::Compared(report)
+}
+
+/// A pair without drift.
+fn quiet(left: &str, right: &str) -> PairReport {
+    let profile = Profile::secmaster();
+    let docs = || {
+        vec![Entry::Loaded(
+            profile.normalize(&json_doc("Same", json!({"name": "Same"}))),
+        )]
+    };
+    let options = DiffOptions {
+        left_label: left.into(),
+        right_label: right.into(),
+        ..fixture_options()
+    };
+    PairReport::Compared(diff(docs(), docs(), &profile, &options).unwrap())
+}
+
+/// A pair whose right side could not be exported.
+fn failed(left: &str, right: &str) -> PairReport {
+    PairReport::failed(
+        left,
+        right,
+        PairError {
+            message: "cannot export workflows of `production`: listing workflows (request id \
+                      r-42, 1 attempt): authentication failed with http 401"
+                .into(),
+            hints: vec!["check PRODUCTION_AK and PRODUCTION_SK".into()],
+            workflow: None,
+            http_status: Some(401),
+            request_id: Some("r-42".into()),
+        },
+    )
+}
+
+/// Runs of one, two and three pairs with the failing pair first, in the middle and last.
+fn runs() -> Vec<(&'static str, CheckReport)> {
+    let timed = |pairs: Vec<PairReport>| {
+        let pairs = pairs
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut p)| {
+                p.set_seconds(0.25 * (i + 1) as f64);
+                p
+            })
+            .collect();
+        CheckReport::new(pairs).started_at("2026-03-02T06:17:00Z")
+    };
+    let (e, d, q) = (
+        || failed("staging@live", "production@live"),
+        || drifted("staging@latest", "staging@live"),
+        || quiet("production@latest", "production@live"),
+    );
+    vec![
+        ("one-error", timed(vec![e()])),
+        ("one-drift", timed(vec![d()])),
+        ("two-error-first", timed(vec![e(), d()])),
+        ("two-error-last", timed(vec![q(), e()])),
+        ("three-error-first", timed(vec![e(), d(), q()])),
+        ("three-error-middle", timed(vec![d(), e(), q()])),
+        ("three-error-last", timed(vec![q(), d(), e()])),
+        ("three-no-error", timed(vec![q(), d(), q()])),
+    ]
+}
+
+#[test]
+fn every_format_shows_every_pair_and_errors_win() {
+    for (name, report) in runs() {
+        let failures = report.failures().count();
+        let expected = if failures > 0 {
+            "error"
+        } else if report.has_drift() {
+            "drift"
+        } else {
+            "no_drift"
+        };
+        assert_eq!(report.status.as_str(), expected, "{name}");
+        for format in Format::ALL {
+            let out = soc_diff::render(&report, format, &PLAIN);
+            snapshot(&format!("run-{name}.{format}"), &out);
+            for pair in &report.pairs {
+                let left = match format {
+                    Format::Markdown => pair.left().replace('@', "&#64;"),
+                    _ => pair.left().to_owned(),
+                };
+                assert!(out.contains(&left), "{name} {format} lacks {left}:\n{out}");
+            }
+            if failures > 0 {
+                assert!(
+                    out.contains("authentication failed with http 401"),
+                    "{name} {format} lacks the error message:\n{out}"
+                );
+            }
+        }
+        // One JSON document whose status and pairs are the report's.
+        let json: serde_json::Value =
+            serde_json::from_str(&soc_diff::render(&report, Format::Json, &PLAIN)).unwrap();
+        assert_eq!(json["status"], expected, "{name}");
+        assert_eq!(json["schema_version"], 2);
+        let statuses: Vec<_> = json["pairs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["status"].as_str().unwrap().to_owned())
+            .collect();
+        let want: Vec<_> = report
+            .pairs
+            .iter()
+            .map(|p| p.status().as_str().to_owned())
+            .collect();
+        assert_eq!(statuses, want, "{name}: pairs in the configured order");
+        // One XML document: counts add up, and the error pair is an <error>, never a pass.
+        let xml = soc_diff::render(&report, Format::Junit, &PLAIN);
+        let suites = junit_suites(&xml);
+        assert_eq!(suites.len(), report.pairs.len(), "{name}");
+        assert_eq!(
+            suites.iter().map(|s| s.errors).sum::<usize>(),
+            failures,
+            "{name}"
+        );
+        assert_eq!(xml.matches("<?xml").count(), 1, "{name}");
+        // Markdown: errors first.
+        if failures > 0 && report.pairs.len() > 1 {
+            let md = soc_diff::render(&report, Format::Markdown, &PLAIN);
+            let error_at = md.find("**Error**: could not be compared").unwrap();
+            let drift_at = md.find("**Drift**:").or(md.find("**No drift**:")).unwrap();
+            assert!(error_at < drift_at, "{name}: errors come first\n{md}");
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Suite {
+    name: String,
+    tests: usize,
+    errors: usize,
+}
+
+/// The `<testsuite>` elements of a JUnit document, with the counts they declare, checked against
+/// the test cases they hold.
+fn junit_suites(xml: &str) -> Vec<Suite> {
+    let mut reader = Reader::from_str(xml);
+    let mut suites: Vec<Suite> = Vec::new();
+    let (mut cases, mut errors) = (0, 0);
+    let attr = |e: &quick_xml::events::BytesStart<'_>, name: &str| {
+        e.try_get_attribute(name)
+            .unwrap()
+            .map(|a| a.unescape_value().unwrap().into_owned())
+            .unwrap_or_default()
+    };
+    loop {
+        match reader.read_event().unwrap() {
+            Event::Start(e) if e.name().as_ref() == b"testsuite" => {
+                suites.push(Suite {
+                    name: attr(&e, "name"),
+                    tests: attr(&e, "tests").parse().unwrap(),
+                    errors: attr(&e, "errors").parse().unwrap(),
+                });
+                assert!(!attr(&e, "time").is_empty() && !attr(&e, "timestamp").is_empty());
+                (cases, errors) = (0, 0);
+            }
+            Event::Empty(e) if e.name().as_ref() == b"testsuite" => suites.push(Suite {
+                name: attr(&e, "name"),
+                tests: 0,
+                errors: 0,
+            }),
+            Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"testcase" => cases += 1,
+            Event::Start(e) if e.name().as_ref() == b"error" => errors += 1,
+            Event::End(e) if e.name().as_ref() == b"testsuite" => {
+                let suite = suites.last().unwrap();
+                assert_eq!((suite.tests, suite.errors), (cases, errors), "{suite:?}");
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    let mut names: Vec<_> = suites.iter().map(|s| s.name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), suites.len(), "suite names are unique");
+    suites
+}
+
+#[test]
+fn a_run_that_failed_as_a_whole_is_an_error_everywhere() {
+    let report = CheckReport::new(vec![])
+        .started_at("2026-03-02T06:17:00Z")
+        .with_error(PairError::new(
+            "socdrift.toml:3: unknown key `pairz` in [check]",
+        ));
+    for format in Format::ALL {
+        let out = soc_diff::render(&report, format, &PLAIN);
+        snapshot(&format!("run-failed.{format}"), &out);
+        assert!(out.contains("pairz"), "{format}: {out}");
+    }
+    let xml = soc_diff::render(&report, Format::Junit, &PLAIN);
+    assert!(xml.contains("errors=\"1\""), "{xml}");
+}
+
+#[test]
+fn github_annotations_cover_errors_drift_and_expiring_acceptances() {
+    let mut pairs = vec![failed("staging@live", "production@live")];
+    pairs.push(PairReport::Compared(edge_report()));
+    let report = CheckReport::new(pairs);
+    let soon = AnnotationOptions {
+        warn_expiring_until: Some("2026-12-31".into()),
+    };
+    let out = github_annotations(&report, &soon);
+    snapshot("github-annotations", &out);
+    for line in out.lines() {
+        assert!(
+            line.starts_with("::error title=") || line.starts_with("::warning title="),
+            "{line}"
+        );
+    }
+    assert!(
+        !out.contains('\u{1b}') && !out.contains('\u{202e}'),
+        "{out}"
+    );
+    // "Accepted" expires 2026-12-31: within the window. Outside it, no warning.
+    assert!(out.contains("::warning title=Accepted::"), "{out}");
+    let later = AnnotationOptions {
+        warn_expiring_until: Some("2026-12-30".into()),
+    };
+    assert!(!github_annotations(&report, &later).contains("::warning"));
 }
