@@ -155,8 +155,15 @@ pub enum ReportFormat {
 /// Report options shared by `diff`, `check` and `demo`.
 #[derive(Debug, Clone, Args)]
 pub struct ReportArgs {
-    /// Report format on stdout (or in --output).
-    #[arg(long, value_enum, default_value_t)]
+    /// Report format on stdout (and in --output-file); `--format` is an old spelling.
+    #[arg(
+        short = 'o',
+        long = "output",
+        alias = "format",
+        value_enum,
+        default_value_t,
+        value_name = "FORMAT"
+    )]
     pub format: ReportFormat,
 
     /// Print only the summary, not each change.
@@ -167,6 +174,44 @@ pub struct ReportArgs {
     /// not drift.
     #[arg(long)]
     pub keep_layout: bool,
+}
+
+/// Which workflows `diff` and `check` compare (by name, on both sides).
+#[derive(Debug, Clone, Default, Args)]
+pub struct FilterArgs {
+    /// Compare only workflows whose name matches this glob (`*` matches any run of characters;
+    /// repeatable; `check` adds them to `[check] workflow`).
+    #[arg(long = "workflow", value_name = "GLOB")]
+    pub workflow: Vec<String>,
+
+    /// Leave out workflows whose name matches this glob (repeatable; `check` adds them to
+    /// `[check] exclude`).
+    #[arg(long = "exclude", value_name = "GLOB")]
+    pub exclude: Vec<String>,
+}
+
+/// A text or JSON listing, for `log` and `verify`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ListFormat {
+    /// Lines for people.
+    #[default]
+    Text,
+    /// One JSON document for tools.
+    Json,
+}
+
+/// `-o text|json` of `log` and `verify`.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct ListArgs {
+    /// Output format.
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_enum,
+        default_value_t,
+        value_name = "FORMAT"
+    )]
+    pub format: ListFormat,
 }
 
 #[derive(Debug, Args)]
@@ -312,7 +357,7 @@ fn parse_rate_limit(text: &str) -> Result<(u32, std::time::Duration), String> {
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// The environment (an [env.NAME] of the config).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", add = env_names())]
     pub env: String,
 
     /// The folder to write into (created if missing).
@@ -331,7 +376,12 @@ pub struct ExportArgs {
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
     /// The environments to snapshot (repeatable).
-    #[arg(long = "env", value_name = "NAME", required_unless_present = "all")]
+    #[arg(
+        long = "env",
+        value_name = "NAME",
+        required_unless_present = "all",
+        add = env_names()
+    )]
     pub envs: Vec<String>,
 
     /// Snapshot every configured environment.
@@ -346,39 +396,46 @@ pub struct SnapshotArgs {
 #[derive(Debug, Args)]
 pub struct DiffArgs {
     /// The left side (the reference, e.g. staging).
-    #[arg(value_name = "LEFT")]
+    #[arg(value_name = "LEFT", add = side_names())]
     pub left: String,
 
     /// The right side (e.g. production).
-    #[arg(value_name = "RIGHT")]
+    #[arg(value_name = "RIGHT", add = side_names())]
     pub right: String,
 
     #[command(flatten)]
     pub report: ReportArgs,
 
-    /// Write the report to this file instead of stdout.
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+
+    /// Write the report to this file (replaced atomically) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// The left side; with RIGHT, checks this one pair instead of the configured ones.
-    #[arg(value_name = "LEFT", requires = "right")]
+    #[arg(value_name = "LEFT", requires = "right", add = side_names())]
     pub left: Option<String>,
 
     /// The right side.
-    #[arg(value_name = "RIGHT")]
+    #[arg(value_name = "RIGHT", add = side_names())]
     pub right: Option<String>,
 
     #[command(flatten)]
     pub report: ReportArgs,
 
-    /// Write the JSON report to this file (for several pairs: a JSON array of reports).
-    #[arg(long = "report", value_name = "FILE")]
+    #[command(flatten)]
+    pub filters: FilterArgs,
+
+    /// Write the JSON report of every pair to this file (one document; `--report` is an old
+    /// spelling).
+    #[arg(long = "report-file", alias = "report", value_name = "FILE")]
     pub report_file: Option<PathBuf>,
 
-    /// Write a JUnit XML report to this file.
+    /// Write the JUnit XML report to this file.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
 
@@ -390,22 +447,32 @@ pub struct CheckArgs {
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// ENV, ENV@SELECTOR or a snapshot folder; default: every snapshot in the store.
-    #[arg(value_name = "TARGET")]
+    #[arg(value_name = "TARGET", add = side_names())]
     pub target: Option<String>,
+
+    #[command(flatten)]
+    pub list: ListArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct LogArgs {
     /// The environment.
-    #[arg(value_name = "ENV")]
+    #[arg(value_name = "ENV", add = env_names())]
     pub env: String,
+
+    #[command(flatten)]
+    pub list: ListArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct PruneArgs {
     /// The environment.
-    #[arg(value_name = "ENV")]
+    #[arg(value_name = "ENV", add = env_names())]
     pub env: String,
+
+    /// List the snapshots that would be deleted, and delete nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 
     /// How many of the newest snapshots to keep (at least 1: the latest is never deleted).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
@@ -429,9 +496,20 @@ pub struct NormalizeArgs {
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
-    /// The shell.
-    #[arg(value_enum, value_name = "SHELL")]
-    pub shell: clap_complete::Shell,
+    /// The shell: bash, elvish, fish, powershell or zsh.
+    #[arg(value_name = "SHELL")]
+    pub shell: String,
+}
+
+/// Completes the environment names of the config instead of file names: the shell asks socdrift
+/// itself while the user types (see `socdrift completions`).
+fn env_names() -> clap_complete::engine::ArgValueCandidates {
+    clap_complete::engine::ArgValueCandidates::new(crate::completion::environments)
+}
+
+/// Completes a side: each environment as `NAME`, `NAME@latest` and `NAME@live`.
+fn side_names() -> clap_complete::engine::ArgValueCandidates {
+    clap_complete::engine::ArgValueCandidates::new(crate::completion::sides)
 }
 
 #[cfg(test)]

@@ -30,6 +30,8 @@ pub struct Config {
     pub normalize: soc_diff::ProfileConfig,
     /// `[check] pairs`.
     pub check_pairs: Vec<(String, String)>,
+    /// `[check] workflow` and `exclude`: the workflows `check` compares.
+    pub check_filters: soc_diff::Filters,
     /// `[[accept]]` rules.
     pub accept: Vec<AcceptConfig>,
 }
@@ -279,6 +281,7 @@ impl Config {
             envs: BTreeMap::new(),
             normalize: soc_diff::ProfileConfig::default(),
             check_pairs: Vec::new(),
+            check_filters: soc_diff::Filters::default(),
             accept: Vec::new(),
         }
     }
@@ -337,6 +340,10 @@ impl Config {
             envs: raw.env,
             normalize: raw.normalize,
             check_pairs,
+            check_filters: soc_diff::Filters {
+                workflow: raw.check.workflow,
+                exclude: raw.check.exclude,
+            },
             accept,
         })
     }
@@ -409,6 +416,12 @@ struct RawCheck {
     /// Pairs of sides; checked for length after parsing (serde would silently drop a third item).
     #[serde(default)]
     pairs: Vec<Vec<String>>,
+    /// Globs of the workflows to compare (all when empty).
+    #[serde(default)]
+    workflow: Vec<String>,
+    /// Globs of the workflows to leave out.
+    #[serde(default)]
+    exclude: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -839,6 +852,8 @@ auth = "password"
 
 [check]
 pairs = [["staging@live", "production@live"]]
+workflow = ["Block *", "Notify *"]
+exclude = ["* (draft)"]
 
 [[accept]]
 workflow = "Notify on high-severity alert"
@@ -865,6 +880,8 @@ expires = "2027-01-01"
             config.check_pairs,
             vec![("staging@live".to_string(), "production@live".to_string())]
         );
+        assert_eq!(config.check_filters.workflow, ["Block *", "Notify *"]);
+        assert_eq!(config.check_filters.exclude, ["* (draft)"]);
         assert_eq!(config.accept[0].expires.as_deref(), Some("2026-12-31"));
         assert_eq!(config.accept[1].expires.as_deref(), Some("2027-01-01"));
         assert_eq!(config.accept[1].path, None);

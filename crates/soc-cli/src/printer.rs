@@ -3,8 +3,9 @@
 //! This is the only module allowed to write to the standard streams (the crate denies
 //! `print_stdout`/`print_stderr` elsewhere), so the rules live in one place: reports and diffs go
 //! to stdout; progress, logs, warnings and errors go to stderr; colour only when the stream is a
-//! terminal and `NO_COLOR` is unset (or when `--color always` says so); `-q` silences everything
-//! but errors; a closed stdout is not an error.
+//! terminal, `NO_COLOR` is unset and `TERM` is not `dumb` (or when `--color always` says so); `-q`
+//! silences everything but errors (and the GitHub Actions workflow commands, which are for the
+//! CI system rather than for people); a closed stdout is not an error.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::io::{self, IsTerminal, Write};
@@ -18,7 +19,8 @@ use crate::error::{CliError, ErrorLine};
 /// When to use colour, as given by `--color`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum ColorChoice {
-    /// Colour when the stream is a terminal and `NO_COLOR` is unset or empty.
+    /// Colour when the stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not
+    /// `dumb`.
     #[default]
     Auto,
     /// Always colour (an explicit flag overrides `NO_COLOR`, as no-color.org asks).
@@ -82,10 +84,13 @@ pub struct Printer {
 }
 
 impl Printer {
-    /// A printer for this process: probes whether the streams are terminals and reads `NO_COLOR`.
+    /// A printer for this process: probes whether the streams are terminals and reads `NO_COLOR`
+    /// and `TERM`.
     pub fn new(color: ColorChoice, verbosity: Verbosity) -> Self {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let stderr_is_terminal = io::stderr().is_terminal();
+        let dumb = dumb_terminal(std::env::var_os("TERM").as_deref());
+        let no_color = dumb || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        // A dumb terminal cannot move the cursor, so a progress bar would print line after line.
+        let stderr_is_terminal = io::stderr().is_terminal() && !dumb;
         Printer {
             stdout_color: color.resolve(io::stdout().is_terminal(), no_color),
             stderr_color: color.resolve(stderr_is_terminal, no_color),
@@ -177,6 +182,12 @@ impl Printer {
         eprint!("{text}");
     }
 
+    /// GitHub Actions workflow commands (`::error …`), one per line, on stderr so that stdout
+    /// stays one report document; never silenced, since they are for the CI system.
+    pub fn workflow_commands(&self, text: &str) {
+        eprint!("{text}");
+    }
+
     /// A progress bar on stderr, drawn only when stderr is a terminal and not `-q`; hidden (every
     /// call a no-op) otherwise, so CI logs stay clean.
     pub fn progress(&self, len: u64, message: &str) -> ProgressBar {
@@ -201,6 +212,11 @@ impl Printer {
     }
 }
 
+/// Whether `TERM` names a terminal without colour or cursor movement.
+fn dumb_terminal(term: Option<&std::ffi::OsStr>) -> bool {
+    term.is_some_and(|t| t == "dumb")
+}
+
 /// `1 workflow`, `6 workflows`: a count and a noun that takes a plain `s` in the plural.
 pub fn counted(n: usize, noun: &str) -> String {
     if n == 1 {
@@ -221,6 +237,13 @@ mod tests {
         assert!(!ColorChoice::Auto.resolve(true, true));
         assert!(ColorChoice::Always.resolve(false, true));
         assert!(!ColorChoice::Never.resolve(true, false));
+    }
+
+    #[test]
+    fn a_dumb_terminal_gets_no_colour() {
+        assert!(dumb_terminal(Some(std::ffi::OsStr::new("dumb"))));
+        assert!(!dumb_terminal(Some(std::ffi::OsStr::new("xterm-256color"))));
+        assert!(!dumb_terminal(None));
     }
 
     #[test]

@@ -1,18 +1,21 @@
-//! What `diff`, `check` and `demo` share: loading sides, diffing two, printing the report.
+//! What `diff`, `check` and `demo` share: loading sides and comparing pairs (the report goes out
+//! through [`outputs`](super::outputs)).
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::time::Instant;
 
-use soc_diff::render::{Format, RenderOptions};
-use soc_diff::{DiffOptions, Entry, Normalized, Profile, Report};
+use soc_diff::render::Format;
+use soc_diff::{DiffOptions, Entry, Filters, Normalized, PairReport, Profile, Report};
 
 use crate::Context;
-use crate::cli::{ReportArgs, ReportFormat};
+use crate::cli::{FilterArgs, ReportFormat};
+use crate::commands::outputs::pair_error;
 use crate::config::Config;
 use crate::error::CliError;
 use crate::live::{self, Exported};
-use crate::side::{Selector, Side};
+use crate::side::{self, Selector, Side};
 
 impl From<ReportFormat> for Format {
     fn from(format: ReportFormat) -> Self {
@@ -31,16 +34,23 @@ pub struct Loader<'a> {
     ctx: &'a Context<'a>,
     config: &'a Config,
     profile: &'a Profile,
+    filters: &'a Filters,
     live: RefCell<BTreeMap<String, Vec<Normalized>>>,
 }
 
 impl<'a> Loader<'a> {
-    /// A loader for one run.
-    pub fn new(ctx: &'a Context<'a>, config: &'a Config, profile: &'a Profile) -> Self {
+    /// A loader for one run, comparing the workflows `filters` selects.
+    pub fn new(
+        ctx: &'a Context<'a>,
+        config: &'a Config,
+        profile: &'a Profile,
+        filters: &'a Filters,
+    ) -> Self {
         Loader {
             ctx,
             config,
             profile,
+            filters,
             live: RefCell::new(BTreeMap::new()),
         }
     }
@@ -86,8 +96,44 @@ impl<'a> Loader<'a> {
             (left.label(), right.label()),
             self.config,
             self.profile,
+            self.filters,
         )
     }
+
+    /// Compares each pair in order. A pair that fails is reported (on stderr now, in the report
+    /// as an error pair) and does not stop the others.
+    pub fn compare_pairs(&self, pairs: &[(String, String)]) -> Vec<PairReport> {
+        pairs
+            .iter()
+            .map(|(left, right)| {
+                let started = Instant::now();
+                let result = side::resolve(left, self.config, &self.ctx.cwd)
+                    .and_then(|l| Ok((l, side::resolve(right, self.config, &self.ctx.cwd)?)))
+                    .map_err(CliError::from)
+                    .and_then(|(l, r)| self.diff(&l, &r));
+                let mut pair = match result {
+                    Ok(report) => PairReport::Compared(report),
+                    Err(err) => {
+                        // The report names the pair already; stderr says which one failed.
+                        let error = pair_error(&err);
+                        let err = err.within(format!("cannot compare {left} with {right}"));
+                        self.ctx.printer.error(&err);
+                        PairReport::failed(left, right, error)
+                    }
+                };
+                pair.set_seconds(started.elapsed().as_secs_f64());
+                pair
+            })
+            .collect()
+    }
+}
+
+/// The filters of the command line, on top of `base` (the config's, for `check`).
+pub fn filters(base: &Filters, args: &FilterArgs) -> Filters {
+    let mut filters = base.clone();
+    filters.workflow.extend(args.workflow.iter().cloned());
+    filters.exclude.extend(args.exclude.iter().cloned());
+    filters
 }
 
 /// Decodes and normalizes freshly exported workflows.
@@ -124,6 +170,7 @@ pub fn diff_entries(
     labels: (String, String),
     config: &Config,
     profile: &Profile,
+    filters: &Filters,
 ) -> Result<Report, CliError> {
     let options = DiffOptions {
         left_label: labels.0,
@@ -131,53 +178,12 @@ pub fn diff_entries(
         accept: config.accept_rules(),
         today: today(),
         context_lines: 3,
+        filters: filters.clone(),
     };
     Ok(soc_diff::diff(left, right, profile, &options)?)
 }
 
 /// Today's date (UTC) for accept-rule expiry.
 pub fn today() -> String {
-    chrono::Utc::now().format("%Y-%m-%d").to_string()
-}
-
-/// Renders a report for stdout (coloured when asked) or for a file (never coloured).
-pub fn render(report: &Report, format: Format, stat: bool, color: bool) -> String {
-    let options = RenderOptions {
-        color: color && format == Format::Text,
-        stat_only: stat,
-    };
-    soc_diff::render::render(report, format, &options)
-}
-
-/// Prints the report on stdout, or writes it to `output`.
-pub fn emit(
-    ctx: &Context<'_>,
-    report: &Report,
-    args: &ReportArgs,
-    output: Option<&Path>,
-) -> Result<(), CliError> {
-    let format = Format::from(args.format);
-    match output {
-        Some(path) => write_file(
-            &ctx.absolute(path),
-            &render(report, format, args.stat, false),
-        ),
-        None => ctx.printer.data(&render(
-            report,
-            format,
-            args.stat,
-            ctx.printer.stdout_color(),
-        )),
-    }
-}
-
-/// Writes a report file, creating its folder.
-pub fn write_file(path: &Path, text: &str) -> Result<(), CliError> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| {
-            CliError::context(format!("cannot create folder {}", parent.display()), e)
-        })?;
-    }
-    std::fs::write(path, text)
-        .map_err(|e| CliError::context(format!("cannot write {}", path.display()), e))
+    super::outputs::in_days(0)
 }

@@ -1,10 +1,12 @@
 //! `socdrift demo`: the whole pipeline against the built-in emulator, no setup at all.
 
+use soc_diff::{CheckReport, Filters, Format};
 use soc_sim::{Sim, SimConfig};
 use soc_store::Selector;
 
 use crate::Context;
 use crate::cli::DemoArgs;
+use crate::commands::outputs::{self, Outputs};
 use crate::commands::{compare, snapshot};
 use crate::config::{Config, EnvConfig};
 use crate::error::CliError;
@@ -63,10 +65,17 @@ pub fn run(ctx: &Context<'_>, args: &DemoArgs) -> Result<ExitStatus, CliError> {
         ("staging".to_string(), "production".to_string()),
         &config,
         &profile,
+        &Filters::default(),
     )?;
+    let drift = report.has_drift();
     ctx.printer.status("");
-    compare::emit(ctx, &report, &args.report, None)?;
-    ctx.printer.status(&closing(report.has_drift()));
+    let outputs = Outputs {
+        format: Format::from(args.report.format),
+        stat: args.report.stat,
+        ..Outputs::default()
+    };
+    outputs::emit(ctx, CheckReport::single(report), &outputs)?;
+    ctx.printer.status(&closing(drift));
     runtime.block_on(sim.shutdown()).ok();
     Ok(ExitStatus::NoDrift)
 }
@@ -83,7 +92,7 @@ fn closing(drift: bool) -> String {
     format!(
         "\n{verdict}\n\n\
          Try next:\n  \
-         socdrift demo --format markdown   the same report, ready for a pull request\n  \
+         socdrift demo -o markdown         the same report, ready for a pull request\n  \
          socdrift sim                      the emulator on its own, to point a socdrift.toml at\n  \
          socdrift normalize FILE           the canonical text of an export (a git textconv driver)\n  \
          socdrift --help                   every command; docs/getting-started.md for your workspaces"

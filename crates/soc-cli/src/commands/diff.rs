@@ -1,19 +1,38 @@
 //! `socdrift diff LEFT RIGHT`.
 
+use soc_diff::{CheckReport, Filters, Format};
+
 use crate::Context;
 use crate::cli::DiffArgs;
 use crate::commands::compare::{self, Loader};
+use crate::commands::outputs::{self, Outputs};
 use crate::error::CliError;
 use crate::exit::ExitStatus;
-use crate::side;
 
-/// Compares two sides and prints the report; 0 no drift, 1 drift.
+/// Compares two sides and prints the report (the same document as `check` prints, with one
+/// pair); 0 no drift, 1 drift, 2 error.
 pub fn run(ctx: &Context<'_>, args: &DiffArgs) -> Result<ExitStatus, CliError> {
-    let config = ctx.config()?;
-    let left = side::resolve(&args.left, &config, &ctx.cwd)?;
-    let right = side::resolve(&args.right, &config, &ctx.cwd)?;
-    let profile = config.profile(args.report.keep_layout)?;
-    let report = Loader::new(ctx, &config, &profile).diff(&left, &right)?;
-    compare::emit(ctx, &report, &args.report, args.output.as_deref())?;
-    Ok(ExitStatus::from_drift(report.has_drift()))
+    let started_at = outputs::now();
+    let outputs = Outputs {
+        format: Format::from(args.report.format),
+        stat: args.report.stat,
+        output_file: args.output_file.as_deref(),
+        github: true,
+        ..Outputs::default()
+    };
+    let filters = compare::filters(&Filters::default(), &args.filters);
+    let prepared = ctx.config().and_then(|config| {
+        let profile = config.profile(args.report.keep_layout)?;
+        Ok((config, profile))
+    });
+    let (config, profile) = match prepared {
+        Ok(prepared) => prepared,
+        Err(err) => return outputs::failed_run(ctx, err, started_at, filters, &outputs),
+    };
+    let loader = Loader::new(ctx, &config, &profile, &filters);
+    let pair = [(args.left.clone(), args.right.clone())];
+    let report = CheckReport::new(loader.compare_pairs(&pair))
+        .started_at(started_at)
+        .with_filters(filters.clone());
+    outputs::emit(ctx, report, &outputs)
 }

@@ -8,6 +8,7 @@ mod diff;
 mod export;
 mod log;
 mod normalize;
+mod outputs;
 mod prune;
 mod sim;
 mod snapshot;

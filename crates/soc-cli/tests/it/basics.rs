@@ -28,15 +28,68 @@ fn a_usage_error_exits_2() {
 }
 
 #[test]
-fn completions_print_a_script() {
+fn completions_print_a_script_that_calls_socdrift_back() {
     let env = Env::new();
     let run = env.run(&["completions", "bash"]);
     assert_eq!(run.code, 0, "{run}");
-    assert!(run.stdout.contains("_socdrift()"), "{run}");
-    assert!(run.stdout.contains("snapshot"));
+    assert!(run.stdout.contains("COMPLETE=\"bash\""), "{run}");
+    assert!(
+        run.stdout.contains("complete -o nospace -o bashdefault -F"),
+        "{run}"
+    );
     assert_eq!(run.stderr, "");
     let run = env.run(&["completions", "fish"]);
-    assert!(run.stdout.contains("complete -c socdrift"), "{run}");
+    assert!(
+        run.stdout
+            .contains("complete --keep-order --exclusive --command socdrift"),
+        "{run}"
+    );
+    let run = env.run(&["completions", "tcsh"]);
+    assert_eq!(run.code, 2, "{run}");
+}
+
+/// What the shell gets back when it asks (as fish does) for the candidates of `socdrift ARGS`.
+fn complete(env: &Env, args: &[&str]) -> Vec<String> {
+    let mut command = env.command(&["--", "socdrift"]);
+    command.args(args).env("COMPLETE", "fish");
+    let out = command.output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.split('\t').next().unwrap_or_default().to_owned())
+        // Options are offered too when nothing is typed yet; the values are what matter here.
+        .filter(|c| !c.starts_with('-'))
+        .collect()
+}
+
+#[test]
+fn completions_offer_the_environments_of_the_config() {
+    let env = Env::new();
+    env.write(
+        "socdrift.toml",
+        "[env.staging]\nregion = \"r\"\nproject_id = \"p\"\nworkspace_id = \"w\"\n\n\
+         [env.production]\nregion = \"r\"\nproject_id = \"p\"\nworkspace_id = \"w\"\n",
+    );
+    env.write("stale-file.json", "{}");
+    assert_eq!(
+        complete(&env, &["diff", "st"]),
+        ["staging", "staging@latest", "staging@live"]
+    );
+    assert_eq!(
+        complete(&env, &["diff", "staging", "production@l"]),
+        ["production@latest", "production@live"]
+    );
+    assert_eq!(complete(&env, &["log", ""]), ["production", "staging"]);
+    assert_eq!(complete(&env, &["snapshot", "--env", "p"]), ["production"]);
+    let checked = complete(&env, &["check", "s"]);
+    assert!(
+        !checked.iter().any(|c| c.contains("stale-file")),
+        "no file names: {checked:?}"
+    );
+    // Without a config there is nothing to offer, and no error in the prompt.
+    let empty = Env::new();
+    assert!(complete(&empty, &["log", ""]).is_empty());
 }
 
 #[test]
@@ -81,7 +134,7 @@ fn quiet_verbose_and_colour() {
     let run = env.run(&["-q", "diff", "./missing", a]);
     assert_eq!(run.code, 2);
     assert!(
-        run.stderr.contains("error: ./missing does not exist"),
+        run.stderr.contains("caused by: ./missing does not exist"),
         "{run}"
     );
 }

@@ -47,9 +47,9 @@ fn stat_json_and_output_file() {
         "diff",
         STAGING,
         PRODUCTION,
-        "--format",
-        "json",
         "-o",
+        "json",
+        "--output-file",
         "out/report.json",
     ]);
     assert_eq!(run.code, 1, "{run}");
@@ -58,8 +58,20 @@ fn stat_json_and_output_file() {
         serde_json::from_slice(&std::fs::read(env.path().join("out/report.json")).unwrap())
             .unwrap();
     assert_eq!(report["status"], "drift");
-    assert_eq!(report["summary"]["modified"], 2);
-    assert_eq!(report["summary"]["renamed"], 1);
+    assert_eq!(report["schema_version"], 2);
+    let pair = &report["pairs"][0];
+    assert_eq!(
+        (&pair["left"], &pair["status"]),
+        (&STAGING.into(), &"drift".into())
+    );
+    assert_eq!(pair["summary"]["modified"], 2);
+    assert_eq!(pair["summary"]["renamed"], 1);
+    // `--output json` is `-o json`; `--format` is the old spelling of it.
+    for flag in ["--output", "--format"] {
+        let run = env.run(&["diff", STAGING, PRODUCTION, flag, "json"]);
+        let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(doc["status"], "drift", "{flag}");
+    }
 }
 
 #[test]
@@ -103,11 +115,11 @@ workflow = "Legacy ticket sync"
 reason = "production only, being retired"
 "#,
     );
-    let run = env.run(&["diff", STAGING, PRODUCTION, "--format", "json"]);
+    let run = env.run(&["diff", STAGING, PRODUCTION, "-o", "json"]);
     assert_eq!(run.code, 0, "{run}");
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(report["status"], "no_drift");
-    assert_eq!(report["summary"]["accepted"], 5);
+    assert_eq!(report["pairs"][0]["summary"]["accepted"], 5);
 
     // An expired acceptance is drift again, and the report says why.
     env.write(
@@ -191,7 +203,7 @@ fn check_writes_every_ci_file_and_appends_the_step_summary() {
         STAGING,
         PRODUCTION,
         "--stat",
-        "--report",
+        "--report-file",
         "out/drift.json",
         "--junit",
         "out/drift.xml",
@@ -212,7 +224,9 @@ fn check_writes_every_ci_file_and_appends_the_step_summary() {
     assert_eq!(report["status"], "drift");
     let junit = std::fs::read_to_string(env.path().join("out/drift.xml")).unwrap();
     assert!(
-        junit.contains("<testsuite name=\"socdrift\" tests=\"7\" failures=\"5\""),
+        junit.contains(&format!(
+            "<testsuite name=\"{STAGING} vs {PRODUCTION}\" tests=\"7\" failures=\"5\" errors=\"0\""
+        )),
         "{junit}"
     );
 }
@@ -227,13 +241,19 @@ fn check_runs_the_configured_pairs_and_exits_with_the_worst() {
         ),
     );
     let run = env.run(&[
-        "check", "--stat", "--report", "all.json", "--junit", "all.xml",
+        "check",
+        "--stat",
+        "--report-file",
+        "all.json",
+        "--junit",
+        "all.xml",
     ]);
     assert_eq!(run.code, 2, "an error in one pair wins: {run}");
     assert_run!(env, run);
-    let reports: serde_json::Value =
+    let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(env.path().join("all.json")).unwrap()).unwrap();
-    let statuses: Vec<&str> = reports
+    assert_eq!(report["status"], "error");
+    let statuses: Vec<&str> = report["pairs"]
         .as_array()
         .unwrap()
         .iter()
@@ -241,18 +261,20 @@ fn check_runs_the_configured_pairs_and_exits_with_the_worst() {
         .collect();
     assert_eq!(
         statuses,
-        ["no_drift", "drift"],
-        "both pairs that ran are reported"
+        ["no_drift", "drift", "error"],
+        "every pair, in the configured order"
+    );
+    assert_eq!(
+        report["pairs"][2]["error"]["message"],
+        "./missing does not exist"
     );
     let junit = std::fs::read_to_string(env.path().join("all.xml")).unwrap();
+    assert_eq!(junit.matches("<?xml").count(), 1, "{junit}");
+    assert_eq!(junit.matches("<testsuite ").count(), 3, "{junit}");
     assert!(
-        junit.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite")
-            || junit.starts_with(
-                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite"
-            ),
+        junit.contains("<testsuites name=\"socdrift\" tests=\"14\" failures=\"5\" errors=\"1\""),
         "{junit}"
     );
-    assert_eq!(junit.matches("<testsuite ").count(), 2);
 }
 
 #[test]

@@ -107,6 +107,9 @@ impl Env {
             r"(?i)request[ _-]id[ :=]+[0-9a-z_.-]+",
             "request id [REQUEST-ID]",
         );
+        // How long a pair took, in the JSON and JUnit reports.
+        settings.add_filter(r#""seconds": [0-9.]+"#, r#""seconds": [SECONDS]"#);
+        settings.add_filter(r#"time="[0-9.]+""#, r#"time="[SECONDS]""#);
         settings.set_prepend_module_to_snapshot(false);
         settings
     }
