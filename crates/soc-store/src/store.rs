@@ -227,21 +227,8 @@ impl Store {
     ) -> Result<Vec<SnapshotId>> {
         let (env_dir, _lock) = self.lock(env, self.lock_timeout)?;
         let snapshots = Self::list_env_dir(&env_dir)?;
-        let keep = keep.max(1);
-        let cutoff = older_than
-            .and_then(|age| chrono::Duration::from_std(age).ok())
-            .and_then(|age| Utc::now().checked_sub_signed(age));
         let mut removed = Vec::new();
-        let candidates = snapshots.len().saturating_sub(keep);
-        for summary in snapshots.into_iter().take(candidates) {
-            let old_enough = match (cutoff, summary.created) {
-                (None, _) => true,
-                (Some(cutoff), Some(created)) => created < cutoff,
-                (Some(_), None) => false,
-            };
-            if !old_enough {
-                continue;
-            }
+        for summary in prunable(snapshots, keep, older_than) {
             let doomed = env_dir.join(format!("{TEMP_PREFIX}prune-{}", summary.id));
             fs_err::rename(&summary.path, &doomed)?;
             sync_dir(&env_dir)?;
@@ -251,6 +238,20 @@ impl Store {
         Ok(removed)
     }
 
+    /// The snapshots [`Store::prune`] would delete with the same arguments, oldest first; deletes
+    /// nothing (`socdrift prune --dry-run`).
+    pub fn prune_plan(
+        &self,
+        env: &str,
+        keep: usize,
+        older_than: Option<Duration>,
+    ) -> Result<Vec<SnapshotId>> {
+        Ok(prunable(self.list(env)?, keep, older_than)
+            .into_iter()
+            .map(|summary| summary.id)
+            .collect())
+    }
+
     pub(crate) fn default_lock_timeout(&self) -> Duration {
         self.lock_timeout
     }
@@ -258,6 +259,28 @@ impl Store {
     pub(crate) fn layout_dir(&self) -> &Path {
         &self.layout
     }
+}
+
+/// Of `snapshots` (oldest first), those beyond the newest `keep` (at least 1) that are older than
+/// `older_than` when it is given.
+fn prunable(
+    snapshots: Vec<SnapshotSummary>,
+    keep: usize,
+    older_than: Option<Duration>,
+) -> Vec<SnapshotSummary> {
+    let cutoff = older_than
+        .and_then(|age| chrono::Duration::from_std(age).ok())
+        .and_then(|age| Utc::now().checked_sub_signed(age));
+    let candidates = snapshots.len().saturating_sub(keep.max(1));
+    snapshots
+        .into_iter()
+        .take(candidates)
+        .filter(|summary| match (cutoff, summary.created) {
+            (None, _) => true,
+            (Some(cutoff), Some(created)) => created < cutoff,
+            (Some(_), None) => false,
+        })
+        .collect()
 }
 
 /// "a, b, c (3 snapshots)", the newest few, for error messages.

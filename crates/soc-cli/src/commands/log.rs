@@ -1,11 +1,14 @@
 //! `socdrift log ENV`: an environment's snapshots, newest first.
 
+use serde_json::json;
+
 use crate::Context;
-use crate::cli::LogArgs;
+use crate::cli::{ListFormat, LogArgs};
 use crate::error::CliError;
 use crate::exit::ExitStatus;
 
-/// One line per snapshot: id, creation time, workflow count, where it came from.
+/// One line per snapshot (id, creation time, workflow count, where it came from), or with
+/// `-o json` one array of objects with the same facts.
 pub fn run(ctx: &Context<'_>, args: &LogArgs) -> Result<ExitStatus, CliError> {
     let config = ctx.config()?;
     let store = ctx.existing_store(&config)?;
@@ -24,6 +27,7 @@ pub fn run(ctx: &Context<'_>, args: &LogArgs) -> Result<ExitStatus, CliError> {
         );
     }
     let mut out = String::new();
+    let mut entries = Vec::new();
     for summary in snapshots.iter().rev() {
         let snapshot = soc_store::Snapshot::open(&summary.path)?;
         let manifest = snapshot.manifest();
@@ -34,13 +38,28 @@ pub fn run(ctx: &Context<'_>, args: &LogArgs) -> Result<ExitStatus, CliError> {
             .or_else(|| manifest.source.workspace_id.clone())
             .or_else(|| manifest.source.imported_from.clone())
             .unwrap_or_default();
-        out.push_str(&format!(
-            "{}  {}  {:>4} workflows  {}\n",
-            summary.id,
-            manifest.created_at.format("%Y-%m-%d %H:%M:%SZ"),
-            manifest.workflows.len(),
-            source
-        ));
+        match args.list.format {
+            ListFormat::Text => out.push_str(&format!(
+                "{}  {}  {:>4} workflows  {}\n",
+                summary.id,
+                manifest.created_at.format("%Y-%m-%d %H:%M:%SZ"),
+                manifest.workflows.len(),
+                soc_diff::report::printable(&source)
+            )),
+            ListFormat::Json => entries.push(json!({
+                "id": summary.id.to_string(),
+                "created_at": manifest.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                "workflows": manifest.workflows.len(),
+                "source": source,
+                "path": summary.path,
+            })),
+        }
+    }
+    if args.list.format == ListFormat::Json {
+        out =
+            serde_json::to_string_pretty(&json!({ "environment": args.env, "snapshots": entries }))
+                .map_err(|e| CliError::context("cannot serialize the snapshot list", e))?;
+        out.push('\n');
     }
     ctx.printer.data(&out)?;
     Ok(ExitStatus::NoDrift)

@@ -6,7 +6,7 @@ use soc_diff::Profile;
 use soc_store::{Snapshot, VerifyReport};
 
 use crate::Context;
-use crate::cli::VerifyArgs;
+use crate::cli::{ListFormat, VerifyArgs};
 use crate::error::CliError;
 use crate::exit::ExitStatus;
 use crate::printer::counted;
@@ -23,7 +23,8 @@ enum Target {
     Path(PathBuf),
 }
 
-/// Prints what was checked and every problem on stdout; exit 0 when sound, 2 otherwise.
+/// Prints what was checked and every problem on stdout (with `-o json`, one JSON document);
+/// exit 0 when sound, 2 otherwise.
 pub fn run(ctx: &Context<'_>, args: &VerifyArgs) -> Result<ExitStatus, CliError> {
     let config = ctx.config()?;
     let profile = config.profile(false)?;
@@ -31,39 +32,35 @@ pub fn run(ctx: &Context<'_>, args: &VerifyArgs) -> Result<ExitStatus, CliError>
         None => Target::Store(None),
         Some(text) => target(ctx, text, &config)?,
     };
-    let mut out = String::new();
-    let (sound, snapshots) = match target {
+    let (store_report, snapshots) = match target {
         Target::Store(env) => {
             let store = ctx.existing_store(&config)?;
             let report = store.verify(env.as_deref());
-            out.push_str(&report.to_string());
             let snapshots = report.snapshots.iter().map(|s| s.path.clone()).collect();
-            (report.is_ok(), snapshots)
+            (Some(report), snapshots)
         }
         Target::Snapshot(env, selector) => {
             let store = ctx.existing_store(&config)?;
             let snapshot = store.resolve(&env, &selector)?;
-            one_snapshot(snapshot.path(), &mut out)
+            one_snapshot(snapshot.path())
         }
-        Target::Path(path) if path.join(soc_store::MANIFEST_FILE).is_file() => {
-            one_snapshot(&path, &mut out)
-        }
+        Target::Path(path) if path.join(soc_store::MANIFEST_FILE).is_file() => one_snapshot(&path),
         Target::Path(path) => {
-            let problems = check_files(&path)?
-                .into_iter()
+            let files = check_files(&path)?;
+            let problems = files
+                .iter()
                 .flat_map(|(file, bytes)| {
-                    content::check_export(&file, &bytes, &profile)
+                    content::check_export(file, bytes, &profile)
                         .into_iter()
                         .map(move |p| format!("{file}: {p}"))
                 })
                 .collect::<Vec<_>>();
-            let ok = report_content(&problems, "export files", &mut out);
-            ctx.printer.data(&out)?;
-            return Ok(if ok {
-                ExitStatus::NoDrift
-            } else {
-                ExitStatus::Error
-            });
+            let checked = Content {
+                what: "export files".to_owned(),
+                exports: files.len(),
+                problems,
+            };
+            return print(ctx, args, None, &checked);
         }
     };
     let mut problems = Vec::new();
@@ -76,9 +73,56 @@ pub fn run(ctx: &Context<'_>, args: &VerifyArgs) -> Result<ExitStatus, CliError>
         exports += snapshot.manifest().workflows.len();
         problems.extend(snapshot_content(&snapshot, &profile));
     }
-    let ok = report_content(&problems, &format!("{exports} exports"), &mut out);
+    let checked = Content {
+        what: format!("{exports} exports"),
+        exports,
+        problems,
+    };
+    print(ctx, args, store_report.as_ref(), &checked)
+}
+
+/// What the content checks found.
+struct Content {
+    what: String,
+    exports: usize,
+    problems: Vec<String>,
+}
+
+/// Prints the store check and the content checks as text or JSON; exit 0 when both are sound.
+fn print(
+    ctx: &Context<'_>,
+    args: &VerifyArgs,
+    store: Option<&VerifyReport>,
+    content: &Content,
+) -> Result<ExitStatus, CliError> {
+    let sound = store.is_none_or(VerifyReport::is_ok) && content.problems.is_empty();
+    let out = match args.list.format {
+        ListFormat::Text => {
+            let mut out = store.map(ToString::to_string).unwrap_or_default();
+            for problem in &content.problems {
+                out.push_str(&format!("BROKEN  {problem}\n"));
+            }
+            out.push_str(&format!(
+                "content of {} checked, {}\n",
+                content.what,
+                counted(content.problems.len(), "problem")
+            ));
+            out
+        }
+        ListFormat::Json => {
+            let doc = serde_json::json!({
+                "status": if sound { "ok" } else { "problems" },
+                "store": store,
+                "content": { "exports": content.exports, "problems": content.problems },
+            });
+            let mut out = serde_json::to_string_pretty(&doc)
+                .map_err(|e| CliError::context("cannot serialize the verify report", e))?;
+            out.push('\n');
+            out
+        }
+    };
     ctx.printer.data(&out)?;
-    Ok(if sound && ok {
+    Ok(if sound {
         ExitStatus::NoDrift
     } else {
         ExitStatus::Error
@@ -126,15 +170,13 @@ fn target(
 }
 
 /// The store check of one snapshot folder; its path is returned for the content checks.
-fn one_snapshot(path: &Path, out: &mut String) -> (bool, Vec<PathBuf>) {
-    let check = soc_store::verify_snapshot(path);
+fn one_snapshot(path: &Path) -> (Option<VerifyReport>, Vec<PathBuf>) {
     let report = VerifyReport {
-        snapshots: vec![check],
+        snapshots: vec![soc_store::verify_snapshot(path)],
         store_problems: Vec::new(),
         leftovers: Vec::new(),
     };
-    out.push_str(&report.to_string());
-    (report.is_ok(), vec![path.to_path_buf()])
+    (Some(report), vec![path.to_path_buf()])
 }
 
 fn snapshot_content(snapshot: &Snapshot, profile: &Profile) -> Vec<String> {
@@ -152,18 +194,6 @@ fn snapshot_content(snapshot: &Snapshot, profile: &Profile) -> Vec<String> {
         );
     }
     problems
-}
-
-/// Appends the content section; whether it is clean.
-fn report_content(problems: &[String], what: &str, out: &mut String) -> bool {
-    for problem in problems {
-        out.push_str(&format!("BROKEN  {problem}\n"));
-    }
-    out.push_str(&format!(
-        "content of {what} checked, {}\n",
-        counted(problems.len(), "problem")
-    ));
-    problems.is_empty()
 }
 
 /// Every regular file under `path` (or `path` itself), with its bytes, in name order; hidden

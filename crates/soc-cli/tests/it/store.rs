@@ -94,9 +94,28 @@ fn prune_keeps_the_newest() {
         // Snapshot ids carry the time to the second.
         std::thread::sleep(std::time::Duration::from_millis(1100));
     }
+    let log = live.env.run(&["log", "staging", "-o", "json"]);
+    let listed: serde_json::Value = serde_json::from_str(&log.stdout).unwrap();
+    let ids: Vec<String> = listed["snapshots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 3, "{log}");
+    assert_eq!(listed["snapshots"][0]["workflows"], 6, "{log}");
+    // A dry run names the two oldest and deletes nothing.
+    let dry = live
+        .env
+        .run(&["prune", "staging", "--keep", "1", "--dry-run"]);
+    assert_eq!(dry.code, 0, "{dry}");
+    assert_eq!(dry.stdout, format!("{}\n{}\n", ids[2], ids[1]), "{dry}");
+    assert!(dry.stderr.contains("would delete 2 snapshots"), "{dry}");
+    let log = live.env.run(&["log", "staging"]);
+    assert_eq!(log.stdout.lines().count(), 3, "nothing deleted: {log}");
     let run = live.env.run(&["prune", "staging", "--keep", "1"]);
     assert_eq!(run.code, 0, "{run}");
-    assert_eq!(run.stdout.lines().count(), 2, "{run}");
+    assert_eq!(run.stdout, dry.stdout, "the dry run said what happened");
     assert_run!(live.env, "prune", run);
     let log = live.env.run(&["log", "staging"]);
     assert_eq!(log.stdout.lines().count(), 1, "{log}");
@@ -111,6 +130,11 @@ fn verify_reports_corruption_and_broken_content() {
     let run = live.env.run(&["verify"]);
     assert_eq!(run.code, 0, "{run}");
     assert_run!(live.env, "verify_ok", run);
+    let run = live.env.run(&["verify", "-o", "json"]);
+    assert_eq!(run.code, 0, "{run}");
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["status"], "ok", "{run}");
+    assert_eq!(doc["content"]["exports"], 12, "{run}");
 
     let env_dir = live.env.path().join(".socdrift/store-v1/staging");
     let snapshot = std::fs::read_dir(&env_dir)
@@ -125,6 +149,14 @@ fn verify_reports_corruption_and_broken_content() {
     let run = live.env.run(&["verify", "staging"]);
     assert_eq!(run.code, 2, "{run}");
     assert_run!(live.env, "verify_corrupted", run);
+    let run = live.env.run(&["verify", "staging", "--output", "json"]);
+    assert_eq!(run.code, 2, "{run}");
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["status"], "problems", "{run}");
+    assert!(
+        !doc["content"]["problems"].as_array().unwrap().is_empty(),
+        "{run}"
+    );
 
     // Export files checked by path: a flow to a node that does not exist.
     let mut workflow: serde_json::Value = serde_json::from_slice(
