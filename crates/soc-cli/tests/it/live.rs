@@ -113,6 +113,22 @@ fn a_wrong_secret_exits_2_without_showing_it() {
     assert!(!run.stderr.contains("wrong-secret-value"), "{run}");
     assert!(!run.stderr.contains(soc_sim::DEFAULT_SECRET_KEY), "{run}");
     assert_run!(live.env, run);
+
+    // The report's error object carries what the API error knows, found by type.
+    let run = live
+        .env
+        .run(&["check", "staging@live", "production@live", "-o", "json"]);
+    assert_eq!(run.code, 2, "{run}");
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let error = &doc["pairs"][0]["error"];
+    assert_eq!(error["http_status"], 401, "{doc}");
+    assert!(
+        error["request_id"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty()),
+        "{doc}"
+    );
+    assert!(!run.stdout.contains("wrong-secret-value"), "{run}");
 }
 
 #[test]

@@ -7,6 +7,7 @@ mod basics;
 mod config;
 mod live;
 mod local;
+mod reports;
 mod sim;
 mod store;
 mod support;
