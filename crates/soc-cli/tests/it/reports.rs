@@ -11,6 +11,20 @@ use crate::support::Env;
 const STAGING: &str = "workspaces/staging/workflows";
 const PRODUCTION: &str = "workspaces/production/workflows";
 
+/// `args` and the three report files under `out/`.
+fn with_files<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let mut all = args.to_vec();
+    all.extend([
+        "--report-file",
+        "out/drift.json",
+        "--junit",
+        "out/drift.xml",
+        "--markdown",
+        "out/drift.md",
+    ]);
+    all
+}
+
 /// Report files left by an earlier, green run.
 fn stale_reports(env: &Env) {
     env.write("out/drift.json", "{\"status\": \"no_drift\"}\n");
@@ -48,17 +62,7 @@ fn a_pair_that_cannot_be_compared_is_an_error_in_every_output() {
         .var("GITHUB_STEP_SUMMARY", summary.to_str().unwrap())
         .var("GITHUB_ACTIONS", "true");
     stale_reports(&live.env);
-    let run = live.env.run(&[
-        "check",
-        "-o",
-        "json",
-        "--report-file",
-        "out/drift.json",
-        "--junit",
-        "out/drift.xml",
-        "--markdown",
-        "out/drift.md",
-    ]);
+    let run = live.env.run(&with_files(&["check", "-o", "json"]));
     assert_eq!(run.code, 2, "{run}");
 
     // stdout: one JSON document, both pairs, in order, the failed one with its error.
@@ -144,17 +148,7 @@ fn a_run_that_fails_before_any_pair_rewrites_the_files_as_an_error() {
     let env = Env::with_fixtures();
     stale_reports(&env);
     env.write("socdrift.toml", "[check]\npairz = []\n");
-    let run = env.run(&[
-        "check",
-        "-o",
-        "json",
-        "--report-file",
-        "out/drift.json",
-        "--junit",
-        "out/drift.xml",
-        "--markdown",
-        "out/drift.md",
-    ]);
+    let run = env.run(&with_files(&["check", "-o", "json"]));
     assert_eq!(run.code, 2, "{run}");
     let doc = json(&run.stdout);
     assert_eq!(doc["status"], "error");
