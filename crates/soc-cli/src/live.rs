@@ -98,10 +98,14 @@ pub fn export_all(
     env_name: &str,
     env: &EnvConfig,
 ) -> Result<Vec<Exported>, CliError> {
-    let bar = printer.progress(0, env_name);
+    let bar = printer.progress_counting(env_name);
     let started = std::time::Instant::now();
+    let mut total = None;
     let result = runtime.block_on(client.export_all(|p| {
-        bar.set_length(p.listed as u64);
+        if let Some(len) = bar_total(total, p) {
+            total = Some(len);
+            crate::printer::set_total(&bar, len);
+        }
         bar.set_position(p.exported as u64);
     }));
     bar.finish_and_clear();
@@ -113,6 +117,14 @@ pub fn export_all(
         "exported"
     );
     Ok(exported)
+}
+
+/// The bar's total, once it is known for good: the number listed when the listing is complete.
+/// Until then the display counts, so its total never shrinks and the bar never jumps backwards.
+/// Returns `None` when nothing changes.
+fn bar_total(current: Option<u64>, progress: soc_api::ExportProgress) -> Option<u64> {
+    let listed = progress.listed as u64;
+    (progress.listing_done && current != Some(listed)).then_some(listed)
 }
 
 /// An API error with what was being done and a hint fitted to the failure.
@@ -156,4 +168,34 @@ fn auth_hint(env_name: &str, env: &EnvConfig) -> String {
         AuthKind::Password => String::new(),
     };
     format!("check {vars} (used for [env.{env_name}]){what}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use soc_api::ExportProgress;
+
+    #[test]
+    fn the_bar_total_is_set_once_the_listing_is_complete_and_never_shrinks() {
+        let step = |listed, exported, listing_done| ExportProgress {
+            listed,
+            exported,
+            listing_done,
+        };
+        let mut total = None;
+        let mut totals = Vec::new();
+        for p in [
+            step(100, 0, false),
+            step(100, 20, false),
+            step(200, 40, false),
+            step(250, 60, true),
+            step(250, 250, true),
+        ] {
+            if let Some(len) = bar_total(total, p) {
+                total = Some(len);
+                totals.push(len);
+            }
+        }
+        assert_eq!(totals, [250], "one total, the final one");
+    }
 }

@@ -188,16 +188,16 @@ impl Printer {
         eprint!("{text}");
     }
 
-    /// A progress bar on stderr, drawn only when stderr is a terminal and not `-q`; hidden (every
-    /// call a no-op) otherwise, so CI logs stay clean.
-    pub fn progress(&self, len: u64, message: &str) -> ProgressBar {
+    /// A progress display on stderr, drawn only when stderr is a terminal and not `-q`; hidden
+    /// (every call a no-op) otherwise, so CI logs stay clean. Its total is not known yet: it
+    /// counts (`12 of ?`) until [`set_total`] turns it into a bar, so a bar never jumps backwards.
+    pub fn progress_counting(&self, message: &str) -> ProgressBar {
         if !self.stderr_is_terminal || self.verbosity == Verbosity::Quiet {
             return ProgressBar::hidden();
         }
-        let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-        let style = ProgressStyle::with_template("{msg:>12} [{bar:30}] {pos}/{len} {elapsed}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> ");
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template("{msg:>12} {spinner} {pos} of ? {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
         bar.set_style(style);
         bar.set_message(message.to_string());
         bar
@@ -210,6 +210,15 @@ impl Printer {
             text.to_string()
         }
     }
+}
+
+/// Gives a progress display its total and draws it as a bar from then on.
+pub fn set_total(bar: &ProgressBar, len: u64) {
+    let style = ProgressStyle::with_template("{msg:>12} [{bar:30}] {pos}/{len} {elapsed}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+    bar.set_style(style);
+    bar.set_length(len);
 }
 
 /// Whether `TERM` names a terminal without colour or cursor movement.

@@ -1,4 +1,11 @@
 //! `socdrift normalize FILE`: the canonical text git can diff (a textconv driver).
+//!
+//! As a textconv driver it runs on every `*.json` the attributes name, not only workflow exports:
+//! a settings file, a store manifest, a socdrift report. A textconv that fails makes `git diff`
+//! fail, so a file that is not a workflow export is printed as canonical JSON (same meaning, keys
+//! sorted) and a file that is not JSON at all is printed unchanged, each with a note on stderr.
+
+use std::path::Path;
 
 use soc_diff::NormalizedContent;
 
@@ -20,7 +27,11 @@ pub fn run(ctx: &Context<'_>, args: &NormalizeArgs) -> Result<ExitStatus, CliErr
             args.file.display()
         )));
     }
-    let documents = soc_diff::decode::load_path(&args.file, &profile)?;
+    let documents = match soc_diff::decode::load_path(&args.file, &profile) {
+        Ok(documents) => documents,
+        Err(err) if args.file.is_file() => return not_an_export(ctx, &args.file, &err),
+        Err(err) => return Err(err.into()),
+    };
     let several = documents.len() > 1;
     let mut out = String::new();
     for doc in &documents {
@@ -42,5 +53,30 @@ pub fn run(ctx: &Context<'_>, args: &NormalizeArgs) -> Result<ExitStatus, CliErr
         }
     }
     ctx.printer.data(&out)?;
+    Ok(ExitStatus::NoDrift)
+}
+
+/// Prints a file that does not decode as a workflow export so that git can still diff it: as
+/// canonical JSON when it is JSON, else unchanged; a note on stderr says which and why.
+fn not_an_export(
+    ctx: &Context<'_>,
+    path: &Path,
+    err: &soc_diff::LoadError,
+) -> Result<ExitStatus, CliError> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| CliError::context(format!("cannot read {}", path.display()), e))?;
+    match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(value) => {
+            ctx.printer.warn(&format!(
+                "{err}; not a workflow export, so printed as canonical JSON"
+            ));
+            ctx.printer.data(&soc_diff::canonical_json(&value))?;
+        }
+        Err(_) => {
+            ctx.printer
+                .warn(&format!("{err}; not JSON either, so printed unchanged"));
+            ctx.printer.data_bytes(&bytes)?;
+        }
+    }
     Ok(ExitStatus::NoDrift)
 }

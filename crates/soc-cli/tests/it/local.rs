@@ -284,3 +284,64 @@ fn check_with_nothing_configured_says_what_to_do() {
     assert_eq!(run.code, 2);
     assert_run!(env, run);
 }
+
+#[test]
+fn as_a_textconv_driver_other_json_files_never_make_git_fail() {
+    let env = Env::with_fixtures();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(env.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", env.path())
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    git(&["init", "-q"]);
+    git(&["config", "user.email", "t@example.invalid"]);
+    git(&["config", "user.name", "t"]);
+    let textconv = format!("{} normalize", env!("CARGO_BIN_EXE_socdrift"));
+    git(&["config", "diff.socdrift.textconv", &textconv]);
+    env.write(".gitattributes", "*.json diff=socdrift\n");
+    // A settings file, a socdrift report, a truncated JSON file, and a real export.
+    env.write("settings.json", "{\"b\": 1, \"a\": [1, 2]}");
+    env.write("report.json", "{\"status\": \"no_drift\", \"pairs\": []}");
+    env.write("notes.json", "[1, 2\n");
+    std::fs::copy(
+        env.path().join(format!("{STAGING}/01-block-ip.json")),
+        env.path().join("export.json"),
+    )
+    .unwrap();
+    git(&["add", "."]);
+    git(&["commit", "-qm", "before"]);
+    env.write("settings.json", "{\"a\": [1, 3], \"b\": 1}");
+    env.write("report.json", "{\"status\": \"drift\", \"pairs\": []}");
+    env.write("notes.json", "[1, 3\n");
+    std::fs::copy(
+        env.path().join(format!("{PRODUCTION}/01-block-ip.json")),
+        env.path().join("export.json"),
+    )
+    .unwrap();
+    let (code, diff, stderr) = git(&["diff"]);
+    assert_eq!(code, Some(0), "git diff failed: {stderr}");
+    for line in [
+        "-    2",
+        "+    3",
+        "-  \"status\": \"no_drift\"",
+        "+  \"status\": \"drift\"",
+        "-[1, 2",
+        "+[1, 3",
+        "-                          \"duration\": 86400,",
+    ] {
+        assert!(
+            diff.contains(line),
+            "{line:?} missing from:\n{diff}\n{stderr}"
+        );
+    }
+    assert!(stderr.contains("not a workflow export"), "{stderr}");
+}
