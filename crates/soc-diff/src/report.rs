@@ -218,27 +218,10 @@ impl WorkflowReport {
     }
 }
 
-/// `text` with control characters and bidirectional-override characters escaped (`\n`, `\u{1b}`,
+/// `text` with control characters and bidirectional controls escaped (`\n`, `\u{1b}`,
 /// `\u{202e}`), so a hostile workflow name or key cannot move the cursor, recolour a terminal, forge
-/// a line of output or reorder what the reader sees.
-pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    let unsafe_char = |c: char| {
-        c.is_control()
-            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    };
-    if !text.contains(unsafe_char) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if unsafe_char(c) {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
+/// a line of output or reorder what the reader sees. The one definition lives in `soc_text`.
+pub use soc_text::printable;
 
 fn is_false(value: &bool) -> bool {
     !*value

@@ -66,7 +66,10 @@ pub fn run(ctx: &Context<'_>, args: &DemoArgs) -> Result<ExitStatus, CliError> {
     )?;
     ctx.printer.status("");
     compare::emit(ctx, &report, &args.report, None)?;
-    ctx.printer.status(&closing(report.has_drift()));
+    // One status line each: the printer escapes a newline inside a message.
+    for line in closing(report.has_drift()).lines() {
+        ctx.printer.status(line);
+    }
     runtime.block_on(sim.shutdown()).ok();
     Ok(ExitStatus::NoDrift)
 }

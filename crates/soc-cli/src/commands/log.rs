@@ -23,7 +23,7 @@ pub fn run(ctx: &Context<'_>, args: &LogArgs) -> Result<ExitStatus, CliError> {
             },
         );
     }
-    let mut out = String::new();
+    let mut out = Vec::new();
     for summary in snapshots.iter().rev() {
         let snapshot = soc_store::Snapshot::open(&summary.path)?;
         let manifest = snapshot.manifest();
@@ -34,14 +34,14 @@ pub fn run(ctx: &Context<'_>, args: &LogArgs) -> Result<ExitStatus, CliError> {
             .or_else(|| manifest.source.workspace_id.clone())
             .or_else(|| manifest.source.imported_from.clone())
             .unwrap_or_default();
-        out.push_str(&format!(
-            "{}  {}  {:>4} workflows  {}\n",
+        out.push(format!(
+            "{}  {}  {:>4} workflows  {}",
             summary.id,
             manifest.created_at.format("%Y-%m-%d %H:%M:%SZ"),
             manifest.workflows.len(),
             source
         ));
     }
-    ctx.printer.data(&out)?;
+    ctx.printer.lines(&out)?;
     Ok(ExitStatus::NoDrift)
 }

@@ -12,11 +12,7 @@ pub fn run(ctx: &Context<'_>, args: &PruneArgs) -> Result<ExitStatus, CliError> 
     let store = ctx.existing_store(&config)?;
     let keep = usize::try_from(args.keep).unwrap_or(usize::MAX);
     let removed = store.prune(&args.env, keep, args.older_than)?;
-    let mut out = String::new();
-    for id in &removed {
-        out.push_str(&format!("{id}\n"));
-    }
-    ctx.printer.data(&out)?;
+    ctx.printer.lines(removed.iter().map(ToString::to_string))?;
     let left = store.list(&args.env)?.len();
     ctx.printer.status(&format!(
         "{}: deleted {}, {left} left",
