@@ -2,7 +2,6 @@
 
 use std::path::{Path, PathBuf};
 
-use soc_diff::Profile;
 use soc_store::{Snapshot, VerifyReport};
 
 use crate::Context;
@@ -23,7 +22,9 @@ enum Target {
     Path(PathBuf),
 }
 
-/// Prints what was checked and every problem on stdout; exit 0 when sound, 2 otherwise.
+/// Prints what was checked, every problem and every note on stdout (one line each, escaped);
+/// exit 0 when sound, 2 otherwise. Notes (payloads compared as text, raw exports not in this
+/// store) are not problems.
 pub fn run(ctx: &Context<'_>, args: &VerifyArgs) -> Result<ExitStatus, CliError> {
     let config = ctx.config()?;
     let profile = config.profile(false)?;
@@ -31,12 +32,12 @@ pub fn run(ctx: &Context<'_>, args: &VerifyArgs) -> Result<ExitStatus, CliError>
         None => Target::Store(None),
         Some(text) => target(ctx, text, &config)?,
     };
-    let mut out = String::new();
+    let mut out = Vec::new();
     let (sound, snapshots) = match target {
         Target::Store(env) => {
             let store = ctx.existing_store(&config)?;
             let report = store.verify(env.as_deref());
-            out.push_str(&report.to_string());
+            out.extend(report.lines());
             let snapshots = report.snapshots.iter().map(|s| s.path.clone()).collect();
             (report.is_ok(), snapshots)
         }
@@ -49,16 +50,13 @@ pub fn run(ctx: &Context<'_>, args: &VerifyArgs) -> Result<ExitStatus, CliError>
             one_snapshot(&path, &mut out)
         }
         Target::Path(path) => {
-            let problems = check_files(&path)?
-                .into_iter()
-                .flat_map(|(file, bytes)| {
-                    content::check_export(&file, &bytes, &profile)
-                        .into_iter()
-                        .map(move |p| format!("{file}: {p}"))
-                })
-                .collect::<Vec<_>>();
-            let ok = report_content(&problems, "export files", &mut out);
-            ctx.printer.data(&out)?;
+            let mut content = Content::default();
+            for (file, bytes) in check_files(&path)? {
+                let check = content::check_export(&file, &bytes, &profile);
+                content.add(&file, check);
+            }
+            let ok = content.report("export files", &mut out);
+            ctx.printer.lines(&out)?;
             return Ok(if ok {
                 ExitStatus::NoDrift
             } else {
@@ -66,7 +64,7 @@ pub fn run(ctx: &Context<'_>, args: &VerifyArgs) -> Result<ExitStatus, CliError>
             });
         }
     };
-    let mut problems = Vec::new();
+    let mut content = Content::default();
     let mut exports = 0;
     for path in snapshots {
         // A snapshot whose manifest cannot be read is already reported above.
@@ -74,15 +72,49 @@ pub fn run(ctx: &Context<'_>, args: &VerifyArgs) -> Result<ExitStatus, CliError>
             continue;
         };
         exports += snapshot.manifest().workflows.len();
-        problems.extend(snapshot_content(&snapshot, &profile));
+        snapshot_content(&snapshot, &mut content);
     }
-    let ok = report_content(&problems, &format!("{exports} exports"), &mut out);
-    ctx.printer.data(&out)?;
+    let ok = content.report(&format!("{exports} exports"), &mut out);
+    ctx.printer.lines(&out)?;
     Ok(if sound && ok {
         ExitStatus::NoDrift
     } else {
         ExitStatus::Error
     })
+}
+
+/// The content section: problems and notes, each naming where it was found.
+#[derive(Default)]
+struct Content {
+    problems: Vec<String>,
+    notes: Vec<String>,
+}
+
+impl Content {
+    fn add(&mut self, place: &str, check: content::ExportCheck) {
+        let at = |text: String| format!("{place}: {text}");
+        self.problems.extend(check.problems.into_iter().map(at));
+        self.notes.extend(check.notes.into_iter().map(at));
+    }
+
+    /// Appends the content section; whether it is clean (notes are not problems).
+    fn report(&self, what: &str, out: &mut Vec<String>) -> bool {
+        for problem in &self.problems {
+            out.push(format!("BROKEN  {problem}"));
+        }
+        for note in &self.notes {
+            out.push(format!("note    {note}"));
+        }
+        let mut summary = format!(
+            "content of {what} checked, {}",
+            counted(self.problems.len(), "problem")
+        );
+        if !self.notes.is_empty() {
+            summary.push_str(&format!(", {}", counted(self.notes.len(), "note")));
+        }
+        out.push(summary);
+        self.problems.is_empty()
+    }
 }
 
 fn target(
@@ -126,44 +158,37 @@ fn target(
 }
 
 /// The store check of one snapshot folder; its path is returned for the content checks.
-fn one_snapshot(path: &Path, out: &mut String) -> (bool, Vec<PathBuf>) {
+fn one_snapshot(path: &Path, out: &mut Vec<String>) -> (bool, Vec<PathBuf>) {
     let check = soc_store::verify_snapshot(path);
     let report = VerifyReport {
         snapshots: vec![check],
         store_problems: Vec::new(),
         leftovers: Vec::new(),
     };
-    out.push_str(&report.to_string());
+    out.extend(report.lines());
     (report.is_ok(), vec![path.to_path_buf()])
 }
 
-fn snapshot_content(snapshot: &Snapshot, profile: &Profile) -> Vec<String> {
+/// The content checks of a snapshot, from what it commits (so a store cloned without its raw
+/// exports is checked the same): each normalized workflow's graph, and the notes the snapshot
+/// recorded when it normalized the raw exports.
+fn snapshot_content(snapshot: &Snapshot, content: &mut Content) {
     let label = format!("{}/{}", snapshot.environment(), snapshot.id());
-    let mut problems = Vec::new();
     for record in &snapshot.manifest().workflows {
-        // Missing or unreadable files are the store check's to report.
-        let Ok(bytes) = std::fs::read(snapshot.path().join(&record.export_file)) else {
-            continue;
+        let file = record.normalized_file.as_deref().unwrap_or(&record.stem);
+        let place = format!("{label} {file}");
+        // Missing, unreadable or corrupted files are the store check's to report.
+        let problems = match snapshot.load(record).ok().and_then(|n| n.value()) {
+            Some(Ok(value)) => content::check_workflow(&record.name, &value),
+            _ => Vec::new(),
         };
-        problems.extend(
-            content::check_export(&record.export_file, &bytes, profile)
-                .into_iter()
-                .map(|p| format!("{label} {}: {p}", record.export_file)),
-        );
+        let notes = record
+            .notes
+            .iter()
+            .map(|note| format!("{}: {note}", record.name))
+            .collect();
+        content.add(&place, content::ExportCheck { problems, notes });
     }
-    problems
-}
-
-/// Appends the content section; whether it is clean.
-fn report_content(problems: &[String], what: &str, out: &mut String) -> bool {
-    for problem in problems {
-        out.push_str(&format!("BROKEN  {problem}\n"));
-    }
-    out.push_str(&format!(
-        "content of {what} checked, {}\n",
-        counted(problems.len(), "problem")
-    ));
-    problems.is_empty()
 }
 
 /// Every regular file under `path` (or `path` itself), with its bytes, in name order; hidden

@@ -118,7 +118,7 @@ fn verify_reports_corruption_and_broken_content() {
         .map(|e| e.unwrap().path())
         .find(|p| p.is_dir())
         .unwrap();
-    let export = snapshot.join("block-malicious-source-ip.export.json");
+    let export = snapshot.join("block-malicious-source-ip.normalized.json");
     let mut bytes = std::fs::read(&export).unwrap();
     bytes.truncate(bytes.len() / 2);
     std::fs::write(&export, bytes).unwrap();
