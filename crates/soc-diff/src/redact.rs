@@ -350,12 +350,19 @@ impl Redaction {
         }
     }
 
-    /// `NAME: VALUE` at the start of a line (an HTTP header such as `Authorization: Bearer …`).
+    /// `NAME: VALUE` at the start of a line or of a quoted string (an HTTP header such as
+    /// `Authorization: Bearer …`); the value runs to the end of the line or of the quotes.
     fn header_spans(&self, text: &str, spans: &mut Vec<(usize, usize)>) {
         let bytes = text.as_bytes();
-        let mut line_start = 0;
-        loop {
-            let line_end = find(bytes, line_start, b'\n').unwrap_or(bytes.len());
+        let mut starts = vec![(0, None)];
+        for (i, &b) in bytes.iter().enumerate() {
+            match b {
+                b'\n' => starts.push((i + 1, None)),
+                b'"' | b'\'' => starts.push((i + 1, Some(b))),
+                _ => {}
+            }
+        }
+        for (line_start, quote) in starts {
             let start = skip_blanks(bytes, line_start);
             let mut colon = start;
             while bytes
@@ -364,27 +371,27 @@ impl Redaction {
             {
                 colon += 1;
             }
-            if colon > start
-                && colon < line_end
-                && bytes.get(colon) == Some(&b':')
-                && bytes
+            if colon == start
+                || bytes.get(colon) != Some(&b':')
+                || !bytes
                     .get(colon + 1)
                     .is_some_and(|b| matches!(b, b' ' | b'\t'))
-                && text
+                || !text
                     .get(start..colon)
                     .is_some_and(|n| self.is_secret_key(n))
             {
-                let value = skip_blanks(bytes, colon + 1);
-                let mut end = line_end;
-                while end > value && bytes.get(end - 1).is_some_and(u8::is_ascii_whitespace) {
-                    end -= 1;
-                }
-                push_value(text, value, end, spans);
+                continue;
             }
-            if line_end >= bytes.len() {
-                break;
+            let value = skip_blanks(bytes, colon + 1);
+            let mut end = match quote {
+                Some(q) => closing_quote(bytes, value, q),
+                None => find(bytes, value, b'\n').unwrap_or(bytes.len()),
+            };
+            end = end.min(find(bytes, value, b'\n').unwrap_or(bytes.len()));
+            while end > value && bytes.get(end - 1).is_some_and(u8::is_ascii_whitespace) {
+                end -= 1;
             }
-            line_start = line_end + 1;
+            push_value(text, value, end, spans);
         }
     }
 }
@@ -690,6 +697,13 @@ mod tests {
         assert_eq!(
             text("Authorization: Bearer eyJx.y\nAccept: */*"),
             format!("Authorization: {}\nAccept: */*", m("Bearer eyJx.y"))
+        );
+        assert_eq!(
+            text("{\"h\": \"Authorization: Basic dXNlcjpw\", \"n\": 1"),
+            format!(
+                "{{\"h\": \"Authorization: {}\", \"n\": 1",
+                m("Basic dXNlcjpw")
+            )
         );
         assert_eq!(
             text("{\"token\": \"abc\\\"d\", \"n\": 1"),

@@ -54,11 +54,14 @@ pub enum StoreError {
     /// Another writer held the environment's lock for longer than the timeout.
     #[error(
         "environment '{env}' is locked by another writer ({holder}); gave up after {}; \
-         lock file: {path}", soc_text::duration(*waited)
+         lock file: {path}", soc_text::duration(*timeout)
     )]
     Locked {
         env: String,
         holder: crate::lock::LockHolder,
+        /// The timeout the writer was given (what the message says it waited).
+        timeout: Duration,
+        /// How long it actually waited (a little more than `timeout`).
         waited: Duration,
         path: PathBuf,
     },

@@ -105,6 +105,7 @@ impl EnvLock {
                 return Err(StoreError::Locked {
                     env: env.to_owned(),
                     holder: read_holder(&path),
+                    timeout,
                     waited,
                     path,
                 });

@@ -5,8 +5,10 @@
 
 mod basics;
 mod config;
+mod hostile;
 mod live;
 mod local;
+mod secrets;
 mod sim;
 mod store;
 mod support;

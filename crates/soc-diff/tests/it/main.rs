@@ -7,4 +7,5 @@ mod decode;
 mod diff;
 mod normalize;
 mod props;
+mod redaction;
 mod render;
