@@ -116,25 +116,30 @@ pub const DEFAULT_REDACT_QUERY_PARAMS: &[&str] = &["key"];
 pub(crate) struct Redaction {
     /// Secret words as written (lowercase) and split into parts.
     words: Vec<(String, Vec<String>)>,
-    /// Name field and value field, each as written and capitalized.
+    /// Name field and value field, as written.
     pairs: Vec<(String, String)>,
+    /// Every value field of `pairs`, as written and capitalized: an object without any of them
+    /// (nearly all) needs no further look.
+    value_fields: Vec<String>,
     /// Query-only parameter names as written (lowercase) and split into parts.
     query_params: Vec<(String, Vec<String>)>,
 }
 
 impl Default for Redaction {
     fn default() -> Self {
-        Self {
+        let mut redaction = Self {
             words: DEFAULT_REDACT_KEYS.iter().map(|k| entry(k)).collect(),
-            pairs: DEFAULT_REDACT_PAIRS
-                .iter()
-                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
-                .collect(),
+            pairs: Vec::new(),
+            value_fields: Vec::new(),
             query_params: DEFAULT_REDACT_QUERY_PARAMS
                 .iter()
                 .map(|k| entry(k))
                 .collect(),
+        };
+        for (name, value) in DEFAULT_REDACT_PAIRS {
+            let _ = redaction.add_pair(name, value);
         }
+        redaction
     }
 }
 
@@ -163,6 +168,11 @@ impl Redaction {
             return Ok(false);
         }
         self.pairs.push(pair);
+        for field in [value.to_owned(), capitalized(value)] {
+            if !self.value_fields.contains(&field) {
+                self.value_fields.push(field);
+            }
+        }
         Ok(true)
     }
 
@@ -196,6 +206,13 @@ impl Redaction {
         is_secret: &mut dyn FnMut(&str) -> bool,
     ) -> Vec<String> {
         let mut fields: Vec<String> = Vec::new();
+        // Comparing the object's few keys by length first is cheaper than a map lookup per field.
+        if !map
+            .keys()
+            .any(|key| self.value_fields.iter().any(|field| field == key))
+        {
+            return fields;
+        }
         for (name_field, value_field) in &self.pairs {
             let Some(value_key) = get_key(map, value_field) else {
                 continue;
@@ -220,23 +237,22 @@ impl Redaction {
     /// lines) replaced by markers; `None` when it holds none.
     pub(crate) fn redact_text(&self, text: &str) -> Option<String> {
         let bytes = text.as_bytes();
-        let has_url = text.contains("://");
         let has_assignment = bytes.contains(&b'=');
-        let has_colon = bytes.contains(&b':');
-        if !has_url && !has_assignment && !has_colon {
+        // Every other shape needs a colon: `://`, `"NAME": …`, `NAME: …`.
+        if !has_assignment && !bytes.contains(&b':') {
             return None;
         }
         let mut spans = Vec::new();
-        if has_url {
+        if text.contains("://") {
             userinfo_spans(text, &mut spans);
         }
         if has_assignment {
             self.assignment_spans(text, &mut spans);
         }
-        if has_colon {
-            if bytes.contains(&b'"') || bytes.contains(&b'\'') {
-                self.quoted_pair_spans(text, &mut spans);
-            }
+        if bytes.contains(&b'"') || bytes.contains(&b'\'') {
+            self.quoted_pair_spans(text, &mut spans);
+        }
+        if text.contains(": ") || text.contains(":\t") {
             self.header_spans(text, &mut spans);
         }
         if spans.is_empty() {
@@ -354,14 +370,13 @@ impl Redaction {
     /// `Authorization: Bearer …`); the value runs to the end of the line or of the quotes.
     fn header_spans(&self, text: &str, spans: &mut Vec<(usize, usize)>) {
         let bytes = text.as_bytes();
-        let mut starts = vec![(0, None)];
-        for (i, &b) in bytes.iter().enumerate() {
-            match b {
-                b'\n' => starts.push((i + 1, None)),
-                b'"' | b'\'' => starts.push((i + 1, Some(b))),
-                _ => {}
-            }
-        }
+        let starts = std::iter::once((0, None)).chain(bytes.iter().enumerate().filter_map(
+            |(i, &b)| match b {
+                b'\n' => Some((i + 1, None)),
+                b'"' | b'\'' => Some((i + 1, Some(b))),
+                _ => None,
+            },
+        ));
         for (line_start, quote) in starts {
             let start = skip_blanks(bytes, line_start);
             let mut colon = start;
@@ -527,10 +542,17 @@ fn get_key<'m>(map: &'m Map<String, Value>, field: &str) -> Option<&'m str> {
     if let Some((key, _)) = map.get_key_value(field) {
         return Some(key);
     }
+    map.get_key_value(&capitalized(field))
+        .map(|(key, _)| key.as_str())
+}
+
+/// `field` with its first letter upper case (`Value`).
+fn capitalized(field: &str) -> String {
     let mut chars = field.chars();
-    let first = chars.next()?;
-    let capitalized: String = first.to_uppercase().chain(chars).collect();
-    map.get_key_value(&capitalized).map(|(key, _)| key.as_str())
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 fn find(bytes: &[u8], from: usize, byte: u8) -> Option<usize> {
