@@ -137,6 +137,23 @@ fn error_chains_escape_names_and_archive_members() {
     );
 }
 
+#[cfg(unix)]
+#[test]
+fn log_lines_escape_paths() {
+    let env = Env::new();
+    // A folder whose name holds the sequences (any byte but `/` and NUL is allowed on Unix).
+    let folder = format!("in-{HOSTILE}");
+    write_json(&env, &format!("{folder}/a.json"), &fixture_named("A"));
+    write_json(&env, "other/a.json", &fixture_named("A"));
+    let run = env.run(&["-v", "diff", &format!("./{folder}"), "./other"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert_inert(&run);
+    assert!(
+        run.stderr.contains(&format!("path=./in-{ESCAPED}")),
+        "{run}"
+    );
+}
+
 /// The bundled staging workspace plus one workflow named `HOSTILE` whose taskflow does not decode.
 fn hostile_workspaces() -> SimConfig {
     let mut workspaces = soc_sim::bundled_workspaces().unwrap();
