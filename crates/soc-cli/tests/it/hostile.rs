@@ -137,6 +137,37 @@ fn error_chains_escape_names_and_archive_members() {
     );
 }
 
+#[test]
+fn log_escapes_where_a_snapshot_came_from() {
+    let env = Env::new();
+    let store = soc_store::Store::open(env.path().join(".socdrift")).unwrap();
+    let source = soc_store::SourceInfo {
+        workspace_name: Some(HOSTILE.to_owned()),
+        ..soc_store::SourceInfo::default()
+    };
+    let profile = soc_diff::Profile::default();
+    let mut writer = store
+        .begin(
+            "staging",
+            source,
+            &profile,
+            std::time::Duration::from_secs(5),
+        )
+        .unwrap();
+    let raw = serde_json::to_vec(&fixture_named("A")).unwrap();
+    writer
+        .add(soc_store::WorkflowInput::from_export(raw, "a.json").unwrap())
+        .unwrap();
+    writer.commit(false).unwrap();
+    let run = env.run(&["log", "staging"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert_inert(&run);
+    assert!(
+        run.stdout.contains(&format!("1 workflows  {ESCAPED}")),
+        "{run}"
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn log_lines_escape_paths() {
