@@ -63,8 +63,8 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// Opens the store at `root`, creating it (with `store-v1/` and the private `raw-v1/` in it)
-    /// readable by the owner only.
+    /// Opens the store at `root`, creating it (and `store-v1/` in it) readable by the owner only.
+    /// The private `raw-v1/` is created, with its `.gitignore`, when a writer first needs it.
     pub fn open(root: impl AsRef<Path>) -> Result<Store> {
         let root = root.as_ref().to_owned();
         if root.exists() && !root.is_dir() {
@@ -74,9 +74,9 @@ impl Store {
         let layout = root.join(LAYOUT_DIR);
         create_private_dir_all(&layout)?;
         write_once(&layout.join(".gitignore"), GITIGNORE)?;
+        // The raw folder is made by the first writer: readers (a clone on a CI runner, perhaps
+        // read-only) never need it.
         let raw = root.join(RAW_DIR);
-        create_private_dir_all(&raw)?;
-        write_once(&raw.join(".gitignore"), RAW_GITIGNORE)?;
         Ok(Store {
             root,
             layout,
@@ -236,6 +236,8 @@ impl Store {
     pub(crate) fn lock(&self, env: &str, timeout: Duration) -> Result<(PathBuf, EnvLock)> {
         let env_dir = self.environment_dir(env)?;
         create_private_dir_all(&env_dir)?;
+        create_private_dir_all(&self.raw)?;
+        write_once(&self.raw.join(".gitignore"), RAW_GITIGNORE)?;
         let raw_dir = self.raw_dir(env)?;
         create_private_dir_all(&raw_dir)?;
         let lock = EnvLock::acquire(env, &env_dir, timeout, self.on_lock_wait.as_ref())?;

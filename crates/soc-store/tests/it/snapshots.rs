@@ -552,6 +552,10 @@ fn a_clone_without_raw_exports_diffs_but_refuses_to_renormalize() {
             ..Default::default()
         })
         .unwrap();
+    assert!(
+        !root.join("raw-v1").exists(),
+        "readers never create the raw folder (a clone may be read-only)"
+    );
     let err = staging.entries_under(&changed).unwrap_err();
     assert!(
         matches!(
