@@ -20,8 +20,21 @@ pub fn hint_for(err: &(dyn StdError + 'static)) -> Option<String> {
     if let Some(e) = err.downcast_ref::<MissingSecret>() {
         return Some(e.hint());
     }
-    if let Some(soc_store::StoreError::NoSnapshots { env, .. }) = err.downcast_ref() {
-        return Some(format!("take one first: socdrift snapshot --env {env}"));
+    match err.downcast_ref() {
+        Some(soc_store::StoreError::NoSnapshots { env, .. }) => {
+            return Some(format!("take one first: socdrift snapshot --env {env}"));
+        }
+        Some(soc_store::StoreError::RawExportsMissing { env, .. }) => {
+            return Some(format!(
+                "raw exports stay on the machine that took a snapshot (they can hold secrets and are never committed); take a new snapshot under the current rules (socdrift snapshot --env {env}) and commit it, or compare where the raw exports are"
+            ));
+        }
+        Some(soc_store::StoreError::Locked { env, .. }) => {
+            return Some(format!(
+                "wait for the other writer of `{env}` to finish and try again; a lock whose holder has exited is released by the operating system, so no file needs deleting"
+            ));
+        }
+        _ => {}
     }
     None
 }

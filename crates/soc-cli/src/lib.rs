@@ -63,6 +63,24 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus, CliError> {
     commands::dispatch(&ctx, cli.command)
 }
 
+/// `staging: waiting for the store lock, held by process 1234 since 2026-11-28 03:15:00 UTC (12s
+/// ago); giving up after 30s (lock file …)`.
+fn lock_wait_message(wait: &soc_store::LockWait) -> String {
+    let ago = wait
+        .holder
+        .since
+        .and_then(|since| (chrono::Utc::now() - since).to_std().ok())
+        .map(|age| format!(" ({} ago)", soc_text::duration(age)))
+        .unwrap_or_default();
+    format!(
+        "{}: waiting for the store lock, held by {}{ago}; giving up after {} (lock file {})",
+        wait.env,
+        wait.holder,
+        soc_text::duration(wait.timeout),
+        wait.path.display()
+    )
+}
+
 /// What every command gets: the printer, the global options and the current folder.
 pub struct Context<'a> {
     /// The printer.
@@ -94,12 +112,16 @@ impl Context<'_> {
         }
     }
 
-    /// The snapshot store, created if missing (for commands that write to it).
+    /// The snapshot store, created if missing (for commands that write to it). A writer that
+    /// finds an environment locked says so at once on stderr.
     pub fn store(&self, config: &Config) -> Result<soc_store::Store, CliError> {
         let path = self.store_path(config);
-        soc_store::Store::open(&path).map_err(|e| {
-            CliError::from(e).within(format!("cannot open the store {}", path.display()))
-        })
+        let status = self.printer.status_sink();
+        soc_store::Store::open(&path)
+            .map(|store| store.on_lock_wait(move |wait| status(&lock_wait_message(wait))))
+            .map_err(|e| {
+                CliError::from(e).within(format!("cannot open the store {}", path.display()))
+            })
     }
 
     /// The snapshot store for reading: an error naming the folder if there is none yet.

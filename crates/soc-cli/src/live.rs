@@ -113,7 +113,7 @@ pub fn export_all(
     tracing::info!(
         env = env_name,
         workflows = exported.len(),
-        elapsed = ?started.elapsed(),
+        elapsed = %soc_text::duration(started.elapsed()),
         "exported"
     );
     Ok(exported)
@@ -158,16 +158,46 @@ pub fn api_error(env_name: &str, env: &EnvConfig, doing: &str, err: ApiError) ->
 }
 
 fn auth_hint(env_name: &str, env: &EnvConfig) -> String {
-    let vars = secrets::variable_names(env, &secrets::process_env).join(" and ");
+    auth_hint_with(env_name, env, &secrets::process_env)
+}
+
+/// The hint for refused credentials: every variable in use (the security token of temporary keys
+/// too), and what else to look at.
+fn auth_hint_with(
+    env_name: &str,
+    env: &EnvConfig,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> String {
+    let vars = and_list(&secrets::variable_names(env, lookup));
     let what = match env.auth {
-        AuthKind::Aksk => format!(
-            ", and that the key may read SecMaster in project {}",
-            env.project_id.as_deref().unwrap_or("?")
-        ),
+        AuthKind::Aksk => {
+            let mut what = format!(
+                ", and that the key may read SecMaster in project {}",
+                env.project_id.as_deref().unwrap_or("?")
+            );
+            match secrets::unset_optional(env, lookup).first() {
+                Some((token, names)) => what.push_str(&format!(
+                    "; temporary keys also need their {token} in {names}"
+                )),
+                None => what.push_str(
+                    "; temporary keys work only with the security token issued with them, and expire with it",
+                ),
+            }
+            what
+        }
         AuthKind::Token => "; IAM tokens expire after 24 hours".to_string(),
         AuthKind::Password => String::new(),
     };
     format!("check {vars} (used for [env.{env_name}]){what}")
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 #[cfg(test)]
@@ -197,5 +227,42 @@ mod tests {
             }
         }
         assert_eq!(totals, [250], "one total, the final one");
+    }
+
+    #[test]
+    fn the_auth_hint_names_the_security_token_of_temporary_keys() {
+        let env = EnvConfig {
+            project_id: Some("p1".into()),
+            ..EnvConfig::default()
+        };
+        let set = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let hint = auth_hint_with(
+            "staging",
+            &env,
+            &set(&[
+                ("HUAWEICLOUD_SDK_AK", "a"),
+                ("HUAWEICLOUD_SDK_SK", "s"),
+                ("HUAWEICLOUD_SDK_SECURITY_TOKEN", "t"),
+            ]),
+        );
+        assert!(
+            hint.starts_with("check HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK and HUAWEICLOUD_SDK_SECURITY_TOKEN (used for [env.staging])"),
+            "{hint}"
+        );
+        let hint = auth_hint_with(
+            "staging",
+            &env,
+            &set(&[("HW_ACCESS_KEY", "a"), ("HW_SECRET_KEY", "s")]),
+        );
+        assert!(
+            hint.ends_with("temporary keys also need their security token in HUAWEICLOUD_SDK_SECURITY_TOKEN or HW_SECURITY_TOKEN"),
+            "{hint}"
+        );
     }
 }

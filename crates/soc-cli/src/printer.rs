@@ -6,13 +6,24 @@
 //! terminal, `NO_COLOR` is unset and `TERM` is not `dumb` (or when `--color always` says so); `-q`
 //! silences everything but errors (and the GitHub Actions workflow commands, which are for the
 //! CI system rather than for people); a closed stdout is not an error.
+//!
+//! Messages carry data from outside (workflow names, server messages, file names in archives,
+//! paths): every status line, warning, error line, hint and log field is passed through
+//! [`soc_text::printable`] here, so no message can reach the terminal with a control sequence or a
+//! bidirectional override in it, however it was built. Plain-text listings on stdout go through
+//! [`Printer::lines`], which does the same per line.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+use std::fmt;
 use std::io::{self, IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anstyle::{AnsiColor, Style};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use soc_text::printable;
+use tracing_subscriber::field::MakeExt;
+use tracing_subscriber::field::delimited::Delimited;
+use tracing_subscriber::fmt::format::{FieldFn, Writer};
 
 use crate::error::{CliError, ErrorLine};
 
@@ -122,6 +133,7 @@ impl Printer {
             .with_writer(io::stderr)
             .with_ansi(self.stderr_color)
             .without_time()
+            .fmt_fields(log_fields())
             .try_init();
     }
 
@@ -149,18 +161,44 @@ impl Printer {
         }
     }
 
-    /// A status line on stderr (what was done, what to do next); silenced by `-q`.
+    /// Plain-text lines (a listing such as `verify` or `log` prints) to stdout, each escaped with
+    /// [`soc_text::printable`]: a line holds exactly one line of output, whatever data is in it.
+    pub fn lines<I>(&self, lines: I) -> Result<(), CliError>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        let mut out = String::new();
+        for line in lines {
+            out.push_str(&printable(line.as_ref()));
+            out.push('\n');
+        }
+        self.data(&out)
+    }
+
+    /// A status line on stderr (what was done, what to do next), escaped; silenced by `-q`.
     pub fn status(&self, text: &str) {
         if self.verbosity != Verbosity::Quiet {
-            eprintln!("{text}");
+            eprintln!("{}", printable(text));
         }
     }
 
-    /// A warning on stderr; silenced by `-q`.
+    /// [`Printer::status`] as a function that owns what it needs, for callbacks a library calls
+    /// while the command waits (the store's lock-wait observer).
+    pub fn status_sink(&self) -> impl Fn(&str) + Send + Sync + 'static {
+        let quiet = self.verbosity == Verbosity::Quiet;
+        move |text| {
+            if !quiet {
+                eprintln!("{}", printable(text));
+            }
+        }
+    }
+
+    /// A warning on stderr, escaped; silenced by `-q`.
     pub fn warn(&self, text: &str) {
         if self.verbosity != Verbosity::Quiet {
             let style = Style::new().bold().fg_color(Some(AnsiColor::Yellow.into()));
-            eprintln!("{}: {text}", self.paint(style, "warning"));
+            eprintln!("{}: {}", self.paint(style, "warning"), printable(text));
         }
     }
 
@@ -176,7 +214,7 @@ impl Printer {
             text.push_str(&format!(
                 "{}: {}\n",
                 self.paint(style, line.label()),
-                line.text()
+                printable(line.text())
             ));
         }
         eprint!("{text}");
@@ -199,7 +237,7 @@ impl Printer {
         let style = ProgressStyle::with_template("{msg:>12} {spinner} {pos} of ? {elapsed}")
             .unwrap_or_else(|_| ProgressStyle::default_spinner());
         bar.set_style(style);
-        bar.set_message(message.to_string());
+        bar.set_message(printable(message).into_owned());
         bar
     }
 
@@ -224,6 +262,27 @@ pub fn set_total(bar: &ProgressBar, len: u64) {
 /// Whether `TERM` names a terminal without colour or cursor movement.
 fn dumb_terminal(term: Option<&std::ffi::OsStr>) -> bool {
     term.is_some_and(|t| t == "dumb")
+}
+
+/// How log lines show their fields: every value, the message included, escaped.
+type LogFields = Delimited<
+    &'static str,
+    FieldFn<fn(&mut Writer<'_>, &tracing::field::Field, &dyn fmt::Debug) -> fmt::Result>,
+>;
+
+/// The field formatter of the `tracing` subscriber: `name=value` pairs and the message, each
+/// passed through [`soc_text::printable`] (log fields carry server messages and ids).
+fn log_fields() -> LogFields {
+    let format: fn(&mut Writer<'_>, &tracing::field::Field, &dyn fmt::Debug) -> fmt::Result =
+        |writer, field, value| {
+            let text = format!("{value:?}");
+            if field.name() == "message" {
+                write!(writer, "{}", printable(&text))
+            } else {
+                write!(writer, "{}={}", field.name(), printable(&text))
+            }
+        };
+    tracing_subscriber::fmt::format::debug_fn(format).delimited(" ")
 }
 
 /// `1 workflow`, `6 workflows`: a count and a noun that takes a plain `s` in the plural.
@@ -253,6 +312,43 @@ mod tests {
         assert!(dumb_terminal(Some(std::ffi::OsStr::new("dumb"))));
         assert!(!dumb_terminal(Some(std::ffi::OsStr::new("xterm-256color"))));
         assert!(!dumb_terminal(None));
+    }
+
+    #[test]
+    fn log_lines_escape_messages_and_fields() {
+        use std::sync::{Arc, Mutex};
+
+        #[derive(Clone, Default)]
+        struct Buffer(Arc<Mutex<Vec<u8>>>);
+        impl Write for Buffer {
+            fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .without_time()
+            .fmt_fields(log_fields())
+            .finish();
+        let hostile = "a\u{1b}]0;owned\u{7}\u{1b}[2J\u{202e}b";
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::warn!(id = hostile, problem = %hostile, "listed twice: {hostile}");
+        });
+        let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        let line = text.strip_suffix('\n').unwrap();
+        assert!(!line.contains(soc_text::is_unsafe), "{line:?}");
+        assert!(
+            line.contains("listed twice: a\\u{1b}]0;owned\\u{7}\\u{1b}[2J\\u{202e}b"),
+            "{line}"
+        );
+        assert!(line.contains("problem=a\\u{1b}]0;owned"), "{line}");
     }
 
     #[test]

@@ -177,17 +177,32 @@ pub fn credentials(
 }
 
 /// The environment variables that hold (or would hold) this environment's secrets, for hints:
-/// the one actually set for each slot, else the names that were tried.
+/// for each required secret, and each optional one that is set (the security token of temporary
+/// keys), the variable actually set, else the names that were tried.
 pub fn variable_names(env: &EnvConfig, lookup: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
     slots(env)
         .iter()
-        .filter(|slot| slot.required)
+        .filter(|slot| slot.required || slot.read(lookup).is_some())
         .map(|slot| {
             slot.names()
                 .into_iter()
                 .find(|n| lookup(n).is_some_and(|v| !v.is_empty()))
                 .unwrap_or_else(|| slot.names().join(" or "))
         })
+        .collect()
+}
+
+/// The optional secrets of this environment that are not set, with the variables they would be
+/// read from: `("security token", "HUAWEICLOUD_SDK_SECURITY_TOKEN or HW_SECURITY_TOKEN")` for
+/// AK/SK auth without one.
+pub fn unset_optional(
+    env: &EnvConfig,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Vec<(&'static str, String)> {
+    slots(env)
+        .iter()
+        .filter(|slot| !slot.required && slot.read(lookup).is_none())
+        .map(|slot| (slot.what, slot.names().join(" or ")))
         .collect()
 }
 
@@ -295,6 +310,27 @@ mod tests {
                 "HUAWEICLOUD_SDK_SK or HW_SECRET_KEY"
             ]
         );
+        assert_eq!(
+            unset_optional(&EnvConfig::default(), &lookup(&[])),
+            [(
+                "security token",
+                "HUAWEICLOUD_SDK_SECURITY_TOKEN or HW_SECURITY_TOKEN".to_owned()
+            )]
+        );
+    }
+
+    #[test]
+    fn hints_name_the_security_token_of_temporary_keys_when_it_is_set() {
+        let vars = lookup(&[
+            ("HW_ACCESS_KEY", "a"),
+            ("HW_SECRET_KEY", "s"),
+            ("HW_SECURITY_TOKEN", "t"),
+        ]);
+        assert_eq!(
+            variable_names(&EnvConfig::default(), &vars),
+            ["HW_ACCESS_KEY", "HW_SECRET_KEY", "HW_SECURITY_TOKEN"]
+        );
+        assert!(unset_optional(&EnvConfig::default(), &vars).is_empty());
     }
 
     #[test]

@@ -1,9 +1,15 @@
-//! Content checks of an export, as `socdrift verify` runs them: it decodes, each version's taskflow
-//! decodes, and every BPMN sequence flow connects elements that exist.
+//! Content checks of an export, as `socdrift verify` runs them: it decodes, and every BPMN sequence
+//! flow connects elements that exist.
 //!
 //! The store verifies bytes against hashes; these checks catch an export that was stored intact
 //! but is broken in itself (a truncated download kept verbatim, a hand-edited file, a workflow
 //! whose flow points at a deleted node).
+//!
+//! One rule for every command: an export that cannot be read at all is a **problem**; a payload
+//! inside a readable export that does not decode (a `taskflow` that is not base64 of JSON, a
+//! `taskconfig` that is not JSON) is compared as text by `snapshot`, `diff` and `check`, and is a
+//! **note** here too, worded by the normalizer itself, so the commands cannot disagree. Comparing
+//! such a payload as text never hides drift: equal text is equal content, and any change shows.
 
 use std::collections::BTreeSet;
 
@@ -11,32 +17,68 @@ use crate::decode::kind_of;
 use crate::{Content, Profile};
 use serde_json::Value;
 
-/// The problems found in one export file; empty when it is sound.
-pub fn check_export(source: &str, bytes: &[u8], profile: &Profile) -> Vec<String> {
+/// What checking one export found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExportCheck {
+    /// What makes the export unusable or inconsistent: it does not decode, or a sequence flow
+    /// points at no element. Empty when it is sound.
+    pub problems: Vec<String>,
+    /// What the reader should know: payloads compared as text, exactly as `snapshot` and `diff`
+    /// note them (`NAME: /versions/0/taskflow: not valid base64, compared as text`).
+    pub notes: Vec<String>,
+}
+
+impl ExportCheck {
+    /// Whether nothing is wrong (notes are not problems).
+    pub fn is_sound(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Checks one export file: it decodes, and every decoded taskflow's flows connect.
+pub fn check_export(source: &str, bytes: &[u8], profile: &Profile) -> ExportCheck {
     let documents = match crate::decode_export(source, bytes, profile) {
         Ok(documents) => documents,
-        Err(err) => return vec![format!("does not decode: {}", chain(&err))],
+        Err(err) => {
+            return ExportCheck {
+                problems: vec![format!("does not decode: {}", chain(&err))],
+                notes: Vec::new(),
+            };
+        }
     };
-    let mut problems = Vec::new();
+    let mut check = ExportCheck::default();
     for doc in &documents {
         let Content::Json(value) = &doc.content else {
             continue;
         };
-        let versions = value.get("versions").and_then(Value::as_array);
-        for (i, version) in versions.into_iter().flatten().enumerate() {
-            let Some(taskflow) = version.get("taskflow") else {
-                continue;
-            };
-            let at = format!("{}: /versions/{i}/taskflow", doc.name);
-            match decode_taskflow(taskflow) {
-                Ok(graph) => problems.extend(
-                    dangling_flows(&graph)
-                        .into_iter()
-                        .map(|p| format!("{at}: {p}")),
-                ),
-                Err(why) => problems.push(format!("{at} does not decode: {why}")),
-            }
-        }
+        check.problems.extend(check_workflow(&doc.name, value));
+        check.notes.extend(
+            profile
+                .normalize(doc)
+                .notes
+                .into_iter()
+                .map(|note| format!("{}: {note}", doc.name)),
+        );
+    }
+    check
+}
+
+/// The graph problems of one workflow, raw or normalized: in every version whose `taskflow` is
+/// (or decodes to) a graph, each sequence flow must connect existing elements. A taskflow that
+/// does not decode is not a problem here; normalization notes it.
+pub fn check_workflow(name: &str, workflow: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    let versions = workflow.get("versions").and_then(Value::as_array);
+    for (i, version) in versions.into_iter().flatten().enumerate() {
+        let Some(Ok(graph)) = version.get("taskflow").map(decode_taskflow) else {
+            continue;
+        };
+        let at = format!("{name}: /versions/{i}/taskflow");
+        problems.extend(
+            dangling_flows(&graph)
+                .into_iter()
+                .map(|p| format!("{at}: {p}")),
+        );
     }
     problems
 }
@@ -147,8 +189,8 @@ mod tests {
             for entry in std::fs::read_dir(dir).unwrap() {
                 let path = entry.unwrap().path();
                 let bytes = std::fs::read(&path).unwrap();
-                let problems = check_export("f.json", &bytes, &Profile::secmaster());
-                assert!(problems.is_empty(), "{}: {problems:?}", path.display());
+                let check = check_export("f.json", &bytes, &Profile::secmaster());
+                assert_eq!(check, ExportCheck::default(), "{}", path.display());
             }
         }
     }
@@ -177,23 +219,60 @@ mod tests {
     }
 
     #[test]
-    fn a_broken_taskflow_or_export_is_reported() {
+    fn an_undecodable_taskflow_is_a_note_worded_as_diff_words_it() {
         let mut export: Value =
             serde_json::from_slice(&fixture("staging", "01-block-ip.json")).unwrap();
         export["versions"][0]["taskflow"] = json!("%%% not base64 %%%");
         let bytes = serde_json::to_vec(&export).unwrap();
-        let problems = check_export("x.json", &bytes, &Profile::secmaster());
-        assert_eq!(problems.len(), 1, "{problems:?}");
-        assert!(
-            problems[0].starts_with(
-                "Block malicious source IP: /versions/0/taskflow does not decode: not valid base64"
-            ),
-            "{problems:?}"
+        let check = check_export("x.json", &bytes, &Profile::secmaster());
+        assert!(check.is_sound(), "{check:?}");
+        assert_eq!(
+            check.notes,
+            ["Block malicious source IP: /versions/0/taskflow: not valid base64, compared as text"]
         );
-        let problems = check_export("x.json", b"{\"name\": ", &Profile::secmaster());
+        // The very note `snapshot` and `diff` carry for this workflow.
+        let docs = crate::decode_export("x.json", &bytes, &Profile::secmaster()).unwrap();
+        assert_eq!(
+            Profile::secmaster().normalize(&docs[0]).notes,
+            ["/versions/0/taskflow: not valid base64, compared as text"]
+        );
+    }
+
+    #[test]
+    fn an_export_that_does_not_decode_is_a_problem() {
+        let check = check_export("x.json", b"{\"name\": ", &Profile::secmaster());
         assert!(
-            problems[0].starts_with("does not decode: x.json: invalid JSON"),
-            "{problems:?}"
+            check.problems[0].starts_with("does not decode: x.json: invalid JSON"),
+            "{check:?}"
+        );
+    }
+
+    #[test]
+    fn normalized_workflows_are_checked_like_raw_ones() {
+        let raw: Value = serde_json::from_slice(&fixture("staging", "01-block-ip.json")).unwrap();
+        let normalized = Profile::secmaster()
+            .normalize(&crate::Document {
+                name: "n".into(),
+                source: "s".into(),
+                content: Content::Json(raw),
+            })
+            .value()
+            .unwrap()
+            .unwrap();
+        assert!(normalized["versions"][0]["taskflow"].is_object());
+        assert_eq!(check_workflow("n", &normalized), Vec::<String>::new());
+        let text = normalized.to_string().replacen(
+            "\"targetRef\":\"Event_w8q7121\"",
+            "\"targetRef\":\"Event_gone\"",
+            1,
+        );
+        let broken: Value = serde_json::from_str(&text).unwrap();
+        assert_ne!(broken, normalized);
+        assert_eq!(
+            check_workflow("n", &broken),
+            [
+                "n: /versions/0/taskflow: sequence flow Flow_99gwlq4 has targetRef Event_gone, which is not an element of the diagram"
+            ]
         );
     }
 

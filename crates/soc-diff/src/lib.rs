@@ -42,6 +42,7 @@ mod element_ids;
 pub mod normalize;
 pub mod pattern;
 pub mod profile;
+pub mod redact;
 pub mod render;
 pub mod report;
 

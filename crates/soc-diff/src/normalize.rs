@@ -3,8 +3,10 @@
 //! [`Profile::normalize`] walks a document once, top-down, and at each place applies the profile's
 //! rules in this order: drop ignored values; decode embedded payloads (base64 `taskflow`, JSON in
 //! `taskconfig`/`input`/`output` and in any string that holds a JSON object or array) and normalize
-//! what they hold in place; remove the BPMN canvas layout; redact values under secret-looking keys;
-//! sort set and keyed arrays. The result is printed by [`canonical_json`].
+//! what they hold in place; remove the BPMN canvas layout; redact secrets (values under
+//! secret-looking keys, the values of secret name/value pairs, and secrets inside the text of
+//! strings that stay strings; see [`crate::redact`]); sort set and keyed arrays. The result is
+//! printed by [`canonical_json`].
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -18,6 +20,7 @@ use sha2::{Digest, Sha256};
 use crate::decode::{Content, Document};
 use crate::pattern::pointer;
 use crate::profile::{ArrayRule, ElementIds, Payload, Profile, key_ref};
+use crate::redact::redact;
 
 /// The deepest nesting normalization builds by decoding payloads inside payloads. Each parse is
 /// limited by serde_json (128 levels); this bounds the sum, so a crafted document cannot make the
@@ -237,6 +240,35 @@ pub fn is_redaction_marker(text: &str) -> bool {
 }
 
 impl Profile {
+    /// Redacts the secrets of a value in place by this profile's rules, without decoding or
+    /// normalizing anything else: for data kept next to normalized documents (a workflow's info),
+    /// which must hold no secret either.
+    pub fn redact(&self, value: &mut Value) {
+        let rules = self.redaction();
+        match value {
+            Value::Object(map) => {
+                for (key, child) in map.iter_mut() {
+                    self.redact(child);
+                    if rules.is_secret_key(key) {
+                        redact(child);
+                    }
+                }
+                for field in rules.pair_values(map, &mut |name| rules.is_secret_key(name)) {
+                    if let Some(child) = map.get_mut(&field) {
+                        redact(child);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|item| self.redact(item)),
+            Value::String(text) => {
+                if let Some(redacted) = rules.redact_text(text) {
+                    *text = redacted;
+                }
+            }
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+
     /// Turns a document into canonical form under this profile.
     ///
     /// Infallible by design: whatever cannot be decoded is kept as it is and explained in
@@ -403,6 +435,12 @@ impl Walk<'_> {
             }
             self.pop();
         }
+        let rules = self.profile.redaction();
+        for field in rules.pair_values(map, &mut |name| self.is_secret_key(name)) {
+            if let Some(child) = map.get_mut(&field) {
+                redact(child);
+            }
+        }
     }
 
     fn array(&mut self, items: &mut Vec<Value>, depth: usize) {
@@ -441,12 +479,22 @@ impl Walk<'_> {
         let Value::String(text) = value else {
             return;
         };
-        if !looks_like_json(text) {
-            return;
+        if looks_like_json(text) {
+            // Merely starting with `{` is common in templates and free text: no note otherwise.
+            if let Ok(parsed @ (Value::Object(_) | Value::Array(_))) = serde_json::from_str(text) {
+                self.nested(parsed, value, depth);
+                return;
+            }
         }
-        // Merely starting with `{` is common in templates and free text: no note otherwise.
-        if let Ok(parsed @ (Value::Object(_) | Value::Array(_))) = serde_json::from_str(text) {
-            self.nested(parsed, value, depth);
+        self.redact_text(value);
+    }
+
+    /// Redacts secrets inside the text of a string that stays a string.
+    fn redact_text(&self, value: &mut Value) {
+        if let Value::String(text) = value {
+            if let Some(redacted) = self.profile.redaction().redact_text(text) {
+                *text = redacted;
+            }
         }
     }
 
@@ -458,6 +506,8 @@ impl Walk<'_> {
         if text.trim().is_empty() {
             return;
         }
+        // A base64 taskflow that decodes is compared as what it holds: nothing to redact in the
+        // text. Anything that stays text is redacted as text.
         let parsed = match payload {
             // JSON stored where base64 was expected is still JSON (no base64 text starts with `{`).
             Payload::Json | Payload::Base64Json if looks_like_json(text) => {
@@ -489,8 +539,11 @@ impl Walk<'_> {
                 self.nested(parsed, value, depth);
             }
             // A JSON scalar compares the same as its text; keeping the text keeps normalizing idempotent.
-            Ok(_) => {}
-            Err(why) => self.note(&format!("{why}, compared as text")),
+            Ok(_) => self.redact_text(value),
+            Err(why) => {
+                self.note(&format!("{why}, compared as text"));
+                self.redact_text(value);
+            }
         }
     }
 
@@ -499,6 +552,7 @@ impl Walk<'_> {
         // serde_json parses at most 127 levels, so only deep places need to measure the payload.
         if depth + PARSE_DEPTH_BOUND > MAX_DEPTH && depth + nesting(&parsed) > MAX_DEPTH {
             self.note("nested too deeply to decode, compared as text");
+            self.redact_text(slot);
             return;
         }
         self.value(&mut parsed, depth);
@@ -543,19 +597,6 @@ fn push_decimal(out: &mut String, n: usize) {
 
 /// More levels than serde_json ever parses (its recursion limit is 128).
 const PARSE_DEPTH_BOUND: usize = 129;
-
-/// Replaces a secret by a marker that changes when the secret does but never shows it. Absent
-/// (`null`) and empty secrets are left alone: that one is empty is a finding, not a secret.
-fn redact(value: &mut Value) {
-    match &*value {
-        Value::Null => {}
-        Value::String(text) if text.is_empty() || is_redaction_marker(text) => {}
-        _ => {
-            let hash = sha256_hex(canonical_json(value).as_bytes());
-            *value = Value::String(format!("<redacted:{}>", hash.get(..8).unwrap_or_default()));
-        }
-    }
-}
 
 /// Sorts a set array by the compact text of its items (ties keep their order).
 fn sort_set(items: &mut [Value]) {

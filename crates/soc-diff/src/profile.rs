@@ -11,12 +11,18 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::pattern::{PathPattern, PatternError};
+use crate::redact::Redaction;
+pub use crate::redact::{
+    DEFAULT_REDACT_KEYS, DEFAULT_REDACT_PAIRS, DEFAULT_REDACT_QUERY_PARAMS, NOT_SECRET_LAST_PARTS,
+};
 
 /// Version of the normalizer's output format, part of [`Profile::hash`].
 ///
 /// Bump it whenever the same input and rules would give a different canonical text, so hashes
-/// stored by an older build are never taken for current ones.
-pub const NORMALIZER_FORMAT: u32 = 1;
+/// stored by an older build are never taken for current ones. 2: secrets inside text (URL user
+/// info, `NAME=VALUE`, quoted pairs, header lines), name/value pairs and descriptor keys; booleans
+/// and template references are no longer redacted.
+pub const NORMALIZER_FORMAT: u32 = 2;
 
 /// The environment-identity and audit fields the SecMaster profile ignores, at workflow level
 /// (`/<field>`) and version level (`/versions/*/<field>`).
@@ -38,22 +44,6 @@ pub const SECMASTER_IGNORED_FIELDS: &[&str] = &[
     "modifier_name",
     "create_time",
     "update_time",
-];
-
-/// Key names whose values are redacted by default (see [`Profile::is_secret_key`]).
-pub const DEFAULT_REDACT_KEYS: &[&str] = &[
-    "password",
-    "passwd",
-    "secret",
-    "token",
-    "ak",
-    "sk",
-    "apikey",
-    "api_key",
-    "credential",
-    "credentials",
-    "private_key",
-    "authorization",
 ];
 
 /// How the items of an array are compared.
@@ -127,8 +117,7 @@ pub struct Profile {
     /// First match wins; user rules come before built-in ones.
     arrays: Vec<(PathPattern, ArrayRule)>,
     payloads: Vec<(PathPattern, Payload)>,
-    /// Each entry as written (lowercase) and split into parts like a key.
-    redact_keys: Vec<(String, Vec<String>)>,
+    redaction: Redaction,
     keep_layout: bool,
     element_ids: ElementIds,
 }
@@ -154,6 +143,8 @@ pub enum ElementIds {
 /// sets = ["/versions/*/taskconfig/recipients"]
 /// ordered = []
 /// redact_keys = ["webhook_url"]
+/// redact_pairs = [["header", "content"]]
+/// redact_query_params = ["code"]
 /// keep_layout = false
 /// element_ids = "keep"
 /// name_key = "name"
@@ -172,8 +163,14 @@ pub struct ProfileConfig {
     pub keyed: BTreeMap<String, String>,
     /// Patterns of arrays compared in order even where a built-in rule says otherwise.
     pub ordered: Vec<String>,
-    /// More key names whose values are redacted (matched like the built-in ones).
+    /// More secret words, matched like the built-in ones: in keys, in the names of name/value
+    /// pairs and in `NAME=VALUE` text.
     pub redact_keys: Vec<String>,
+    /// More name/value field pairs (`["header", "content"]`): when the first field holds a secret
+    /// word, the second field's value is redacted.
+    pub redact_pairs: Vec<(String, String)>,
+    /// More URL query parameters whose values are redacted (`?code=…`).
+    pub redact_query_params: Vec<String>,
     /// Keep the BPMN canvas layout (`bpmndi:BPMNDiagram`) in the compared content.
     pub keep_layout: bool,
     /// Compare BPMN element ids as they are (`keep`) or by labels made from names (`by_name`).
@@ -199,8 +196,8 @@ pub enum ProfileError {
         "pattern `{pattern}` is listed in more than one of `normalize.sets`, `normalize.keyed` and `normalize.ordered`; keep one"
     )]
     ConflictingArrayRules { pattern: String },
-    #[error("`normalize.redact_keys` has an entry `{key:?}` with no letters or digits; remove it")]
-    RedactKey { key: String },
+    #[error("`normalize.{setting}` has an entry {key:?} with no letters or digits; remove it")]
+    RedactKey { setting: &'static str, key: String },
     #[error("`normalize.name_key` is empty; remove it to use the default `name`")]
     EmptyNameKey,
 }
@@ -220,10 +217,7 @@ impl Profile {
             ignore: Vec::new(),
             arrays: Vec::new(),
             payloads: Vec::new(),
-            redact_keys: DEFAULT_REDACT_KEYS
-                .iter()
-                .map(|k| redact_entry(k))
-                .collect(),
+            redaction: Redaction::default(),
             keep_layout: false,
             element_ids: ElementIds::Keep,
         }
@@ -294,14 +288,27 @@ impl Profile {
         }
         user_arrays.append(&mut profile.arrays);
         profile.arrays = user_arrays;
+        let bad = |setting: &'static str, key: &str| ProfileError::RedactKey {
+            setting,
+            key: key.to_owned(),
+        };
         for key in &config.redact_keys {
-            let entry = redact_entry(key);
-            if entry.1.is_empty() {
-                return Err(ProfileError::RedactKey { key: key.clone() });
-            }
-            if !profile.redact_keys.contains(&entry) {
-                profile.redact_keys.push(entry);
-            }
+            profile
+                .redaction
+                .add_word(key)
+                .map_err(|_| bad("redact_keys", key))?;
+        }
+        for (name, value) in &config.redact_pairs {
+            profile
+                .redaction
+                .add_pair(name, value)
+                .map_err(|_| bad("redact_pairs", &format!("{name}/{value}")))?;
+        }
+        for key in &config.redact_query_params {
+            profile
+                .redaction
+                .add_query_param(key)
+                .map_err(|_| bad("redact_query_params", key))?;
         }
         profile.keep_layout |= config.keep_layout;
         if config.element_ids != ElementIds::Keep {
@@ -365,15 +372,23 @@ impl Profile {
 
     /// Whether values under this object key are redacted.
     ///
-    /// The key is split into lowercase parts at `_`, `-`, `.`, `:`, spaces and camelCase humps
-    /// (`clientSecret` -> `client`, `secret`); it matches an entry whose parts appear in it
-    /// consecutively. So `api_token`, `db_password` and `X-Auth-Token` match, `tokenizer`, `task`
-    /// and `skip` do not.
+    /// The key is split into lowercase parts at every character that is not a letter or digit and
+    /// at camelCase humps (`clientSecret` -> `client`, `secret`); it matches a secret word whose
+    /// parts appear in it consecutively, unless its last part is a descriptor (`auth_type`,
+    /// `token_url`) that the match does not end. So `api_token`, `db_password`, `authToken` and
+    /// `X-Auth-Token` match; `author`, `tokenizer`, `task`, `skip` and `auth_type` do not. See
+    /// [`crate::redact`].
     pub fn is_secret_key(&self, key: &str) -> bool {
-        let parts = key_parts(key);
-        self.redact_keys.iter().any(|(_, entry)| {
-            !entry.is_empty() && parts.windows(entry.len()).any(|w| w == entry.as_slice())
-        })
+        self.redaction.is_secret_key(key)
+    }
+
+    /// The secret words of this profile (built-in and `redact_keys`), lowercase.
+    pub fn redact_keys(&self) -> impl Iterator<Item = &str> {
+        self.redaction.words()
+    }
+
+    pub(crate) fn redaction(&self) -> &Redaction {
+        &self.redaction
     }
 
     /// SHA-256 (lowercase hex) of every rule plus [`NORMALIZER_FORMAT`]: equal hashes mean equal
@@ -402,7 +417,7 @@ impl Profile {
             "ignore": self.ignore.iter().map(PathPattern::as_str).collect::<Vec<_>>(),
             "arrays": arrays,
             "payloads": payloads,
-            "redact_keys": self.redact_keys.iter().map(|(text, _)| text.as_str()).collect::<Vec<_>>(),
+            "redact": self.redaction.describe(),
             "keep_layout": self.keep_layout,
         });
         // Only when set, so that profiles from before the setting existed keep their hashes and
@@ -424,35 +439,6 @@ fn deepest<'p>(mut patterns: impl Iterator<Item = &'p PathPattern>) -> Option<us
 /// each one is present (a typo would drop the rule, never panic).
 fn builtin(text: &str) -> Option<PathPattern> {
     PathPattern::parse(text).ok()
-}
-
-fn redact_entry(key: &str) -> (String, Vec<String>) {
-    (key.to_lowercase(), key_parts(key))
-}
-
-/// Splits a key into lowercase parts at separators and camelCase humps.
-fn key_parts(key: &str) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut current = String::new();
-    let mut prev_lower_or_digit = false;
-    for c in key.chars() {
-        if !c.is_alphanumeric() {
-            if !current.is_empty() {
-                parts.push(std::mem::take(&mut current));
-            }
-            prev_lower_or_digit = false;
-            continue;
-        }
-        if c.is_uppercase() && prev_lower_or_digit && !current.is_empty() {
-            parts.push(std::mem::take(&mut current));
-        }
-        prev_lower_or_digit = c.is_lowercase() || c.is_numeric();
-        current.extend(c.to_lowercase());
-    }
-    if !current.is_empty() {
-        parts.push(current);
-    }
-    parts
 }
 
 #[cfg(test)]
@@ -514,56 +500,6 @@ mod tests {
             Profile::generic().array_rule(&seg("/versions/0/taskflow/elements")),
             ArrayRule::Ordered
         );
-    }
-
-    #[test]
-    fn secret_keys_match_whole_parts_only() {
-        let p = Profile::secmaster();
-        for key in [
-            "password",
-            "PASSWORD",
-            "api_token",
-            "access_token",
-            "client_secret",
-            "db_password",
-            "apikey",
-            "api_key",
-            "apiKey",
-            "X-Auth-Token",
-            "clientSecret",
-            "ak",
-            "SK",
-            "sk_live",
-            "private_key",
-            "ssh_private_key",
-            "credential",
-            "soar:token",
-            "Authorization",
-        ] {
-            assert!(p.is_secret_key(key), "{key} should be secret");
-        }
-        for key in [
-            "tokenizer",
-            "task",
-            "skip",
-            "name",
-            "mask",
-            "private",
-            "key",
-            "api",
-            "tokens_used",
-            "desk",
-        ] {
-            assert!(!p.is_secret_key(key), "{key} should not be secret");
-        }
-    }
-
-    #[test]
-    fn key_parts_split_separators_and_humps() {
-        assert_eq!(key_parts("clientSecretKey"), ["client", "secret", "key"]);
-        assert_eq!(key_parts("APIKey"), ["apikey"]);
-        assert_eq!(key_parts("x-auth_token.v2"), ["x", "auth", "token", "v2"]);
-        assert_eq!(key_parts("__"), Vec::<String>::new());
     }
 
     #[test]
@@ -678,7 +614,21 @@ mod tests {
             redact_keys: vec!["--".into()],
             ..Default::default()
         });
-        assert!(matches!(err, ProfileError::RedactKey { .. }));
+        assert!(matches!(
+            err,
+            ProfileError::RedactKey {
+                setting: "redact_keys",
+                ..
+            }
+        ));
+        let err = bad(ProfileConfig {
+            redact_query_params: vec![" ".into()],
+            ..Default::default()
+        });
+        assert_eq!(
+            err.to_string(),
+            "`normalize.redact_query_params` has an entry \" \" with no letters or digits; remove it"
+        );
         let err = bad(ProfileConfig {
             name_key: Some(String::new()),
             ..Default::default()
@@ -711,6 +661,14 @@ mod tests {
             },
             ProfileConfig {
                 redact_keys: vec!["x".into()],
+                ..Default::default()
+            },
+            ProfileConfig {
+                redact_pairs: vec![("header".into(), "content".into())],
+                ..Default::default()
+            },
+            ProfileConfig {
+                redact_query_params: vec!["code".into()],
                 ..Default::default()
             },
             ProfileConfig {

@@ -233,41 +233,15 @@ impl WorkflowReport {
     }
 }
 
-/// `text` with control characters, line separators and bidirectional-override characters escaped
-/// (`\n`, `\u{1b}`, `\u{202e}`), so a hostile workflow name or key cannot move the cursor, recolour a
-/// terminal, forge a line of output or reorder what the reader sees.
+/// `text` with control characters, line separators, the byte-order mark and bidirectional controls
+/// escaped (`\n`, `\u{1b}`, `\u{202e}`), so a hostile workflow name or key cannot move the cursor,
+/// recolour a terminal, forge a line of output or reorder what the reader sees. The one definition
+/// lives in `soc_text`.
 ///
 /// Every renderer passes every string that came from the data (names, paths, values, notes,
 /// messages) through this one function; Markdown then also turns the characters Markdown and
 /// HTML interpret into entities, and XML escapes its own.
-pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    let unsafe_char = |c: char| {
-        c.is_control()
-            || matches!(
-                c,
-                '\u{061c}'
-                    | '\u{200e}'
-                    | '\u{200f}'
-                    | '\u{2028}'
-                    | '\u{2029}'
-                    | '\u{202a}'..='\u{202e}'
-                    | '\u{2066}'..='\u{2069}'
-                    | '\u{feff}'
-            )
-    };
-    if !text.contains(unsafe_char) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if unsafe_char(c) {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
+pub use soc_text::printable;
 
 fn is_false(value: &bool) -> bool {
     !*value

@@ -53,12 +53,15 @@ pub enum StoreError {
 
     /// Another writer held the environment's lock for longer than the timeout.
     #[error(
-        "environment '{env}' is locked by another writer ({holder}); gave up after {waited:?}; \
-         lock file: {path}"
+        "environment '{env}' is locked by another writer ({holder}); gave up after {}; \
+         lock file: {path}", soc_text::duration(*timeout)
     )]
     Locked {
         env: String,
-        holder: String,
+        holder: crate::lock::LockHolder,
+        /// The timeout the writer was given (what the message says it waited).
+        timeout: Duration,
+        /// How long it actually waited (a little more than `timeout`).
         waited: Duration,
         path: PathBuf,
     },
@@ -90,7 +93,7 @@ pub enum StoreError {
     /// A manifest written by a different version of the layout.
     #[error(
         "snapshot manifest {path} has format {format:?} version {version}; this socdrift reads \
-         {expected_format:?} version {expected_version} (upgrade socdrift)"
+         {expected_format:?} versions 1 to {expected_version} (upgrade socdrift)"
     )]
     UnsupportedFormat {
         path: PathBuf,
@@ -109,6 +112,22 @@ pub enum StoreError {
         path: PathBuf,
         expected: String,
         actual: String,
+    },
+
+    /// Comparing a snapshot under rules other than the ones it was normalized with needs its raw
+    /// exports, and they are not in this store (a clone: raw exports never leave the machine that
+    /// took the snapshot).
+    #[error(
+        "snapshot {env}/{id} was normalized under other rules (another [normalize] section or \
+         socdrift version); applying the current rules needs its raw exports, and {missing} of \
+         {total} are not in this store ({raw_dir})"
+    )]
+    RawExportsMissing {
+        env: String,
+        id: String,
+        missing: usize,
+        total: usize,
+        raw_dir: PathBuf,
     },
 
     /// A stored normalized file that matches its hash but is not JSON (written by something else).

@@ -23,7 +23,7 @@ pub(crate) fn create_private_dir(path: &Path) -> Result<()> {
 
 /// Creates a folder and missing parents; those it creates are readable by the owner only, and
 /// existing ones are left as they are (the user may have chosen their permissions).
-pub(crate) fn create_private_dir_all(path: &Path) -> Result<()> {
+pub fn create_private_dir_all(path: &Path) -> Result<()> {
     if path.is_dir() {
         return Ok(());
     }
@@ -70,6 +70,32 @@ pub(crate) fn write_new_file_synced(path: &Path, bytes: &[u8]) -> Result<()> {
     file.write_all(bytes)?;
     file.sync_all()?;
     Ok(())
+}
+
+/// Writes `bytes` to `path`, replacing any file there, as a private file: written to a temporary
+/// file in the same folder (owner-only), forced to disk, then renamed into place, so the file
+/// never exists with other permissions or half written. For files outside the store that hold
+/// what a store would keep private (`socdrift export` writes raw exports with it).
+pub fn write_private_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = path.with_file_name(format!(
+        "{}{}-{}-{name}",
+        crate::store::TEMP_PREFIX,
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default()
+    ));
+    let written =
+        write_new_file_synced(&temp, bytes).and_then(|()| Ok(fs_err::rename(&temp, path)?));
+    if written.is_err() {
+        let _ = fs_err::remove_file(&temp);
+    }
+    written
 }
 
 /// Writes a new private file without forcing it to disk; [`sync_files`] does that later.
@@ -202,6 +228,21 @@ mod tests {
             "{err}"
         );
         assert_eq!(fs_err::read(&path).unwrap(), b"one");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_replaced_file_becomes_private_and_leaves_no_temporary_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("export.json");
+        std::fs::write(&path, b"old").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write_private_file(&path, b"new").unwrap();
+        assert_eq!(fs_err::read(&path).unwrap(), b"new");
+        let mode = fs_err::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert_eq!(fs_err::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[cfg(unix)]

@@ -61,15 +61,17 @@ mod verify;
 mod writer;
 
 pub use error::{Result, StoreError};
+pub use fsutil::{create_private_dir_all, write_private_file};
 pub use id::{Selector, SnapshotId};
+pub use lock::{LockHolder, LockWait};
 pub use manifest::{
     ExpectedFile, ExportFormat, FORMAT, FORMAT_VERSION, MANIFEST_FILE, Manifest, NormalizedKind,
-    SourceInfo, WorkflowRecord,
+    READABLE_FORMAT_VERSIONS, SourceInfo, WorkflowRecord,
 };
 pub use name::{
     MAX_ENV_NAME_BYTES, MAX_SLUG_BYTES, assign_stems, is_safe_file_name, slug, validate_environment,
 };
 pub use snapshot::{Snapshot, SnapshotSummary};
-pub use store::{DEFAULT_LOCK_TIMEOUT, LAYOUT_DIR, Store, TEMP_PREFIX};
+pub use store::{DEFAULT_LOCK_TIMEOUT, LAYOUT_DIR, RAW_DIR, Store, TEMP_PREFIX};
 pub use verify::{Problem, SnapshotCheck, StoreProblem, VerifyReport, verify_snapshot};
 pub use writer::{CommitOutcome, SnapshotWriter, WorkflowInput};

@@ -1,19 +1,68 @@
 //! One writer per environment: an exclusive advisory lock on `<env>/.lock`.
 //!
 //! The lock is held through the open file, so the operating system releases it when the holder
-//! exits, even on SIGKILL; a stale lock file is harmless. The holder writes its pid into the file so
-//! that a writer that gives up can say who it was waiting for.
+//! exits, even on SIGKILL; a stale lock file is harmless. The holder writes its pid and the time it
+//! took the lock into the file, so that a writer that has to wait can say at once whom it waits
+//! for and since when.
 
+use std::fmt;
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, SecondsFormat, Utc};
 use fs4::fs_std::FileExt;
 
 use crate::error::{Result, StoreError};
 
 /// Name of the lock file inside an environment folder.
 pub(crate) const LOCK_FILE: &str = ".lock";
+
+/// Who holds an environment's lock, as its lock file says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LockHolder {
+    /// The holder's process id (unknown while the holder has not written it yet, or when the lock
+    /// file cannot be read).
+    pub pid: Option<u32>,
+    /// When the holder took the lock (unknown for holders older than this field).
+    pub since: Option<DateTime<Utc>>,
+}
+
+impl fmt::Display for LockHolder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.pid {
+            Some(pid) => write!(f, "process {pid}")?,
+            // Just locked and not yet written, or unreadable while locked (Windows locks reads too).
+            None => f.write_str("a process whose pid could not be read from the lock file")?,
+        }
+        if let Some(since) = self.since {
+            write!(
+                f,
+                ", holding it since {}",
+                since.format("%Y-%m-%d %H:%M:%S UTC")
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// A writer found an environment's lock taken and is about to wait for it: what
+/// [`Store::on_lock_wait`](crate::Store::on_lock_wait) observers are told, once, before the wait.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockWait {
+    /// The environment.
+    pub env: String,
+    /// Who holds the lock.
+    pub holder: LockHolder,
+    /// How long the writer waits at most.
+    pub timeout: Duration,
+    /// The lock file.
+    pub path: PathBuf,
+}
+
+/// Called once when a writer has to wait for a lock.
+pub(crate) type LockObserver = Arc<dyn Fn(&LockWait) + Send + Sync>;
 
 /// An acquired environment lock; released when dropped.
 #[derive(Debug)]
@@ -22,8 +71,14 @@ pub(crate) struct EnvLock {
 }
 
 impl EnvLock {
-    /// Takes the lock of the environment folder `env_dir`, waiting up to `timeout`.
-    pub(crate) fn acquire(env: &str, env_dir: &Path, timeout: Duration) -> Result<Self> {
+    /// Takes the lock of the environment folder `env_dir`, waiting up to `timeout`; tells
+    /// `on_wait`, once and at once, when it has to wait.
+    pub(crate) fn acquire(
+        env: &str,
+        env_dir: &Path,
+        timeout: Duration,
+        on_wait: Option<&LockObserver>,
+    ) -> Result<Self> {
         let path = env_dir.join(LOCK_FILE);
         let mut options = fs_err::OpenOptions::new();
         options.read(true).write(true).create(true).truncate(false);
@@ -35,6 +90,7 @@ impl EnvLock {
         let mut file = options.open(&path)?;
         let started = Instant::now();
         let mut pause = Duration::from_millis(5);
+        let mut told = false;
         loop {
             let locked =
                 FileExt::try_lock_exclusive(file.file()).map_err(|source| StoreError::Lock {
@@ -48,17 +104,30 @@ impl EnvLock {
             if waited >= timeout {
                 return Err(StoreError::Locked {
                     env: env.to_owned(),
-                    holder: describe_holder(&path),
+                    holder: read_holder(&path),
+                    timeout,
                     waited,
                     path,
                 });
+            }
+            if !told {
+                told = true;
+                if let Some(on_wait) = on_wait {
+                    on_wait(&LockWait {
+                        env: env.to_owned(),
+                        holder: read_holder(&path),
+                        timeout,
+                        path: path.clone(),
+                    });
+                }
             }
             std::thread::sleep(pause.min(timeout.saturating_sub(waited)));
             pause = (pause * 2).min(Duration::from_millis(100));
         }
         file.set_len(0)?;
         file.seek(SeekFrom::Start(0))?;
-        writeln!(file, "{}", std::process::id())?;
+        let since = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
+        write!(file, "{}\n{since}\n", std::process::id())?;
         Ok(EnvLock { file })
     }
 
@@ -77,46 +146,84 @@ impl Drop for EnvLock {
     }
 }
 
-/// "process 1234" from the lock file, or a description of why it is not known.
-fn describe_holder(path: &Path) -> String {
+/// The holder as the lock file says: its pid on the first line, the time it took the lock on the
+/// second (lock files of older versions have only the pid).
+fn read_holder(path: &Path) -> LockHolder {
     let mut text = String::new();
-    let read = fs_err::File::open(path).and_then(|mut file| file.read_to_string(&mut text));
-    match read.map(|_| text.trim().parse::<u32>()) {
-        Ok(Ok(pid)) => format!("process {pid}"),
-        // Just locked and not yet written, or unreadable while locked (Windows locks reads too).
-        _ => "a process whose pid could not be read from the lock file".to_owned(),
+    if fs_err::File::open(path)
+        .and_then(|mut file| file.read_to_string(&mut text))
+        .is_err()
+    {
+        return LockHolder::default();
+    }
+    let mut lines = text.lines().map(str::trim);
+    LockHolder {
+        pid: lines.next().and_then(|line| line.parse().ok()),
+        since: lines
+            .next()
+            .and_then(|line| DateTime::parse_from_rfc3339(line).ok())
+            .map(|time| time.with_timezone(&Utc)),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::SubsecRound;
 
     #[test]
     fn second_locker_times_out_naming_the_holder() {
         let dir = tempfile::tempdir().unwrap();
-        let held = EnvLock::acquire("staging", dir.path(), Duration::from_secs(1)).unwrap();
-        let err = EnvLock::acquire("staging", dir.path(), Duration::from_millis(50)).unwrap_err();
+        let before = Utc::now().trunc_subsecs(0);
+        let held = EnvLock::acquire("staging", dir.path(), Duration::from_secs(1), None).unwrap();
+        let waits = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = Arc::clone(&waits);
+        let observer: LockObserver = Arc::new(move |wait: &LockWait| {
+            seen.lock().unwrap().push(wait.clone());
+        });
+        let err = EnvLock::acquire(
+            "staging",
+            dir.path(),
+            Duration::from_millis(50),
+            Some(&observer),
+        )
+        .unwrap_err();
         let message = err.to_string();
         assert!(matches!(err, StoreError::Locked { .. }), "{message}");
         assert!(
             message.contains(&format!("process {}", std::process::id())),
             "{message}"
         );
+        assert!(message.contains("holding it since 20"), "{message}");
         assert!(message.contains("'staging'"), "{message}");
+        assert!(message.contains("gave up after 50ms;"), "{message}");
+        assert_eq!(waits.lock().unwrap().len(), 1, "told once, before waiting");
+        let StoreError::Locked { holder, .. } = err else {
+            unreachable!()
+        };
+        assert_eq!(holder.pid, Some(std::process::id()));
+        assert!(holder.since.is_some_and(|since| since >= before));
         assert_eq!(held.path(), dir.path().join(LOCK_FILE));
         drop(held);
-        EnvLock::acquire("staging", dir.path(), Duration::from_millis(50)).unwrap();
+        EnvLock::acquire("staging", dir.path(), Duration::from_millis(50), None).unwrap();
     }
 
     #[test]
-    fn a_waiting_locker_gets_the_lock_when_it_is_released() {
+    fn a_waiting_locker_says_so_at_once_then_gets_the_lock_when_it_is_released() {
         let dir = tempfile::tempdir().unwrap();
-        let held = EnvLock::acquire("e", dir.path(), Duration::from_secs(1)).unwrap();
+        let held = EnvLock::acquire("e", dir.path(), Duration::from_secs(1), None).unwrap();
         let path = dir.path().to_owned();
-        let waiter = std::thread::spawn(move || {
-            EnvLock::acquire("e", &path, Duration::from_secs(10)).map(|_| ())
+        let (told, waits) = std::sync::mpsc::channel();
+        let observer: LockObserver = Arc::new(move |wait: &LockWait| {
+            told.send(wait.clone()).unwrap();
         });
+        let waiter = std::thread::spawn(move || {
+            EnvLock::acquire("e", &path, Duration::from_secs(10), Some(&observer)).map(|_| ())
+        });
+        // Told while the lock is still held, long before the 10 s timeout.
+        let wait = waits.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert_eq!(wait.holder.pid, Some(std::process::id()));
+        assert_eq!(wait.timeout, Duration::from_secs(10));
         std::thread::sleep(Duration::from_millis(100));
         drop(held);
         waiter.join().unwrap().unwrap();

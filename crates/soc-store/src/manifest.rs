@@ -16,15 +16,19 @@ use crate::name::is_safe_file_name;
 pub const MANIFEST_FILE: &str = "manifest.json";
 /// The `format` field of every manifest.
 pub const FORMAT: &str = "socdrift-snapshot";
-/// The layout version this crate writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The manifest version this crate writes: 2, whose raw exports live outside the snapshot folder,
+/// in the store's private raw area (see `docs/store.md`), and whose info files are redacted.
+pub const FORMAT_VERSION: u32 = 2;
+/// The manifest versions this crate reads: 1 (raw exports inside the snapshot folder, as written
+/// before version 2) and 2.
+pub const READABLE_FORMAT_VERSIONS: &[u32] = &[1, 2];
 
 /// The manifest of one snapshot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     /// Always [`FORMAT`].
     pub format: String,
-    /// Always [`FORMAT_VERSION`] for manifests this crate accepts.
+    /// One of [`READABLE_FORMAT_VERSIONS`]; [`FORMAT_VERSION`] for manifests this crate writes.
     pub format_version: u32,
     /// The program that wrote the snapshot, e.g. `socdrift 0.1.0`.
     pub tool: String,
@@ -156,11 +160,14 @@ pub struct WorkflowRecord {
     pub file_name: Option<String>,
     /// What the export bytes are, by sniffing.
     pub export_format: ExportFormat,
-    /// The raw export bytes, exactly as received.
-    pub export_file: String,
-    /// Size of `export_file` in bytes.
+    /// Format 1 only: the raw export, exactly as received, inside the snapshot folder. Format 2
+    /// keeps raw exports out of the snapshot (they can hold secrets), in the store's private raw
+    /// area under their hash; see [`WorkflowRecord::raw_export_name`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub export_file: Option<String>,
+    /// Size of the raw export in bytes.
     pub export_size: u64,
-    /// SHA-256 of `export_file`.
+    /// SHA-256 of the raw export.
     pub export_sha256: String,
     /// The workflow info (the list entry), canonical JSON.
     pub info_file: String,
@@ -185,20 +192,28 @@ pub struct WorkflowRecord {
 }
 
 impl WorkflowRecord {
-    /// Every file of this workflow with the size and SHA-256 the manifest expects.
+    /// The file name of this workflow's raw export in the store's private raw area:
+    /// `<export_sha256>.<json|zip|bin>` (content-addressed, so snapshots share unchanged exports).
+    pub fn raw_export_name(&self) -> String {
+        format!("{}.{}", self.export_sha256, self.export_format.extension())
+    }
+
+    /// Every file of this workflow in the snapshot folder with the size and SHA-256 the manifest
+    /// expects (the raw export only for format 1, which kept it there).
     pub fn files(&self) -> Vec<ExpectedFile<'_>> {
-        let mut files = vec![
-            ExpectedFile {
-                name: &self.export_file,
+        let mut files = Vec::with_capacity(3);
+        if let Some(export_file) = &self.export_file {
+            files.push(ExpectedFile {
+                name: export_file,
                 size: Some(self.export_size),
                 sha256: &self.export_sha256,
-            },
-            ExpectedFile {
-                name: &self.info_file,
-                size: None,
-                sha256: &self.info_sha256,
-            },
-        ];
+            });
+        }
+        files.push(ExpectedFile {
+            name: &self.info_file,
+            size: None,
+            sha256: &self.info_sha256,
+        });
         if let Some(normalized) = &self.normalized_file {
             files.push(ExpectedFile {
                 name: normalized,
@@ -259,8 +274,10 @@ impl Manifest {
         }
         // Skims the document without building it: the full parse follows.
         let header: Header = serde_json::from_slice(body).map_err(bad)?;
-        if header.format.as_deref() != Some(FORMAT) || header.format_version != Some(FORMAT_VERSION)
-        {
+        let readable = header
+            .format_version
+            .is_some_and(|version| READABLE_FORMAT_VERSIONS.contains(&version));
+        if header.format.as_deref() != Some(FORMAT) || !readable {
             return Err(StoreError::UnsupportedFormat {
                 path: path.to_owned(),
                 format: header.format.unwrap_or_default(),
@@ -279,12 +296,40 @@ impl Manifest {
         Ok(manifest)
     }
 
+    /// Whether the raw exports are inside the snapshot folder (format 1), rather than in the
+    /// store's private raw area (format 2).
+    pub fn raw_exports_inline(&self) -> bool {
+        self.format_version == 1
+    }
+
     /// The rules a manifest must follow beyond its shape: safe, distinct file names (so nothing is
-    /// read outside the snapshot folder) and well-formed hashes.
+    /// read outside the snapshot folder), the raw export where its format keeps it, and
+    /// well-formed hashes.
     fn check(&self) -> Result<(), String> {
         let mut names = BTreeSet::new();
         let mut workflows = BTreeSet::new();
         for record in &self.workflows {
+            match (self.raw_exports_inline(), &record.export_file) {
+                (true, None) => {
+                    return Err(format!(
+                        "workflow '{}' has no export_file (format 1 keeps raw exports in the snapshot)",
+                        record.name
+                    ));
+                }
+                (false, Some(_)) => {
+                    return Err(format!(
+                        "workflow '{}' names an export_file, which format {} keeps out of the snapshot",
+                        record.name, self.format_version
+                    ));
+                }
+                _ => {}
+            }
+            if !is_sha256_hex(&record.export_sha256) {
+                return Err(format!(
+                    "workflow '{}' has a malformed export sha256",
+                    record.name
+                ));
+            }
             if !workflows.insert((&record.name, &record.id)) {
                 return Err(format!(
                     "workflow '{}' (id {}) is listed twice",
@@ -388,7 +433,7 @@ mod tests {
     fn unknown_formats_ask_for_an_upgrade() {
         let err = Manifest::parse(
             Path::new("m.json"),
-            br#"{"format":"socdrift-snapshot","format_version":2}"#,
+            br#"{"format":"socdrift-snapshot","format_version":3}"#,
         )
         .unwrap_err();
         assert!(err.to_string().contains("upgrade socdrift"), "{err}");

@@ -31,6 +31,8 @@ pub struct SnapshotSummary {
 pub struct Snapshot {
     id: SnapshotId,
     path: PathBuf,
+    /// The private folder of its environment's raw exports, when the snapshot is in a store.
+    raw_dir: Option<PathBuf>,
     manifest: Arc<Manifest>,
 }
 
@@ -50,6 +52,7 @@ impl Snapshot {
             .unwrap_or_else(|| path.display().to_string());
         Ok(Snapshot {
             id: SnapshotId::from_folder_name(name),
+            raw_dir: raw_dir_of(&path),
             path,
             manifest: Arc::new(manifest),
         })
@@ -58,6 +61,7 @@ impl Snapshot {
     pub(crate) fn from_parts(id: SnapshotId, path: PathBuf, manifest: Manifest) -> Snapshot {
         Snapshot {
             id,
+            raw_dir: raw_dir_of(&path),
             path,
             manifest: Arc::new(manifest),
         }
@@ -101,12 +105,76 @@ impl Snapshot {
     /// each stored raw export afresh under `profile` (checked against the manifest first), so a
     /// changed `[normalize]` configuration applies to old snapshots too. (The differ never trusts
     /// the stored hashes then, since they belong to another profile, and always loads.)
+    ///
+    /// Renormalizing needs the raw exports. When some are not here (a store cloned from git holds
+    /// none: they never leave the machine that took the snapshot), this fails at once with
+    /// [`StoreError::RawExportsMissing`] rather than compare under the wrong rules.
     pub fn entries_under(&self, profile: &Profile) -> Result<Vec<Entry>> {
         if profile.hash() == self.manifest.profile_hash {
             return self.entries();
         }
+        let missing = self
+            .manifest
+            .workflows
+            .iter()
+            .filter(|record| !self.raw_export_path(record).is_some_and(|p| p.is_file()))
+            .count();
+        if missing > 0 {
+            return Err(self.raw_missing(missing));
+        }
         let profile = Arc::new(profile.clone());
-        Ok(self.deferred(move |dir, record| renormalize(dir, record, &profile)))
+        let raw = RawSource {
+            snapshot: self.path.clone(),
+            raw_dir: self.raw_dir.clone(),
+            inline: self.manifest.raw_exports_inline(),
+        };
+        Ok(self.deferred(move |dir, record| {
+            let path = raw.path(record).unwrap_or_else(|| dir.join(&record.stem));
+            renormalize(&path, record, &profile)
+        }))
+    }
+
+    /// Where this workflow's raw export is kept: inside the snapshot folder for format 1, in the
+    /// store's private raw area for format 2 (`None` for a snapshot outside a store). The file may
+    /// not exist: raw exports are never committed, so a cloned store has none.
+    pub fn raw_export_path(&self, record: &WorkflowRecord) -> Option<PathBuf> {
+        RawSource {
+            snapshot: self.path.clone(),
+            raw_dir: self.raw_dir.clone(),
+            inline: self.manifest.raw_exports_inline(),
+        }
+        .path(record)
+    }
+
+    /// This workflow's raw export, checked against the manifest; `None` when it is not here.
+    pub fn raw_export(&self, record: &WorkflowRecord) -> Result<Option<Vec<u8>>> {
+        let Some(path) = self.raw_export_path(record) else {
+            return Ok(None);
+        };
+        match read_checked(&path, &record.export_sha256) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(StoreError::Io(err)) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// The private folder of this snapshot's raw exports, when the snapshot is in a store.
+    pub fn raw_dir(&self) -> Option<&Path> {
+        self.raw_dir.as_deref()
+    }
+
+    fn raw_missing(&self, missing: usize) -> StoreError {
+        StoreError::RawExportsMissing {
+            env: self.manifest.environment.clone(),
+            id: self.id.to_string(),
+            missing,
+            total: self.manifest.workflows.len(),
+            raw_dir: if self.manifest.raw_exports_inline() {
+                self.path.clone()
+            } else {
+                self.raw_dir.clone().unwrap_or_else(|| self.path.clone())
+            },
+        }
     }
 
     /// One deferred entry per workflow, known by the manifest's hashes, loaded by `load`.
@@ -131,13 +199,16 @@ impl Snapshot {
     }
 
     /// Normalizes one workflow's stored raw export afresh under `profile`, checking the export
-    /// against the manifest first.
+    /// against the manifest first; [`StoreError::RawExportsMissing`] when it is not here.
     pub fn normalize_under(
         &self,
         record: &WorkflowRecord,
         profile: &Profile,
     ) -> Result<Normalized> {
-        renormalize(&self.path, record, profile)
+        match self.raw_export_path(record) {
+            Some(path) if path.is_file() => renormalize(&path, record, profile),
+            _ => Err(self.raw_missing(1)),
+        }
     }
 
     /// Loads one workflow's normalized form, checking it against the manifest.
@@ -155,9 +226,42 @@ impl Snapshot {
     }
 }
 
-fn renormalize(dir: &Path, record: &WorkflowRecord, profile: &Profile) -> Result<Normalized> {
-    let path = dir.join(&record.export_file);
-    let raw = read_checked(&path, &record.export_sha256)?;
+/// Where a snapshot's raw exports are, for loaders that outlive the [`Snapshot`].
+#[derive(Debug, Clone)]
+struct RawSource {
+    snapshot: PathBuf,
+    raw_dir: Option<PathBuf>,
+    inline: bool,
+}
+
+impl RawSource {
+    fn path(&self, record: &WorkflowRecord) -> Option<PathBuf> {
+        match (&record.export_file, &self.raw_dir) {
+            (Some(file), _) if self.inline => Some(self.snapshot.join(file)),
+            (_, Some(raw_dir)) if !self.inline => Some(raw_dir.join(record.raw_export_name())),
+            _ => None,
+        }
+    }
+}
+
+/// `<root>/raw-v1/<env>` for a snapshot folder `<root>/store-v1/<env>/<id>`; `None` for a snapshot
+/// folder that is not in a store.
+pub(crate) fn raw_dir_of(snapshot: &Path) -> Option<PathBuf> {
+    let env_dir = snapshot.parent()?;
+    let layout = env_dir.parent()?;
+    if layout.file_name()? != crate::store::LAYOUT_DIR {
+        return None;
+    }
+    Some(
+        layout
+            .parent()?
+            .join(crate::store::RAW_DIR)
+            .join(env_dir.file_name()?),
+    )
+}
+
+fn renormalize(path: &Path, record: &WorkflowRecord, profile: &Profile) -> Result<Normalized> {
+    let raw = read_checked(path, &record.export_sha256)?;
     let source = path.display().to_string();
     normalize_single(profile, &raw, &record.name, &record.id, &source)
 }
@@ -177,7 +281,7 @@ fn read_checked(path: &Path, expected: &str) -> Result<Vec<u8>> {
 }
 
 fn load_record(dir: &Path, record: &WorkflowRecord) -> Result<Normalized> {
-    let export_path = dir.join(&record.export_file);
+    let source_path = dir.join(record.normalized_file.as_deref().unwrap_or(&record.stem));
     let content = match (record.normalized_kind, &record.normalized_file) {
         (NormalizedKind::Json, Some(file)) => {
             let path = dir.join(file);
@@ -197,7 +301,7 @@ fn load_record(dir: &Path, record: &WorkflowRecord) -> Result<Normalized> {
     };
     Ok(Normalized {
         name: record.name.clone(),
-        source: export_path.display().to_string(),
+        source: source_path.display().to_string(),
         content,
         sha256: record.normalized_sha256.clone(),
         layout_sha256: record.layout_sha256.clone(),

@@ -6,10 +6,13 @@ use std::time::Duration;
 use chrono::Utc;
 use soc_diff::Profile;
 
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
 use crate::error::{Result, StoreError};
 use crate::fsutil::{create_private_dir_all, is_temporary_name, sync_dir, write_new_file_synced};
 use crate::id::{Selector, SnapshotId};
-use crate::lock::EnvLock;
+use crate::lock::{EnvLock, LockObserver, LockWait};
 use crate::manifest::SourceInfo;
 use crate::name::validate_environment;
 use crate::snapshot::{Snapshot, SnapshotSummary};
@@ -18,6 +21,12 @@ use crate::writer::SnapshotWriter;
 /// The versioned folder under the store root that holds the environments. A future incompatible
 /// layout gets a new folder (`store-v2`) next to it, so old snapshots stay readable by old tools.
 pub const LAYOUT_DIR: &str = "store-v1";
+
+/// The store's private raw area, beside [`LAYOUT_DIR`]: every raw export byte for byte, under
+/// `<env>/<export sha256>.<json|zip|bin>`. Raw exports can hold secrets, so this folder is owner-only
+/// (`0700`, files `0600`), ignores itself in git (its own `.gitignore` says `*`), and nothing in
+/// [`LAYOUT_DIR`] depends on it except normalizing old snapshots under changed rules.
+pub const RAW_DIR: &str = "raw-v1";
 
 /// Prefix of temporary folders (snapshots being written, snapshots being pruned). Never read as a
 /// snapshot; removed by the next writer of the environment.
@@ -30,16 +39,32 @@ pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 const GITIGNORE: &str =
     "# Written by socdrift: lock files and unfinished snapshots are not content.\n.lock\n.tmp-*\n";
 
+/// Git must never track raw exports: they can hold secrets.
+const RAW_GITIGNORE: &str = "# Written by socdrift: raw exports can hold secrets; never commit, share or publish this folder.\n*\n";
+
 /// A snapshot store rooted at a folder (by default `.socdrift/` beside the configuration).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Store {
     root: PathBuf,
     layout: PathBuf,
+    raw: PathBuf,
     lock_timeout: Duration,
+    on_lock_wait: Option<LockObserver>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("root", &self.root)
+            .field("lock_timeout", &self.lock_timeout)
+            .field("on_lock_wait", &self.on_lock_wait.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Store {
     /// Opens the store at `root`, creating it (and `store-v1/` in it) readable by the owner only.
+    /// The private `raw-v1/` is created, with its `.gitignore`, when a writer first needs it.
     pub fn open(root: impl AsRef<Path>) -> Result<Store> {
         let root = root.as_ref().to_owned();
         if root.exists() && !root.is_dir() {
@@ -48,19 +73,26 @@ impl Store {
         create_private_dir_all(&root)?;
         let layout = root.join(LAYOUT_DIR);
         create_private_dir_all(&layout)?;
-        let gitignore = layout.join(".gitignore");
-        if !gitignore.exists() {
-            match write_new_file_synced(&gitignore, GITIGNORE.as_bytes()) {
-                // Two processes opening a new store at once: the other one wrote it.
-                Err(StoreError::Io(err)) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
-                other => other?,
-            }
-        }
+        write_once(&layout.join(".gitignore"), GITIGNORE)?;
+        // The raw folder is made by the first writer: readers (a clone on a CI runner, perhaps
+        // read-only) never need it.
+        let raw = root.join(RAW_DIR);
         Ok(Store {
             root,
             layout,
+            raw,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            on_lock_wait: None,
         })
+    }
+
+    /// The same store, telling `observer` at once whenever a writer (a snapshot, a prune, an
+    /// import) finds an environment locked and has to wait: whom it waits for, since when, and for
+    /// how long at most.
+    #[must_use]
+    pub fn on_lock_wait(mut self, observer: impl Fn(&LockWait) + Send + Sync + 'static) -> Store {
+        self.on_lock_wait = Some(Arc::new(observer));
+        self
     }
 
     /// The same store with another lock timeout for [`prune`](Self::prune) and
@@ -81,6 +113,12 @@ impl Store {
     pub fn environment_dir(&self, env: &str) -> Result<PathBuf> {
         validate_environment(env)?;
         Ok(self.layout.join(env))
+    }
+
+    /// The private folder of an environment's raw exports (which may not exist yet).
+    pub fn raw_dir(&self, env: &str) -> Result<PathBuf> {
+        validate_environment(env)?;
+        Ok(self.raw.join(env))
     }
 
     /// The environments that have a folder in the store, sorted.
@@ -191,22 +229,28 @@ impl Store {
         lock_timeout: Duration,
     ) -> Result<SnapshotWriter> {
         let (env_dir, lock) = self.lock(env, lock_timeout)?;
-        SnapshotWriter::new(env, env_dir, lock, source, profile)
+        SnapshotWriter::new(env, env_dir, self.raw_dir(env)?, lock, source, profile)
     }
 
-    /// Creates the environment folder, takes its lock and cleans leftovers of crashed writers.
+    /// Creates the environment's folders, takes its lock and cleans leftovers of crashed writers.
     pub(crate) fn lock(&self, env: &str, timeout: Duration) -> Result<(PathBuf, EnvLock)> {
         let env_dir = self.environment_dir(env)?;
         create_private_dir_all(&env_dir)?;
-        let lock = EnvLock::acquire(env, &env_dir, timeout)?;
+        create_private_dir_all(&self.raw)?;
+        write_once(&self.raw.join(".gitignore"), RAW_GITIGNORE)?;
+        let raw_dir = self.raw_dir(env)?;
+        create_private_dir_all(&raw_dir)?;
+        let lock = EnvLock::acquire(env, &env_dir, timeout, self.on_lock_wait.as_ref())?;
         // Holding the lock, every temporary folder belongs to a writer that is gone.
-        for entry in fs_err::read_dir(&env_dir)? {
-            let entry = entry?;
-            if entry.file_name().to_str().is_some_and(is_temporary_name) {
-                if entry.file_type()?.is_dir() {
-                    fs_err::remove_dir_all(entry.path())?;
-                } else {
-                    fs_err::remove_file(entry.path())?;
+        for dir in [&env_dir, &raw_dir] {
+            for entry in fs_err::read_dir(dir)? {
+                let entry = entry?;
+                if entry.file_name().to_str().is_some_and(is_temporary_name) {
+                    if entry.file_type()?.is_dir() {
+                        fs_err::remove_dir_all(entry.path())?;
+                    } else {
+                        fs_err::remove_file(entry.path())?;
+                    }
                 }
             }
         }
@@ -235,6 +279,7 @@ impl Store {
             fs_err::remove_dir_all(&doomed)?;
             removed.push(summary.id);
         }
+        self.collect_raw_garbage(env, &env_dir)?;
         Ok(removed)
     }
 
@@ -250,6 +295,37 @@ impl Store {
             .into_iter()
             .map(|summary| summary.id)
             .collect())
+    }
+
+    /// Deletes the raw exports of `env` that no snapshot of it lists any more (those of pruned
+    /// snapshots, and of writers that crashed after publishing their raw exports). Called with the
+    /// environment's lock held, so no writer is adding raw exports meanwhile. When a snapshot's
+    /// manifest cannot be read, nothing is deleted: what it lists is unknown.
+    fn collect_raw_garbage(&self, env: &str, env_dir: &Path) -> Result<()> {
+        let raw_dir = self.raw_dir(env)?;
+        if !raw_dir.is_dir() {
+            return Ok(());
+        }
+        let mut listed = BTreeSet::new();
+        for summary in Self::list_env_dir(env_dir)? {
+            let Ok(snapshot) = Snapshot::open(&summary.path) else {
+                return Ok(());
+            };
+            for record in &snapshot.manifest().workflows {
+                listed.insert(record.raw_export_name());
+            }
+        }
+        for entry in fs_err::read_dir(&raw_dir)? {
+            let entry = entry?;
+            let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+                continue;
+            };
+            if is_raw_export_name(&name) && !listed.contains(&name) && entry.file_type()?.is_file()
+            {
+                fs_err::remove_file(entry.path())?;
+            }
+        }
+        sync_dir(&raw_dir)
     }
 
     pub(crate) fn default_lock_timeout(&self) -> Duration {
@@ -281,6 +357,27 @@ fn prunable(
             (Some(_), None) => false,
         })
         .collect()
+}
+
+/// Writes a small file the store owns unless it is there already.
+fn write_once(path: &Path, text: &str) -> Result<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    match write_new_file_synced(path, text.as_bytes()) {
+        // Two processes opening a new store at once: the other one wrote it.
+        Err(StoreError::Io(err)) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        other => other,
+    }
+}
+
+/// Whether a file name in a raw folder is a raw export: `<64 hex>.<json|zip|bin>`.
+pub(crate) fn is_raw_export_name(name: &str) -> bool {
+    name.split_once('.').is_some_and(|(hash, extension)| {
+        hash.len() == 64
+            && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            && matches!(extension, "json" | "zip" | "bin")
+    })
 }
 
 /// "a, b, c (3 snapshots)", the newest few, for error messages.

@@ -37,6 +37,13 @@ pub struct SnapshotCheck {
     pub path: PathBuf,
     /// How many workflows the manifest lists (0 if it cannot be read).
     pub workflows: usize,
+    /// Format 1: the raw exports (which can hold secrets) are inside the snapshot folder, as
+    /// socdrift wrote them before format 2 moved them to the private raw area. Not a problem.
+    pub raw_exports_inline: bool,
+    /// Format 2: how many of the raw exports are not in the private raw area (all of them in a
+    /// store cloned from git, which never holds any). Not a problem: diffs use the normalized
+    /// files; only comparing under changed rules needs the raw exports.
+    pub raw_exports_missing: usize,
     /// Everything wrong, in file name order; empty when the snapshot is intact.
     pub problems: Vec<Problem>,
 }
@@ -74,6 +81,13 @@ pub enum Problem {
     },
     /// A file or folder in the snapshot that the manifest does not list.
     ExtraFile { file: String },
+    /// A raw export in the private raw area whose SHA-256 differs from the manifest.
+    CorruptedRawExport {
+        path: PathBuf,
+        workflow: String,
+        expected_sha256: String,
+        actual_sha256: String,
+    },
 }
 
 /// Something wrong in the store outside a snapshot folder.
@@ -225,6 +239,8 @@ fn verify_snapshot_in(env: &str, path: &Path, in_store: bool) -> SnapshotCheck {
         id: id.clone(),
         path: path.to_owned(),
         workflows: 0,
+        raw_exports_inline: false,
+        raw_exports_missing: 0,
         problems: Vec::new(),
     };
     let manifest_path = path.join(MANIFEST_FILE);
@@ -251,6 +267,10 @@ fn verify_snapshot_in(env: &str, path: &Path, in_store: bool) -> SnapshotCheck {
         }
     };
     check.workflows = manifest.workflows.len();
+    check.raw_exports_inline = manifest.raw_exports_inline();
+    if !check.raw_exports_inline {
+        verify_raw_exports(path, &manifest, &mut check);
+    }
     if !in_store {
         check.environment.clone_from(&manifest.environment);
     } else if manifest.environment != env {
@@ -329,6 +349,31 @@ fn verify_snapshot_in(env: &str, path: &Path, in_store: bool) -> SnapshotCheck {
     check
 }
 
+/// Checks the raw exports a format-2 snapshot lists in the private raw area: those present must
+/// match the manifest; those absent are counted (normal in a clone).
+fn verify_raw_exports(path: &Path, manifest: &Manifest, check: &mut SnapshotCheck) {
+    let raw_dir = crate::snapshot::raw_dir_of(path);
+    for record in &manifest.workflows {
+        let Some(raw) = raw_dir
+            .as_ref()
+            .map(|dir| dir.join(record.raw_export_name()))
+        else {
+            check.raw_exports_missing += 1;
+            continue;
+        };
+        match sha256_file(&raw) {
+            Ok((actual, _)) if actual == record.export_sha256 => {}
+            Ok((actual, _)) => check.problems.push(Problem::CorruptedRawExport {
+                path: raw,
+                workflow: record.name.clone(),
+                expected_sha256: record.export_sha256.clone(),
+                actual_sha256: actual,
+            }),
+            Err(_) => check.raw_exports_missing += 1,
+        }
+    }
+}
+
 /// An error and its causes on one line.
 fn error_chain(err: &dyn std::error::Error) -> String {
     let mut text = err.to_string();
@@ -353,6 +398,7 @@ impl Problem {
             | Problem::UnreadableFile { file, .. }
             | Problem::CorruptedFile { file, .. }
             | Problem::ExtraFile { file } => file,
+            Problem::CorruptedRawExport { .. } => "",
         }
     }
 }
@@ -395,66 +441,128 @@ impl fmt::Display for Problem {
                 }
             }
             Problem::ExtraFile { file } => write!(f, "extra file {file} (not in {MANIFEST_FILE})"),
+            Problem::CorruptedRawExport {
+                path,
+                workflow,
+                expected_sha256,
+                actual_sha256,
+            } => write!(
+                f,
+                "corrupted raw export {} (workflow {workflow:?}): sha256 {actual_sha256}, manifest says {expected_sha256}",
+                path.display()
+            ),
         }
     }
 }
 
-impl fmt::Display for VerifyReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl VerifyReport {
+    /// The report for people, one line each: a line per snapshot, its problems indented below it,
+    /// notes, then a summary. Lines hold names and paths as they are; print them escaped
+    /// ([`soc_text::printable`]), as `Display` does.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
         for problem in &self.store_problems {
-            writeln!(f, "problem {}: {}", problem.path.display(), problem.problem)?;
+            lines.push(format!(
+                "problem {}: {}",
+                problem.path.display(),
+                problem.problem
+            ));
         }
         for snapshot in &self.snapshots {
-            let label = if snapshot.environment.is_empty() {
-                snapshot.id.clone()
-            } else {
-                format!("{}/{}", snapshot.environment, snapshot.id)
-            };
+            let label = snapshot.label();
             if snapshot.problems.is_empty() {
-                writeln!(f, "ok      {label} ({} workflows)", snapshot.workflows)?;
+                lines.push(format!(
+                    "ok      {label} ({} workflows)",
+                    snapshot.workflows
+                ));
             } else {
-                writeln!(
-                    f,
-                    "BROKEN  {label} ({} problem{})",
-                    snapshot.problems.len(),
-                    if snapshot.problems.len() == 1 {
-                        ""
-                    } else {
-                        "s"
-                    }
-                )?;
+                lines.push(format!(
+                    "BROKEN  {label} ({})",
+                    plural(snapshot.problems.len(), "problem")
+                ));
                 for problem in &snapshot.problems {
-                    writeln!(f, "          {problem}")?;
+                    lines.push(format!("          {problem}"));
                 }
             }
         }
         for leftover in &self.leftovers {
-            writeln!(
-                f,
+            lines.push(format!(
                 "note    {} is left over from an interrupted writer; the next snapshot removes it",
                 leftover.display()
-            )?;
+            ));
         }
+        lines.extend(raw_export_notes(&self.snapshots));
         let broken = self
             .snapshots
             .iter()
             .filter(|s| !s.problems.is_empty())
             .count();
-        let count = self.problem_count();
-        write!(
-            f,
-            "{} snapshot{} checked, {count} problem{}",
-            self.snapshots.len(),
-            if self.snapshots.len() == 1 { "" } else { "s" },
-            if count == 1 { "" } else { "s" },
-        )?;
+        let mut summary = format!(
+            "{} checked, {}",
+            plural(self.snapshots.len(), "snapshot"),
+            plural(self.problem_count(), "problem")
+        );
         if broken > 0 {
-            write!(
-                f,
-                " in {broken} snapshot{}",
-                if broken == 1 { "" } else { "s" }
-            )?;
+            summary.push_str(&format!(" in {}", plural(broken, "snapshot")));
         }
-        writeln!(f)
+        lines.push(summary);
+        lines
+    }
+}
+
+impl SnapshotCheck {
+    /// `env/id`, or the id alone for a folder checked by path whose environment is unknown.
+    pub fn label(&self) -> String {
+        if self.environment.is_empty() {
+            self.id.clone()
+        } else {
+            format!("{}/{}", self.environment, self.id)
+        }
+    }
+}
+
+/// Notes on where raw exports are: format-1 snapshots keep them inside (the folder must not be
+/// published); format-2 snapshots whose raw exports are not here (a clone) can be diffed but not
+/// renormalized under changed rules.
+fn raw_export_notes(snapshots: &[SnapshotCheck]) -> Vec<String> {
+    let mut notes = Vec::new();
+    for snapshot in snapshots.iter().filter(|s| s.raw_exports_inline) {
+        notes.push(format!(
+            "note    {} keeps its raw exports, which can hold secrets, inside the snapshot folder \
+             (format 1); newer snapshots keep them out of it, in the private raw-v1 folder",
+            snapshot.label()
+        ));
+    }
+    let without: Vec<&SnapshotCheck> = snapshots
+        .iter()
+        .filter(|s| s.raw_exports_missing > 0)
+        .collect();
+    if !without.is_empty() {
+        let missing: usize = without.iter().map(|s| s.raw_exports_missing).sum();
+        notes.push(format!(
+            "note    {} of {} are not in this store (raw exports stay on the machine that took \
+             the snapshot and are never committed); diffs use the normalized files, but comparing \
+             under changed [normalize] rules needs a new snapshot",
+            plural(missing, "raw export"),
+            plural(without.len(), "snapshot")
+        ));
+    }
+    notes
+}
+
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+impl fmt::Display for VerifyReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for line in self.lines() {
+            writeln!(f, "{}", soc_text::printable(&line))?;
+        }
+        Ok(())
     }
 }

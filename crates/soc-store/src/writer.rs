@@ -112,6 +112,9 @@ impl CommitOutcome {
 struct Pending {
     provisional: String,
     record: WorkflowRecord,
+    /// The raw export in the writer's private temporary folder, unless the raw area already holds
+    /// it intact.
+    raw_temp: Option<PathBuf>,
 }
 
 /// A temporary folder that removes itself unless published.
@@ -142,6 +145,9 @@ pub struct SnapshotWriter {
     profile_hash: String,
     source: SourceInfo,
     temp: TempDir,
+    /// The environment's private raw folder, and the writer's temporary folder inside it.
+    raw_dir: PathBuf,
+    raw_temp: TempDir,
     pending: Vec<Pending>,
     attempts: usize,
     seen: BTreeSet<(String, String)>,
@@ -154,6 +160,7 @@ impl SnapshotWriter {
     pub(crate) fn new(
         env: &str,
         env_dir: PathBuf,
+        raw_dir: PathBuf,
         lock: EnvLock,
         source: SourceInfo,
         profile: &Profile,
@@ -163,15 +170,24 @@ impl SnapshotWriter {
             std::process::id(),
             Utc::now().timestamp_nanos_opt().unwrap_or_default()
         );
-        let path = env_dir.join(name);
+        let path = env_dir.join(&name);
         create_private_dir(&path)?;
+        let temp = TempDir { path, keep: false };
+        let raw_temp_path = raw_dir.join(&name);
+        create_private_dir(&raw_temp_path)?;
+        let raw_temp = TempDir {
+            path: raw_temp_path,
+            keep: false,
+        };
         Ok(SnapshotWriter {
             env: env.to_owned(),
             env_dir,
             profile: profile.clone(),
             profile_hash: profile.hash(),
             source: source.sanitized(),
-            temp: TempDir { path, keep: false },
+            temp,
+            raw_dir,
+            raw_temp,
             pending: Vec::new(),
             attempts: 0,
             seen: BTreeSet::new(),
@@ -194,8 +210,9 @@ impl SnapshotWriter {
         self.pending.is_empty()
     }
 
-    /// Decodes and normalizes one workflow's export and writes its files (raw export, info,
-    /// normalized form) to the temporary folder; [`commit`](Self::commit) forces them to disk.
+    /// Decodes and normalizes one workflow's export and writes its files (info and normalized
+    /// form, both redacted, to the snapshot's temporary folder; the raw export to the private raw
+    /// area's); [`commit`](Self::commit) forces them to disk.
     ///
     /// Fails, writing nothing for this workflow, if the export is malformed or does not hold
     /// exactly one workflow, or if the same name and id were added before. Earlier workflows stay.
@@ -235,10 +252,12 @@ impl SnapshotWriter {
         // Never reused, even after a failed add, so a new file never meets an old one.
         let provisional = format!("w{:06}", self.attempts);
         self.attempts += 1;
-        let export_file = format!("{provisional}.export.{}", format.extension());
         let normalized = normalized?;
 
-        let info_text = soc_diff::canonical_json(&input.info);
+        // The info is committed with the snapshot: it gets the same redaction as the content.
+        let mut info = input.info;
+        self.profile.redact(&mut info);
+        let info_text = soc_diff::canonical_json(&info);
         let (normalized_kind, normalized_text, normalized_size) = match &normalized.content {
             NormalizedContent::Json { canonical, .. } => (
                 NormalizedKind::Json,
@@ -248,12 +267,22 @@ impl SnapshotWriter {
             NormalizedContent::Opaque { len, .. } => (NormalizedKind::Opaque, None, *len),
         };
         let info_file = format!("{provisional}.info.json");
-        let mut files = vec![(export_file.as_str(), input.raw.as_slice())];
-        files.push((info_file.as_str(), info_text.as_bytes()));
+        let mut files = vec![(info_file.as_str(), info_text.as_bytes())];
         let normalized_file = normalized_text.map(|_| format!("{provisional}.normalized.json"));
         if let (Some(file), Some(text)) = (&normalized_file, normalized_text) {
             files.push((file.as_str(), text.as_bytes()));
         }
+        let export_sha256 = sha256_hex(&input.raw);
+        let raw_name = format!("{export_sha256}.{}", format.extension());
+        let raw_temp = if raw_export_intact(&self.raw_dir.join(&raw_name), &export_sha256) {
+            None
+        } else {
+            Some(
+                self.raw_temp
+                    .path
+                    .join(format!("{provisional}.{}", format.extension())),
+            )
+        };
         for (done, (file, bytes)) in files.iter().enumerate() {
             if let Err(err) = write_new_file(&self.temp.path.join(file), bytes) {
                 // Best effort: `commit` removes anything no record lists anyway.
@@ -263,6 +292,10 @@ impl SnapshotWriter {
                 return Err(err);
             }
         }
+        if let Some(path) = &raw_temp {
+            // A raw export left by a failed write is never published: only pending records are.
+            write_new_file(path, &input.raw)?;
+        }
         let record = WorkflowRecord {
             id: input.id,
             name: input.name,
@@ -270,9 +303,9 @@ impl SnapshotWriter {
             content_type: input.content_type,
             file_name: input.file_name,
             export_format: format,
-            export_file,
+            export_file: None,
             export_size: input.raw.len() as u64,
-            export_sha256: sha256_hex(&input.raw),
+            export_sha256,
             info_file,
             info_sha256: sha256_hex(info_text.as_bytes()),
             normalized_kind,
@@ -286,6 +319,7 @@ impl SnapshotWriter {
         self.pending.push(Pending {
             provisional,
             record,
+            raw_temp,
         });
         Ok(())
     }
@@ -312,6 +346,23 @@ impl SnapshotWriter {
                 }
             }
         }
+
+        // Raw exports first: each reaches the disk under its final, content-addressed name before
+        // any snapshot that lists it exists. One already there stays (its bytes are the same).
+        let raw_files: Vec<(PathBuf, PathBuf)> = self
+            .pending
+            .iter()
+            .filter_map(|p| {
+                let temp = p.raw_temp.clone()?;
+                Some((temp, self.raw_dir.join(p.record.raw_export_name())))
+            })
+            .collect();
+        let temps: Vec<PathBuf> = raw_files.iter().map(|(temp, _)| temp.clone()).collect();
+        sync_files(&temps)?;
+        for (temp, published) in &raw_files {
+            fs_err::rename(temp, published)?;
+        }
+        sync_dir(&self.raw_dir)?;
 
         let names: Vec<(&str, &str)> = self
             .pending
@@ -436,7 +487,6 @@ fn rename_to_stem(dir: &Path, pending: Pending, stem: String) -> Result<Workflow
         fs_err::rename(dir.join(file), dir.join(&renamed))?;
         Ok(renamed)
     };
-    record.export_file = rename(&record.export_file)?;
     record.info_file = rename(&record.info_file)?;
     record.normalized_file = match &record.normalized_file {
         Some(file) => Some(rename(file)?),
@@ -444,6 +494,12 @@ fn rename_to_stem(dir: &Path, pending: Pending, stem: String) -> Result<Workflow
     };
     record.stem = stem;
     Ok(record)
+}
+
+/// Whether the raw area already holds this raw export intact (then it is not written again: a
+/// rewrite could only leave a torn file behind if the machine crashed).
+fn raw_export_intact(path: &Path, sha256: &str) -> bool {
+    crate::fsutil::sha256_file(path).is_ok_and(|(actual, _)| actual == sha256)
 }
 
 /// Whether a new snapshot would hold the same workflows, normalized the same way, as `latest`.

@@ -75,7 +75,10 @@ pub fn run(ctx: &Context<'_>, args: &DemoArgs) -> Result<ExitStatus, CliError> {
         ..Outputs::default()
     };
     outputs::emit(ctx, CheckReport::single(report), &outputs)?;
-    ctx.printer.status(&closing(drift));
+    // One status line each: the printer escapes a newline inside a message.
+    for line in closing(drift).lines() {
+        ctx.printer.status(line);
+    }
     runtime.block_on(sim.shutdown()).ok();
     Ok(ExitStatus::NoDrift)
 }

@@ -14,7 +14,8 @@ use crate::secrets;
 use crate::suggest;
 
 /// Writes one file per workflow, `<name slug>.<json|zip|bin>`, named as the store names them
-/// (safe on every OS, distinct even case-insensitively).
+/// (safe on every OS, distinct even case-insensitively). Raw exports can hold secrets, so they are
+/// written as the store writes its own: files `0600`, the folder (when this creates it) `0700`.
 ///
 /// Refuses a folder that is not empty unless `--force`, which replaces files of the same name
 /// and leaves the others alone: an export never silently overwrites work.
@@ -59,7 +60,7 @@ pub fn run(ctx: &Context<'_>, args: &ExportArgs) -> Result<ExitStatus, CliError>
             .map_err(|e| live::api_error(&args.env, env, "export workflows of", e))?;
         chosen.into_iter().zip(exports).collect()
     };
-    std::fs::create_dir_all(&out)
+    soc_store::create_private_dir_all(&out)
         .map_err(|e| CliError::context(format!("cannot create {}", args.out.display()), e))?;
     let names: Vec<(String, String)> = exported
         .iter()
@@ -76,7 +77,7 @@ pub fn run(ctx: &Context<'_>, args: &ExportArgs) -> Result<ExitStatus, CliError>
     for ((_, export), stem) in exported.iter().zip(&stems) {
         let extension = soc_store::ExportFormat::sniff(&export.bytes).extension();
         let file = out.join(format!("{stem}.{extension}"));
-        std::fs::write(&file, &export.bytes)
+        soc_store::write_private_file(&file, &export.bytes)
             .map_err(|e| CliError::context(format!("cannot write {}", file.display()), e))?;
     }
     ctx.printer.status(&format!(

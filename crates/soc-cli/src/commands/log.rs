@@ -26,7 +26,7 @@ pub fn run(ctx: &Context<'_>, args: &LogArgs) -> Result<ExitStatus, CliError> {
             },
         );
     }
-    let mut out = String::new();
+    let mut lines = Vec::new();
     let mut entries = Vec::new();
     for summary in snapshots.iter().rev() {
         let snapshot = soc_store::Snapshot::open(&summary.path)?;
@@ -39,12 +39,12 @@ pub fn run(ctx: &Context<'_>, args: &LogArgs) -> Result<ExitStatus, CliError> {
             .or_else(|| manifest.source.imported_from.clone())
             .unwrap_or_default();
         match args.list.format {
-            ListFormat::Text => out.push_str(&format!(
-                "{}  {}  {:>4} workflows  {}\n",
+            ListFormat::Text => lines.push(format!(
+                "{}  {}  {:>4} workflows  {}",
                 summary.id,
                 manifest.created_at.format("%Y-%m-%d %H:%M:%SZ"),
                 manifest.workflows.len(),
-                soc_diff::report::printable(&source)
+                source
             )),
             ListFormat::Json => entries.push(json!({
                 "id": summary.id.to_string(),
@@ -56,11 +56,13 @@ pub fn run(ctx: &Context<'_>, args: &LogArgs) -> Result<ExitStatus, CliError> {
         }
     }
     if args.list.format == ListFormat::Json {
-        out =
+        let mut out =
             serde_json::to_string_pretty(&json!({ "environment": args.env, "snapshots": entries }))
                 .map_err(|e| CliError::context("cannot serialize the snapshot list", e))?;
         out.push('\n');
+        ctx.printer.data(&out)?;
+        return Ok(ExitStatus::NoDrift);
     }
-    ctx.printer.data(&out)?;
+    ctx.printer.lines(&lines)?;
     Ok(ExitStatus::NoDrift)
 }

@@ -18,6 +18,10 @@ use crate::exit::ExitStatus;
 ///
 /// One workflow prints as its canonical JSON alone, so the output of a single-workflow export is
 /// itself JSON. Several print one after the other, each under a `=== NAME (SOURCE)` line.
+///
+/// Names and values are data: the header line is escaped like every message, and characters that
+/// could steer a terminal inside JSON strings are written as JSON escapes (`\u202e`), which keeps
+/// the text valid JSON with the same value.
 pub fn run(ctx: &Context<'_>, args: &NormalizeArgs) -> Result<ExitStatus, CliError> {
     let config = ctx.config()?;
     let profile = config.profile(args.keep_layout)?;
@@ -37,13 +41,14 @@ pub fn run(ctx: &Context<'_>, args: &NormalizeArgs) -> Result<ExitStatus, CliErr
     for doc in &documents {
         let normalized = profile.normalize(doc);
         if several {
-            out.push_str(&format!(
-                "=== {} ({})\n",
-                normalized.name, normalized.source
-            ));
+            let header = format!("=== {} ({})", normalized.name, normalized.source);
+            out.push_str(&soc_text::printable(&header));
+            out.push('\n');
         }
         match &normalized.content {
-            NormalizedContent::Json { canonical, .. } => out.push_str(canonical),
+            NormalizedContent::Json { canonical, .. } => {
+                out.push_str(&soc_text::printable_json(canonical));
+            }
             NormalizedContent::Opaque { sha256, len } => {
                 out.push_str(&format!("binary content: {len} bytes, sha256 {sha256}\n"));
             }

@@ -24,11 +24,7 @@ pub fn run(ctx: &Context<'_>, args: &PruneArgs) -> Result<ExitStatus, CliError> 
         return Ok(ExitStatus::NoDrift);
     }
     let removed = store.prune(&args.env, keep, args.older_than)?;
-    let mut out = String::new();
-    for id in &removed {
-        out.push_str(&format!("{id}\n"));
-    }
-    ctx.printer.data(&out)?;
+    ctx.printer.lines(removed.iter().map(ToString::to_string))?;
     let left = store.list(&args.env)?.len();
     ctx.printer.status(&format!(
         "{}: deleted {}, {left} left",

@@ -109,5 +109,12 @@ pub fn snapshot_env(
             latest.id()
         )),
     }
+    // The same notes `diff` and `verify` show: parts compared as text rather than decoded.
+    for record in &outcome.snapshot().manifest().workflows {
+        for note in &record.notes {
+            ctx.printer
+                .warn(&format!("{name}: {}: {note}", record.name));
+        }
+    }
     Ok(outcome)
 }

@@ -2,7 +2,6 @@
 
 use std::path::{Path, PathBuf};
 
-use soc_diff::Profile;
 use soc_store::{Snapshot, VerifyReport};
 
 use crate::Context;
@@ -23,8 +22,9 @@ enum Target {
     Path(PathBuf),
 }
 
-/// Prints what was checked and every problem on stdout (with `-o json`, one JSON document);
-/// exit 0 when sound, 2 otherwise.
+/// Prints what was checked, every problem and every note on stdout (one line each, escaped; with
+/// `-o json`, one JSON document); exit 0 when sound, 2 otherwise. Notes (payloads compared as
+/// text, raw exports not in this store) are not problems.
 pub fn run(ctx: &Context<'_>, args: &VerifyArgs) -> Result<ExitStatus, CliError> {
     let config = ctx.config()?;
     let profile = config.profile(false)?;
@@ -46,46 +46,26 @@ pub fn run(ctx: &Context<'_>, args: &VerifyArgs) -> Result<ExitStatus, CliError>
         }
         Target::Path(path) if path.join(soc_store::MANIFEST_FILE).is_file() => one_snapshot(&path),
         Target::Path(path) => {
-            let files = check_files(&path)?;
-            let problems = files
-                .iter()
-                .flat_map(|(file, bytes)| {
-                    content::check_export(file, bytes, &profile)
-                        .into_iter()
-                        .map(move |p| format!("{file}: {p}"))
-                })
-                .collect::<Vec<_>>();
-            let checked = Content {
-                what: "export files".to_owned(),
-                exports: files.len(),
-                problems,
-            };
-            return print(ctx, args, None, &checked);
+            let mut content = Content::default();
+            for (file, bytes) in check_files(&path)? {
+                let check = content::check_export(&file, &bytes, &profile);
+                content.add(&file, check);
+                content.exports += 1;
+            }
+            return print(ctx, args, None, &content, "export files");
         }
     };
-    let mut problems = Vec::new();
-    let mut exports = 0;
+    let mut content = Content::default();
     for path in snapshots {
         // A snapshot whose manifest cannot be read is already reported above.
         let Ok(snapshot) = Snapshot::open(&path) else {
             continue;
         };
-        exports += snapshot.manifest().workflows.len();
-        problems.extend(snapshot_content(&snapshot, &profile));
+        content.exports += snapshot.manifest().workflows.len();
+        snapshot_content(&snapshot, &mut content);
     }
-    let checked = Content {
-        what: format!("{exports} exports"),
-        exports,
-        problems,
-    };
-    print(ctx, args, store_report.as_ref(), &checked)
-}
-
-/// What the content checks found.
-struct Content {
-    what: String,
-    exports: usize,
-    problems: Vec<String>,
+    let what = format!("{} exports", content.exports);
+    print(ctx, args, store_report.as_ref(), &content, &what)
 }
 
 /// Prints the store check and the content checks as text or JSON; exit 0 when both are sound.
@@ -94,39 +74,70 @@ fn print(
     args: &VerifyArgs,
     store: Option<&VerifyReport>,
     content: &Content,
+    what: &str,
 ) -> Result<ExitStatus, CliError> {
     let sound = store.is_none_or(VerifyReport::is_ok) && content.problems.is_empty();
-    let out = match args.list.format {
+    match args.list.format {
         ListFormat::Text => {
-            let mut out = store.map(ToString::to_string).unwrap_or_default();
-            for problem in &content.problems {
-                out.push_str(&format!("BROKEN  {problem}\n"));
-            }
-            out.push_str(&format!(
-                "content of {} checked, {}\n",
-                content.what,
-                counted(content.problems.len(), "problem")
-            ));
-            out
+            let mut out = store.map(VerifyReport::lines).unwrap_or_default();
+            content.report(what, &mut out);
+            ctx.printer.lines(&out)?;
         }
         ListFormat::Json => {
             let doc = serde_json::json!({
                 "status": if sound { "ok" } else { "problems" },
                 "store": store,
-                "content": { "exports": content.exports, "problems": content.problems },
+                "content": {
+                    "exports": content.exports,
+                    "problems": content.problems,
+                    "notes": content.notes,
+                },
             });
             let mut out = serde_json::to_string_pretty(&doc)
                 .map_err(|e| CliError::context("cannot serialize the verify report", e))?;
             out.push('\n');
-            out
+            ctx.printer.data(&out)?;
         }
-    };
-    ctx.printer.data(&out)?;
+    }
     Ok(if sound {
         ExitStatus::NoDrift
     } else {
         ExitStatus::Error
     })
+}
+
+/// The content section: problems and notes, each naming where it was found.
+#[derive(Default)]
+struct Content {
+    exports: usize,
+    problems: Vec<String>,
+    notes: Vec<String>,
+}
+
+impl Content {
+    fn add(&mut self, place: &str, check: content::ExportCheck) {
+        let at = |text: String| format!("{place}: {text}");
+        self.problems.extend(check.problems.into_iter().map(at));
+        self.notes.extend(check.notes.into_iter().map(at));
+    }
+
+    /// Appends the content section as lines.
+    fn report(&self, what: &str, out: &mut Vec<String>) {
+        for problem in &self.problems {
+            out.push(format!("BROKEN  {problem}"));
+        }
+        for note in &self.notes {
+            out.push(format!("note    {note}"));
+        }
+        let mut summary = format!(
+            "content of {what} checked, {}",
+            counted(self.problems.len(), "problem")
+        );
+        if !self.notes.is_empty() {
+            summary.push_str(&format!(", {}", counted(self.notes.len(), "note")));
+        }
+        out.push(summary);
+    }
 }
 
 fn target(
@@ -179,21 +190,26 @@ fn one_snapshot(path: &Path) -> (Option<VerifyReport>, Vec<PathBuf>) {
     (Some(report), vec![path.to_path_buf()])
 }
 
-fn snapshot_content(snapshot: &Snapshot, profile: &Profile) -> Vec<String> {
+/// The content checks of a snapshot, from what it commits (so a store cloned without its raw
+/// exports is checked the same): each normalized workflow's graph, and the notes the snapshot
+/// recorded when it normalized the raw exports.
+fn snapshot_content(snapshot: &Snapshot, content: &mut Content) {
     let label = format!("{}/{}", snapshot.environment(), snapshot.id());
-    let mut problems = Vec::new();
     for record in &snapshot.manifest().workflows {
-        // Missing or unreadable files are the store check's to report.
-        let Ok(bytes) = std::fs::read(snapshot.path().join(&record.export_file)) else {
-            continue;
+        let file = record.normalized_file.as_deref().unwrap_or(&record.stem);
+        let place = format!("{label} {file}");
+        // Missing, unreadable or corrupted files are the store check's to report.
+        let problems = match snapshot.load(record).ok().and_then(|n| n.value()) {
+            Some(Ok(value)) => content::check_workflow(&record.name, &value),
+            _ => Vec::new(),
         };
-        problems.extend(
-            content::check_export(&record.export_file, &bytes, profile)
-                .into_iter()
-                .map(|p| format!("{label} {}: {p}", record.export_file)),
-        );
+        let notes = record
+            .notes
+            .iter()
+            .map(|note| format!("{}: {note}", record.name))
+            .collect();
+        content.add(&place, content::ExportCheck { problems, notes });
     }
-    problems
 }
 
 /// Every regular file under `path` (or `path` itself), with its bytes, in name order; hidden

@@ -132,6 +132,63 @@ fn a_wrong_secret_exits_2_without_showing_it() {
 }
 
 #[test]
+fn a_wrong_security_token_gets_a_hint_that_names_it() {
+    use soc_sim::AccessKey;
+    let temporary = || SimConfig {
+        access_keys: vec![AccessKey::temporary(
+            "TEMPAK0000000000000",
+            "temp-sk",
+            "sts-token-value",
+        )],
+        ..SimConfig::default()
+    };
+    // The SDK's names.
+    let mut live = Live::start_with(temporary(), "");
+    live.env
+        .var("HUAWEICLOUD_SDK_AK", "TEMPAK0000000000000")
+        .var("HUAWEICLOUD_SDK_SK", "temp-sk")
+        .var("HUAWEICLOUD_SDK_SECURITY_TOKEN", "an-expired-token");
+    let run = live.env.run(&["diff", "staging@live", "production@live"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(!run.stderr.contains("an-expired-token"), "{run}");
+    assert!(
+        run.stderr.contains(
+            "hint: check HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK and HUAWEICLOUD_SDK_SECURITY_TOKEN (used for [env.staging])"
+        ),
+        "{run}"
+    );
+    // Terraform's names.
+    let mut live = Live::start_with(temporary(), "");
+    live.env
+        // Empty counts as unset: the Terraform names are the ones in use.
+        .var("HUAWEICLOUD_SDK_AK", "")
+        .var("HUAWEICLOUD_SDK_SK", "")
+        .var("HW_ACCESS_KEY", "TEMPAK0000000000000")
+        .var("HW_SECRET_KEY", "temp-sk")
+        .var("HW_SECURITY_TOKEN", "an-expired-token");
+    let run = live.env.run(&["diff", "staging@live", "production@live"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(
+        run.stderr
+            .contains("hint: check HW_ACCESS_KEY, HW_SECRET_KEY and HW_SECURITY_TOKEN"),
+        "{run}"
+    );
+    // No token at all: the hint says temporary keys need one, and where it goes.
+    let mut live = Live::start_with(temporary(), "");
+    live.env
+        .var("HUAWEICLOUD_SDK_AK", "TEMPAK0000000000000")
+        .var("HUAWEICLOUD_SDK_SK", "temp-sk");
+    let run = live.env.run(&["diff", "staging@live", "production@live"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(
+        run.stderr.contains(
+            "temporary keys also need their security token in HUAWEICLOUD_SDK_SECURITY_TOKEN or HW_SECURITY_TOKEN"
+        ),
+        "{run}"
+    );
+}
+
+#[test]
 fn a_missing_secret_names_the_variables() {
     let live = Live::start();
     let mut env = Env::new();

@@ -5,9 +5,11 @@
 
 mod basics;
 mod config;
+mod hostile;
 mod live;
 mod local;
 mod reports;
+mod secrets;
 mod sim;
 mod store;
 mod support;

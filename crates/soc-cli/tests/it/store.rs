@@ -142,7 +142,7 @@ fn verify_reports_corruption_and_broken_content() {
         .map(|e| e.unwrap().path())
         .find(|p| p.is_dir())
         .unwrap();
-    let export = snapshot.join("block-malicious-source-ip.export.json");
+    let export = snapshot.join("block-malicious-source-ip.normalized.json");
     let mut bytes = std::fs::read(&export).unwrap();
     bytes.truncate(bytes.len() / 2);
     std::fs::write(&export, bytes).unwrap();
@@ -153,10 +153,13 @@ fn verify_reports_corruption_and_broken_content() {
     assert_eq!(run.code, 2, "{run}");
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(doc["status"], "problems", "{run}");
-    assert!(
-        !doc["content"]["problems"].as_array().unwrap().is_empty(),
-        "{run}"
-    );
+    let store_problems: usize = doc["store"]["snapshots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["problems"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(store_problems, 1, "the truncated file: {run}");
 
     // Export files checked by path: a flow to a node that does not exist.
     let mut workflow: serde_json::Value = serde_json::from_slice(
@@ -292,14 +295,14 @@ fn demo_runs_with_nothing_configured() {
     assert_eq!(std::fs::read_dir(env.path()).unwrap().count(), 0);
 }
 
-fn base64_decode(text: &str) -> Vec<u8> {
+pub fn base64_decode(text: &str) -> Vec<u8> {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD
         .decode(text)
         .unwrap()
 }
 
-fn base64_encode(bytes: &[u8]) -> String {
+pub fn base64_encode(bytes: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
@@ -329,4 +332,114 @@ fn a_rule_added_after_the_snapshots_applies_to_them() {
     assert_eq!(run.code, 1, "{run}");
     assert!(!run.stdout.contains("escalation_minutes"), "{run}");
     assert!(run.stdout.contains("api_token"), "{run}");
+}
+
+#[test]
+fn a_writer_says_at_once_whom_it_waits_for() {
+    use std::io::BufRead;
+    use std::time::Duration;
+
+    let live = Live::start();
+    let store = soc_store::Store::open(live.env.path().join(".socdrift")).unwrap();
+    let holder = store
+        .begin(
+            "staging",
+            soc_store::SourceInfo::default(),
+            &soc_diff::Profile::default(),
+            Duration::from_secs(5),
+        )
+        .unwrap();
+    let mut child = live
+        .env
+        .command(&["snapshot", "--env", "staging"])
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (lines, received) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines() {
+            lines.send(line.unwrap()).unwrap();
+        }
+    });
+    // Long before the 30 s timeout, while the lock is still held.
+    let first = received.recv_timeout(Duration::from_secs(10)).unwrap();
+    let pid = std::process::id();
+    assert!(
+        first.starts_with(&format!(
+            "staging: waiting for the store lock, held by process {pid}, holding it since 20"
+        )),
+        "{first}"
+    );
+    assert!(
+        first.contains(" ago); giving up after 30s (lock file "),
+        "{first}"
+    );
+    drop(holder);
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    let rest: Vec<String> = received.try_iter().collect();
+    assert!(status.success(), "{first}\n{rest:?}");
+    assert!(
+        rest.iter().any(|l| l.starts_with("staging: snapshot ")),
+        "{rest:?}"
+    );
+}
+
+#[test]
+fn an_undecodable_taskflow_is_a_note_in_snapshot_diff_and_verify_alike() {
+    use soc_sim::{Fixtures, SimConfig, Workflow};
+    let mut workspaces = soc_sim::bundled_workspaces().unwrap();
+    for (workspace, text) in workspaces.iter_mut().zip(["%%% one %%%", "%%% two %%%"]) {
+        let mut odd = serde_json::to_value(&workspace.workflows[0].info).unwrap();
+        odd["id"] = serde_json::json!("0dd00000-0000-4000-8000-000000000001");
+        odd["name"] = serde_json::json!("Odd taskflow");
+        odd["versions"] = serde_json::json!([{"id": "v1", "taskflow": text}]);
+        workspace
+            .workflows
+            .push(Workflow::from_export_value(odd).unwrap());
+    }
+    let config = SimConfig {
+        fixtures: Fixtures::Workspaces(workspaces),
+        ..SimConfig::default()
+    };
+    let live = Live::start_with(config, "");
+    let note = "Odd taskflow: /versions/0/taskflow: not valid base64, compared as text";
+
+    let run = live.env.run(&["snapshot", "--all"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(
+        run.stderr.contains(&format!("warning: staging: {note}")),
+        "{run}"
+    );
+    // Compared as text: the change shows, with the same note.
+    let run = live.env.run(&["diff", "staging", "production"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stdout.contains("M Odd taskflow (1 change)"), "{run}");
+    assert!(
+        run.stdout
+            .contains("note: /versions/0/taskflow: not valid base64, compared as text"),
+        "{run}"
+    );
+    let run = live.env.run(&["verify"]);
+    assert_eq!(run.code, 0, "a note is not a problem: {run}");
+    assert!(!run.stdout.contains("BROKEN"), "{run}");
+    assert!(run.stdout.contains(note), "{run}");
+    assert!(
+        run.stdout
+            .contains("content of 14 exports checked, 0 problems, 2 notes"),
+        "{run}"
+    );
+    let run = live
+        .env
+        .run(&["export", "--env", "staging", "--out", "exported"]);
+    assert_eq!(run.code, 0, "{run}");
+    let run = live.env.run(&["verify", "exported"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(
+        run.stdout
+            .contains(&format!("note    exported/odd-taskflow.json: {note}")),
+        "{run}"
+    );
 }

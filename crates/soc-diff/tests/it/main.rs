@@ -7,5 +7,6 @@ mod decode;
 mod diff;
 mod normalize;
 mod props;
+mod redaction;
 mod render;
 mod schema;

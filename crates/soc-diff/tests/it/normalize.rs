@@ -236,6 +236,8 @@ const KEYS: &[&str] = &[
     "password",
     "api_token",
     "tokenizer",
+    "auth_type",
+    "value",
     "elements",
     "attributes",
     "s",
@@ -257,7 +259,14 @@ fn json_value() -> impl Strategy<Value = Value> {
             "bpmndi:BPMNDiagram",
             "<redacted:0123abcd>",
             " {}",
-            "42"
+            "42",
+            "Authorization",
+            "postgres://u:pw@h/db",
+            "https://h/p?sig=abc&x=1",
+            "Authorization: Bearer x",
+            "{\"password\": \"x\"",
+            "a=1 token=t",
+            "${vault.token}"
         ])
         .prop_map(|s| json!(s)),
         "[a-z]{0,6}".prop_map(Value::String),

@@ -74,6 +74,32 @@ fn two_writers_take_turns_and_every_snapshot_is_whole() {
 }
 
 #[test]
+fn a_waiting_writer_is_told_at_once_whom_it_waits_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let holder = store
+        .begin("staging", source(), &Profile::default(), LOCK_TIMEOUT)
+        .unwrap();
+    let (told, waits) = std::sync::mpsc::channel();
+    let other = Store::open(dir.path())
+        .unwrap()
+        .on_lock_wait(move |wait| told.send(wait.clone()).unwrap());
+    let waiter = std::thread::spawn(move || {
+        other
+            .begin("staging", source(), &Profile::default(), LOCK_TIMEOUT)
+            .map(|_| ())
+    });
+    let wait = waits.recv_timeout(Duration::from_secs(5)).unwrap();
+    assert_eq!(wait.env, "staging");
+    assert_eq!(wait.holder.pid, Some(std::process::id()));
+    assert!(wait.holder.since.is_some());
+    assert_eq!(wait.timeout, LOCK_TIMEOUT);
+    drop(holder);
+    waiter.join().unwrap().unwrap();
+    assert!(waits.try_recv().is_err(), "told once");
+}
+
+#[test]
 fn a_second_writer_gives_up_naming_the_holder_and_readers_are_not_blocked() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
@@ -101,6 +127,9 @@ fn a_second_writer_gives_up_naming_the_holder_and_readers_are_not_blocked() {
         "{message}"
     );
     assert!(message.contains(".lock"), "{message}");
+    // Since when, and how long it waited, for people: `gave up after 200ms`, not `200.0913ms`.
+    assert!(message.contains(", holding it since 20"), "{message}");
+    assert!(message.contains("gave up after 200ms;"), "{message}");
 
     // Other environments and readers go on.
     other

@@ -58,15 +58,42 @@ fn snapshot_of_tree(root: &Path) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-fn first_export(snapshot: &Snapshot) -> (String, String) {
+fn first_info(snapshot: &Snapshot) -> (String, String) {
     let record = &snapshot.manifest().workflows[0];
-    (record.export_file.clone(), record.name.clone())
+    (record.info_file.clone(), record.name.clone())
+}
+
+#[test]
+fn a_flipped_byte_in_a_raw_export_is_reported_by_path_and_workflow() {
+    let (dir, store, snapshot) = setup();
+    let record = &snapshot.manifest().workflows[0];
+    let path = snapshot.raw_export_path(record).unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[20] ^= 0x01;
+    std::fs::write(&path, bytes).unwrap();
+    let problem = only_problem(&store, dir.path());
+    match &problem {
+        Problem::CorruptedRawExport {
+            path: p,
+            workflow,
+            expected_sha256,
+            actual_sha256,
+        } => {
+            assert_eq!((p, workflow), (&path, &record.name));
+            assert_ne!(expected_sha256, actual_sha256);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        problem.to_string().starts_with("corrupted raw export "),
+        "{problem}"
+    );
 }
 
 #[test]
 fn a_flipped_byte_is_reported_by_file_and_workflow() {
     let (dir, store, snapshot) = setup();
-    let (file, workflow) = first_export(&snapshot);
+    let (file, workflow) = first_info(&snapshot);
     let path = snapshot.path().join(&file);
     let mut bytes = std::fs::read(&path).unwrap();
     bytes[20] ^= 0x01;

@@ -99,6 +99,15 @@ fn killed_writers_never_leave_partial_snapshots() {
                 summary.id
             );
             assert_eq!(snapshot.load_all().unwrap().len(), WORKFLOWS);
+            // Raw exports reach their final names, synced, before any manifest lists them.
+            for record in &snapshot.manifest().workflows {
+                assert!(
+                    snapshot.raw_export(record).unwrap().is_some(),
+                    "{} {}",
+                    summary.id,
+                    record.name
+                );
+            }
         }
     }
     let snapshots = store.list(ENV).unwrap().len();
@@ -119,6 +128,11 @@ fn killed_writers_never_leave_partial_snapshots() {
     assert!(
         env_files.iter().all(|f| !f.starts_with(".tmp-")),
         "{env_files:?}"
+    );
+    let raw_files = files_under(&root.join(soc_store::RAW_DIR).join(ENV));
+    assert!(
+        raw_files.iter().all(|f| !f.starts_with(".tmp-")),
+        "{raw_files:?}"
     );
     assert!(store.verify(None).is_ok());
 }

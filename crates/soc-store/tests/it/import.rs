@@ -87,7 +87,7 @@ fn batch_json_and_zip_files_are_split_byte_for_byte() {
             .iter()
             .find(|r| r.id == workflow.id())
             .unwrap();
-        let raw = std::fs::read(snapshot.path().join(&record.export_file)).unwrap();
+        let raw = snapshot.raw_export(record).unwrap().unwrap();
         assert_eq!(raw, workflow.export_bytes().unwrap(), "{}", record.name);
     }
 }

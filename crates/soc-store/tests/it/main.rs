@@ -7,6 +7,7 @@ mod common;
 mod concurrency;
 mod corruption;
 mod crash;
+mod format1;
 mod import;
 mod names;
 mod prune;

@@ -90,3 +90,61 @@ fn prune_waits_for_the_writer_lock() {
         "{err}"
     );
 }
+
+#[test]
+fn prune_deletes_raw_exports_no_snapshot_lists_and_keeps_shared_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let shared = small_input("shared", "1", "same in both");
+    let old = write(
+        &store,
+        "staging",
+        vec![shared.clone(), small_input("gone", "2", "old")],
+    );
+    let new = write(
+        &store,
+        "staging",
+        vec![shared, small_input("gone", "2", "new")],
+    );
+    let other = write(&store, "production", vec![small_input("gone", "2", "old")]);
+    let raw_files = || files_under(&dir.path().join("raw-v1/staging"));
+    assert_eq!(raw_files().len(), 3, "the shared export is stored once");
+    // A raw export left by a writer that crashed after publishing it.
+    std::fs::write(
+        dir.path()
+            .join("raw-v1/staging")
+            .join(format!("{}.json", "0".repeat(64))),
+        "{}",
+    )
+    .unwrap();
+
+    store.prune("staging", 1, None).unwrap();
+    assert_eq!(listed_ids(&store, "staging"), vec![new.id().clone()]);
+    let left = raw_files();
+    let listed: Vec<String> = new
+        .manifest()
+        .workflows
+        .iter()
+        .map(|r| r.raw_export_name())
+        .collect();
+    assert_eq!(left, {
+        let mut listed = listed.clone();
+        listed.sort();
+        listed
+    });
+    let gone = &old
+        .manifest()
+        .workflows
+        .iter()
+        .find(|r| r.name == "gone")
+        .unwrap();
+    assert!(!left.contains(&gone.raw_export_name()));
+    // Another environment's raw exports are its own, even with the same bytes.
+    assert!(
+        other
+            .raw_export(&other.manifest().workflows[0])
+            .unwrap()
+            .is_some()
+    );
+    assert!(store.verify(None).is_ok(), "{}", store.verify(None));
+}

@@ -11,7 +11,7 @@ fn damaged_store() -> (tempfile::TempDir, Store) {
     write(&store, "production", fixture_inputs("production"));
     let snapshot = write(&store, "staging", fixture_inputs("staging"));
     let records = &snapshot.manifest().workflows;
-    let flip = snapshot.path().join(&records[0].export_file);
+    let flip = snapshot.raw_export_path(&records[0]).unwrap();
     let mut bytes = std::fs::read(&flip).unwrap();
     bytes[5] ^= 0x01;
     std::fs::write(&flip, bytes).unwrap();

@@ -45,9 +45,17 @@ fn a_snapshot_holds_raw_info_and_normalized_files_with_a_canonical_manifest() {
             .iter()
             .find(|w| w.name == input.name)
             .unwrap();
-        let raw = std::fs::read(snapshot.path().join(&record.export_file)).unwrap();
+        // Raw exports are kept byte for byte, outside the snapshot, in the private raw area.
+        assert_eq!(record.export_file, None);
+        let raw_path = snapshot.raw_export_path(record).unwrap();
+        assert_eq!(
+            raw_path,
+            dir.path()
+                .join(".socdrift/raw-v1/staging")
+                .join(format!("{}.json", record.export_sha256))
+        );
+        let raw = std::fs::read(&raw_path).unwrap();
         assert_eq!(raw, input.raw, "raw export kept byte for byte");
-        assert!(record.export_file.ends_with(".export.json"));
         let info: serde_json::Value = serde_json::from_slice(
             &std::fs::read(snapshot.path().join(&record.info_file)).unwrap(),
         )
@@ -75,12 +83,12 @@ fn a_snapshot_holds_raw_info_and_normalized_files_with_a_canonical_manifest() {
     // Readable file names for readable git diffs.
     let files = files_under(snapshot.path());
     assert!(
-        files.contains(&"block-malicious-source-ip.export.json".to_owned()),
-        "{files:?}"
+        !files.iter().any(|f| f.contains(".export.")),
+        "raw exports stay out of the snapshot: {files:?}"
     );
     assert!(files.contains(&"block-malicious-source-ip.normalized.json".to_owned()));
     assert!(files.contains(&"block-malicious-source-ip.info.json".to_owned()));
-    assert_eq!(files.len(), 1 + 3 * inputs.len());
+    assert_eq!(files.len(), 1 + 2 * inputs.len());
     assert!(store.verify(None).is_ok(), "{}", store.verify(None));
 }
 
@@ -405,7 +413,18 @@ fn opaque_exports_are_kept_and_compared_by_hash() {
     input.raw = b"\x00\x01not json at all".to_vec();
     let snapshot = write(&store, "staging", vec![input.clone()]);
     let record = &snapshot.manifest().workflows[0];
-    assert_eq!(record.export_file, "binary-one.export.bin");
+    assert_eq!(record.export_file, None);
+    assert_eq!(
+        snapshot.raw_export(record).unwrap().as_deref(),
+        Some(input.raw.as_slice())
+    );
+    assert!(
+        snapshot
+            .raw_export_path(record)
+            .unwrap()
+            .to_string_lossy()
+            .ends_with(".bin")
+    );
     assert_eq!(record.normalized_file, None);
     let normalized = snapshot.load(record).unwrap();
     assert_eq!(
@@ -454,12 +473,106 @@ fn everything_is_private() {
         root.join(LAYOUT_DIR),
         root.join(LAYOUT_DIR).join("staging"),
         snapshot.path().to_owned(),
+        root.join(soc_store::RAW_DIR),
+        root.join(soc_store::RAW_DIR).join("staging"),
     ] {
         assert_eq!(mode(&folder), 0o700, "{}", folder.display());
     }
     for file in files_under(snapshot.path()) {
         assert_eq!(mode(&snapshot.path().join(&file)), 0o600, "{file}");
     }
+    let raw = files_under(&root.join(soc_store::RAW_DIR));
+    assert_eq!(
+        raw.len(),
+        1 + snapshot.manifest().workflows.len(),
+        "{raw:?}"
+    );
+    for file in raw {
+        let path = root.join(soc_store::RAW_DIR).join(&file);
+        assert_eq!(mode(&path), 0o600, "{file}");
+    }
+}
+
+#[test]
+fn raw_exports_stay_out_of_git_and_out_of_the_committed_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join(".socdrift");
+    let store = Store::open(&root).unwrap();
+    let snapshot = write(&store, "staging", fixture_inputs("staging"));
+    let ignore = std::fs::read_to_string(root.join("raw-v1/.gitignore")).unwrap();
+    assert_eq!(
+        ignore
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .collect::<Vec<_>>(),
+        ["*"],
+        "the raw folder ignores everything in it, itself included"
+    );
+    for record in &snapshot.manifest().workflows {
+        let raw = snapshot.raw_export_path(record).unwrap();
+        assert!(raw.starts_with(root.join("raw-v1/staging")));
+        assert!(raw.is_file());
+    }
+}
+
+#[test]
+fn a_clone_without_raw_exports_diffs_but_refuses_to_renormalize() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join(".socdrift");
+    let store = Store::open(&root).unwrap();
+    write(&store, "staging", fixture_inputs("staging"));
+    write(&store, "production", fixture_inputs("production"));
+    // What a git clone of the store holds: everything but the ignored raw folder.
+    std::fs::remove_dir_all(root.join("raw-v1")).unwrap();
+    let store = Store::open(&root).unwrap();
+    let report = store.verify(None);
+    assert!(report.is_ok(), "{report}");
+    assert_eq!(report.snapshots[0].raw_exports_missing, 6);
+    assert!(
+        report
+            .to_string()
+            .contains("12 raw exports of 2 snapshots are not in this store"),
+        "{report}"
+    );
+    let staging = store.resolve("staging", &Selector::Latest).unwrap();
+    let production = store.resolve("production", &Selector::Latest).unwrap();
+    let profile = Profile::default();
+    let report = soc_diff::diff(
+        staging.entries_under(&profile).unwrap(),
+        production.entries_under(&profile).unwrap(),
+        &profile,
+        &DiffOptions::default(),
+    )
+    .unwrap();
+    assert!(report.has_drift());
+
+    let changed = profile
+        .with_config(&soc_diff::ProfileConfig {
+            ignore: vec!["/description".into()],
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(
+        !root.join("raw-v1").exists(),
+        "readers never create the raw folder (a clone may be read-only)"
+    );
+    let err = staging.entries_under(&changed).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::RawExportsMissing {
+                missing: 6,
+                total: 6,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("applying the current rules needs its raw exports"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -482,9 +595,9 @@ fn a_failed_write_does_not_block_later_workflows_nor_leave_extra_files() {
                 .starts_with(".tmp-")
         })
         .unwrap();
-    std::fs::write(temp.join("w000001.export.json"), "in the way").unwrap();
+    std::fs::write(temp.join("w000001.info.json"), "in the way").unwrap();
     let err = writer.add(small_input("second", "2", "x")).unwrap_err();
-    assert!(err.to_string().contains("w000001.export.json"), "{err}");
+    assert!(err.to_string().contains("w000001.info.json"), "{err}");
     writer.add(small_input("third", "3", "x")).unwrap();
     let snapshot = writer.commit(false).unwrap().snapshot().clone();
     let names: Vec<_> = snapshot
@@ -494,7 +607,7 @@ fn a_failed_write_does_not_block_later_workflows_nor_leave_extra_files() {
         .map(|w| w.name.as_str())
         .collect();
     assert_eq!(names, ["first", "third"]);
-    assert_eq!(files_under(snapshot.path()).len(), 1 + 3 * 2);
+    assert_eq!(files_under(snapshot.path()).len(), 1 + 2 * 2);
     assert!(store.verify(None).is_ok(), "{}", store.verify(None));
 }
 
@@ -572,7 +685,7 @@ fn a_changed_profile_renormalizes_stored_exports() {
         fresh.sha256, record.normalized_sha256,
         "same profile, same result as stored"
     );
-    std::fs::write(old.path().join(&record.export_file), b"{}").unwrap();
+    std::fs::write(old.raw_export_path(record).unwrap(), b"{}").unwrap();
     let err = old.normalize_under(record, &ignoring).unwrap_err();
     assert!(matches!(err, StoreError::Corrupted { .. }), "{err}");
 }
