@@ -74,7 +74,7 @@ pub fn run(ctx: &Context<'_>, args: &ExportArgs) -> Result<ExitStatus, CliError>
         .collect();
     let stems = soc_store::assign_stems(&pairs);
     for ((_, export), stem) in exported.iter().zip(&stems) {
-        let extension = soc_store::ExportFormat::sniff(&export.bytes).extension();
+        let extension = soc_model::Format::sniff(&export.bytes).extension();
         let file = out.join(format!("{stem}.{extension}"));
         std::fs::write(&file, &export.bytes)
             .map_err(|e| CliError::context(format!("cannot write {}", file.display()), e))?;

@@ -73,6 +73,7 @@ pub fn snapshot_env(
         workspace_id,
         workspace_name: env.workspace.clone(),
         imported_from: None,
+        api_source: None,
     };
     let fail = |e: soc_store::StoreError| {
         CliError::from(e).within(format!("cannot store the snapshot of `{name}`"))
