@@ -276,6 +276,21 @@ pub struct SimArgs {
     /// Seed of the fault decisions (faults are deterministic under it).
     #[arg(long, value_name = "N")]
     pub fault_seed: Option<u64>,
+
+    /// Answer every export request this way instead: secmaster-envelope or gateway-envelope (200
+    /// with an error envelope), route-missing (404 APIGW.0101), empty, html, no-workflow or
+    /// binary (200 with such a body).
+    #[arg(long, value_name = "KIND")]
+    pub export_fault: Option<String>,
+
+    /// Make the workflow list's `total` claim N more workflows than its pages hold.
+    #[arg(long, value_name = "N")]
+    pub list_total_surplus: Option<u64>,
+
+    /// Leave `taskflow` and `taskconfig` out of the versions list (showing a version still has
+    /// them).
+    #[arg(long)]
+    pub versions_without_content: bool,
 }
 
 /// The emulator's export format.

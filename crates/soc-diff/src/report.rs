@@ -21,6 +21,13 @@ pub struct Report {
     pub left: String,
     /// The label of the right side (e.g. `production`).
     pub right: String,
+    /// Which API the left side's workflow documents came from (`export` or `versions`), when
+    /// known: a live side, or a snapshot that recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left_source: Option<soc_model::DocumentSource>,
+    /// The same for the right side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub right_source: Option<soc_model::DocumentSource>,
     pub summary: Summary,
     /// Every workflow of either side, sorted by name, unchanged ones included.
     pub workflows: Vec<WorkflowReport>,
@@ -197,6 +204,8 @@ impl Report {
         };
         Self {
             schema_version: SCHEMA_VERSION,
+            left_source: None,
+            right_source: None,
             status,
             left: left.into(),
             right: right.into(),
