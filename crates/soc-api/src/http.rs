@@ -360,6 +360,49 @@ impl Client {
             .map_err(|err| self.locate(err))
     }
 
+    /// Sends `call` once, whatever the answer: no retry, no decoding, any status is returned.
+    /// For looking at what the server answers (`probe`), not for getting work done.
+    pub(crate) async fn send_once(&self, call: Call<'_>) -> Result<Response, ApiError> {
+        let ctx = |request_id| {
+            Box::new(ErrorContext {
+                operation: call.operation.clone(),
+                request_id,
+                attempts: 1,
+            })
+        };
+        let _permit = self.inner.permits.acquire().await.ok();
+        if let Some(pacer) = &self.inner.pacer {
+            pacer.wait().await;
+        }
+        let material = self.auth_material().await?;
+        let request = self
+            .build_request(&call, &material)
+            .map_err(|source| ApiError::Decode {
+                what: "the credentials cannot be sent as http headers".into(),
+                ctx: ctx(None),
+                source,
+            })?;
+        match self.send_and_read(request).await {
+            Ok(response) => Ok(response),
+            Err(SendError::TooLarge {
+                content_length,
+                request_id,
+            }) => Err(ApiError::TooLarge {
+                limit: self.inner.max_body_bytes,
+                content_length,
+                ctx: ctx(request_id),
+            }),
+            Err(SendError::Http(source)) if source.is_timeout() => Err(ApiError::Timeout {
+                ctx: ctx(None),
+                source,
+            }),
+            Err(SendError::Http(source)) => Err(ApiError::Transport {
+                ctx: ctx(None),
+                source,
+            }),
+        }
+    }
+
     /// Names the workspace and project in an error that is about them.
     fn locate(&self, mut err: ApiError) -> ApiError {
         if let ApiError::WorkspaceNotFound {

@@ -106,6 +106,18 @@ pub enum Command {
     #[command(after_help = EXIT_CODES_HELP)]
     Check(CheckArgs),
 
+    /// A read-only first contact with a workspace: what each API socdrift uses answered.
+    ///
+    /// Calls once each endpoint socdrift uses (the workspaces list, one page of workflows, one
+    /// workflow's versions, one version, one export) and reports per call: HTTP status, content
+    /// type and disposition, the format of the body, its size, the top-level fields seen against
+    /// those socdrift expects, and the request id; then what to do. --out writes a redacted sample
+    /// of every answer (structure kept, no names, ids or values) to attach to a bug report.
+    #[command(
+        after_help = "Exit codes:\n  0  everything socdrift needs works\n  2  something it needs does not, or error"
+    )]
+    Probe(ProbeArgs),
+
     /// Check the store's integrity and that every stored export decodes.
     ///
     /// Recomputes every hash, then checks each export: it decodes, its taskflow decodes, and every
@@ -400,6 +412,31 @@ pub struct CheckArgs {
     /// Write the Markdown report to this file (e.g. for a merge-request comment).
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// The environment (an [env.NAME] of the config).
+    #[arg(long, value_name = "NAME")]
+    pub env: String,
+
+    /// Write a redacted sample of every answer to this file (JSON).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// The report's format on stdout.
+    #[arg(short = 'o', long = "format", value_enum, default_value_t)]
+    pub format: ProbeFormat,
+}
+
+/// How `probe` prints its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ProbeFormat {
+    /// For people.
+    #[default]
+    Text,
+    /// `{"ok": bool, "source", "calls": [{"name", "status", ...}], "advice"}`.
+    Json,
 }
 
 #[derive(Debug, Args)]

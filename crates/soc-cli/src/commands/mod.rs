@@ -1,13 +1,14 @@
 //! One module per command; [`dispatch`] picks it.
 
 mod check;
-mod compare;
+pub(crate) mod compare;
 mod completions;
 mod demo;
 mod diff;
 mod export;
 mod log;
 mod normalize;
+mod probe;
 mod prune;
 mod sim;
 mod snapshot;
@@ -32,5 +33,6 @@ pub fn dispatch(ctx: &Context<'_>, command: Command) -> Result<ExitStatus, CliEr
         Command::Prune(args) => prune::run(ctx, &args),
         Command::Verify(args) => verify::run(ctx, &args),
         Command::Normalize(args) => normalize::run(ctx, &args),
+        Command::Probe(args) => probe::run(ctx, &args),
     }
 }

@@ -8,5 +8,6 @@ mod config;
 mod live;
 mod local;
 mod sim;
+mod sources;
 mod store;
 mod support;
