@@ -264,6 +264,7 @@ impl Profile {
                     notes: Vec::new(),
                     layout: Vec::new(),
                     secret_keys: HashMap::default(),
+                    values_left: self.limits().max_json_values,
                 };
                 let mut value = value.clone();
                 walk.value(&mut value, 0);
@@ -293,6 +294,10 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 /// children replaced, so no map is rebuilt and no key or string is copied.
 struct Walk<'a> {
     profile: &'a Profile,
+    /// How many more JSON values the payloads decoded inside this document may hold together
+    /// (`limits.max_json_values`): a small base64 string can decode into a tree many times its
+    /// size, so the tree is bounded, not just the text.
+    values_left: u64,
     /// The longest path an ignore rule can match, `None` when unbounded (a `**` rule): deeper
     /// nodes skip the ignore rules.
     ignore_depth: Option<usize>,
@@ -444,9 +449,31 @@ impl Walk<'_> {
         if !looks_like_json(text) {
             return;
         }
+        if !self.spend_values(text.as_bytes()) {
+            return;
+        }
         // Merely starting with `{` is common in templates and free text: no note otherwise.
         if let Ok(parsed @ (Value::Object(_) | Value::Array(_))) = serde_json::from_str(text) {
             self.nested(parsed, value, depth);
+        }
+    }
+
+    /// Takes the JSON values of `text` out of the document's budget; `false` (with a note) when
+    /// they do not fit, and the text is then compared as it is.
+    fn spend_values(&mut self, text: &[u8]) -> bool {
+        match soc_model::json::count_values(text, self.values_left) {
+            Some(count) => {
+                self.values_left -= count;
+                true
+            }
+            None => {
+                let limit = self.profile.limits().max_json_values;
+                self.note(&format!(
+                    "decoding would take the document over {limit} JSON values \
+                     (limits.max_json_values), compared as text"
+                ));
+                false
+            }
         }
     }
 
@@ -458,25 +485,32 @@ impl Walk<'_> {
         if text.trim().is_empty() {
             return;
         }
+        let as_json = payload == Payload::Json || looks_like_json(text);
+        if as_json && !self.spend_values(text.as_bytes()) {
+            return;
+        }
         let parsed = match payload {
             // JSON stored where base64 was expected is still JSON (no base64 text starts with `{`).
             Payload::Json | Payload::Base64Json if looks_like_json(text) => {
                 serde_json::from_str::<Value>(text).map_err(|_| "not valid JSON")
             }
             Payload::Json => serde_json::from_str::<Value>(text).map_err(|_| "not valid JSON"),
-            Payload::Base64Json => decode_base64(text)
-                .map_err(|_| "not valid base64")
-                .and_then(|bytes| {
-                    // One UTF-8 check of the whole text is cheaper than serde_json's per string.
-                    std::str::from_utf8(&bytes)
-                        .ok()
-                        .and_then(|text| serde_json::from_str::<Value>(text).ok())
-                        .ok_or("base64 that does not hold JSON")
-                })
-                .and_then(|value| match value {
-                    Value::Object(_) | Value::Array(_) => Ok(value),
-                    _ => Err("base64 that does not hold a JSON object or array"),
-                }),
+            Payload::Base64Json => match decode_base64(text) {
+                Err(_) => Err("not valid base64"),
+                Ok(bytes) if !self.spend_values(&bytes) => return,
+                Ok(bytes) => Ok(bytes),
+            }
+            .and_then(|bytes| {
+                // One UTF-8 check of the whole text is cheaper than serde_json's per string.
+                std::str::from_utf8(&bytes)
+                    .ok()
+                    .and_then(|text| serde_json::from_str::<Value>(text).ok())
+                    .ok_or("base64 that does not hold JSON")
+            })
+            .and_then(|value| match value {
+                Value::Object(_) | Value::Array(_) => Ok(value),
+                _ => Err("base64 that does not hold a JSON object or array"),
+            }),
         };
         match parsed {
             Ok(mut parsed @ (Value::Object(_) | Value::Array(_))) => {
@@ -835,6 +869,32 @@ mod tests {
             })
         );
         assert!(n.notes.is_empty(), "{:?}", n.notes);
+    }
+
+    #[test]
+    fn decoded_payloads_keep_to_the_json_value_limit() {
+        let profile = Profile::secmaster().with_limits(soc_model::Limits {
+            max_json_values: 12,
+            ..soc_model::Limits::default()
+        });
+        let config = json!([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]).to_string();
+        let taskflow = b64(&json!([1, 2, 3]));
+        let n = norm(
+            &profile,
+            json!({"name": "W", "versions": [{"taskconfig": config, "taskflow": taskflow}]}),
+        );
+        assert_eq!(
+            value_of(&n)["versions"][0]["taskconfig"],
+            json!(config),
+            "kept as text"
+        );
+        assert_eq!(value_of(&n)["versions"][0]["taskflow"], json!([1, 2, 3]));
+        assert_eq!(n.notes.len(), 1, "{:?}", n.notes);
+        assert!(
+            n.notes[0].contains("limits.max_json_values"),
+            "{:?}",
+            n.notes
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 mod basics;
 mod config;
+mod hostile;
 mod live;
 mod local;
 mod sim;
