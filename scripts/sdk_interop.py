@@ -142,11 +142,16 @@ def t_list_versions():
     doc = json.loads(base64.b64decode(v.taskflow))
     check(doc["elementType"] == "{}", "taskflow is xml-js JSON")
     json.loads(v.taskconfig)
+    STATE["listed_version"] = v
 
 
 def t_show_version():
     r = SDK.show_aop_workflow_version(ShowAopWorkflowVersionRequest(workspace_id=WORKSPACE, version_id=STATE["version_id"]))
     check(r.data.id == STATE["version_id"] and r.data.aopworkflow_id == STATE["ids"][0], r.data.id)
+    # What socdrift's versions source builds a document from: the shown version equals the listed one.
+    listed = STATE["listed_version"]
+    for field in ("taskflow", "taskconfig", "taskflow_type", "status", "version", "input", "output"):
+        check(getattr(r.data, field) == getattr(listed, field), f"show and list agree on {field}")
 
 
 def export(ids, workspace=WORKSPACE):

@@ -154,8 +154,8 @@ impl fmt::Display for ListDetail {
             write!(f, " (workflow {id:?}{})", named(&self.workflow_name))?;
         }
         let said = match (&self.code, &self.message) {
-            (Some(c), Some(m)) => format!("{c}: {m}"),
-            (Some(c), None) => c.clone(),
+            (Some(c), Some(m)) => format!("code {c}: {m}"),
+            (Some(c), None) => format!("code {c}"),
             (None, Some(m)) => m.clone(),
             (None, None) => return Ok(()),
         };

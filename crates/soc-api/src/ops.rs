@@ -402,6 +402,8 @@ impl Client {
                     ),
                 }
             }
+            // A missing route is missing for every id: asking per id would only repeat it.
+            Err(err) if matches!(err.status(), Some(404 | 405 | 501)) => return Err(err),
             // A batch refused as a whole (one bad id) is retried per id, so the error that
             // remains names the workflow.
             Err(

@@ -130,9 +130,9 @@ pub fn export_all(
 pub fn say_fallback(printer: &Printer, env_name: &str, fetched: &Fetched) {
     if let Some(reason) = &fetched.fallback {
         printer.warn(&format!(
-            "{env_name}: export did not answer a workflow document, so the workflows were read \
-             through the versions API (set `source = \"versions\"` in [env.{env_name}] to skip \
-             the export attempt): {reason}"
+            "{env_name}: export is not usable here, so the workflows were read through the \
+             versions API (set `source = \"versions\"` in [env.{env_name}] to skip the export \
+             attempt): {reason}"
         ));
     }
 }
