@@ -408,19 +408,12 @@ impl Client {
                 LIST_FIELDS,
             )
             .await;
-        let data = parsed
-            .as_ref()
-            .and_then(|v| v.get("data"))
-            .and_then(Value::as_array);
+        let data = list_data(parsed.as_ref());
         let total = parsed
             .as_ref()
             .and_then(|v| v.get("total"))
             .and_then(Value::as_u64);
-        let first = data
-            .and_then(|d| d.first())
-            .and_then(|w| w.get("id"))
-            .and_then(Value::as_str)
-            .map(str::to_owned);
+        let first = id_of(data.and_then(|d| d.first()));
         call.ok = call.problem.is_none() && data.is_some();
         call.verdict = match (&call.problem, data, total) {
             (Some(_), _, _) => {
@@ -455,15 +448,9 @@ impl Client {
                 LIST_FIELDS,
             )
             .await;
-        let data = parsed
-            .as_ref()
-            .and_then(|v| v.get("data"))
-            .and_then(Value::as_array);
+        let data = list_data(parsed.as_ref());
         let first = data.and_then(|d| d.first());
-        let first_id = first
-            .and_then(|v| v.get("id"))
-            .and_then(Value::as_str)
-            .map(str::to_owned);
+        let first_id = id_of(first);
         call.ok = call.problem.is_none() && first_id.is_some();
         call.verdict = match (&call.problem, first.and_then(Value::as_object)) {
             (Some(_), _) => "the versions list did not work".to_owned(),
@@ -562,6 +549,18 @@ impl Client {
         };
         call
     }
+}
+
+/// The `data` array of a list answer.
+fn list_data(parsed: Option<&Value>) -> Option<&Vec<Value>> {
+    parsed.and_then(|v| v.get("data")).and_then(Value::as_array)
+}
+
+/// The `id` of an object, as a string.
+fn id_of(item: Option<&Value>) -> Option<String> {
+    item.and_then(|v| v.get("id"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
 }
 
 const LIST_CALL: (&str, &str, &str) = (

@@ -251,8 +251,8 @@ impl Manifest {
             path: path.to_owned(),
             source,
         };
-        let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        let body = soc_model::format::strip_bom(bytes);
+        if soc_model::Format::sniff(body) != soc_model::Format::JsonObject {
             return Err(StoreError::InvalidManifest {
                 path: path.to_owned(),
                 reason: "it is not a JSON object".to_owned(),

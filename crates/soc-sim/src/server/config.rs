@@ -201,17 +201,24 @@ impl std::str::FromStr for PathKind {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| {
-                let names: Vec<_> = Self::ALL.iter().map(|k| k.as_str()).collect();
-                format!(
-                    "unknown path kind {s:?} (expected one of {})",
-                    names.join(", ")
-                )
-            })
+        parse_named(s, &Self::ALL, Self::as_str, "path kind")
     }
+}
+
+/// The one of `all` whose command-line name is `s`, or an error listing the names.
+fn parse_named<T: Copy>(
+    s: &str,
+    all: &[T],
+    name: fn(T) -> &'static str,
+    what: &str,
+) -> Result<T, String> {
+    all.iter().copied().find(|k| name(*k) == s).ok_or_else(|| {
+        let names: Vec<_> = all.iter().map(|k| name(*k)).collect();
+        format!(
+            "unknown {what} {s:?} (expected one of {})",
+            names.join(", ")
+        )
+    })
 }
 
 /// A fixed-window request limit per access key (or per token).
@@ -315,16 +322,7 @@ impl std::str::FromStr for ExportFault {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| {
-                let names: Vec<_> = Self::ALL.iter().map(|k| k.as_str()).collect();
-                format!(
-                    "unknown export fault {s:?} (expected one of {})",
-                    names.join(", ")
-                )
-            })
+        parse_named(s, &Self::ALL, Self::as_str, "export fault")
     }
 }
 
