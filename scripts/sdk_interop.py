@@ -142,11 +142,16 @@ def t_list_versions():
     doc = json.loads(base64.b64decode(v.taskflow))
     check(doc["elementType"] == "{}", "taskflow is xml-js JSON")
     json.loads(v.taskconfig)
+    STATE["listed_version"] = v
 
 
 def t_show_version():
     r = SDK.show_aop_workflow_version(ShowAopWorkflowVersionRequest(workspace_id=WORKSPACE, version_id=STATE["version_id"]))
     check(r.data.id == STATE["version_id"] and r.data.aopworkflow_id == STATE["ids"][0], r.data.id)
+    # What socdrift's versions source builds a document from: the shown version equals the listed one.
+    listed = STATE["listed_version"]
+    for field in ("taskflow", "taskconfig", "taskflow_type", "status", "version", "input", "output"):
+        check(getattr(r.data, field) == getattr(listed, field), f"show and list agree on {field}")
 
 
 def export(ids, workspace=WORKSPACE):
@@ -176,8 +181,8 @@ def t_unknown_workflow_400():
                  400, "SecMaster.20040611")
 
 
-def t_unknown_workspace_400():
-    expect_error(lambda: SDK.list_workflows(ListWorkflowsRequest(workspace_id="nope", limit=10)), 400, "SecMaster.20010001")
+def t_unknown_workspace_403():
+    expect_error(lambda: SDK.list_workflows(ListWorkflowsRequest(workspace_id="nope", limit=10)), 403, "SecMaster.20010001")
 
 
 def t_limit_101_400():
@@ -236,7 +241,7 @@ def t_flipped_signature_401():
 CHECKS = [t_list_workspaces, t_list_workflows_paged, t_list_filter_and_order, t_project_id_from_iam,
           t_temporary_key_with_security_token, t_show_workflow,
           t_list_versions, t_show_version, t_export_one, t_export_batch, t_unknown_workflow_400,
-          t_unknown_workspace_400, t_limit_101_400, t_import_into_production, t_wrong_sk_401,
+          t_unknown_workspace_403, t_limit_101_400, t_import_into_production, t_wrong_sk_401,
           t_raw_signed_request_ok, t_flipped_signature_401]
 
 

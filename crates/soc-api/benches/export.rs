@@ -6,8 +6,12 @@
 //! export requests) from the simulator's request log. Every run checks that each workflow came
 //! back byte-identical, so a broken run cannot look fast.
 //!
-//! `cargo bench -p soc-api` (about 90 s). Knobs for investigating: `SOC_API_BENCH_QUICK=1` runs
-//! each mode once; `SOC_API_BENCH_MODES=16x1,16x10` picks modes (`concurrency`x`batch`);
+//! The versions modes get the same workflows through the versions API instead (list, each
+//! workflow's versions, and with `-brief` each version shown because the list lacks its content).
+//!
+//! `cargo bench -p soc-api` (about 2 minutes). Knobs for investigating: `SOC_API_BENCH_QUICK=1` runs
+//! each mode once; `SOC_API_BENCH_MODES=16x1,16x10,16xversions` picks modes (`concurrency`x`batch`,
+//! `concurrency`x`versions[-brief]`);
 //! `SOC_API_BENCH_LATENCY_MS=0` changes the latency (0 measures the CPU cost per request).
 
 #![allow(clippy::print_stdout, reason = "a benchmark program reports on stdout")]
@@ -15,7 +19,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use soc_api::{ClientBuilder, Credentials, RetryPolicy};
+use soc_api::{ClientBuilder, Credentials, RetryPolicy, SourceMode};
 use soc_sim::generate::{GenerateOptions, generate};
 use soc_sim::{DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, FaultConfig, Fixtures, Sim, SimConfig};
 
@@ -26,6 +30,41 @@ struct Mode {
     concurrency: usize,
     batch: usize,
     runs: usize,
+    /// Export, or documents built from the versions API.
+    source: SourceMode,
+    /// With versions: the list leaves out taskflow/taskconfig, so each version is shown too.
+    brief_versions: bool,
+}
+
+impl Mode {
+    fn new(concurrency: usize, batch: usize, runs: usize) -> Self {
+        Self {
+            concurrency,
+            batch,
+            runs,
+            source: SourceMode::Export,
+            brief_versions: false,
+        }
+    }
+
+    fn versions(concurrency: usize, runs: usize, brief_versions: bool) -> Self {
+        Self {
+            concurrency,
+            batch: 1,
+            runs,
+            source: SourceMode::Versions,
+            brief_versions,
+        }
+    }
+
+    /// The name `SOC_API_BENCH_MODES` picks it by: `16x10`, `16xversions`, `16xversions-brief`.
+    fn label(&self) -> String {
+        match (self.source, self.brief_versions) {
+            (SourceMode::Versions, false) => format!("{}xversions", self.concurrency),
+            (SourceMode::Versions, true) => format!("{}xversions-brief", self.concurrency),
+            _ => format!("{}x{}", self.concurrency, self.batch),
+        }
+    }
 }
 
 fn median(mut values: Vec<Duration>) -> Duration {
@@ -54,15 +93,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect::<Result<_, soc_sim::DataError>>()?;
     let export_bytes: usize = expected.values().map(Vec::len).sum();
     let name = workspace.name.clone();
-    let sim = Sim::start(SimConfig {
-        fixtures: Fixtures::Workspaces(vec![workspace]),
-        faults: FaultConfig {
-            latency,
-            ..FaultConfig::default()
-        },
-        ..SimConfig::default()
-    })
-    .await?;
+    let start = |brief_versions| {
+        Sim::start(SimConfig {
+            fixtures: Fixtures::Workspaces(vec![workspace.clone()]),
+            faults: FaultConfig {
+                latency,
+                versions_without_content: brief_versions,
+                ..FaultConfig::default()
+            },
+            ..SimConfig::default()
+        })
+    };
+    let sim = start(false).await?;
+    let brief_sim = start(true).await?;
     let workspace_id = sim
         .workspace_id(&name)
         .ok_or("generated workspace not served")?
@@ -75,38 +118,29 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         sim.base_url()
     );
     println!(
-        "{:>11} {:>5} {:>8} {:>5} {:>10} {:>10} {:>7}",
-        "concurrency", "batch", "requests", "runs", "median", "ideal", "ratio"
+        "{:>18} {:>11} {:>5} {:>8} {:>5} {:>10} {:>10} {:>7}",
+        "source", "concurrency", "batch", "requests", "runs", "median", "ideal", "ratio"
     );
     let modes = [
-        Mode {
-            concurrency: 1,
-            batch: 1,
-            runs: 1,
-        },
-        Mode {
-            concurrency: 16,
-            batch: 1,
-            runs: 5,
-        },
-        Mode {
-            concurrency: 1,
-            batch: 10,
-            runs: 3,
-        },
-        Mode {
-            concurrency: 16,
-            batch: 10,
-            runs: 5,
-        },
+        Mode::new(1, 1, 1),
+        Mode::new(16, 1, 5),
+        Mode::new(1, 10, 3),
+        Mode::new(16, 10, 5),
+        Mode::versions(16, 5, false),
+        Mode::versions(16, 3, true),
     ];
     for mode in modes {
         if only
             .as_ref()
-            .is_some_and(|only| !only.contains(&format!("{}x{}", mode.concurrency, mode.batch)))
+            .is_some_and(|only| !only.contains(&mode.label()))
         {
             continue;
         }
+        let sim = if mode.brief_versions {
+            &brief_sim
+        } else {
+            &sim
+        };
         let client = ClientBuilder::new()
             .endpoint(sim.base_url())
             .project_id(sim.project_id())
@@ -115,6 +149,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .retry(RetryPolicy::never())
             .concurrency(mode.concurrency)
             .export_batch_size(mode.batch)
+            .source(mode.source)
             .build()?;
         let runs = if quick { 1 } else { mode.runs };
         let mut times = Vec::with_capacity(runs);
@@ -122,22 +157,32 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         for _ in 0..runs {
             sim.log().clear();
             let started = Instant::now();
-            let exported = client.export_all(|_| {}).await?;
+            let exported = client.fetch_all(|_| {}).await?.workflows;
             times.push(started.elapsed());
             requests = sim.log().len();
+            // Versions build the same document with the keys in another order.
+            let same = |id: &str, bytes: &[u8]| match (expected.get(id), mode.source) {
+                (Some(want), SourceMode::Export) => want.as_slice() == bytes,
+                (Some(want), _) => {
+                    serde_json::from_slice::<serde_json::Value>(want).ok()
+                        == serde_json::from_slice::<serde_json::Value>(bytes).ok()
+                }
+                (None, _) => false,
+            };
             if exported.len() != WORKFLOWS
-                || exported.iter().any(|(info, wf)| {
-                    expected.get(info.id()).map(Vec::as_slice) != Some(wf.bytes.as_ref())
-                })
+                || exported
+                    .iter()
+                    .any(|(info, wf)| !same(info.id(), &wf.bytes))
             {
-                return Err("an export differs from the simulator's bytes".into());
+                return Err("a document differs from the simulator's workflow".into());
             }
         }
         let median = median(times);
         let rounds = requests.div_ceil(mode.concurrency);
         let ideal = latency * u32::try_from(rounds)?;
         println!(
-            "{:>11} {:>5} {:>8} {:>5} {:>9.3}s {:>9.3}s {:>6.2}x",
+            "{:>18} {:>11} {:>5} {:>8} {:>5} {:>9.3}s {:>9.3}s {:>6.2}x",
+            mode.label(),
             mode.concurrency,
             mode.batch,
             requests,
@@ -148,5 +193,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     sim.shutdown().await?;
+    brief_sim.shutdown().await?;
     Ok(())
 }

@@ -47,23 +47,27 @@ mod client;
 mod credentials;
 mod error;
 mod export;
+mod fetch;
 mod http;
 mod model;
 mod ops;
 mod page;
+mod probe;
 mod retry;
 mod secret;
 pub mod sign;
 
 pub use client::{
-    ClientBuilder, DEFAULT_CONCURRENCY, DEFAULT_EXPORT_BATCH, DEFAULT_MAX_BODY_BYTES, Timeouts,
+    ClientBuilder, DEFAULT_CONCURRENCY, DEFAULT_EXPORT_BATCH, DEFAULT_MAX_BODY_BYTES, SourceMode,
+    Timeouts,
 };
 pub use credentials::Credentials;
-pub use error::{ApiError, BoxError, BuildError, ErrorContext, Operation};
+pub use error::{ApiError, BoxError, BuildError, ErrorContext, ListDetail, Operation};
 pub use export::{ExportSource, ExportedWorkflow};
+pub use fetch::{ExportProgress, Fetched};
 pub use http::Client;
 pub use model::{ApiObject, ObjectError, VersionInfo, WorkflowInfo};
-pub use ops::ExportProgress;
 pub use page::{MAX_OFFSET, PAGE_LIMIT};
+pub use probe::{ProbeCall, ProbeReport};
 pub use retry::{RetryPolicy, is_retryable_status, parse_retry_after};
 pub use secret::Secret;

@@ -1,30 +1,19 @@
 //! The read operations and export.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 
 use bytes::Bytes;
-use futures_util::stream::{FuturesUnordered, StreamExt, TryStreamExt};
+use futures_util::stream::{StreamExt, TryStreamExt};
 use futures_util::{Stream, pin_mut};
 use reqwest::Method;
 use url::Url;
 
 use crate::client::WorkspaceRef;
-use crate::error::{ApiError, ErrorContext, Operation};
+use crate::error::{ApiError, ErrorContext, ListDetail, Operation};
 use crate::export::{self, ExportSource, ExportedWorkflow};
-use crate::http::{Call, Client, DecodeFailure, Response, Success, join_url};
+use crate::http::{Call, Client, DecodeFailure, Response, Success, envelope_error, join_url};
 use crate::model::{ApiObject, VersionInfo, WorkflowInfo, decode_data_object, decode_page};
 use crate::page::{MAX_OFFSET, PAGE_LIMIT, Page, paginate};
-
-/// Progress of [`Client::export_all`], reported after each listed page item and each export.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ExportProgress {
-    /// Workflows listed so far.
-    pub listed: usize,
-    /// Workflows exported so far.
-    pub exported: usize,
-    /// Whether the listing is complete (then `listed` is the total).
-    pub listing_done: bool,
-}
 
 /// The raw answer of one export request.
 struct ExportAnswer {
@@ -143,15 +132,27 @@ impl Client {
     ) -> Result<Page<ApiObject>, ApiError> {
         let call = Call::get(&operation, url);
         let Success {
-            value: (items, total),
+            value: (items, total, said),
             request_id,
             attempts,
         } = self
             .execute(call, |resp| {
+                let format = soc_model::Format::sniff(&resp.body);
+                if format != soc_model::Format::JsonObject {
+                    return Err(DecodeFailure::not_a_workflow(format!(
+                        "the list answer is {}, not a JSON object",
+                        format.describe()
+                    )));
+                }
                 let page = decode_page(&resp.body, items_key, total_key).map_err(|err| {
                     DecodeFailure::retryable("the list page is not the expected json", err)
                 })?;
-                Ok((objects(page.items, offset)?, page.total))
+                if !page.has_items && page.total.is_none() {
+                    return Err(DecodeFailure::not_a_workflow(format!(
+                        "the list answer has neither `{items_key}` nor `{total_key}`: it holds no list"
+                    )));
+                }
+                Ok((objects(page.items, offset)?, page.total, page.said))
             })
             .await?;
         Ok(Page {
@@ -159,6 +160,7 @@ impl Client {
             total,
             request_id,
             attempts,
+            said,
         })
     }
 
@@ -240,19 +242,30 @@ impl Client {
             workflow_id: workflow_id.to_owned(),
         };
         let url = self.soc_url(&[workflow_id, "versions"]).await?;
-        let page = self.fetch_page(operation, url, "data", "total", 0).await?;
-        if page
-            .total
-            .is_some_and(|total| total > page.items.len() as u64)
-        {
-            tracing::warn!(
-                workflow_id,
-                listed = page.items.len(),
-                total = page.total,
-                "the versions list reports more versions than it returned"
-            );
+        let page = self
+            .fetch_page(operation.clone(), url, "data", "total", 0)
+            .await?;
+        let listed = page.items.len() as u64;
+        match page.total {
+            // The API does not page versions; a list short of its total lost some.
+            Some(total) if total > listed => Err(ApiError::ListIncomplete {
+                what: "versions",
+                total,
+                listed,
+                detail: Box::new(ListDetail {
+                    workflow_id: Some(workflow_id.to_owned()),
+                    workflow_name: None,
+                    code: page.said.0,
+                    message: page.said.1,
+                }),
+                ctx: Box::new(ErrorContext {
+                    operation,
+                    request_id: page.request_id,
+                    attempts: page.attempts,
+                }),
+            }),
+            _ => Ok(page.items),
         }
-        Ok(page.items)
     }
 
     async fn export_request(
@@ -270,8 +283,16 @@ impl Client {
             secmaster: true,
         };
         self.execute(call, |resp: &Response| {
-            let parsed = export::parse_answer(&resp.body, self.inner.max_body_bytes)
-                .map_err(|err| DecodeFailure::retryable("the export file is incomplete", err))?;
+            let parsed =
+                export::parse_answer(&resp.body, &self.inner.limits).map_err(|err| match err {
+                    export::AnswerError::Malformed(err) => {
+                        DecodeFailure::retryable("the export file is incomplete", err)
+                    }
+                    export::AnswerError::NotAWorkflow(what) => DecodeFailure::not_a_workflow(
+                        format!("the export answer is {what}, not a workflow document"),
+                    ),
+                    export::AnswerError::Limit(err) => DecodeFailure::limit(err),
+                })?;
             Ok(ExportAnswer {
                 body: resp.body.clone(),
                 parsed,
@@ -294,6 +315,16 @@ impl Client {
             request_id,
             attempts,
         } = self.export_request(&operation, &[id.to_owned()]).await?;
+        let ctx = || {
+            Box::new(ErrorContext {
+                operation: operation.clone(),
+                request_id: request_id.clone(),
+                attempts,
+            })
+        };
+        if let export::Parsed::Envelope(envelope) = answer.parsed {
+            return Err(envelope_error(200, envelope, ctx()));
+        }
         let name = export::check_single(id, answer.parsed).map_err(|problem| {
             ApiError::ExportMismatch {
                 problem,
@@ -317,7 +348,10 @@ impl Client {
 
     /// Exports a batch in one request when the answer splits per workflow; otherwise one
     /// request per workflow.
-    async fn export_batch(&self, ids: Vec<String>) -> Result<Vec<ExportedWorkflow>, ApiError> {
+    pub(crate) async fn export_batch(
+        &self,
+        ids: Vec<String>,
+    ) -> Result<Vec<ExportedWorkflow>, ApiError> {
         if let [id] = ids.as_slice() {
             return Ok(vec![self.export_one(id).await?]);
         }
@@ -333,6 +367,17 @@ impl Client {
                     export::Parsed::Unsplittable(why) => Err(why),
                     export::Parsed::Object { .. } => Err("is a single json object".to_owned()),
                     export::Parsed::Opaque => Err("is neither a json array nor a zip".to_owned()),
+                    export::Parsed::Envelope(envelope) => {
+                        return Err(envelope_error(
+                            200,
+                            envelope,
+                            Box::new(ErrorContext {
+                                operation,
+                                request_id,
+                                attempts: 1,
+                            }),
+                        ));
+                    }
                 };
                 match split {
                     Ok(pieces) => {
@@ -357,6 +402,8 @@ impl Client {
                     ),
                 }
             }
+            // A missing route is missing for every id: asking per id would only repeat it.
+            Err(err) if matches!(err.status(), Some(404 | 405 | 501)) => return Err(err),
             // A batch refused as a whole (one bad id) is retried per id, so the error that
             // remains names the workflow.
             Err(
@@ -404,68 +451,10 @@ impl Client {
         }
         Ok(ordered)
     }
-
-    /// Lists the workspace and exports every workflow, exporting while the listing goes on.
-    /// Returns `(listed info, export)` pairs in list order; `progress` is called as work
-    /// completes.
-    pub async fn export_all(
-        &self,
-        mut progress: impl FnMut(ExportProgress),
-    ) -> Result<Vec<(WorkflowInfo, ExportedWorkflow)>, ApiError> {
-        let batch_size = self.inner.export_batch_size;
-        let list = self.list_workflows();
-        pin_mut!(list);
-        let mut infos: Vec<WorkflowInfo> = Vec::new();
-        let mut pending: VecDeque<String> = VecDeque::new();
-        let mut in_flight = FuturesUnordered::new();
-        let mut exported: HashMap<String, ExportedWorkflow> = HashMap::new();
-        let mut listing_done = false;
-        loop {
-            // At most `concurrency` batches are started at a time, and the listing is read
-            // eagerly into `pending`. So the next list page never queues behind a whole page of
-            // exports for a permit: it is asked for as soon as a page arrives and gets the
-            // first free permit, while exports keep the other permits busy.
-            while in_flight.len() < self.inner.concurrency
-                && (pending.len() >= batch_size || (listing_done && !pending.is_empty()))
-            {
-                let take = batch_size.min(pending.len());
-                in_flight.push(self.export_batch(pending.drain(..take).collect()));
-            }
-            tokio::select! {
-                item = list.next(), if !listing_done => {
-                    match item {
-                        Some(info) => {
-                            let info = info?;
-                            pending.push_back(info.id().to_owned());
-                            infos.push(info);
-                        }
-                        None => listing_done = true,
-                    }
-                    progress(ExportProgress { listed: infos.len(), exported: exported.len(), listing_done });
-                }
-                Some(done) = in_flight.next(), if !in_flight.is_empty() => {
-                    for workflow in done? {
-                        exported.insert(workflow.id.clone(), workflow);
-                    }
-                    progress(ExportProgress { listed: infos.len(), exported: exported.len(), listing_done });
-                }
-                else => break,
-            }
-        }
-        infos
-            .into_iter()
-            .map(|info| {
-                let workflow = exported
-                    .remove(info.id())
-                    .ok_or_else(|| missing_export(info.id()))?;
-                Ok((info, workflow))
-            })
-            .collect()
-    }
 }
 
 /// Cannot happen (every batch is reconciled), but a missing workflow must never be silent.
-fn missing_export(id: &str) -> ApiError {
+pub(crate) fn missing_export(id: &str) -> ApiError {
     ApiError::ExportMismatch {
         problem: format!("lacks {id:?}"),
         ctx: Box::new(ErrorContext {

@@ -106,6 +106,18 @@ pub enum Command {
     #[command(after_help = EXIT_CODES_HELP)]
     Check(CheckArgs),
 
+    /// A read-only first contact with a workspace: what each API socdrift uses answered.
+    ///
+    /// Calls once each endpoint socdrift uses (the workspaces list, one page of workflows, one
+    /// workflow's versions, one version, one export) and reports per call: HTTP status, content
+    /// type and disposition, the format of the body, its size, the top-level fields seen against
+    /// those socdrift expects, and the request id; then what to do. --out writes a redacted sample
+    /// of every answer (structure kept, no names, ids or values) to attach to a bug report.
+    #[command(
+        after_help = "Exit codes:\n  0  everything socdrift needs works\n  2  something it needs does not, or error"
+    )]
+    Probe(ProbeArgs),
+
     /// Check the store's integrity and that every stored export decodes.
     ///
     /// Recomputes every hash, then checks each export: it decodes, its taskflow decodes, and every
@@ -321,6 +333,21 @@ pub struct SimArgs {
     /// Seed of the fault decisions (faults are deterministic under it).
     #[arg(long, value_name = "N")]
     pub fault_seed: Option<u64>,
+
+    /// Answer every export request this way instead: secmaster-envelope or gateway-envelope (200
+    /// with an error envelope), route-missing (404 APIGW.0101), empty, html, no-workflow or
+    /// binary (200 with such a body).
+    #[arg(long, value_name = "KIND")]
+    pub export_fault: Option<String>,
+
+    /// Make the workflow list's `total` claim N more workflows than its pages hold.
+    #[arg(long, value_name = "N")]
+    pub list_total_surplus: Option<u64>,
+
+    /// Leave `taskflow` and `taskconfig` out of the versions list (showing a version still has
+    /// them).
+    #[arg(long)]
+    pub versions_without_content: bool,
 }
 
 /// The emulator's export format.
@@ -442,6 +469,31 @@ pub struct CheckArgs {
     /// Write the Markdown report to this file (e.g. for a merge-request comment).
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// The environment (an [env.NAME] of the config).
+    #[arg(long, value_name = "NAME")]
+    pub env: String,
+
+    /// Write a redacted sample of every answer to this file (JSON).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// The report's format on stdout.
+    #[arg(short = 'o', long = "format", value_enum, default_value_t)]
+    pub format: ProbeFormat,
+}
+
+/// How `probe` prints its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ProbeFormat {
+    /// For people.
+    #[default]
+    Text,
+    /// `{"ok": bool, "source", "calls": [{"name", "status", ...}], "advice"}`.
+    Json,
 }
 
 #[derive(Debug, Args)]

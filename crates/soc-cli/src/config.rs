@@ -34,6 +34,31 @@ pub struct Config {
     pub check_filters: soc_diff::Filters,
     /// `[[accept]]` rules.
     pub accept: Vec<AcceptConfig>,
+    /// `[limits]`: how much of an export socdrift reads.
+    pub limits: soc_model::Limits,
+}
+
+/// Where an environment's workflow documents come from (`source` in `[env.NAME]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// The export API only.
+    Export,
+    /// The workflow and versions APIs only.
+    Versions,
+    /// Export first; the versions APIs when export does not work. The default.
+    #[default]
+    Auto,
+}
+
+impl From<SourceKind> for soc_api::SourceMode {
+    fn from(kind: SourceKind) -> Self {
+        match kind {
+            SourceKind::Export => soc_api::SourceMode::Export,
+            SourceKind::Versions => soc_api::SourceMode::Versions,
+            SourceKind::Auto => soc_api::SourceMode::Auto,
+        }
+    }
 }
 
 /// How an environment authenticates.
@@ -81,6 +106,9 @@ pub struct EnvConfig {
     /// How to authenticate.
     #[serde(default)]
     pub auth: AuthKind,
+    /// Where workflow documents come from: `export`, `versions` or `auto` (the default).
+    #[serde(default)]
+    pub source: SourceKind,
     /// Names of environment variables holding this environment's secrets (defaults: the Huawei
     /// Cloud SDK and Terraform provider names).
     pub ak_env: Option<String>,
@@ -283,6 +311,7 @@ impl Config {
             check_pairs: Vec::new(),
             check_filters: soc_diff::Filters::default(),
             accept: Vec::new(),
+            limits: soc_model::Limits::default(),
         }
     }
 
@@ -334,6 +363,7 @@ impl Config {
                 }
             }
         }
+        let limits = validate_limits(&raw.limits, &index)?;
         Ok(Config {
             path: Some(path.to_path_buf()),
             store_path,
@@ -345,6 +375,7 @@ impl Config {
                 exclude: raw.check.exclude,
             },
             accept,
+            limits,
         })
     }
 
@@ -355,6 +386,7 @@ impl Config {
         rules.keep_layout |= keep_layout;
         soc_diff::Profile::secmaster()
             .with_config(&rules)
+            .map(|profile| profile.with_limits(self.limits))
             .map_err(|source| ConfigError::Normalize {
                 path: self.path.clone(),
                 source,
@@ -402,6 +434,19 @@ struct RawConfig {
     check: RawCheck,
     #[serde(default)]
     accept: Vec<RawAccept>,
+    #[serde(default)]
+    limits: RawLimits,
+}
+
+/// `[limits]`: sizes as `"64MiB"` or a number of bytes, the others as numbers.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    max_export_size: Option<toml::Value>,
+    max_unpacked_size: Option<toml::Value>,
+    max_compression_ratio: Option<u64>,
+    max_zip_members: Option<u64>,
+    max_json_values: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -524,6 +569,61 @@ fn validate_env(name: &str, env: &EnvConfig, index: &KeyIndex<'_>) -> Result<(),
         }
     }
     Ok(())
+}
+
+fn validate_limits(
+    raw: &RawLimits,
+    index: &KeyIndex<'_>,
+) -> Result<soc_model::Limits, ConfigError> {
+    let invalid = |key: &str, message: String, hint: &str| ConfigError::Invalid {
+        path: index.path.to_path_buf(),
+        line: index.line_of(&["limits", key]),
+        message,
+        hint: Some(hint.to_owned()),
+    };
+    let size = |key: &str, value: &Option<toml::Value>, default: u64| -> Result<u64, ConfigError> {
+        let bytes = match value {
+            None => return Ok(default),
+            Some(toml::Value::Integer(n)) => u64::try_from(*n).ok(),
+            Some(toml::Value::String(text)) => {
+                text.parse::<bytesize::ByteSize>().ok().map(|b| b.as_u64())
+            }
+            Some(_) => None,
+        };
+        bytes.filter(|b| *b > 0).ok_or_else(|| {
+            invalid(
+                key,
+                format!("[limits] {key} is not a size"),
+                "write a size such as \"64MiB\" or \"1GiB\", or a number of bytes",
+            )
+        })
+    };
+    let defaults = soc_model::Limits::default();
+    let limits = soc_model::Limits {
+        max_export_bytes: size(
+            "max_export_size",
+            &raw.max_export_size,
+            defaults.max_export_bytes,
+        )?,
+        max_unpacked_bytes: size(
+            "max_unpacked_size",
+            &raw.max_unpacked_size,
+            defaults.max_unpacked_bytes,
+        )?,
+        max_compression_ratio: raw
+            .max_compression_ratio
+            .unwrap_or(defaults.max_compression_ratio),
+        max_zip_members: raw.max_zip_members.unwrap_or(defaults.max_zip_members),
+        max_json_values: raw.max_json_values.unwrap_or(defaults.max_json_values),
+    };
+    limits.validate().map_err(|kind| {
+        invalid(
+            kind.config_key(),
+            format!("[limits] {} must be at least 1", kind.config_key()),
+            "leave it out for the default (see docs/configuration.md)",
+        )
+    })?;
+    Ok(limits)
 }
 
 /// Environment names end up in store paths (where two names must never share a folder on a
@@ -910,6 +1010,39 @@ expires = "2027-01-01"
     }
 
     #[test]
+    fn limits_and_sources_parse_and_bad_values_are_located() {
+        let config = parse(
+            "[limits]\nmax_export_size = \"8MiB\"\nmax_unpacked_size = 1000\nmax_compression_ratio = 20\n\
+             [env.s]\nregion = \"r\"\nproject_id = \"p\"\nworkspace_id = \"w\"\nsource = \"versions\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.limits.max_export_bytes, 8 * 1024 * 1024);
+        assert_eq!(config.limits.max_unpacked_bytes, 1000);
+        assert_eq!(config.limits.max_compression_ratio, 20);
+        assert_eq!(
+            config.limits.max_json_values,
+            soc_model::Limits::default().max_json_values
+        );
+        assert_eq!(config.env("s").unwrap().source, SourceKind::Versions);
+        assert_eq!(config.profile(false).unwrap().limits(), &config.limits);
+        assert_eq!(parse("").unwrap().limits, soc_model::Limits::default());
+        let err = parse("\n[limits]\nmax_export_size = \"lots\"\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "/proj/socdrift.toml:3: [limits] max_export_size is not a size"
+        );
+        let err = parse("[limits]\nmax_zip_members = 0\n").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("max_zip_members must be at least 1"),
+            "{err}"
+        );
+        let err = parse("[env.s]\nregion = \"r\"\nproject_id = \"p\"\nworkspace_id = \"w\"\nsource = \"exprot\"\n")
+            .unwrap_err();
+        assert_eq!(err.hint().as_deref(), Some("did you mean `export`?"));
+    }
+
+    #[test]
     fn the_store_defaults_beside_the_file() {
         let config = parse("").unwrap();
         assert_eq!(config.store_path, Path::new("/proj/.socdrift"));
@@ -966,7 +1099,7 @@ expires = "2027-01-01"
         let err = parse("[zzzzzzz]\n").unwrap_err();
         assert_eq!(
             err.hint().as_deref(),
-            Some("valid keys here: store, env, normalize, check, accept")
+            Some("valid keys here: store, env, normalize, check, accept, limits")
         );
     }
 

@@ -1,6 +1,8 @@
 //! Talking to a live workspace: building the client from `[env.NAME]` and exporting.
 
-use soc_api::{ApiError, Client, ClientBuilder, ExportedWorkflow, Timeouts, WorkflowInfo};
+use soc_api::{
+    ApiError, Client, ClientBuilder, ExportedWorkflow, Fetched, Operation, Timeouts, WorkflowInfo,
+};
 
 use crate::config::{AuthKind, Config, EnvConfig};
 use crate::error::CliError;
@@ -19,23 +21,29 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         .map_err(|e| CliError::context("cannot start the async runtime", e))
 }
 
-/// Builds the client for one configured environment, reading its secrets from `lookup`.
+/// Builds the client for one configured environment, reading its secrets from `lookup`; answers
+/// are read within `limits`.
 pub fn client(
     env_name: &str,
     env: &EnvConfig,
+    limits: &soc_model::Limits,
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Client, CliError> {
     let credentials = secrets::credentials(env_name, env, lookup)?;
-    client_with(env_name, env, credentials)
+    client_with(env_name, env, limits, credentials)
 }
 
 /// Builds the client for one environment with given credentials.
 pub fn client_with(
     env_name: &str,
     env: &EnvConfig,
+    limits: &soc_model::Limits,
     credentials: Credentials,
 ) -> Result<Client, CliError> {
-    let mut builder = ClientBuilder::new().credentials(credentials);
+    let mut builder = ClientBuilder::new()
+        .credentials(credentials)
+        .limits(*limits)
+        .source(env.source.into());
     if let Some(endpoint) = &env.endpoint {
         builder = builder.endpoint(endpoint);
     }
@@ -78,30 +86,31 @@ pub fn client_with(
     })
 }
 
-/// Exports every workflow of a configured environment, with a progress bar on a terminal.
+/// Gets every workflow document of a configured environment, with a progress bar on a terminal.
 pub fn export_env(
     runtime: &tokio::runtime::Runtime,
     printer: &Printer,
     config: &Config,
     env_name: &str,
-) -> Result<Vec<Exported>, CliError> {
+) -> Result<Fetched, CliError> {
     let env = config.env(env_name)?;
-    let client = client(env_name, env, &secrets::process_env)?;
+    let client = client(env_name, env, &config.limits, &secrets::process_env)?;
     export_all(runtime, printer, &client, env_name, env)
 }
 
-/// Exports every workflow through a built client.
+/// Gets every workflow document through a built client, from the environment's `source`; says
+/// on stderr when `auto` had to read the versions API instead of the export.
 pub fn export_all(
     runtime: &tokio::runtime::Runtime,
     printer: &Printer,
     client: &Client,
     env_name: &str,
     env: &EnvConfig,
-) -> Result<Vec<Exported>, CliError> {
+) -> Result<Fetched, CliError> {
     let bar = printer.progress_counting(env_name);
     let started = std::time::Instant::now();
     let mut total = None;
-    let result = runtime.block_on(client.export_all(|p| {
+    let result = runtime.block_on(client.fetch_all(|p| {
         if let Some(len) = bar_total(total, p) {
             total = Some(len);
             crate::printer::set_total(&bar, len);
@@ -109,14 +118,27 @@ pub fn export_all(
         bar.set_position(p.exported as u64);
     }));
     bar.finish_and_clear();
-    let exported = result.map_err(|e| api_error(env_name, env, "export workflows of", e))?;
+    let fetched = result.map_err(|e| api_error(env_name, env, "export workflows of", e))?;
+    say_fallback(printer, env_name, &fetched);
     tracing::info!(
         env = env_name,
-        workflows = exported.len(),
+        workflows = fetched.workflows.len(),
+        source = %fetched.source,
         elapsed = %soc_text::duration(started.elapsed()),
         "exported"
     );
-    Ok(exported)
+    Ok(fetched)
+}
+
+/// The one line that says `auto` read the versions API because export did not work.
+pub fn say_fallback(printer: &Printer, env_name: &str, fetched: &Fetched) {
+    if let Some(reason) = &fetched.fallback {
+        printer.warn(&format!(
+            "{env_name}: export is not usable here, so the workflows were read through the \
+             versions API (set `source = \"versions\"` in [env.{env_name}] to skip the export \
+             attempt): {reason}"
+        ));
+    }
 }
 
 /// The bar's total, once it is known for good: the number listed when the listing is complete.
@@ -147,6 +169,23 @@ pub fn api_error(env_name: &str, env: &EnvConfig, doing: &str, err: ApiError) ->
         )),
         ApiError::NotFound { .. } => Some(format!(
             "check `project_id` and the workspace of [env.{env_name}]"
+        )),
+        ApiError::WorkspaceNotFound { project, .. } => Some(format!(
+            "check `workspace_id`/`workspace` in [env.{env_name}]: the SecMaster console lists \
+             the workspaces of project {project} under Workspaces, and `socdrift probe --env \
+             {env_name}` says whether these credentials see the configured one"
+        )),
+        ApiError::ErrorAnswer { ctx, .. } | ApiError::NotAWorkflow { ctx, .. }
+            if matches!(ctx.operation, Operation::Export { .. }) =>
+        {
+            Some(format!(
+                "if the export keeps answering this way, set `source = \"versions\"` in \
+                 [env.{env_name}] (see `socdrift probe --env {env_name}`)"
+            ))
+        }
+        ApiError::ListIncomplete { .. } => Some(format!(
+            "nothing was stored; run again, and if it persists, send the output of `socdrift \
+             probe --env {env_name} --out probe.json` with a bug report"
         )),
         _ => None,
     };

@@ -120,6 +120,9 @@ pub struct Profile {
     redaction: Redaction,
     keep_layout: bool,
     element_ids: ElementIds,
+    /// How much of an export the decoder reads; not part of [`Profile::hash`]: it changes what
+    /// is refused, never what a normalized document is.
+    limits: soc_model::Limits,
 }
 
 /// What happens to the ids of BPMN elements inside a decoded `taskflow`.
@@ -220,6 +223,7 @@ impl Profile {
             redaction: Redaction::default(),
             keep_layout: false,
             element_ids: ElementIds::Keep,
+            limits: soc_model::Limits::default(),
         }
     }
 
@@ -326,6 +330,18 @@ impl Profile {
     /// The field that names a workflow and matches it across workspaces.
     pub fn name_key(&self) -> &str {
         &self.name_key
+    }
+
+    /// The limits exports are decoded within.
+    pub fn limits(&self) -> &soc_model::Limits {
+        &self.limits
+    }
+
+    /// This profile reading exports within `limits`.
+    #[must_use]
+    pub fn with_limits(mut self, limits: soc_model::Limits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// Whether the BPMN canvas layout is kept in the compared content.

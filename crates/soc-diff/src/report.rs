@@ -30,6 +30,13 @@ pub struct Report {
     /// timed it; absent when nobody did).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seconds: Option<f64>,
+    /// Which API the left side's workflow documents came from (`export` or `versions`), when
+    /// known: a live side, or a snapshot that recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left_source: Option<soc_model::DocumentSource>,
+    /// The same for the right side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub right_source: Option<soc_model::DocumentSource>,
     pub summary: Summary,
     /// Every workflow of either side, sorted by name, unchanged ones included.
     pub workflows: Vec<WorkflowReport>,
@@ -211,6 +218,8 @@ impl Report {
             ReportStatus::NoDrift
         };
         Self {
+            left_source: None,
+            right_source: None,
             left: left.into(),
             right: right.into(),
             status,

@@ -59,7 +59,7 @@ pub use model::{
 #[cfg(feature = "server")]
 pub use server::{
     AccessKey, AuthKind, DEFAULT_ACCESS_KEY, DEFAULT_DOMAIN, DEFAULT_PASSWORD, DEFAULT_PROJECT_ID,
-    DEFAULT_PROJECT_NAME, DEFAULT_SECRET_KEY, DEFAULT_USER, FaultConfig, Fixtures, IamUser,
-    InjectedFault, LogEntry, PathKind, RateLimit, RequestLog, RunningSim, Secret, ShutdownHandle,
-    Sim, SimConfig, SimError, WorkspaceSummary,
+    DEFAULT_PROJECT_NAME, DEFAULT_SECRET_KEY, DEFAULT_USER, ExportFault, FaultConfig, Fixtures,
+    IamUser, InjectedFault, LogEntry, PathKind, RateLimit, RequestLog, RunningSim, Secret,
+    ShutdownHandle, Sim, SimConfig, SimError, WorkspaceSummary,
 };

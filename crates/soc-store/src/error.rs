@@ -166,14 +166,6 @@ pub enum StoreError {
     #[error("{path} is not a workflow export: {reason}")]
     NotAnExport { path: PathBuf, reason: String },
 
-    /// A ZIP export that cannot be read.
-    #[error("{path} is not a readable ZIP export")]
-    Zip {
-        path: PathBuf,
-        #[source]
-        source: zip::result::ZipError,
-    },
-
     /// A folder to import that holds no export files.
     #[error("no workflow export files (*.json, *.zip) in {path}")]
     EmptyImport { path: PathBuf },

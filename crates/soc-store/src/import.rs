@@ -1,21 +1,15 @@
 //! Importing a folder of export files (downloaded by hand from the console) as a snapshot.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use soc_diff::Profile;
 
 use crate::error::{Result, StoreError};
-use crate::manifest::{ExportFormat, SourceInfo};
+use crate::manifest::SourceInfo;
 use crate::snapshot::Snapshot;
 use crate::store::Store;
 use crate::writer::{CommitOutcome, WorkflowInput};
-
-/// The largest ZIP member read, uncompressed: far above any real export, low enough that a small
-/// hostile archive cannot fill memory.
-const MAX_MEMBER_BYTES: u64 = 256 * 1024 * 1024;
 
 /// One workflow export cut out of an imported file.
 #[derive(Debug)]
@@ -68,7 +62,7 @@ impl Store {
 
         let mut pieces = Vec::new();
         for path in &files {
-            pieces.extend(split_export_file(path)?);
+            pieces.extend(split_export_file(path, profile)?);
         }
         let mut writer = self.begin(env, source, profile, self.default_lock_timeout())?;
         for piece in pieces {
@@ -107,93 +101,26 @@ fn read_workspace_info(folder: &Path) -> Result<SourceInfo> {
     })
 }
 
-/// Cuts one export file into single-workflow exports, keeping each one's exact bytes.
-fn split_export_file(path: &Path) -> Result<Vec<Piece>> {
-    let bytes = fs_err::read(path)?;
+/// Cuts one export file into single-workflow exports, keeping each one's exact bytes
+/// ([`soc_model::split_pieces`], within the profile's limits).
+fn split_export_file(path: &Path, profile: &Profile) -> Result<Vec<Piece>> {
+    let limits = profile.limits();
+    let not_export = |err: soc_model::ReadError| StoreError::NotAnExport {
+        path: path.to_owned(),
+        reason: err.to_string(),
+    };
+    let bytes = soc_model::read_file(path, limits).map_err(not_export)?;
     let file_name = path
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
-    match ExportFormat::sniff(&bytes) {
-        ExportFormat::Json => split_json(path, &bytes, &file_name),
-        ExportFormat::Zip => split_zip(path, &bytes, &file_name),
-        ExportFormat::Binary => Err(StoreError::NotAnExport {
-            path: path.to_owned(),
-            reason: "it is neither JSON nor a ZIP archive".to_owned(),
-        }),
-    }
-}
-
-fn split_json(path: &Path, bytes: &[u8], file_name: &str) -> Result<Vec<Piece>> {
-    let not_export = |reason: String| StoreError::NotAnExport {
-        path: path.to_owned(),
-        reason,
-    };
-    let value: Value =
-        serde_json::from_slice(bytes).map_err(|err| not_export(format!("invalid JSON ({err})")))?;
-    match value {
-        Value::Object(object) => Ok(vec![Piece {
-            raw: bytes.to_vec(),
-            object,
-            file_name: file_name.to_owned(),
-        }]),
-        Value::Array(_) => {
-            // A batch export is `[` + single exports joined by `,` + `]`; the raw text of each item
-            // is that workflow's single export, byte for byte.
-            let items: Vec<&RawValue> = serde_json::from_slice(bytes)
-                .map_err(|err| not_export(format!("invalid JSON array ({err})")))?;
-            items
-                .into_iter()
-                .enumerate()
-                .map(|(index, item)| match serde_json::from_str(item.get()) {
-                    Ok(Value::Object(object)) => Ok(Piece {
-                        raw: item.get().as_bytes().to_vec(),
-                        object,
-                        file_name: format!("{file_name}[{index}]"),
-                    }),
-                    _ => Err(not_export(format!("item {index} is not a workflow object"))),
-                })
-                .collect()
-        }
-        _ => Err(not_export(
-            "expected a workflow object or an array of them".to_owned(),
-        )),
-    }
-}
-
-fn split_zip(path: &Path, bytes: &[u8], file_name: &str) -> Result<Vec<Piece>> {
-    let zip_error = |source| StoreError::Zip {
-        path: path.to_owned(),
-        source,
-    };
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(zip_error)?;
-    let mut pieces = Vec::new();
-    for index in 0..archive.len() {
-        let mut member = archive.by_index(index).map_err(zip_error)?;
-        let member_name = member.name().to_owned();
-        let hidden = member_name
-            .split('/')
-            .any(|part| part.starts_with('.') || part == "__MACOSX");
-        if member.is_dir() || hidden {
-            continue;
-        }
-        let mut raw = Vec::new();
-        (&mut member)
-            .take(MAX_MEMBER_BYTES + 1)
-            .read_to_end(&mut raw)
-            .map_err(|err| StoreError::NotAnExport {
-                path: path.to_owned(),
-                reason: format!("member {member_name:?} cannot be read ({err})"),
-            })?;
-        if raw.len() as u64 > MAX_MEMBER_BYTES {
-            return Err(StoreError::NotAnExport {
-                path: path.to_owned(),
-                reason: format!("member {member_name:?} is larger than {MAX_MEMBER_BYTES} bytes"),
-            });
-        }
-        let label = format!("{file_name}!{member_name}");
-        let member_path = PathBuf::from(format!("{}!{member_name}", path.display()));
-        pieces.extend(split_json(&member_path, &raw, &label)?);
-    }
-    Ok(pieces)
+    let pieces = soc_model::split_pieces(&file_name, &bytes, limits).map_err(not_export)?;
+    Ok(pieces
+        .into_iter()
+        .map(|piece| Piece {
+            raw: piece.bytes,
+            object: piece.object,
+            file_name: piece.label,
+        })
+        .collect())
 }

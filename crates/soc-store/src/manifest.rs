@@ -66,6 +66,10 @@ pub struct SourceInfo {
     /// For snapshots imported from a folder of export files: that folder, as given.
     #[serde(default)]
     pub imported_from: Option<String>,
+    /// Which API the workflow documents came from (`export` or `versions`); absent in snapshots
+    /// written before socdrift recorded it, and for imports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_source: Option<soc_model::DocumentSource>,
 }
 
 impl SourceInfo {
@@ -110,14 +114,11 @@ pub enum ExportFormat {
 }
 
 impl ExportFormat {
-    /// Sniffs the format from the bytes.
-    pub fn sniff(bytes: &[u8]) -> Self {
-        if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
-            return ExportFormat::Zip;
-        }
-        let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        match body.iter().find(|b| !b.is_ascii_whitespace()) {
-            Some(b'{' | b'[') => ExportFormat::Json,
+    /// The format of an export's bytes, as soc-model tells it.
+    pub fn of(bytes: &[u8]) -> Self {
+        match soc_model::Format::sniff(bytes) {
+            soc_model::Format::JsonObject | soc_model::Format::JsonArray => ExportFormat::Json,
+            soc_model::Format::Zip => ExportFormat::Zip,
             _ => ExportFormat::Binary,
         }
     }
@@ -265,8 +266,8 @@ impl Manifest {
             path: path.to_owned(),
             source,
         };
-        let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        let body = soc_model::format::strip_bom(bytes);
+        if soc_model::Format::sniff(body) != soc_model::Format::JsonObject {
             return Err(StoreError::InvalidManifest {
                 path: path.to_owned(),
                 reason: "it is not a JSON object".to_owned(),
@@ -421,12 +422,10 @@ mod tests {
     }
 
     #[test]
-    fn sniffing() {
-        assert_eq!(ExportFormat::sniff(b"  \n{\"a\":1}"), ExportFormat::Json);
-        assert_eq!(ExportFormat::sniff(b"\xEF\xBB\xBF[1]"), ExportFormat::Json);
-        assert_eq!(ExportFormat::sniff(b"PK\x03\x04rest"), ExportFormat::Zip);
-        assert_eq!(ExportFormat::sniff(b""), ExportFormat::Binary);
-        assert_eq!(ExportFormat::sniff(b"<xml/>"), ExportFormat::Binary);
+    fn formats_come_from_soc_model() {
+        assert_eq!(ExportFormat::of(b"  \n{\"a\":1}"), ExportFormat::Json);
+        assert_eq!(ExportFormat::of(b"PK\x03\x04rest"), ExportFormat::Zip);
+        assert_eq!(ExportFormat::of(b"<xml/>"), ExportFormat::Binary);
     }
 
     #[test]

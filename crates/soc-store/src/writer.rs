@@ -248,7 +248,7 @@ impl SnapshotWriter {
                 id: input.id,
             });
         }
-        let format = ExportFormat::sniff(&input.raw);
+        let format = ExportFormat::of(&input.raw);
         // Never reused, even after a failed add, so a new file never meets an old one.
         let provisional = format!("w{:06}", self.attempts);
         self.attempts += 1;
@@ -471,7 +471,7 @@ fn normalize_input(profile: &Profile, env: &str, input: &WorkflowInput) -> Resul
     let source = format!(
         "{env}/{}.export.{}",
         crate::name::slug(&input.name),
-        ExportFormat::sniff(&input.raw).extension()
+        ExportFormat::of(&input.raw).extension()
     );
     normalize_single(profile, &input.raw, &input.name, &input.id, &source)
 }

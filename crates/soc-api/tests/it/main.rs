@@ -5,4 +5,5 @@ mod common;
 mod export;
 mod faults;
 mod ops;
+mod sources;
 mod tls;

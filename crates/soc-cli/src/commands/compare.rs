@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use soc_diff::render::Format;
 use soc_diff::{DiffOptions, Entry, Filters, Normalized, PairReport, Profile, Report};
+use soc_model::DocumentSource;
 
 use crate::Context;
 use crate::cli::{FilterArgs, ReportFormat};
@@ -35,7 +36,7 @@ pub struct Loader<'a> {
     config: &'a Config,
     profile: &'a Profile,
     filters: &'a Filters,
-    live: RefCell<BTreeMap<String, Vec<Normalized>>>,
+    live: RefCell<BTreeMap<String, (Vec<Normalized>, DocumentSource)>>,
 }
 
 impl<'a> Loader<'a> {
@@ -55,8 +56,9 @@ impl<'a> Loader<'a> {
         }
     }
 
-    /// Loads one side as diff entries.
-    pub fn load(&self, side: &Side) -> Result<Vec<Entry>, CliError> {
+    /// Loads one side as diff entries, with the API its documents came from when that is known
+    /// (a live side; a snapshot that recorded it).
+    pub fn load(&self, side: &Side) -> Result<(Vec<Entry>, Option<DocumentSource>), CliError> {
         match side {
             // Paths stay as given (relative to the current folder) so messages show what was typed.
             Side::Path(path) => load_path(path, self.profile),
@@ -64,15 +66,18 @@ impl<'a> Loader<'a> {
                 env,
                 selector: Selector::Live,
             } => {
-                if let Some(cached) = self.live.borrow().get(env) {
-                    return Ok(cached.iter().cloned().map(Entry::Loaded).collect());
+                if let Some((cached, source)) = self.live.borrow().get(env) {
+                    let entries = cached.iter().cloned().map(Entry::Loaded).collect();
+                    return Ok((entries, Some(*source)));
                 }
                 let runtime = self.ctx.runtime()?;
-                let exported = live::export_env(runtime, self.ctx.printer, self.config, env)?;
-                let normalized = normalize_exports(env, &exported, self.profile)?;
+                let fetched = live::export_env(runtime, self.ctx.printer, self.config, env)?;
+                let normalized = normalize_exports(env, &fetched.workflows, self.profile)?;
                 let entries = normalized.iter().cloned().map(Entry::Loaded).collect();
-                self.live.borrow_mut().insert(env.clone(), normalized);
-                Ok(entries)
+                self.live
+                    .borrow_mut()
+                    .insert(env.clone(), (normalized, fetched.source));
+                Ok((entries, Some(fetched.source)))
             }
             Side::Env {
                 env,
@@ -81,23 +86,27 @@ impl<'a> Loader<'a> {
                 let store = self.ctx.existing_store(self.config)?;
                 let snapshot = store.resolve(env, selector)?;
                 tracing::info!(env, snapshot = %snapshot.id(), "comparing a stored snapshot");
-                Ok(snapshot.entries_under(self.profile)?)
+                let source = snapshot.manifest().source.api_source;
+                Ok((snapshot.entries_under(self.profile)?, source))
             }
         }
     }
 
     /// Diffs two sides under the config's accept rules.
     pub fn diff(&self, left: &Side, right: &Side) -> Result<Report, CliError> {
-        let left_entries = self.load(left)?;
-        let right_entries = self.load(right)?;
-        diff_entries(
+        let (left_entries, left_source) = self.load(left)?;
+        let (right_entries, right_source) = self.load(right)?;
+        let mut report = diff_entries(
             left_entries,
             right_entries,
             (left.label(), right.label()),
             self.config,
             self.profile,
             self.filters,
-        )
+        )?;
+        report.left_source = left_source;
+        report.right_source = right_source;
+        Ok(report)
     }
 
     /// Compares each pair in order. A pair that fails is reported (on stderr now, in the report
@@ -150,17 +159,22 @@ pub fn normalize_exports(
 }
 
 /// A snapshot folder (it has a manifest), or a file or folder of export files, decoded and
-/// normalized.
-pub fn load_path(path: &Path, profile: &Profile) -> Result<Vec<Entry>, CliError> {
+/// normalized; with the API a snapshot's documents came from, when it recorded it.
+pub fn load_path(
+    path: &Path,
+    profile: &Profile,
+) -> Result<(Vec<Entry>, Option<DocumentSource>), CliError> {
     if !path.exists() {
         return Err(CliError::msg(format!("{} does not exist", path.display())));
     }
     if path.join(soc_store::MANIFEST_FILE).is_file() {
-        return Ok(soc_store::Snapshot::open(path)?.entries_under(profile)?);
+        let snapshot = soc_store::Snapshot::open(path)?;
+        let source = snapshot.manifest().source.api_source;
+        return Ok((snapshot.entries_under(profile)?, source));
     }
     let normalized = soc_diff::decode::load_path_normalized(path, profile)?;
     tracing::info!(path = %path.display(), workflows = normalized.len(), "loaded export files");
-    Ok(normalized.into_iter().map(Entry::Loaded).collect())
+    Ok((normalized.into_iter().map(Entry::Loaded).collect(), None))
 }
 
 /// Diffs two sets of entries under the config's accept rules.

@@ -49,7 +49,7 @@ pub fn run(ctx: &Context<'_>, args: &DemoArgs) -> Result<ExitStatus, CliError> {
             soc_sim::DEFAULT_ACCESS_KEY,
             Secret::new(soc_sim::DEFAULT_SECRET_KEY),
         );
-        let client = live::client_with(name, &env, credentials)?;
+        let client = live::client_with(name, &env, &config.limits, credentials)?;
         snapshot::snapshot_env(ctx, &store, &profile, name, &env, &client, false)?;
         sides.push(
             store

@@ -24,10 +24,10 @@ pub fn run(ctx: &Context<'_>, args: &ExportArgs) -> Result<ExitStatus, CliError>
     let env = config.env(&args.env)?;
     let out = ctx.absolute(&args.out);
     check_target(&out, &args.out, args.force)?;
-    let client = live::client(&args.env, env, &secrets::process_env)?;
+    let client = live::client(&args.env, env, &config.limits, &secrets::process_env)?;
     let runtime = ctx.runtime()?;
     let exported: Vec<Exported> = if args.workflows.is_empty() {
-        live::export_all(runtime, ctx.printer, &client, &args.env, env)?
+        live::export_all(runtime, ctx.printer, &client, &args.env, env)?.workflows
     } else {
         let listed: Vec<soc_api::WorkflowInfo> = runtime
             .block_on(client.list_workflows().try_collect())
@@ -54,11 +54,11 @@ pub fn run(ctx: &Context<'_>, args: &ExportArgs) -> Result<ExitStatus, CliError>
                 }
             }
         }
-        let ids: Vec<String> = chosen.iter().map(|i| i.id().to_string()).collect();
-        let exports = runtime
-            .block_on(client.export(&ids))
+        let fetched = runtime
+            .block_on(client.fetch(chosen))
             .map_err(|e| live::api_error(&args.env, env, "export workflows of", e))?;
-        chosen.into_iter().zip(exports).collect()
+        live::say_fallback(ctx.printer, &args.env, &fetched);
+        fetched.workflows
     };
     soc_store::create_private_dir_all(&out)
         .map_err(|e| CliError::context(format!("cannot create {}", args.out.display()), e))?;
@@ -75,7 +75,7 @@ pub fn run(ctx: &Context<'_>, args: &ExportArgs) -> Result<ExitStatus, CliError>
         .collect();
     let stems = soc_store::assign_stems(&pairs);
     for ((_, export), stem) in exported.iter().zip(&stems) {
-        let extension = soc_store::ExportFormat::sniff(&export.bytes).extension();
+        let extension = soc_model::Format::sniff(&export.bytes).extension();
         let file = out.join(format!("{stem}.{extension}"));
         soc_store::write_private_file(&file, &export.bytes)
             .map_err(|e| CliError::context(format!("cannot write {}", file.display()), e))?;

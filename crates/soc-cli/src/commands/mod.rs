@@ -1,7 +1,7 @@
 //! One module per command; [`dispatch`] picks it.
 
 mod check;
-mod compare;
+pub(crate) mod compare;
 mod completions;
 mod demo;
 mod diff;
@@ -9,6 +9,7 @@ mod export;
 mod log;
 mod normalize;
 mod outputs;
+mod probe;
 mod prune;
 mod sim;
 mod snapshot;
@@ -33,5 +34,6 @@ pub fn dispatch(ctx: &Context<'_>, command: Command) -> Result<ExitStatus, CliEr
         Command::Prune(args) => prune::run(ctx, &args),
         Command::Verify(args) => verify::run(ctx, &args),
         Command::Normalize(args) => normalize::run(ctx, &args),
+        Command::Probe(args) => probe::run(ctx, &args),
     }
 }

@@ -34,7 +34,7 @@ pub fn run(ctx: &Context<'_>, args: &SnapshotArgs) -> Result<ExitStatus, CliErro
     let store = ctx.store(&config)?;
     for name in &names {
         let env = config.env(name)?;
-        let client = live::client(name, env, &secrets::process_env)?;
+        let client = live::client(name, env, &config.limits, &secrets::process_env)?;
         snapshot_env(
             ctx,
             &store,
@@ -60,7 +60,8 @@ pub fn snapshot_env(
     skip_unchanged: bool,
 ) -> Result<CommitOutcome, CliError> {
     let runtime = ctx.runtime()?;
-    let exported = live::export_all(runtime, ctx.printer, client, name, env)?;
+    let fetched = live::export_all(runtime, ctx.printer, client, name, env)?;
+    let exported = fetched.workflows;
     // Resolved (and cached) by the export; recorded so a snapshot says exactly where it came from.
     let workspace_id = runtime
         .block_on(client.workspace_id())
@@ -73,6 +74,7 @@ pub fn snapshot_env(
         workspace_id,
         workspace_name: env.workspace.clone(),
         imported_from: None,
+        api_source: Some(fetched.source),
     };
     let fail = |e: soc_store::StoreError| {
         CliError::from(e).within(format!("cannot store the snapshot of `{name}`"))

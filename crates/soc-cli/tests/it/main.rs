@@ -6,10 +6,12 @@
 mod basics;
 mod config;
 mod hostile;
+mod limits;
 mod live;
 mod local;
 mod reports;
 mod secrets;
 mod sim;
+mod sources;
 mod store;
 mod support;

@@ -14,7 +14,7 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::{Map, Value, json};
 
 use super::Shared;
-use super::config::PathKind;
+use super::config::{ExportFault, PathKind};
 use super::log::{AuthKind, InjectedFault, LogEntry};
 use crate::export;
 use crate::model::{Workflow, Workspace};
@@ -150,6 +150,15 @@ impl Reply {
         )
     }
 
+    /// An unknown workspace: HTTP 403 with `SecMaster.20010001`, as the Terraform provider
+    /// sees it (the error-code table lists the code under 400).
+    fn unknown_workspace(workspace_id: &str) -> Self {
+        Self::json(
+            StatusCode::FORBIDDEN,
+            &json!({"code": "SecMaster.20010001", "message": format!("Invalid workspace ID: {workspace_id}")}),
+        )
+    }
+
     fn bad_parameter(message: impl Into<String>) -> Self {
         Self::secmaster("SecMaster.20030001", message)
     }
@@ -196,7 +205,11 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
     let method = parts.method.clone();
     let path = parts.uri.path().to_owned();
     let query = parts.uri.query().unwrap_or("").to_owned();
-    let route = route(&method, &path);
+    let route = route(&method, &path).filter(|r| {
+        // The export route taken away: the gateway knows no such API.
+        !(r.kind() == PathKind::Export
+            && shared.faults.export_fault() == Some(ExportFault::RouteMissing))
+    });
     let kind = route.as_ref().map(Route::kind);
 
     let latency = shared.faults.latency(seq);
@@ -354,10 +367,7 @@ fn soc(ctx: &Ctx<'_>, workspace_id: &str, op: SocOp, query: &str, body: &[u8]) -
         .read()
         .unwrap_or_else(PoisonError::into_inner);
     let Some(ws) = workspaces.iter().find(|w| w.id == workspace_id) else {
-        return Reply::secmaster(
-            "SecMaster.20010001",
-            format!("Invalid workspace ID: {workspace_id}"),
-        );
+        return Reply::unknown_workspace(workspace_id);
     };
     match op {
         SocOp::ListWorkflows => list_workflows(ctx, ws, query),
@@ -383,7 +393,10 @@ fn soc(ctx: &Ctx<'_>, workspace_id: &str, op: SocOp, query: &str, body: &[u8]) -
                 ),
             }
         }
-        SocOp::Export => export_workflows(ctx, ws, body),
+        SocOp::Export => match ctx.shared.faults.export_fault() {
+            Some(fault) => export_fault(ctx, fault),
+            None => export_workflows(ctx, ws, body),
+        },
     }
 }
 
@@ -532,7 +545,8 @@ fn list_workflows(ctx: &Ctx<'_>, ws: &Workspace, query: &str) -> Reply {
     });
     let page = slice(&matched, offset, limit);
     let data: Vec<Value> = page.iter().map(|w| info_value(w)).collect();
-    let mut fields = page_fields(matched.len(), offset, limit, data.len());
+    let total = matched.len() + ctx.shared.faults.list_total_surplus();
+    let mut fields = page_fields(total, offset, limit, data.len());
     fields.insert("data".into(), Value::Array(data));
     ctx.envelope(fields)
 }
@@ -546,12 +560,63 @@ fn list_versions(ctx: &Ctx<'_>, wf: &Workflow, query: &str) -> Reply {
             p.get("status")
                 .is_none_or(|s| v.status.as_deref() == Some(s.as_str()))
         })
-        .map(|v| serde_json::to_value(v).unwrap_or_default())
+        .map(|v| {
+            let mut value = serde_json::to_value(v).unwrap_or_default();
+            if ctx.shared.faults.versions_without_content() {
+                if let Value::Object(map) = &mut value {
+                    map.remove("taskflow");
+                    map.remove("taskconfig");
+                }
+            }
+            value
+        })
         .collect();
     let n = data.len();
     let mut fields = page_fields(n, 0, i64::try_from(n).unwrap_or(i64::MAX).max(1), n);
     fields.insert("data".into(), Value::Array(data));
     ctx.envelope(fields)
+}
+
+/// The answer of an export request under an export fault: always HTTP 200 (the route-missing
+/// fault never gets here).
+fn export_fault(ctx: &Ctx<'_>, fault: ExportFault) -> Reply {
+    let file = |content_type: &'static str, body: &[u8]| Reply {
+        status: StatusCode::OK,
+        content_type,
+        headers: vec![(
+            header::CONTENT_DISPOSITION,
+            "attachment;filename=workflow.json".to_owned(),
+        )],
+        body: body.to_vec(),
+    };
+    match fault {
+        ExportFault::SecMasterEnvelope => Reply::json(
+            StatusCode::OK,
+            &json!({"code": "SecMaster.20039999", "message": "Export failed: injected fault", "success": false, "request_id": ctx.request_id}),
+        ),
+        ExportFault::GatewayEnvelope => Reply::gateway(
+            StatusCode::OK,
+            "APIGW.0201",
+            "Backend unavailable (injected fault)",
+            ctx.request_id,
+        ),
+        ExportFault::Empty => file("application/octet-stream", b""),
+        ExportFault::Html => file(
+            "text/html",
+            b"<!DOCTYPE html><html><head><title>Sign in</title></head><body>Injected fault</body></html>",
+        ),
+        ExportFault::NoWorkflow => Reply::json(
+            StatusCode::OK,
+            &json!({"code": "00000000", "message": "", "success": true, "request_id": ctx.request_id}),
+        ),
+        ExportFault::Binary => file("application/octet-stream", b"\x00SOCSIM\x01\x02injected\xff"),
+        ExportFault::RouteMissing => Reply::gateway(
+            StatusCode::NOT_FOUND,
+            "APIGW.0101",
+            "The API does not exist or has not been published in the environment",
+            ctx.request_id,
+        ),
+    }
 }
 
 fn export_workflows(ctx: &Ctx<'_>, ws: &Workspace, body: &[u8]) -> Reply {
@@ -603,9 +668,10 @@ fn export_workflows(ctx: &Ctx<'_>, ws: &Workspace, body: &[u8]) -> Reply {
         Ok(bytes) => Reply {
             status: StatusCode::OK,
             content_type: "application/octet-stream",
+            // The one example the export documentation gives.
             headers: vec![(
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}\"", format.file_name()),
+                format!("attachment;filename={}", format.file_name()),
             )],
             body: bytes,
         },
@@ -624,10 +690,7 @@ async fn import(ctx: &Ctx<'_>, workspace_id: &str, parts: Parts, body: Bytes) ->
             .read()
             .unwrap_or_else(PoisonError::into_inner);
         if !workspaces.iter().any(|w| w.id == workspace_id) {
-            return Reply::secmaster(
-                "SecMaster.20010001",
-                format!("Invalid workspace ID: {workspace_id}"),
-            );
+            return Reply::unknown_workspace(workspace_id);
         }
     }
     let file = match upload_file(parts, body).await {
@@ -648,10 +711,7 @@ async fn import(ctx: &Ctx<'_>, workspace_id: &str, parts: Parts, body: Bytes) ->
         .write()
         .unwrap_or_else(PoisonError::into_inner);
     let Some(ws) = workspaces.iter_mut().find(|w| w.id == workspace_id) else {
-        return Reply::secmaster(
-            "SecMaster.20010001",
-            format!("Invalid workspace ID: {workspace_id}"),
-        );
+        return Reply::unknown_workspace(workspace_id);
     };
     // All or nothing: check every name before changing anything.
     let mut names = std::collections::HashSet::new();

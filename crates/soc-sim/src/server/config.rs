@@ -201,17 +201,24 @@ impl std::str::FromStr for PathKind {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| {
-                let names: Vec<_> = Self::ALL.iter().map(|k| k.as_str()).collect();
-                format!(
-                    "unknown path kind {s:?} (expected one of {})",
-                    names.join(", ")
-                )
-            })
+        parse_named(s, &Self::ALL, Self::as_str, "path kind")
     }
+}
+
+/// The one of `all` whose command-line name is `s`, or an error listing the names.
+fn parse_named<T: Copy>(
+    s: &str,
+    all: &[T],
+    name: fn(T) -> &'static str,
+    what: &str,
+) -> Result<T, String> {
+    all.iter().copied().find(|k| name(*k) == s).ok_or_else(|| {
+        let names: Vec<_> = all.iter().map(|k| name(*k)).collect();
+        format!(
+            "unknown {what} {s:?} (expected one of {})",
+            names.join(", ")
+        )
+    })
 }
 
 /// A fixed-window request limit per access key (or per token).
@@ -247,6 +254,76 @@ pub struct FaultConfig {
     pub only: Vec<PathKind>,
     /// Only the first K selected requests get rate-based faults; `None` = all. Default none.
     pub first_requests: Option<u64>,
+    /// Every export request is answered this way instead. Default none.
+    pub export_fault: Option<ExportFault>,
+    /// The workflow list's `total` claims this many more workflows than its pages hold.
+    /// Default 0.
+    pub list_total_surplus: u64,
+    /// The versions list leaves out `taskflow` and `taskconfig` (showing a version still gives
+    /// them), as the real list may. Default false.
+    pub versions_without_content: bool,
+}
+
+/// How every export request is answered under an export fault. Deterministic: every request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExportFault {
+    /// HTTP 200 with SecMaster's error envelope `{"code": "SecMaster.20039999", "message",
+    /// "success": false}`.
+    SecMasterEnvelope,
+    /// HTTP 200 with the gateway's error envelope `{"error_code": "APIGW.0201", "error_msg",
+    /// "request_id"}`.
+    GatewayEnvelope,
+    /// The export route taken away: HTTP 404 `APIGW.0101`, before authentication, as for any
+    /// path the gateway does not know.
+    RouteMissing,
+    /// HTTP 200 with an empty body.
+    Empty,
+    /// HTTP 200 with an HTML page.
+    Html,
+    /// HTTP 200 with a success envelope that holds no workflow.
+    NoWorkflow,
+    /// HTTP 200 with bytes of no known format.
+    Binary,
+}
+
+impl ExportFault {
+    /// Every fault.
+    pub const ALL: [Self; 7] = [
+        Self::SecMasterEnvelope,
+        Self::GatewayEnvelope,
+        Self::RouteMissing,
+        Self::Empty,
+        Self::Html,
+        Self::NoWorkflow,
+        Self::Binary,
+    ];
+
+    /// The kebab-case name used on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SecMasterEnvelope => "secmaster-envelope",
+            Self::GatewayEnvelope => "gateway-envelope",
+            Self::RouteMissing => "route-missing",
+            Self::Empty => "empty",
+            Self::Html => "html",
+            Self::NoWorkflow => "no-workflow",
+            Self::Binary => "binary",
+        }
+    }
+}
+
+impl fmt::Display for ExportFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ExportFault {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_named(s, &Self::ALL, Self::as_str, "export fault")
+    }
 }
 
 impl Default for FaultConfig {
@@ -262,6 +339,9 @@ impl Default for FaultConfig {
             malformed_rate: 0.0,
             only: Vec::new(),
             first_requests: None,
+            export_fault: None,
+            list_total_surplus: 0,
+            versions_without_content: false,
         }
     }
 }

@@ -18,8 +18,8 @@ use tokio::task::JoinHandle;
 
 pub use config::{
     AccessKey, DEFAULT_ACCESS_KEY, DEFAULT_DOMAIN, DEFAULT_PASSWORD, DEFAULT_PROJECT_ID,
-    DEFAULT_PROJECT_NAME, DEFAULT_SECRET_KEY, DEFAULT_USER, FaultConfig, Fixtures, IamUser,
-    PathKind, RateLimit, Secret, SimConfig,
+    DEFAULT_PROJECT_NAME, DEFAULT_SECRET_KEY, DEFAULT_USER, ExportFault, FaultConfig, Fixtures,
+    IamUser, PathKind, RateLimit, Secret, SimConfig,
 };
 pub use log::{AuthKind, InjectedFault, LogEntry, RequestLog};
 
