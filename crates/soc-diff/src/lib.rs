@@ -46,7 +46,9 @@ pub mod render;
 pub mod report;
 
 pub use decode::{Content, DecodeError, Document, LoadError, decode_export, load_path};
-pub use diff::{AcceptRule, DiffError, DiffOptions, Entry, diff, structural_changes};
+pub use diff::{
+    AcceptRule, AcceptRuleError, DiffError, DiffOptions, Entry, diff, structural_changes,
+};
 pub use normalize::{Normalized, NormalizedContent, canonical_json};
 pub use pattern::{PathPattern, PatternError};
 pub use profile::{ArrayRule, ElementIds, Profile, ProfileConfig, ProfileError};

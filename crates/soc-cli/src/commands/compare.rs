@@ -175,15 +175,10 @@ pub fn diff_entries(
     let options = DiffOptions {
         left_label: labels.0,
         right_label: labels.1,
-        accept: config.accept_rules(),
-        today: today(),
+        accept: config.accept.clone(),
+        today: chrono::Utc::now().date_naive(),
         context_lines: 3,
         filters: filters.clone(),
     };
     Ok(soc_diff::diff(left, right, profile, &options)?)
-}
-
-/// Today's date (UTC) for accept-rule expiry.
-pub fn today() -> String {
-    super::outputs::in_days(0)
 }

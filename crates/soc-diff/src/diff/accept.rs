@@ -1,39 +1,158 @@
 //! Accepted drift: `[[accept]]` rules and what they say about each difference.
+//!
+//! An [`AcceptRule`] is checked when it is built (a glob, a valid path pattern, a non-empty reason,
+//! a real calendar date), so the differ only ever asks it questions.
 
-use std::collections::BTreeMap;
+use chrono::NaiveDate;
 
-use serde::{Deserialize, Deserializer, Serialize};
-
-use super::DiffError;
-use crate::pattern::PathPattern;
+use crate::pattern::{PathPattern, PatternError};
 use crate::report::Acceptance;
 
+/// The format of expiry dates, in rules and in reports.
+const DATE_FORMAT: &str = "%Y-%m-%d";
+
 /// A known difference, reported as accepted instead of as drift (the CLI's `[[accept]]` table).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+///
+/// ```
+/// use soc_diff::AcceptRule;
+///
+/// let rule = AcceptRule::new("Block *", "production blocks for one hour (SOC-142)")?
+///     .with_path("/**/soar:params/duration")?
+///     .with_expires("2026-12-31")?;
+/// assert_eq!(rule.expires().map(|d| d.to_string()).as_deref(), Some("2026-12-31"));
+/// assert!(AcceptRule::new("w", "r")?.with_expires("2026-02-31").is_err());
+/// # Ok::<(), soc_diff::AcceptRuleError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AcceptRule {
-    /// The workflow name, exactly, or a glob where `*` matches any run of characters.
-    pub workflow: String,
-    /// A path pattern (see [`PathPattern`]) of the changes to accept; `None` accepts every
-    /// difference of the workflow, including it being added, removed or renamed.
-    #[serde(default)]
-    pub path: Option<String>,
-    /// Why the difference is acceptable; shown next to every change it covers.
-    pub reason: String,
-    /// The last day (YYYY-MM-DD) the rule applies; afterwards the difference is drift again and the
-    /// report says the acceptance expired.
-    #[serde(default, deserialize_with = "date_string")]
-    pub expires: Option<String>,
-}
-
-struct Rule<'a> {
-    workflow: &'a str,
+    workflow: String,
     path: Option<PathPattern>,
-    acceptance: Acceptance,
-    expired: bool,
+    reason: String,
+    expires: Option<NaiveDate>,
 }
 
-pub(super) struct Rules<'a>(Vec<Rule<'a>>);
+/// Why an accept rule cannot be used; [`field`](Self::field) says which of its fields is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AcceptRuleError {
+    /// The workflow glob is empty or blank.
+    #[error("accept rule has an empty workflow")]
+    EmptyWorkflow,
+    /// The reason is empty or blank: reviewers could not judge the rule.
+    #[error("accept rule for workflow {workflow:?} has an empty reason")]
+    EmptyReason { workflow: String },
+    /// The path is not a valid pattern.
+    #[error("accept rule for workflow {workflow:?} has an invalid path {path:?}")]
+    Path {
+        workflow: String,
+        path: String,
+        #[source]
+        source: PatternError,
+    },
+    /// The expiry is not a calendar date written YYYY-MM-DD (`2026-02-31` is not one).
+    #[error(
+        "accept rule for workflow {workflow:?} expires on {expires:?}, which is not a YYYY-MM-DD date"
+    )]
+    Expires { workflow: String, expires: String },
+}
+
+impl AcceptRuleError {
+    /// The rule field the error is about: `workflow`, `reason`, `path` or `expires`.
+    pub fn field(&self) -> &'static str {
+        match self {
+            Self::EmptyWorkflow => "workflow",
+            Self::EmptyReason { .. } => "reason",
+            Self::Path { .. } => "path",
+            Self::Expires { .. } => "expires",
+        }
+    }
+}
+
+impl AcceptRule {
+    /// A rule accepting every difference of the workflows `workflow` names (exactly, or as a glob
+    /// where `*` matches any run of characters), including their being added, removed or renamed.
+    pub fn new(
+        workflow: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Result<Self, AcceptRuleError> {
+        let (workflow, reason) = (workflow.into(), reason.into());
+        if workflow.trim().is_empty() {
+            return Err(AcceptRuleError::EmptyWorkflow);
+        }
+        if reason.trim().is_empty() {
+            return Err(AcceptRuleError::EmptyReason { workflow });
+        }
+        Ok(Self {
+            workflow,
+            path: None,
+            reason,
+            expires: None,
+        })
+    }
+
+    /// Narrows the rule to the changes whose path matches `pattern` (see [`PathPattern`]); such a
+    /// rule no longer accepts a workflow being added, removed or renamed.
+    pub fn with_path(mut self, pattern: &str) -> Result<Self, AcceptRuleError> {
+        let path = PathPattern::parse(pattern).map_err(|source| AcceptRuleError::Path {
+            workflow: self.workflow.clone(),
+            path: pattern.to_owned(),
+            source,
+        })?;
+        self.path = Some(path);
+        Ok(self)
+    }
+
+    /// The last day the rule applies, written YYYY-MM-DD; afterwards the difference is drift again
+    /// and the report says the acceptance expired.
+    pub fn with_expires(self, date: &str) -> Result<Self, AcceptRuleError> {
+        // chrono alone accepts `2026-1-5` and `+2026-01-05`; a rule's date is written one way.
+        let well_formed = date.len() == 10 && date.bytes().all(|b| b.is_ascii_digit() || b == b'-');
+        match NaiveDate::parse_from_str(date, DATE_FORMAT) {
+            Ok(day) if well_formed => Ok(self.expiring(day)),
+            _ => Err(AcceptRuleError::Expires {
+                workflow: self.workflow,
+                expires: date.to_owned(),
+            }),
+        }
+    }
+
+    /// [`with_expires`](Self::with_expires) for a date already parsed.
+    #[must_use]
+    pub fn expiring(mut self, day: NaiveDate) -> Self {
+        self.expires = Some(day);
+        self
+    }
+
+    /// The workflow name or glob.
+    pub fn workflow(&self) -> &str {
+        &self.workflow
+    }
+
+    /// The path pattern, `None` when the rule covers the whole workflow.
+    pub fn path(&self) -> Option<&PathPattern> {
+        self.path.as_ref()
+    }
+
+    /// Why the difference is acceptable.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+
+    /// The last day the rule applies.
+    pub fn expires(&self) -> Option<NaiveDate> {
+        self.expires
+    }
+
+    /// What the report says about a difference this rule accepts.
+    fn acceptance(&self) -> Acceptance {
+        Acceptance {
+            reason: self.reason.clone(),
+            expires: self.expires.map(|day| day.format(DATE_FORMAT).to_string()),
+        }
+    }
+}
+
+/// The rules of one run, with their expiry settled against the run's date.
+pub(super) struct Rules<'a>(Vec<(&'a AcceptRule, bool)>);
 
 /// What the rules say about one difference.
 pub(super) struct Verdict {
@@ -44,57 +163,22 @@ pub(super) struct Verdict {
 }
 
 impl<'a> Rules<'a> {
-    pub(super) fn compile(rules: &'a [AcceptRule], today: &str) -> Result<Self, DiffError> {
-        let today_is_valid = is_date(today);
-        let mut compiled = Vec::with_capacity(rules.len());
-        for rule in rules {
-            let path = match &rule.path {
-                Some(path) => {
-                    Some(
-                        PathPattern::parse(path).map_err(|source| DiffError::AcceptPath {
-                            workflow: rule.workflow.clone(),
-                            path: path.clone(),
-                            source,
-                        })?,
-                    )
-                }
-                None => None,
-            };
-            let expired = match &rule.expires {
-                Some(expires) if !is_date(expires) => {
-                    return Err(DiffError::AcceptExpires {
-                        workflow: rule.workflow.clone(),
-                        expires: expires.clone(),
-                    });
-                }
-                Some(_) if !today_is_valid => {
-                    return Err(DiffError::Today {
-                        today: today.to_owned(),
-                    });
-                }
-                // Both are YYYY-MM-DD, so text order is date order; the expiry day itself is included.
-                Some(expires) => expires.as_str() < today,
-                None => false,
-            };
-            compiled.push(Rule {
-                workflow: &rule.workflow,
-                path,
-                acceptance: Acceptance {
-                    reason: rule.reason.clone(),
-                    expires: rule.expires.clone(),
-                },
-                expired,
-            });
-        }
-        Ok(Self(compiled))
+    /// The rules as they stand on `today`: a rule applies up to and including its expiry day.
+    pub(super) fn new(rules: &'a [AcceptRule], today: NaiveDate) -> Self {
+        Self(
+            rules
+                .iter()
+                .map(|rule| (rule, rule.expires.is_some_and(|day| day < today)))
+                .collect(),
+        )
     }
 
     /// The verdict on a change at `segments` (or, for `None`, on the workflow as a whole: added,
     /// removed, renamed or binary) of a workflow known by any of `names`.
     pub(super) fn verdict(&self, names: &[&str], segments: Option<&[String]>) -> Verdict {
         let mut expired = Vec::new();
-        for rule in &self.0 {
-            if !names.iter().any(|name| glob_match(rule.workflow, name)) {
+        for &(rule, is_expired) in &self.0 {
+            if !names.iter().any(|name| glob_match(&rule.workflow, name)) {
                 continue;
             }
             let applies = match (&rule.path, segments) {
@@ -105,16 +189,17 @@ impl<'a> Rules<'a> {
             if !applies {
                 continue;
             }
-            if !rule.expired {
+            let acceptance = rule.acceptance();
+            if !is_expired {
                 return Verdict {
-                    accepted: Some(rule.acceptance.clone()),
+                    accepted: Some(acceptance),
                     expired: Vec::new(),
                 };
             }
             expired.push(format!(
                 "acceptance expired on {}: {}",
-                rule.acceptance.expires.as_deref().unwrap_or_default(),
-                rule.acceptance.reason
+                acceptance.expires.as_deref().unwrap_or_default(),
+                acceptance.reason
             ));
         }
         Verdict {
@@ -122,24 +207,6 @@ impl<'a> Rules<'a> {
             expired,
         }
     }
-}
-
-/// `YYYY-MM-DD` with a plausible month and day.
-fn is_date(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let digits = |range: std::ops::Range<usize>| {
-        bytes
-            .get(range)
-            .filter(|b| b.iter().all(u8::is_ascii_digit))
-            .and_then(|b| std::str::from_utf8(b).ok())
-            .and_then(|s| s.parse::<u32>().ok())
-    };
-    bytes.len() == 10
-        && bytes.get(4) == Some(&b'-')
-        && bytes.get(7) == Some(&b'-')
-        && digits(0..4).is_some()
-        && digits(5..7).is_some_and(|m| (1..=12).contains(&m))
-        && digits(8..10).is_some_and(|d| (1..=31).contains(&d))
 }
 
 /// Whether `name` matches `pattern`, where `*` matches any run of characters (including none).
@@ -176,42 +243,21 @@ pub(crate) fn glob_match(pattern: &str, name: &str) -> bool {
         .is_some_and(|rest| rest.iter().all(|&c| c == '*'))
 }
 
-/// Accepts `"2026-12-31"` and also a TOML date (`expires = 2026-12-31`), which the `toml` crate
-/// hands to serde as a one-entry map holding the date's text.
-fn date_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum DateRepr {
-        Text(String),
-        Toml(BTreeMap<String, String>),
-    }
-    match Option::<DateRepr>::deserialize(deserializer)? {
-        None => Ok(None),
-        Some(DateRepr::Text(text)) => Ok(Some(text)),
-        Some(DateRepr::Toml(map)) => match map.into_values().next() {
-            Some(text) if !text.is_empty() => Ok(Some(text)),
-            _ => Err(serde::de::Error::custom(
-                "expected a date such as 2026-12-31",
-            )),
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
-    use super::super::{DiffError, DiffOptions, diff};
     use super::*;
-    use crate::profile::Profile;
     use serde_json::json;
 
     fn rule(workflow: &str, path: Option<&str>, expires: Option<&str>) -> AcceptRule {
-        AcceptRule {
-            workflow: workflow.into(),
-            path: path.map(str::to_owned),
-            reason: format!("reason for {workflow}"),
-            expires: expires.map(str::to_owned),
+        let mut rule = AcceptRule::new(workflow, format!("reason for {workflow}")).unwrap();
+        if let Some(path) = path {
+            rule = rule.with_path(path).unwrap();
         }
+        if let Some(expires) = expires {
+            rule = rule.with_expires(expires).unwrap();
+        }
+        rule
     }
 
     #[test]
@@ -238,7 +284,7 @@ mod tests {
         assert!(!report.has_drift());
         assert_eq!(report.summary.accepted, 1);
 
-        opts.today = "2026-06-02".into();
+        opts.today = day("2026-06-02");
         let report = run(left, right, &opts);
         let wf = &report.workflows[0];
         assert!(wf.drift);
@@ -280,36 +326,54 @@ mod tests {
     }
 
     #[test]
-    fn bad_rules_are_typed_errors() {
-        let profile = Profile::secmaster();
-        let try_rules = |rules: Vec<AcceptRule>, today: &str| {
-            let opts = DiffOptions {
-                accept: rules,
-                today: today.into(),
-                ..options()
-            };
-            diff(Vec::new(), Vec::new(), &profile, &opts)
-        };
-        assert!(matches!(
-            try_rules(vec![rule("w", None, Some("2026-13-01"))], "2026-01-01"),
-            Err(DiffError::AcceptExpires { .. })
-        ));
-        assert!(matches!(
-            try_rules(vec![rule("w", None, Some("2026-12-01"))], ""),
-            Err(DiffError::Today { .. })
-        ));
-        assert!(try_rules(vec![rule("w", None, None)], "").is_ok());
-        assert!(matches!(
-            try_rules(
-                vec![rule("w", Some("no-leading-slash"), None)],
-                "2026-01-01"
-            ),
-            Err(DiffError::AcceptPath { .. })
-        ));
+    fn bad_rules_are_typed_errors_naming_the_field() {
+        let err = |result: Result<AcceptRule, AcceptRuleError>| result.unwrap_err();
+        assert_eq!(
+            err(AcceptRule::new(" ", "r")),
+            AcceptRuleError::EmptyWorkflow
+        );
+        assert_eq!(err(AcceptRule::new("w", "")).field(), "reason");
+        let path = err(AcceptRule::new("w", "r").and_then(|r| r.with_path("no-leading-slash")));
+        assert!(matches!(&path, AcceptRuleError::Path { path, .. } if path == "no-leading-slash"));
+        assert_eq!(path.field(), "path");
+        // Real calendar dates only, written one way.
+        for bad in [
+            "2026-02-31",
+            "2026-02-29",
+            "2026-13-01",
+            "2026-00-01",
+            "2026-01-32",
+            "2026-2-28",
+            "20260101",
+            "2026-01-01x",
+            "+2026-01-01",
+            "２０２６-01-01",
+            "soon",
+        ] {
+            let e = err(AcceptRule::new("w", "r").and_then(|r| r.with_expires(bad)));
+            assert_eq!(e.field(), "expires", "{bad}");
+            assert!(e.to_string().contains(bad), "{e}");
+        }
+        let leap = AcceptRule::new("w", "r").and_then(|r| r.with_expires("2028-02-29"));
+        assert_eq!(leap.unwrap().expires(), Some(day("2028-02-29")));
     }
 
     #[test]
-    fn globs_and_dates() {
+    fn a_rule_applies_through_its_expiry_day() {
+        let rules = [rule("w", None, Some("2026-06-01"))];
+        let on = |today: &str| Rules::new(&rules, day(today)).verdict(&["w"], None);
+        assert!(on("2026-05-31").accepted.is_some());
+        assert!(on("2026-06-01").accepted.is_some());
+        let after = on("2026-06-02");
+        assert!(after.accepted.is_none());
+        assert_eq!(
+            after.expired,
+            ["acceptance expired on 2026-06-01: reason for w"]
+        );
+    }
+
+    #[test]
+    fn globs() {
         assert!(glob_match("*", "anything"));
         assert!(glob_match("Block *", "Block malicious source IP"));
         assert!(glob_match("*IP", "Block malicious source IP"));
@@ -317,37 +381,5 @@ mod tests {
         assert!(!glob_match("a*b*c", "a-x-c-b"));
         assert!(!glob_match("exact", "exactly"));
         assert!(glob_match("", ""));
-        assert!(is_date("2026-02-28"));
-        for bad in [
-            "2026-2-28",
-            "2026-00-01",
-            "2026-01-32",
-            "20260101",
-            "2026-01-01x",
-            "２０２６-01-01",
-        ] {
-            assert!(!is_date(bad), "{bad}");
-        }
-    }
-
-    #[test]
-    fn rules_deserialize_from_toml_like_dates() {
-        let from_text: AcceptRule = serde_json::from_value(
-            json!({"workflow": "w", "reason": "r", "expires": "2026-01-01"}),
-        )
-        .unwrap();
-        let from_toml_date: AcceptRule = serde_json::from_value(json!({
-            "workflow": "w", "reason": "r",
-            "expires": {"$__toml_private_datetime": "2026-01-01"}
-        }))
-        .unwrap();
-        assert_eq!(from_text, from_toml_date);
-        assert_eq!(from_text.path, None);
-        assert!(
-            serde_json::from_value::<AcceptRule>(
-                json!({"workflow": "w", "reason": "r", "typo": 1})
-            )
-            .is_err()
-        );
     }
 }

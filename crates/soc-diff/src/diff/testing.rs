@@ -8,6 +8,11 @@ use crate::normalize::{Normalized, NormalizedContent, canonical_json};
 use crate::profile::Profile;
 use crate::report::{ChangeKind, Report};
 
+/// A date written YYYY-MM-DD.
+pub(super) fn day(text: &str) -> chrono::NaiveDate {
+    text.parse().unwrap()
+}
+
 pub(super) fn doc(name: &str, value: Value) -> Normalized {
     let canonical = canonical_json(&value);
     Normalized {
@@ -38,7 +43,7 @@ pub(super) fn options() -> DiffOptions {
     DiffOptions {
         left_label: "staging".into(),
         right_label: "production".into(),
-        today: "2026-06-01".into(),
+        today: day("2026-06-01"),
         ..DiffOptions::default()
     }
 }

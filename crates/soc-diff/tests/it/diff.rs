@@ -30,7 +30,7 @@ pub fn fixture_options() -> DiffOptions {
     DiffOptions {
         left_label: "staging".into(),
         right_label: "production".into(),
-        today: "2026-06-01".into(),
+        today: "2026-06-01".parse().unwrap(),
         ..DiffOptions::default()
     }
 }
@@ -163,24 +163,23 @@ fn fixtures_show_the_drift_they_were_made_with() {
 fn accepting_the_known_differences_clears_the_drift() {
     let mut options = fixture_options();
     options.accept = vec![
-        AcceptRule {
-            workflow: "Block malicious source IP".into(),
-            path: Some("/**/soar:params/duration".into()),
-            reason: "production blocks for one hour until the WAF quota is raised".into(),
-            expires: Some("2026-12-31".into()),
-        },
-        AcceptRule {
-            workflow: "Notify*".into(),
-            path: None,
-            reason: "tokens differ per environment".into(),
-            expires: None,
-        },
-        AcceptRule {
-            workflow: "*".into(),
-            path: None,
-            reason: "renames, additions and removals are tracked in TICKET-1".into(),
-            expires: Some("2026-01-01".into()),
-        },
+        AcceptRule::new(
+            "Block malicious source IP",
+            "production blocks for one hour until the WAF quota is raised",
+        )
+        .unwrap()
+        .with_path("/**/soar:params/duration")
+        .unwrap()
+        .with_expires("2026-12-31")
+        .unwrap(),
+        AcceptRule::new("Notify*", "tokens differ per environment").unwrap(),
+        AcceptRule::new(
+            "*",
+            "renames, additions and removals are tracked in TICKET-1",
+        )
+        .unwrap()
+        .with_expires("2026-01-01")
+        .unwrap(),
     ];
     let report = fixture_report(&options);
     let drifting: Vec<_> = report
@@ -205,7 +204,7 @@ fn accepting_the_known_differences_clears_the_drift() {
             "acceptance expired on 2026-01-01: renames, additions and removals are tracked in TICKET-1"
         ]
     );
-    options.today = "2025-12-31".into();
+    options.today = "2025-12-31".parse().unwrap();
     assert!(!fixture_report(&options).has_drift());
 }
 

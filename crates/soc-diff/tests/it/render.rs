@@ -100,24 +100,19 @@ fn edge_report() -> Report {
     };
     let options = DiffOptions {
         accept: vec![
-            AcceptRule {
-                workflow: "Accepted".into(),
-                path: Some("/timeout".into()),
-                reason: "production is slower".into(),
-                expires: Some("2026-12-31".into()),
-            },
-            AcceptRule {
-                workflow: "Expired".into(),
-                path: Some("/timeout".into()),
-                reason: "temporary while migrating".into(),
-                expires: Some("2026-01-31".into()),
-            },
-            AcceptRule {
-                workflow: "New name".into(),
-                path: None,
-                reason: "renamed on purpose".into(),
-                expires: None,
-            },
+            AcceptRule::new("Accepted", "production is slower")
+                .unwrap()
+                .with_path("/timeout")
+                .unwrap()
+                .with_expires("2026-12-31")
+                .unwrap(),
+            AcceptRule::new("Expired", "temporary while migrating")
+                .unwrap()
+                .with_path("/timeout")
+                .unwrap()
+                .with_expires("2026-01-31")
+                .unwrap(),
+            AcceptRule::new("New name", "renamed on purpose").unwrap(),
         ],
         ..fixture_options()
     };
