@@ -35,6 +35,7 @@
 //! # Ok::<(), soc_diff::DiffError>(())
 //! ```
 
+pub mod address;
 pub mod check;
 pub mod decode;
 pub mod diff;

@@ -82,15 +82,54 @@ pub struct WorkflowReport {
     /// The canvas layout differs (it is never drift: the profile compares the graph, not positions).
     #[serde(default, skip_serializing_if = "is_false")]
     pub layout_changed: bool,
-    /// Structural changes over the normalized documents (modified workflows only).
+    /// Which version runs on each side, when the workflows have versions (modified workflows
+    /// only). Changes of the active versions are addressed `/versions[@active]/…`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<ActiveVersions>,
+    /// Structural changes over the normalized documents (modified workflows only): of the
+    /// workflow itself and of its active version, which is what runs. Other versions are in
+    /// `versions`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<Change>,
+    /// Versions other than the active one (drafts, versions pending approval, rejected or
+    /// deactivated ones) that differ, paired by their `version` label. Never drift: they do not
+    /// run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<VersionReport>,
     /// A unified diff of the two canonical texts (modified workflows only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_diff: Option<String>,
     /// Things the reader should know: binary content changed, expired acceptances, decoding notes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+}
+
+/// The label of the version that runs on each side; absent when no version runs there.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ActiveVersions {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub right: Option<String>,
+}
+
+/// A version that is not the active one on either side and differs between the sides.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct VersionReport {
+    /// The version's `version` label (`#1`, `#2`, … for versions without a unique label, by
+    /// position).
+    pub version: String,
+    /// `added` (only on the right side), `removed` (only on the left) or `modified`.
+    pub status: WorkflowStatus,
+    /// The version's lifecycle `status` on the left side (`pending_submit`, `pending_approval`,
+    /// `rejected`, `not_activated`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left_status: Option<String>,
+    /// The same on the right side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub right_status: Option<String>,
+    /// What differs (for `added` and `removed`, the version as a whole).
+    pub changes: Vec<Change>,
 }
 
 /// What happened to a workflow between the left and the right side.
@@ -122,9 +161,14 @@ impl WorkflowStatus {
 /// One structural difference inside a modified workflow.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Change {
-    /// JSON pointer (RFC 6901) into the normalized document; array indices are the right side's,
-    /// the left side's for removals.
+    /// Where the change is, as a stable address (see `docs/review.md`): array items are named by
+    /// identity wherever they have one (`/versions[@active]/taskflow/serviceTask[Activity_1]/…`),
+    /// so the same change keeps its path when unrelated nodes are added, removed or reordered.
+    /// `[[accept]]` rules match it.
     pub path: String,
+    /// The same place as a JSON pointer (RFC 6901) into the normalized document, for tools that
+    /// look values up: array indices are the right side's, the left side's for removals.
+    pub pointer: String,
     pub kind: ChangeKind,
     /// The left value; absent for `added`. May be `null` (a value that was JSON null).
     #[serde(
@@ -201,7 +245,7 @@ impl Report {
                     }
                 }
             }
-            if wf.status != WorkflowStatus::Unchanged && !wf.drift {
+            if wf.is_accepted() {
                 summary.accepted += 1;
             }
         }
@@ -222,14 +266,35 @@ impl Report {
 }
 
 impl WorkflowReport {
+    /// A workflow with this status and nothing else said about it yet.
+    pub fn new(name: impl Into<String>, status: WorkflowStatus) -> Self {
+        Self {
+            name: name.into(),
+            status,
+            previous_name: None,
+            drift: false,
+            accepted: None,
+            layout_changed: false,
+            active: None,
+            changes: Vec::new(),
+            versions: Vec::new(),
+            text_diff: None,
+            notes: Vec::new(),
+        }
+    }
+
     /// Whether the workflow differs at all (accepted or not), i.e. anything but unchanged.
     pub fn differs(&self) -> bool {
         self.status != WorkflowStatus::Unchanged
     }
 
-    /// Whether it differs and every difference is accepted.
+    /// Whether it differs and every difference that counts is accepted: as a whole, or change by
+    /// change. A workflow whose only differences are in other versions (which never count) is
+    /// not accepted, just not drift.
     pub fn is_accepted(&self) -> bool {
-        self.differs() && !self.drift
+        self.differs()
+            && !self.drift
+            && (self.accepted.is_some() || self.changes.iter().any(|c| c.accepted.is_some()))
     }
 }
 
@@ -286,15 +351,8 @@ mod tests {
 
     fn wf(name: &str, status: WorkflowStatus, drift: bool) -> WorkflowReport {
         WorkflowReport {
-            name: name.into(),
-            status,
-            previous_name: None,
             drift,
-            accepted: None,
-            layout_changed: false,
-            changes: Vec::new(),
-            text_diff: None,
-            notes: Vec::new(),
+            ..WorkflowReport::new(name, status)
         }
     }
 
@@ -302,25 +360,33 @@ mod tests {
     fn summary_and_status_follow_the_workflows() {
         let mut layout = wf("b", WorkflowStatus::Unchanged, false);
         layout.layout_changed = true;
+        let mut accepted = wf("c", WorkflowStatus::Added, false);
+        accepted.accepted = Some(Acceptance {
+            reason: "r".into(),
+            expires: None,
+        });
+        // Differs, is not drift, but nothing accepted it (only other versions differ).
+        let drafts_only = wf("d", WorkflowStatus::Modified, false);
         let report = Report::from_workflows(
             "staging",
             "production",
             vec![
-                wf("c", WorkflowStatus::Added, false),
+                accepted,
                 layout,
+                drafts_only,
                 wf("a", WorkflowStatus::Modified, true),
             ],
         );
         assert_eq!(report.status, ReportStatus::Drift);
         assert!(report.has_drift());
         let names: Vec<_> = report.workflows.iter().map(|w| w.name.as_str()).collect();
-        assert_eq!(names, ["a", "b", "c"]);
+        assert_eq!(names, ["a", "b", "c", "d"]);
         assert_eq!(
             report.summary,
             Summary {
                 added: 1,
                 removed: 0,
-                modified: 1,
+                modified: 2,
                 renamed: 0,
                 unchanged: 1,
                 layout_only: 1,
@@ -335,6 +401,7 @@ mod tests {
     fn null_values_survive_a_round_trip_and_absent_ones_stay_absent() {
         let change = Change {
             path: "/a".into(),
+            pointer: "/a".into(),
             kind: ChangeKind::Changed,
             left: Some(Value::Null),
             right: Some(json!(1)),
@@ -344,11 +411,12 @@ mod tests {
         let text = serde_json::to_string(&change).unwrap();
         assert_eq!(
             text,
-            r#"{"path":"/a","kind":"changed","left":null,"right":1}"#
+            r#"{"path":"/a","pointer":"/a","kind":"changed","left":null,"right":1}"#
         );
         assert_eq!(serde_json::from_str::<Change>(&text).unwrap(), change);
         let added: Change =
-            serde_json::from_str(r#"{"path":"/b","kind":"added","right":2}"#).unwrap();
+            serde_json::from_str(r#"{"path":"/b","pointer":"/b","kind":"added","right":2}"#)
+                .unwrap();
         assert_eq!(added.left, None);
     }
 

@@ -5,6 +5,7 @@
 
 use chrono::NaiveDate;
 
+use crate::address::Address;
 use crate::pattern::{PathPattern, PatternError};
 use crate::report::Acceptance;
 
@@ -158,7 +159,8 @@ pub(super) struct Rules<'a>(Vec<(&'a AcceptRule, bool)>);
 pub(super) struct Verdict {
     /// The first unexpired matching rule's acceptance.
     pub(super) accepted: Option<Acceptance>,
-    /// Notes for matching rules that expired (only when none accepted the difference).
+    /// Notes for the reader: rules that matched but expired (when none accepted the difference),
+    /// or a rule that matched by array position only.
     pub(super) expired: Vec<String>,
 }
 
@@ -173,17 +175,33 @@ impl<'a> Rules<'a> {
         )
     }
 
-    /// The verdict on a change at `segments` (or, for `None`, on the workflow as a whole: added,
-    /// removed, renamed or binary) of a workflow known by any of `names`.
-    pub(super) fn verdict(&self, names: &[&str], segments: Option<&[String]>) -> Verdict {
+    /// The verdict on a change at `place` (its address and JSON pointer tokens), or, for `None`,
+    /// on the workflow as a whole (added, removed, renamed or binary), of a workflow known by any
+    /// of `names`.
+    ///
+    /// A rule's path is matched against the address first. Rules written before addresses
+    /// existed name places by JSON pointer, with array positions; they still match the pointer,
+    /// and the verdict then carries a note with the address to write instead, because positions
+    /// move when unrelated nodes are added or removed.
+    pub(super) fn verdict(&self, names: &[&str], place: Option<(&Address, &[String])>) -> Verdict {
         let mut expired = Vec::new();
         for &(rule, is_expired) in &self.0 {
             if !names.iter().any(|name| glob_match(&rule.workflow, name)) {
                 continue;
             }
-            let applies = match (&rule.path, segments) {
+            let mut legacy = None;
+            let applies = match (&rule.path, place) {
                 (None, _) => true,
-                (Some(pattern), Some(segments)) => pattern.matches(segments),
+                (Some(pattern), Some((address, pointer))) => {
+                    if pattern.matches_address(address) {
+                        true
+                    } else if pattern.matches(pointer) {
+                        legacy = Some(legacy_note(rule, pattern, address));
+                        true
+                    } else {
+                        false
+                    }
+                }
                 (Some(_), None) => false,
             };
             if !applies {
@@ -193,7 +211,7 @@ impl<'a> Rules<'a> {
             if !is_expired {
                 return Verdict {
                     accepted: Some(acceptance),
-                    expired: Vec::new(),
+                    expired: legacy.into_iter().collect(),
                 };
             }
             expired.push(format!(
@@ -207,6 +225,17 @@ impl<'a> Rules<'a> {
             expired,
         }
     }
+}
+
+/// What the report says when a rule matched a change by JSON pointer only.
+fn legacy_note(rule: &AcceptRule, pattern: &PathPattern, address: &Address) -> String {
+    format!(
+        "the [[accept]] rule for {:?} matched `{}` by JSON pointer, whose array positions move \
+         when unrelated nodes are added or removed; write `path = {:?}` instead",
+        rule.workflow,
+        pattern.as_str(),
+        address.to_string()
+    )
 }
 
 /// Whether `name` matches `pattern`, where `*` matches any run of characters (including none).

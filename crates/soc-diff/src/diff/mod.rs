@@ -18,6 +18,7 @@ mod structure;
 #[cfg(test)]
 mod testing;
 mod text;
+mod versions;
 mod workflow;
 
 use chrono::NaiveDate;

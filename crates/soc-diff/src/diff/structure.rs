@@ -1,21 +1,29 @@
 //! The structural diff of two normalized JSON values: objects key by key, arrays as their profile
 //! rule says (ordered arrays aligned by a diff over item hashes, sets by canonical text, keyed
 //! arrays by their key), one change per place that differs.
+//!
+//! Each change carries two names for its place: the JSON pointer into the document (positions as
+//! they are, the right side's, the left side's for a removal) and the stable
+//! [`Address`](crate::address::Address), which names array items by identity.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::{Hash, Hasher};
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 use similar::{Algorithm, DiffOp};
 
+use crate::address::{Address, Step, XmlNode, value_identity, xml_node};
 use crate::pattern::pointer;
 use crate::profile::{ArrayRule, Profile, key_of};
 use crate::report::{Change, ChangeKind};
 
-/// A change with its path still in segments (accept rules match segments).
+/// A change with its place still in parts (accept rules match them).
+#[derive(Debug, Clone)]
 pub(super) struct RawChange {
-    pub(super) segments: Vec<String>,
+    /// Unescaped JSON pointer tokens.
+    pub(super) pointer: Vec<String>,
+    pub(super) address: Address,
     pub(super) kind: ChangeKind,
     pub(super) left: Option<Value>,
     pub(super) right: Option<Value>,
@@ -25,7 +33,8 @@ pub(super) struct RawChange {
 impl RawChange {
     pub(super) fn into_change(self) -> Change {
         Change {
-            path: pointer(&self.segments),
+            path: self.address.to_string(),
+            pointer: pointer(&self.pointer),
             kind: self.kind,
             left: self.left,
             right: self.right,
@@ -36,26 +45,67 @@ impl RawChange {
 }
 
 pub(super) fn raw_changes(left: &Value, right: &Value, profile: &Profile) -> Vec<RawChange> {
-    let mut differ = Differ {
-        profile,
-        path: Vec::new(),
-        labels: Vec::new(),
-        out: Vec::new(),
-    };
+    let mut differ = Differ::new(profile);
     differ.value(left, right);
-    differ.out
+    differ.finish()
 }
 
-struct Differ<'a> {
+/// How an array item is identified, which decides its address step.
+enum ItemId<'v> {
+    /// By position (ordered arrays).
+    Position(usize),
+    /// By its key (keyed arrays).
+    Key(&'v str),
+    /// By its value (sets, and items of keyed arrays without a usable key).
+    Value,
+}
+
+/// Walks two values in step, collecting the changes between them.
+pub(super) struct Differ<'a> {
     profile: &'a Profile,
+    /// Unescaped JSON pointer tokens of the current place (the right side's indices).
     path: Vec<String>,
+    /// The stable address of the current place.
+    address: Address,
+    /// The length of `address` at the innermost decoded taskflow, where BPMN elements with an id
+    /// are addressed from, wherever they sit in the diagram.
+    taskflow: Option<usize>,
     /// Labels of the xml-js elements enclosing the current path, innermost last.
     labels: Vec<String>,
     out: Vec<RawChange>,
 }
 
-impl Differ<'_> {
-    fn emit(&mut self, kind: ChangeKind, left: Option<&Value>, right: Option<&Value>) {
+impl<'a> Differ<'a> {
+    pub(super) fn new(profile: &'a Profile) -> Self {
+        Self {
+            profile,
+            path: Vec::new(),
+            address: Address::default(),
+            taskflow: None,
+            labels: Vec::new(),
+            out: Vec::new(),
+        }
+    }
+
+    pub(super) fn finish(self) -> Vec<RawChange> {
+        self.out
+    }
+
+    /// Runs `f` at a place given outright: pointer tokens and address steps below the current
+    /// place (for the versions of a workflow, which the caller pairs itself).
+    pub(super) fn within(&mut self, pointer: &[&str], steps: Vec<Step>, f: impl FnOnce(&mut Self)) {
+        let (path_len, address_len) = (self.path.len(), self.address.len());
+        self.path
+            .extend(pointer.iter().map(|token| (*token).to_owned()));
+        for step in steps {
+            self.address.push(step);
+        }
+        f(self);
+        self.path.truncate(path_len);
+        self.address.truncate(address_len);
+    }
+
+    pub(super) fn emit(&mut self, kind: ChangeKind, left: Option<&Value>, right: Option<&Value>) {
         // A whole element added or removed is best described by itself, anything else by the
         // element it is in.
         let own = match kind {
@@ -63,7 +113,8 @@ impl Differ<'_> {
             ChangeKind::Changed => None,
         };
         self.out.push(RawChange {
-            segments: self.path.clone(),
+            pointer: self.path.clone(),
+            address: self.address.clone(),
             kind,
             left: left.cloned(),
             right: right.cloned(),
@@ -71,31 +122,9 @@ impl Differ<'_> {
         });
     }
 
-    /// Runs `f` with `segment` appended to the current path.
-    fn at(&mut self, segment: impl Into<String>, f: impl FnOnce(&mut Self)) {
-        self.path.push(segment.into());
-        f(self);
-        self.path.pop();
-    }
-
-    fn value(&mut self, left: &Value, right: &Value) {
+    pub(super) fn value(&mut self, left: &Value, right: &Value) {
         match (left, right) {
-            (Value::Object(l), Value::Object(r)) => {
-                for (key, lv) in l {
-                    match r.get(key) {
-                        Some(rv) if lv == rv => {}
-                        Some(rv) => self.at(key.as_str(), |d| d.value(lv, rv)),
-                        None => self.at(key.as_str(), |d| {
-                            d.emit(ChangeKind::Removed, Some(lv), None)
-                        }),
-                    }
-                }
-                for (key, rv) in r {
-                    if !l.contains_key(key) {
-                        self.at(key.as_str(), |d| d.emit(ChangeKind::Added, None, Some(rv)));
-                    }
-                }
-            }
+            (Value::Object(l), Value::Object(r)) => self.object(l, r, None),
             (Value::Array(l), Value::Array(r)) => match self.profile.array_rule(&self.path) {
                 ArrayRule::Ordered => self.ordered(l, r),
                 ArrayRule::Set => {
@@ -110,16 +139,108 @@ impl Differ<'_> {
         }
     }
 
+    /// Two objects key by key, leaving out the key `skip` (the caller compares it).
+    pub(super) fn object(
+        &mut self,
+        l: &Map<String, Value>,
+        r: &Map<String, Value>,
+        skip: Option<&str>,
+    ) {
+        // The fields of an xml-js element are addressed as BPMN reads them (see `at_key`).
+        let element = self.taskflow.is_some() && (is_element(r) || is_element(l));
+        for (key, lv) in l {
+            if Some(key.as_str()) == skip {
+                continue;
+            }
+            match r.get(key) {
+                Some(rv) if lv == rv => {}
+                Some(rv) => self.at_key(key, element, rv, |d| d.value(lv, rv)),
+                None => self.at_key(key, element, lv, |d| {
+                    d.emit(ChangeKind::Removed, Some(lv), None)
+                }),
+            }
+        }
+        for (key, rv) in r {
+            if !l.contains_key(key) && Some(key.as_str()) != skip {
+                self.at_key(key, element, rv, |d| {
+                    d.emit(ChangeKind::Added, None, Some(rv))
+                });
+            }
+        }
+    }
+
+    /// Runs `f` at `key` of the current object. Inside an xml-js element, its `attributes` and
+    /// `elements` add no step (an attribute is addressed as `…/serviceTask[A]/soar:timeout`), and
+    /// its other fields are written with a `#` (`#name`, its tag). Below a `taskflow` key, BPMN
+    /// elements with an id are addressed from there.
+    fn at_key(&mut self, key: &str, element: bool, child: &Value, f: impl FnOnce(&mut Self)) {
+        let (address_len, taskflow) = (self.address.len(), self.taskflow);
+        match key {
+            "attributes" | "elements" if element => {}
+            _ if element => self.address.push(Step::Key(format!("#{key}"))),
+            "taskflow" if child.is_object() || child.is_array() => {
+                self.address.push(Step::Key(key.to_owned()));
+                self.taskflow = Some(self.address.len());
+            }
+            _ => self.address.push(Step::Key(key.to_owned())),
+        }
+        self.path.push(key.to_owned());
+        f(self);
+        self.path.pop();
+        self.address.truncate(address_len);
+        self.taskflow = taskflow;
+    }
+
+    /// Runs `f` at an item of the current array: `index` is its position on its side, `item` the
+    /// value that names it (the right side's when both sides have it).
+    fn at_item(&mut self, index: usize, item: &Value, id: ItemId<'_>, f: impl FnOnce(&mut Self)) {
+        let saved = self.address.len();
+        let mut jumped = None;
+        match (self.taskflow, xml_node(item)) {
+            (Some(root), Some(XmlNode::Identified { tag, identity })) => {
+                // Ids are unique in a diagram: the element's address does not depend on where
+                // it sits (so moving it into a sub-process does not change it).
+                jumped = Some(std::mem::take(&mut self.address));
+                let mut address = jumped.clone().unwrap_or_default();
+                address.truncate(root);
+                address.push(Step::Key(tag.to_owned()));
+                address.push(Step::Item(identity));
+                self.address = address;
+            }
+            (Some(_), Some(XmlNode::Anonymous { tag, text })) => {
+                self.address.push(Step::Key(tag.to_owned()));
+                if let Some(text) = text {
+                    self.address.push(Step::Item(text));
+                }
+            }
+            (Some(_), Some(XmlNode::Other(kind))) => {
+                self.address.push(Step::Key(format!("#{kind}")));
+            }
+            _ => self.address.push(match id {
+                ItemId::Position(index) => Step::Index(index),
+                ItemId::Key(key) => Step::Item(key.to_owned()),
+                ItemId::Value => Step::Item(value_identity(item)),
+            }),
+        }
+        self.path.push(index.to_string());
+        f(self);
+        self.path.pop();
+        match jumped {
+            Some(address) => self.address = address,
+            None => self.address.truncate(saved),
+        }
+    }
+
     /// Compares two items that occupy the same place: field by field when both are containers of
     /// the same kind, else as one change. `index` is the right side's.
-    fn pair(&mut self, index: usize, left: &Value, right: &Value) {
+    fn pair(&mut self, index: usize, id: ItemId<'_>, left: &Value, right: &Value) {
         if left == right {
             return;
         }
         let label = element_label(right).or_else(|| element_label(left));
         let labelled = label.is_some();
         self.labels.extend(label);
-        self.at(index.to_string(), |d| d.value(left, right));
+        self.at_item(index, right, id, |d| d.value(left, right));
         if labelled {
             self.labels.pop();
         }
@@ -142,7 +263,7 @@ impl Differ<'_> {
                         .zip(window(r, new_index, len))
                         .enumerate()
                     {
-                        self.pair(new_index + i, lv, rv);
+                        self.pair(new_index + i, ItemId::Position(new_index + i), lv, rv);
                     }
                 }
                 DiffOp::Delete {
@@ -162,7 +283,7 @@ impl Differ<'_> {
                         .iter()
                         .zip(window(r, new_index, paired));
                     for (i, (lv, rv)) in pairs.enumerate() {
-                        self.pair(new_index + i, lv, rv);
+                        self.pair(new_index + i, ItemId::Position(new_index + i), lv, rv);
                     }
                     self.removed(l, old_index + paired, old_len - paired);
                     self.added(r, new_index + paired, new_len - paired);
@@ -173,7 +294,8 @@ impl Differ<'_> {
 
     fn removed(&mut self, l: &[Value], start: usize, len: usize) {
         for (i, lv) in window(l, start, len).iter().enumerate() {
-            self.at((start + i).to_string(), |d| {
+            let index = start + i;
+            self.at_item(index, lv, ItemId::Position(index), |d| {
                 d.emit(ChangeKind::Removed, Some(lv), None)
             });
         }
@@ -181,7 +303,8 @@ impl Differ<'_> {
 
     fn added(&mut self, r: &[Value], start: usize, len: usize) {
         for (i, rv) in window(r, start, len).iter().enumerate() {
-            self.at((start + i).to_string(), |d| {
+            let index = start + i;
+            self.at_item(index, rv, ItemId::Position(index), |d| {
                 d.emit(ChangeKind::Added, None, Some(rv))
             });
         }
@@ -203,14 +326,16 @@ impl Differ<'_> {
                 Some(j) => {
                     matched.insert(j);
                 }
-                None => self.at(i.to_string(), |d| {
+                None => self.at_item(i, lv, ItemId::Value, |d| {
                     d.emit(ChangeKind::Removed, Some(lv), None)
                 }),
             }
         }
         for &(j, rv) in r {
             if !matched.contains(&j) {
-                self.at(j.to_string(), |d| d.emit(ChangeKind::Added, None, Some(rv)));
+                self.at_item(j, rv, ItemId::Value, |d| {
+                    d.emit(ChangeKind::Added, None, Some(rv))
+                });
             }
         }
     }
@@ -232,32 +357,40 @@ impl Differ<'_> {
         let mut rest_l = Vec::new();
         let mut matched = HashSet::new();
         for (i, (lv, k)) in l.iter().zip(&lk).enumerate() {
-            if !usable(k) {
+            let Some(key) = k.as_deref().filter(|_| usable(k)) else {
                 rest_l.push((i, lv));
                 continue;
-            }
-            match k.as_deref().and_then(|k| right_index.get(k)) {
+            };
+            match right_index.get(key) {
                 Some(&j) => {
                     matched.insert(j);
                     if let Some(rv) = r.get(j) {
-                        self.pair(j, lv, rv);
+                        self.pair(j, ItemId::Key(key), lv, rv);
                     }
                 }
-                None => self.at(i.to_string(), |d| {
+                None => self.at_item(i, lv, ItemId::Key(key), |d| {
                     d.emit(ChangeKind::Removed, Some(lv), None)
                 }),
             }
         }
         let mut rest_r = Vec::new();
         for (j, (rv, k)) in r.iter().zip(&rk).enumerate() {
-            if !usable(k) {
-                rest_r.push((j, rv));
-            } else if !matched.contains(&j) {
-                self.at(j.to_string(), |d| d.emit(ChangeKind::Added, None, Some(rv)));
+            match k.as_deref().filter(|_| usable(k)) {
+                None => rest_r.push((j, rv)),
+                Some(_) if matched.contains(&j) => {}
+                Some(key) => self.at_item(j, rv, ItemId::Key(key), |d| {
+                    d.emit(ChangeKind::Added, None, Some(rv))
+                }),
             }
         }
         self.set(&rest_l, &rest_r);
     }
+}
+
+/// Whether an object is an xml-js element (`{"type": "element", "name": …}`).
+fn is_element(object: &Map<String, Value>) -> bool {
+    object.get("type").and_then(Value::as_str) == Some("element")
+        && object.get("name").is_some_and(Value::is_string)
 }
 
 /// How a reader recognizes an xml-js element (the decoded BPMN of a `taskflow`): its tag and its
@@ -380,31 +513,111 @@ mod tests {
         );
     }
 
-    #[test]
-    fn changes_name_the_bpmn_element_they_are_in() {
-        let task = |timeout: &str, incoming: &str| {
-            json!({"type": "element", "name": "bpmn2:serviceTask",
-                   "attributes": {"id": "A1", "name": "Block on WAF", "soar:timeout": timeout},
-                   "elements": [{"type": "element", "name": "bpmn2:incoming",
-                                 "elements": [{"type": "text", "text": incoming}]}]})
-        };
-        let flow = json!({"type": "element", "name": "bpmn2:sequenceFlow",
-                          "attributes": {"id": "F9", "sourceRef": "A1", "targetRef": "E"}});
-        let left = json!({"list": [task("60", "F1")]});
-        let right = json!({"list": [task("90", "F2"), flow]});
-        let got: Vec<_> = structural_changes(&left, &right, &Profile::secmaster())
+    /// `(address, pointer, context)` of each change.
+    fn places(left: &Value, right: &Value) -> Vec<(String, String, String)> {
+        structural_changes(left, right, &Profile::secmaster())
             .into_iter()
-            .map(|c| (c.path, c.context.unwrap_or_default()))
-            .collect();
-        let task = "bpmn2:serviceTask \"Block on WAF\"".to_owned();
-        assert_eq!(
-            got,
-            [
-                ("/list/0/attributes/soar:timeout".to_owned(), task.clone()),
-                ("/list/0/elements/0/elements/0/text".to_owned(), task),
-                ("/list/1".to_owned(), "bpmn2:sequenceFlow F9".to_owned()),
-            ]
+            .map(|c| (c.path, c.pointer, c.context.unwrap_or_default()))
+            .collect()
+    }
+
+    fn element(tag: &str, attributes: Value, children: Vec<Value>) -> Value {
+        json!({"type": "element", "name": tag, "attributes": attributes, "elements": children})
+    }
+
+    fn incoming(flow: &str) -> Value {
+        json!({"type": "element", "name": "bpmn2:incoming",
+               "elements": [{"type": "text", "text": flow}]})
+    }
+
+    fn taskflow(nodes: Vec<Value>) -> Value {
+        json!({"taskflow": {"workflow": {"elements": [element(
+            "bpmn2:definitions", json!({"id": "D"}),
+            vec![element("bpmn2:process", json!({"id": "P"}), nodes)],
+        )]}}})
+    }
+
+    #[test]
+    fn bpmn_elements_are_addressed_by_tag_and_id_and_named_for_readers() {
+        let task = |timeout: &str, flow: &str| {
+            element(
+                "bpmn2:serviceTask",
+                json!({"id": "A1", "name": "Block on WAF", "soar:timeout": timeout}),
+                vec![incoming(flow)],
+            )
+        };
+        let flow = element(
+            "bpmn2:sequenceFlow",
+            json!({"id": "F9", "sourceRef": "A1", "targetRef": "E"}),
+            vec![],
         );
+        let got = places(
+            &taskflow(vec![task("60", "F1")]),
+            &taskflow(vec![task("90", "F2"), flow]),
+        );
+        let task = "bpmn2:serviceTask \"Block on WAF\"";
+        let expected = [
+            (
+                "/taskflow/serviceTask[A1]/soar:timeout",
+                "/taskflow/workflow/elements/0/elements/0/elements/0/attributes/soar:timeout",
+                task,
+            ),
+            (
+                "/taskflow/serviceTask[A1]/incoming[F1]",
+                "/taskflow/workflow/elements/0/elements/0/elements/0/elements/0",
+                task,
+            ),
+            (
+                "/taskflow/serviceTask[A1]/incoming[F2]",
+                "/taskflow/workflow/elements/0/elements/0/elements/0/elements/0",
+                task,
+            ),
+            (
+                "/taskflow/sequenceFlow[F9]",
+                "/taskflow/workflow/elements/0/elements/0/elements/1",
+                "bpmn2:sequenceFlow F9",
+            ),
+        ];
+        let expected: Vec<_> = expected
+            .iter()
+            .map(|(a, p, c)| (a.to_string(), p.to_string(), c.to_string()))
+            .collect();
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn an_address_does_not_move_when_unrelated_nodes_come_and_go() {
+        let node = |id: &str, timeout: &str| {
+            element(
+                "bpmn2:serviceTask",
+                json!({"id": id, "soar:timeout": timeout}),
+                vec![],
+            )
+        };
+        let before = taskflow(vec![node("B", "1"), node("C", "1")]);
+        let changed = |nodes: Vec<Value>| places(&before, &taskflow(nodes));
+        let alone = changed(vec![node("B", "1"), node("C", "2")]);
+        // Nodes inserted before and after it, one removed, all reordered.
+        let crowded = changed(vec![node("A", "1"), node("Z", "1"), node("C", "2")]);
+        assert_eq!(alone.len(), 1);
+        let address = &alone[0].0;
+        assert_eq!(address, "/taskflow/serviceTask[C]/soar:timeout");
+        assert!(crowded.iter().any(|(a, _, _)| a == address), "{crowded:?}");
+        // Its JSON pointer, by contrast, moved.
+        let pointer = |list: &[(String, String, String)]| {
+            list.iter()
+                .find(|(a, _, _)| a == address)
+                .map(|(_, p, _)| p.clone())
+        };
+        assert_ne!(pointer(&alone), pointer(&crowded));
+    }
+
+    #[test]
+    fn elements_outside_a_taskflow_are_plain_objects() {
+        let left = json!({"list": [element("x:t", json!({"id": "A", "v": 1}), vec![])]});
+        let right = json!({"list": [element("x:t", json!({"id": "A", "v": 2}), vec![])]});
+        let got = places(&left, &right);
+        assert_eq!(got[0].0, "/list/0/attributes/v");
     }
 
     #[test]
@@ -431,12 +644,16 @@ mod tests {
     }
 
     #[test]
-    fn pointer_tokens_are_escaped() {
+    fn keys_that_could_be_misread_are_quoted_and_pointer_tokens_escaped() {
         let left = json!({"a/b": {"c~d": 1}});
         let right = json!({"a/b": {"c~d": 2}});
         assert_eq!(
-            changes(left, right),
-            [("/a~1b/c~0d".to_owned(), ChangeKind::Changed)]
+            places(&left, &right),
+            [(
+                r#"/"a/b"/"c~d""#.to_owned(),
+                "/a~1b/c~0d".to_owned(),
+                String::new()
+            )]
         );
     }
 
@@ -452,8 +669,8 @@ mod tests {
         assert_eq!(
             changes_under(&profile, left, right),
             [
-                ("/tags/3".to_owned(), ChangeKind::Removed),
-                ("/tags/1".to_owned(), ChangeKind::Added)
+                ("/tags[c]".to_owned(), ChangeKind::Removed),
+                ("/tags[d]".to_owned(), ChangeKind::Added)
             ]
         );
     }
@@ -471,11 +688,17 @@ mod tests {
         assert_eq!(
             changes_under(&profile, left, right),
             [
-                ("/nodes/1/attributes/v".to_owned(), ChangeKind::Changed),
-                ("/nodes/1".to_owned(), ChangeKind::Removed),
-                ("/nodes/2".to_owned(), ChangeKind::Added),
-                ("/nodes/3".to_owned(), ChangeKind::Removed),
-                ("/nodes/3".to_owned(), ChangeKind::Added),
+                ("/nodes[a]/attributes/v".to_owned(), ChangeKind::Changed),
+                ("/nodes[b]".to_owned(), ChangeKind::Removed),
+                ("/nodes[d]".to_owned(), ChangeKind::Added),
+                (
+                    format!("/nodes[{}]", value_identity(&json!({"free": 1}))),
+                    ChangeKind::Removed
+                ),
+                (
+                    format!("/nodes[{}]", value_identity(&json!({"free": 2}))),
+                    ChangeKind::Added
+                ),
             ]
         );
     }

@@ -7,22 +7,17 @@ use serde_json::Value;
 
 use super::structure::RawChange;
 use super::text::unified_diff;
-use super::{DiffOptions, Rules, raw_changes};
+use super::versions::{self, OtherVersion};
+use super::{DiffOptions, Rules};
 use crate::normalize::{Normalized, NormalizedContent, parse_canonical};
 use crate::profile::{ElementIds, Profile};
-use crate::report::{WorkflowReport, WorkflowStatus};
+use crate::report::{ActiveVersions, ChangeKind, VersionReport, WorkflowReport, WorkflowStatus};
 
+/// An unchanged workflow (its canvas layout may differ).
 pub(super) fn unchanged(name: String, layout_changed: bool) -> WorkflowReport {
     WorkflowReport {
-        name,
-        status: WorkflowStatus::Unchanged,
-        previous_name: None,
-        drift: false,
-        accepted: None,
         layout_changed,
-        changes: Vec::new(),
-        text_diff: None,
-        notes: Vec::new(),
+        ..WorkflowReport::new(name, WorkflowStatus::Unchanged)
     }
 }
 
@@ -39,70 +34,96 @@ pub(super) fn compare(
     if l.sha256 == r.sha256 {
         return unchanged(name, layout_changed);
     }
-    let mut notes = side_notes(l, r, options);
-    let mut changes = Vec::new();
-    let mut drift = false;
-    let mut accepted = None;
-    let trees = parse_both(l, r, options, &mut notes);
-    match trees {
+    let mut report = WorkflowReport {
+        layout_changed,
+        notes: side_notes(l, r, options),
+        ..WorkflowReport::new(name, WorkflowStatus::Modified)
+    };
+    match parse_both(l, r, options, &mut report.notes) {
         Some((lv, rv)) => {
-            let raw = raw_changes(&lv, &rv, profile);
-            if raw.is_empty() {
-                // The hashes differ only because of item order in arrays compared as sets or by
-                // key (a profile that compares them so should also sort them; say so rather than
-                // hide it).
-                let mut report = unchanged(name, layout_changed);
-                report.notes.push(
+            let labels = (options.left_label.as_str(), options.right_label.as_str());
+            let compared = versions::compare(&lv, &rv, profile, labels);
+            if compared.changes.is_empty() && compared.others.is_empty() {
+                // The hashes differ only because of item order in arrays compared as sets, by
+                // key or (versions) by label (a profile that compares them so should also sort
+                // them; say so rather than hide it).
+                let mut unchanged = unchanged(report.name, layout_changed);
+                unchanged.notes.push(
                     "canonical texts differ only in the order of array items that are compared \
-                     as sets or by key"
+                     as sets, by key or by version label"
                         .to_owned(),
                 );
-                return report;
+                return unchanged;
             }
-            // Renormalizing both sides is not free: only when a taskflow changed at all.
-            let in_taskflow = |c: &RawChange| c.segments.iter().any(|s| s == "taskflow");
-            if profile.element_ids() == ElementIds::Keep
-                && raw.iter().all(in_taskflow)
-                && crate::element_ids::differ_only_in_element_ids(&lv, &rv, profile)
-            {
-                notes.push(
+            if only_element_ids_differ(&compared.changes, &lv, &rv, profile) {
+                report.notes.push(
                     "only the ids of BPMN elements differ; if this workflow was built separately \
                      in each workspace rather than exported and imported, set \
                      `element_ids = \"by_name\"` in [normalize]"
                         .to_owned(),
                 );
             }
-            for change in raw {
-                let verdict = rules.verdict(&[&name], Some(&change.segments));
-                notes.extend(verdict.expired);
-                drift |= verdict.accepted.is_none();
-                let mut change = change.into_change();
-                change.accepted = verdict.accepted;
-                changes.push(change);
-            }
+            report.notes.extend(compared.notes);
+            report.active = compared
+                .active_labels
+                .map(|(left, right)| ActiveVersions { left, right });
+            report.versions = compared.others.into_iter().map(other_version).collect();
+            judge_changes(&mut report, compared.changes, rules);
         }
         None => {
-            let verdict = rules.verdict(&[&name], None);
-            notes.extend(verdict.expired);
-            drift = verdict.accepted.is_none();
-            accepted = verdict.accepted;
+            let verdict = rules.verdict(&[&report.name], None);
+            report.notes.extend(verdict.expired);
+            report.drift = verdict.accepted.is_none();
+            report.accepted = verdict.accepted;
         }
     }
-    let text_diff = l
+    report.text_diff = l
         .canonical()
         .zip(r.canonical())
-        .and_then(|(lc, rc)| unified_diff(lc, rc, &name, &name, options));
-    dedup_in_order(&mut notes);
-    WorkflowReport {
-        name,
-        status: WorkflowStatus::Modified,
-        previous_name: None,
-        drift,
-        accepted,
-        layout_changed,
-        changes,
-        text_diff,
-        notes,
+        .and_then(|(lc, rc)| unified_diff(lc, rc, &report.name, &report.name, options));
+    dedup_in_order(&mut report.notes);
+    report
+}
+
+/// Whether every change is inside a taskflow and the workflows would be equal with
+/// `element_ids = "by_name"`: the hint for workflows built separately in each workspace.
+fn only_element_ids_differ(changes: &[RawChange], l: &Value, r: &Value, profile: &Profile) -> bool {
+    // Renormalizing both sides is not free: only when a taskflow changed at all.
+    let in_taskflow = |c: &RawChange| c.pointer.iter().any(|s| s == "taskflow");
+    profile.element_ids() == ElementIds::Keep
+        && !changes.is_empty()
+        && changes.iter().all(in_taskflow)
+        && crate::element_ids::differ_only_in_element_ids(l, r, profile)
+}
+
+/// Asks the accept rules about each change; the workflow drifts when one is not accepted.
+fn judge_changes(report: &mut WorkflowReport, changes: Vec<RawChange>, rules: &Rules) {
+    for change in changes {
+        let place = (&change.address, change.pointer.as_slice());
+        let verdict = rules.verdict(&[&report.name], Some(place));
+        report.notes.extend(verdict.expired);
+        report.drift |= verdict.accepted.is_none();
+        let mut change = change.into_change();
+        change.accepted = verdict.accepted;
+        report.changes.push(change);
+    }
+}
+
+fn other_version(other: OtherVersion) -> VersionReport {
+    VersionReport {
+        version: other.label,
+        status: match other.kind {
+            ChangeKind::Added => WorkflowStatus::Added,
+            ChangeKind::Removed => WorkflowStatus::Removed,
+            ChangeKind::Changed => WorkflowStatus::Modified,
+        },
+        left_status: other.left_status,
+        right_status: other.right_status,
+        changes: other
+            .changes
+            .into_iter()
+            .map(RawChange::into_change)
+            .collect(),
     }
 }
 
@@ -159,15 +180,11 @@ pub(super) fn one_sided(
     notes.extend(verdict.expired);
     dedup_in_order(&mut notes);
     WorkflowReport {
-        name: doc.name.clone(),
-        status,
         previous_name: previous_name.map(str::to_owned),
         drift: verdict.accepted.is_none(),
         accepted: verdict.accepted,
-        layout_changed: false,
-        changes: Vec::new(),
-        text_diff: None,
         notes,
+        ..WorkflowReport::new(doc.name.clone(), status)
     }
 }
 

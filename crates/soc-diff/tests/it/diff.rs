@@ -118,10 +118,15 @@ fn fixtures_show_the_drift_they_were_made_with() {
     let block = find(&report, "Block malicious source IP");
     assert_eq!(block.changes.len(), 1, "{block:#?}");
     let change = &block.changes[0];
+    // Addressed by what it is, not where it sits; the JSON pointer still says where.
+    assert_eq!(
+        change.path,
+        "/versions[@active]/taskflow/serviceTask[Activity_u0ugsc7]/soar:params/duration"
+    );
     assert!(
-        change.path.ends_with("/attributes/soar:params/duration"),
+        change.pointer.ends_with("/attributes/soar:params/duration"),
         "{}",
-        change.path
+        change.pointer
     );
     assert_eq!(
         (change.kind, &change.left, &change.right),
@@ -140,8 +145,8 @@ fn fixtures_show_the_drift_they_were_made_with() {
     assert_eq!(
         paths,
         [
-            "/versions/0/taskconfig/node_info/escalation_minutes",
-            "/versions/0/taskconfig/webhook/api_token"
+            "/versions[@active]/taskconfig/node_info/escalation_minutes",
+            "/versions[@active]/taskconfig/webhook/api_token"
         ]
     );
     let token = &notify.changes[1];
@@ -466,5 +471,146 @@ fn element_ids_by_name_matches_workflows_built_separately() {
     assert!(
         change.path.contains("serviceTask[Block on WAF]") || change.context.is_some(),
         "{change:?}"
+    );
+}
+
+/// A fixture workflow's export, as JSON.
+fn fixture_json(side: &str, file: &str) -> serde_json::Value {
+    let path = workspace_dir(side).join(file);
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// Decodes the taskflow of each version, lets `edit` change the diagram's process, encodes it back.
+fn edit_process(export: &mut serde_json::Value, edit: impl Fn(&mut Vec<serde_json::Value>)) {
+    use base64::Engine as _;
+    let engine = base64::engine::general_purpose::STANDARD;
+    for version in export["versions"].as_array_mut().unwrap() {
+        let text = version["taskflow"].as_str().unwrap();
+        let mut taskflow: serde_json::Value =
+            serde_json::from_slice(&engine.decode(text).unwrap()).unwrap();
+        let process = &mut taskflow["workflow"]["elements"][0]["elements"][0]["elements"];
+        edit(process.as_array_mut().unwrap());
+        version["taskflow"] = json!(engine.encode(taskflow.to_string()));
+    }
+}
+
+/// Staging's and production's "Block malicious source IP" (production blocks for one hour), with
+/// `edit` applied to production's process, diffed with `options`.
+fn block_ip(edit: impl Fn(&mut Vec<serde_json::Value>), options: &DiffOptions) -> WorkflowReport {
+    let profile = Profile::secmaster();
+    let entries = |export: serde_json::Value| -> Vec<Entry> {
+        soc_diff::decode_export("x.json", export.to_string().as_bytes(), &profile)
+            .unwrap()
+            .iter()
+            .map(|doc| Entry::Loaded(profile.normalize(doc)))
+            .collect()
+    };
+    let mut production = fixture_json("production", "01-block-ip.json");
+    edit_process(&mut production, edit);
+    let staging = fixture_json("staging", "01-block-ip.json");
+    let report = diff(entries(staging), entries(production), &profile, options).unwrap();
+    find(&report, "Block malicious source IP").clone()
+}
+
+fn new_task(id: &str, name: &str) -> serde_json::Value {
+    json!({"type": "element", "name": "bpmn2:serviceTask",
+           "attributes": {"id": id, "name": name, "soar:timeout": "30"}})
+}
+
+#[test]
+fn a_change_keeps_its_address_when_unrelated_nodes_are_added_removed_or_reordered() {
+    let options = fixture_options();
+    let alone = block_ip(|_| {}, &options);
+    assert_eq!(alone.changes.len(), 1);
+    let address = alone.changes[0].path.clone();
+    let crowded = block_ip(
+        |process| {
+            // A task inserted first (its id sorts first, too), the end event gone, the rest reversed.
+            process.insert(0, new_task("Activity_0000000", "Ask an analyst"));
+            process.retain(|e| e["attributes"]["id"] != "Event_w8q7121");
+            process.reverse();
+        },
+        &options,
+    );
+    let duration: Vec<_> = crowded
+        .changes
+        .iter()
+        .filter(|c| c.path.ends_with("/soar:params/duration"))
+        .collect();
+    assert_eq!(duration.len(), 1, "{:#?}", crowded.changes);
+    assert_eq!(duration[0].path, address);
+    assert_ne!(
+        duration[0].pointer, alone.changes[0].pointer,
+        "the JSON pointer moved; the address did not"
+    );
+    let others: Vec<_> = crowded.changes.iter().map(|c| c.path.as_str()).collect();
+    assert!(
+        others.contains(&"/versions[@active]/taskflow/serviceTask[Activity_0000000]"),
+        "{others:?}"
+    );
+    assert!(
+        others.contains(&"/versions[@active]/taskflow/endEvent[Event_w8q7121]"),
+        "{others:?}"
+    );
+}
+
+#[test]
+fn an_accept_rule_copied_from_a_report_keeps_matching() {
+    let first = block_ip(|_| {}, &fixture_options());
+    // The reviewer copies the path of the change from the report into socdrift.toml.
+    let rule = AcceptRule::new(
+        "Block malicious source IP",
+        "one hour until the WAF quota grows",
+    )
+    .unwrap()
+    .with_path(&first.changes[0].path)
+    .unwrap();
+    let options = DiffOptions {
+        accept: vec![rule],
+        ..fixture_options()
+    };
+    assert!(!block_ip(|_| {}, &options).drift);
+    // A week later someone adds a task before it; the rule still accepts the duration, and
+    // only the new task is drift.
+    let later = block_ip(
+        |process| process.insert(0, new_task("Activity_0000000", "Ask an analyst")),
+        &options,
+    );
+    assert!(later.drift);
+    let open: Vec<_> = later
+        .changes
+        .iter()
+        .filter(|c| c.accepted.is_none())
+        .map(|c| c.path.as_str())
+        .collect();
+    assert_eq!(
+        open,
+        ["/versions[@active]/taskflow/serviceTask[Activity_0000000]"]
+    );
+    assert!(later.notes.is_empty(), "{:?}", later.notes);
+}
+
+#[test]
+fn a_positional_rule_of_an_older_report_still_matches_and_says_what_to_write() {
+    let rule = AcceptRule::new("Block malicious source IP", "one hour")
+        .unwrap()
+        .with_path(
+            "/versions/0/taskflow/workflow/elements/0/elements/0/elements/2/attributes/soar:params/duration",
+        )
+        .unwrap();
+    let options = DiffOptions {
+        accept: vec![rule],
+        ..fixture_options()
+    };
+    let report = block_ip(|_| {}, &options);
+    assert!(!report.drift);
+    assert_eq!(
+        report.notes,
+        [
+            "the [[accept]] rule for \"Block malicious source IP\" matched \
+             `/versions/0/taskflow/workflow/elements/0/elements/0/elements/2/attributes/soar:params/duration` \
+             by JSON pointer, whose array positions move when unrelated nodes are added or removed; \
+             write `path = \"/versions[@active]/taskflow/serviceTask[Activity_u0ugsc7]/soar:params/duration\"` instead"
+        ]
     );
 }
