@@ -170,6 +170,127 @@ fn quote(out: &mut String, text: &str) {
     out.push_str(&serde_json::to_string(text).unwrap_or_default());
 }
 
+/// How an array item is identified, which decides its address step outside a taskflow.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ItemId<'v> {
+    /// By position (ordered arrays).
+    Position(usize),
+    /// By its key (keyed arrays).
+    Key(&'v str),
+    /// By its value (sets, and items of keyed arrays without a usable key).
+    Value,
+}
+
+/// The address of the place a walk over a normalized document is at; one step is entered per
+/// key or array item, and left in reverse order. The differ and the ignore rules that match
+/// addresses walk with it, so both name every place alike.
+#[derive(Debug, Default)]
+pub(crate) struct Cursor {
+    address: Address,
+    /// The length of `address` at the innermost decoded taskflow, where BPMN elements with an
+    /// id are addressed from, wherever they sit in the diagram.
+    taskflow: Option<usize>,
+}
+
+/// What [`Cursor::leave`] needs to step back out.
+#[must_use]
+pub(crate) struct Mark {
+    len: usize,
+    taskflow: Option<usize>,
+    /// The address before a jump to an element's own address.
+    jumped: Option<Address>,
+}
+
+impl Cursor {
+    pub(crate) fn address(&self) -> &Address {
+        &self.address
+    }
+
+    fn mark(&self) -> Mark {
+        Mark {
+            len: self.address.len(),
+            taskflow: self.taskflow,
+            jumped: None,
+        }
+    }
+
+    /// Whether `object` is an xml-js element whose fields are addressed the BPMN way (inside a
+    /// decoded taskflow).
+    pub(crate) fn is_bpmn_element(&self, object: &serde_json::Map<String, Value>) -> bool {
+        self.taskflow.is_some()
+            && object.get("type").and_then(Value::as_str) == Some("element")
+            && object.get("name").is_some_and(Value::is_string)
+    }
+
+    /// Enters `key` of an object; `element` says whether the object is a BPMN element (see
+    /// [`is_bpmn_element`](Self::is_bpmn_element)). An element's `attributes` and `elements` add
+    /// no step (an attribute is addressed as `…/serviceTask[A]/soar:timeout`), its other fields
+    /// are written with a `#` (`#name`, its tag). Below a `taskflow` key holding an object or
+    /// array, BPMN elements with an id are addressed from there.
+    pub(crate) fn enter_key(&mut self, key: &str, element: bool, child: &Value) -> Mark {
+        let mark = self.mark();
+        match key {
+            "attributes" | "elements" if element => {}
+            _ if element => self.address.push(Step::Key(format!("#{key}"))),
+            "taskflow" if child.is_object() || child.is_array() => {
+                self.address.push(Step::Key(key.to_owned()));
+                self.taskflow = Some(self.address.len());
+            }
+            _ => self.address.push(Step::Key(key.to_owned())),
+        }
+        mark
+    }
+
+    /// Enters an array item: `item` is the value that names it (the right side's when both
+    /// sides have it), `id` how its array identifies it.
+    pub(crate) fn enter_item(&mut self, item: &Value, id: ItemId<'_>) -> Mark {
+        let mut mark = self.mark();
+        match (self.taskflow, xml_node(item)) {
+            (Some(root), Some(XmlNode::Identified { tag, identity })) => {
+                // Ids are unique in a diagram: the element's address does not depend on where it
+                // sits (so moving it into a sub-process does not change it).
+                let mut address = Address(self.address.0.get(..root).unwrap_or_default().to_vec());
+                address.push(Step::Key(tag.to_owned()));
+                address.push(Step::Item(identity));
+                mark.jumped = Some(std::mem::replace(&mut self.address, address));
+            }
+            (Some(_), Some(XmlNode::Anonymous { tag, text })) => {
+                self.address.push(Step::Key(tag.to_owned()));
+                if let Some(text) = text {
+                    self.address.push(Step::Item(text));
+                }
+            }
+            (Some(_), Some(XmlNode::Other(kind))) => {
+                self.address.push(Step::Key(format!("#{kind}")));
+            }
+            _ => self.address.push(match id {
+                ItemId::Position(index) => Step::Index(index),
+                ItemId::Key(key) => Step::Item(key.to_owned()),
+                ItemId::Value => Step::Item(value_identity(item)),
+            }),
+        }
+        mark
+    }
+
+    /// Enters steps given outright (the versions of a workflow, which the caller names).
+    pub(crate) fn enter_steps(&mut self, steps: Vec<Step>) -> Mark {
+        let mark = self.mark();
+        for step in steps {
+            self.address.push(step);
+        }
+        mark
+    }
+
+    /// Steps back to where `mark` was taken.
+    pub(crate) fn leave(&mut self, mark: Mark) {
+        match mark.jumped {
+            Some(address) => self.address = address,
+            None => self.address.truncate(mark.len),
+        }
+        self.taskflow = mark.taskflow;
+    }
+}
+
 /// The identity of a set item: its text for a string, its JSON for another scalar, and `#` with
 /// the first 8 hex digits of the SHA-256 of its compact JSON for an object or a list.
 pub(crate) fn value_identity(value: &Value) -> String {

@@ -40,6 +40,7 @@ pub mod check;
 pub mod decode;
 pub mod diff;
 mod element_ids;
+mod ignore;
 pub mod normalize;
 pub mod pattern;
 pub mod profile;

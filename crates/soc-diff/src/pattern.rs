@@ -90,14 +90,16 @@ pub enum PatternError {
 
 /// A step of a place, as a pattern sees it: a JSON pointer token, or an address step.
 pub(crate) trait PathStep {
-    fn matches_literal(&self, literal: &str) -> bool;
+    /// Whether the literal segment `literal` matches; `positions`: whether a literal may match a
+    /// position in an ordered list.
+    fn matches_literal(&self, literal: &str, positions: bool) -> bool;
     fn matches_item(&self, id: &str) -> bool;
     fn is_active(&self) -> bool;
     fn is_item(&self) -> bool;
 }
 
 impl<S: AsRef<str>> PathStep for S {
-    fn matches_literal(&self, literal: &str) -> bool {
+    fn matches_literal(&self, literal: &str, _: bool) -> bool {
         self.as_ref() == literal
     }
     fn matches_item(&self, _: &str) -> bool {
@@ -111,32 +113,29 @@ impl<S: AsRef<str>> PathStep for S {
     }
 }
 
-/// Address steps are matched through this wrapper (a blanket impl covers text tokens).
-pub(crate) struct AddressStep<'a>(pub(crate) &'a Step);
-
-impl PathStep for AddressStep<'_> {
-    fn matches_literal(&self, literal: &str) -> bool {
-        match self.0 {
+impl PathStep for Step {
+    fn matches_literal(&self, literal: &str, positions: bool) -> bool {
+        match self {
             Step::Key(key) => key == literal,
-            Step::Index(index) => literal.parse() == Ok(*index),
+            Step::Index(index) => positions && literal.parse() == Ok(*index),
             Step::Item(_) | Step::Active => false,
         }
     }
     fn matches_item(&self, id: &str) -> bool {
-        matches!(self.0, Step::Item(item) if item == id)
+        matches!(self, Step::Item(item) if item == id)
     }
     fn is_active(&self) -> bool {
-        *self.0 == Step::Active
+        *self == Step::Active
     }
     fn is_item(&self) -> bool {
-        !matches!(self.0, Step::Key(_))
+        !matches!(self, Step::Key(_))
     }
 }
 
 impl Segment {
-    fn matches(&self, step: &impl PathStep) -> bool {
+    fn matches(&self, step: &impl PathStep, positions: bool) -> bool {
         match self {
-            Segment::Literal(literal) => step.matches_literal(literal),
+            Segment::Literal(literal) => step.matches_literal(literal, positions),
             Segment::Item(id) => step.matches_item(id),
             Segment::Active => step.is_active(),
             Segment::One => true,
@@ -177,6 +176,13 @@ impl PathPattern {
         &self.text
     }
 
+    /// Whether the pattern names array items by identity (`[…]`), which only addresses have.
+    pub fn has_selectors(&self) -> bool {
+        self.segments
+            .iter()
+            .any(|s| matches!(s, Segment::Item(_) | Segment::Active | Segment::AnyItem))
+    }
+
     /// The number of segments of every path the pattern matches, `None` when it has `**`.
     pub(crate) fn max_len(&self) -> Option<usize> {
         (!self.has_any).then_some(self.min_len)
@@ -185,16 +191,21 @@ impl PathPattern {
     /// Whether the pattern matches a whole JSON pointer, given as unescaped tokens (array indices
     /// as decimal strings).
     pub fn matches<S: AsRef<str>>(&self, path: &[S]) -> bool {
-        self.matches_steps(path)
+        self.matches_steps(path, true)
     }
 
     /// Whether the pattern matches a whole [address](crate::address::Address).
     pub fn matches_address(&self, address: &crate::address::Address) -> bool {
-        let steps: Vec<AddressStep<'_>> = address.steps().iter().map(AddressStep).collect();
-        self.matches_steps(&steps)
+        self.matches_steps(address.steps(), true)
     }
 
-    fn matches_steps<T: PathStep>(&self, path: &[T]) -> bool {
+    /// [`matches_address`](Self::matches_address), except that a literal position (`/list/1`)
+    /// matches no position: ignore rules apply positions to the export as read, once.
+    pub(crate) fn matches_identities(&self, address: &crate::address::Address) -> bool {
+        self.matches_steps(address.steps(), false)
+    }
+
+    fn matches_steps<T: PathStep>(&self, path: &[T], positions: bool) -> bool {
         // Classic wildcard matching with backtracking to the last `**` only: linear for one `**`,
         // never exponential (each `**` restart advances the resume point).
         let pat = &self.segments;
@@ -204,7 +215,10 @@ impl PathPattern {
             return false;
         }
         if let Some(last @ (Segment::Literal(_) | Segment::Item(_))) = pat.last() {
-            if path.last().is_none_or(|step| !last.matches(step)) {
+            if path
+                .last()
+                .is_none_or(|step| !last.matches(step, positions))
+            {
                 return false;
             }
         }
@@ -216,7 +230,11 @@ impl PathPattern {
                     resume = Some((p, s));
                     p += 1;
                 }
-                Some(segment) if path.get(s).is_some_and(|step| segment.matches(step)) => {
+                Some(segment)
+                    if path
+                        .get(s)
+                        .is_some_and(|step| segment.matches(step, positions)) =>
+                {
                     p += 1;
                     s += 1;
                 }

@@ -18,7 +18,7 @@ mod structure;
 #[cfg(test)]
 mod testing;
 mod text;
-mod versions;
+pub(crate) mod versions;
 mod workflow;
 
 use chrono::NaiveDate;

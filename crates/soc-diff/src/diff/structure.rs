@@ -13,7 +13,7 @@ use std::hash::{Hash, Hasher};
 use serde_json::{Map, Value};
 use similar::{Algorithm, DiffOp};
 
-use crate::address::{Address, Step, XmlNode, value_identity, xml_node};
+use crate::address::{Address, Cursor, ItemId, Step};
 use crate::pattern::pointer;
 use crate::profile::{ArrayRule, Profile, key_of};
 use crate::report::{Change, ChangeKind};
@@ -50,26 +50,13 @@ pub(super) fn raw_changes(left: &Value, right: &Value, profile: &Profile) -> Vec
     differ.finish()
 }
 
-/// How an array item is identified, which decides its address step.
-enum ItemId<'v> {
-    /// By position (ordered arrays).
-    Position(usize),
-    /// By its key (keyed arrays).
-    Key(&'v str),
-    /// By its value (sets, and items of keyed arrays without a usable key).
-    Value,
-}
-
 /// Walks two values in step, collecting the changes between them.
 pub(super) struct Differ<'a> {
     profile: &'a Profile,
     /// Unescaped JSON pointer tokens of the current place (the right side's indices).
     path: Vec<String>,
     /// The stable address of the current place.
-    address: Address,
-    /// The length of `address` at the innermost decoded taskflow, where BPMN elements with an id
-    /// are addressed from, wherever they sit in the diagram.
-    taskflow: Option<usize>,
+    cursor: Cursor,
     /// Labels of the xml-js elements enclosing the current path, innermost last.
     labels: Vec<String>,
     out: Vec<RawChange>,
@@ -80,8 +67,7 @@ impl<'a> Differ<'a> {
         Self {
             profile,
             path: Vec::new(),
-            address: Address::default(),
-            taskflow: None,
+            cursor: Cursor::default(),
             labels: Vec::new(),
             out: Vec::new(),
         }
@@ -94,15 +80,13 @@ impl<'a> Differ<'a> {
     /// Runs `f` at a place given outright: pointer tokens and address steps below the current
     /// place (for the versions of a workflow, which the caller pairs itself).
     pub(super) fn within(&mut self, pointer: &[&str], steps: Vec<Step>, f: impl FnOnce(&mut Self)) {
-        let (path_len, address_len) = (self.path.len(), self.address.len());
+        let path_len = self.path.len();
         self.path
             .extend(pointer.iter().map(|token| (*token).to_owned()));
-        for step in steps {
-            self.address.push(step);
-        }
+        let mark = self.cursor.enter_steps(steps);
         f(self);
+        self.cursor.leave(mark);
         self.path.truncate(path_len);
-        self.address.truncate(address_len);
     }
 
     pub(super) fn emit(&mut self, kind: ChangeKind, left: Option<&Value>, right: Option<&Value>) {
@@ -114,7 +98,7 @@ impl<'a> Differ<'a> {
         };
         self.out.push(RawChange {
             pointer: self.path.clone(),
-            address: self.address.clone(),
+            address: self.cursor.address().clone(),
             kind,
             left: left.cloned(),
             right: right.cloned(),
@@ -146,8 +130,8 @@ impl<'a> Differ<'a> {
         r: &Map<String, Value>,
         skip: Option<&str>,
     ) {
-        // The fields of an xml-js element are addressed as BPMN reads them (see `at_key`).
-        let element = self.taskflow.is_some() && (is_element(r) || is_element(l));
+        // The fields of an xml-js element are addressed as BPMN reads them.
+        let element = self.cursor.is_bpmn_element(r) || self.cursor.is_bpmn_element(l);
         for (key, lv) in l {
             if Some(key.as_str()) == skip {
                 continue;
@@ -169,66 +153,23 @@ impl<'a> Differ<'a> {
         }
     }
 
-    /// Runs `f` at `key` of the current object. Inside an xml-js element, its `attributes` and
-    /// `elements` add no step (an attribute is addressed as `…/serviceTask[A]/soar:timeout`), and
-    /// its other fields are written with a `#` (`#name`, its tag). Below a `taskflow` key, BPMN
-    /// elements with an id are addressed from there.
+    /// Runs `f` at `key` of the current object (`element`: the object is a BPMN element).
     fn at_key(&mut self, key: &str, element: bool, child: &Value, f: impl FnOnce(&mut Self)) {
-        let (address_len, taskflow) = (self.address.len(), self.taskflow);
-        match key {
-            "attributes" | "elements" if element => {}
-            _ if element => self.address.push(Step::Key(format!("#{key}"))),
-            "taskflow" if child.is_object() || child.is_array() => {
-                self.address.push(Step::Key(key.to_owned()));
-                self.taskflow = Some(self.address.len());
-            }
-            _ => self.address.push(Step::Key(key.to_owned())),
-        }
+        let mark = self.cursor.enter_key(key, element, child);
         self.path.push(key.to_owned());
         f(self);
         self.path.pop();
-        self.address.truncate(address_len);
-        self.taskflow = taskflow;
+        self.cursor.leave(mark);
     }
 
     /// Runs `f` at an item of the current array: `index` is its position on its side, `item` the
     /// value that names it (the right side's when both sides have it).
     fn at_item(&mut self, index: usize, item: &Value, id: ItemId<'_>, f: impl FnOnce(&mut Self)) {
-        let saved = self.address.len();
-        let mut jumped = None;
-        match (self.taskflow, xml_node(item)) {
-            (Some(root), Some(XmlNode::Identified { tag, identity })) => {
-                // Ids are unique in a diagram: the element's address does not depend on where
-                // it sits (so moving it into a sub-process does not change it).
-                jumped = Some(std::mem::take(&mut self.address));
-                let mut address = jumped.clone().unwrap_or_default();
-                address.truncate(root);
-                address.push(Step::Key(tag.to_owned()));
-                address.push(Step::Item(identity));
-                self.address = address;
-            }
-            (Some(_), Some(XmlNode::Anonymous { tag, text })) => {
-                self.address.push(Step::Key(tag.to_owned()));
-                if let Some(text) = text {
-                    self.address.push(Step::Item(text));
-                }
-            }
-            (Some(_), Some(XmlNode::Other(kind))) => {
-                self.address.push(Step::Key(format!("#{kind}")));
-            }
-            _ => self.address.push(match id {
-                ItemId::Position(index) => Step::Index(index),
-                ItemId::Key(key) => Step::Item(key.to_owned()),
-                ItemId::Value => Step::Item(value_identity(item)),
-            }),
-        }
+        let mark = self.cursor.enter_item(item, id);
         self.path.push(index.to_string());
         f(self);
         self.path.pop();
-        match jumped {
-            Some(address) => self.address = address,
-            None => self.address.truncate(saved),
-        }
+        self.cursor.leave(mark);
     }
 
     /// Compares two items that occupy the same place: field by field when both are containers of
@@ -387,12 +328,6 @@ impl<'a> Differ<'a> {
     }
 }
 
-/// Whether an object is an xml-js element (`{"type": "element", "name": …}`).
-fn is_element(object: &Map<String, Value>) -> bool {
-    object.get("type").and_then(Value::as_str) == Some("element")
-        && object.get("name").is_some_and(Value::is_string)
-}
-
 /// How a reader recognizes an xml-js element (the decoded BPMN of a `taskflow`): its tag and its
 /// `name` attribute, else its `id` (`bpmn2:serviceTask "Block on WAF"`, `bpmn2:sequenceFlow
 /// Flow_1`). `None` for anything else, and for elements with neither (such as `bpmn2:incoming`),
@@ -452,6 +387,7 @@ mod tests {
     use super::super::structural_changes;
     use super::super::testing::*;
     use super::*;
+    use crate::address::value_identity;
     use crate::profile::ProfileConfig;
     use serde_json::json;
 

@@ -107,33 +107,33 @@ type Side<'v> = Option<(usize, &'v Value)>;
 
 /// What comparing two workflows found, with their versions paired as the module docs say.
 #[derive(Debug, Default)]
-pub(crate) struct Compared<'v> {
+pub(super) struct Compared<'v> {
     /// Workflow-level changes and those of the active versions: what counts as drift.
-    pub(crate) changes: Vec<RawChange>,
+    pub(super) changes: Vec<RawChange>,
     /// The other versions that differ, by label.
-    pub(crate) others: Vec<OtherVersion>,
+    pub(super) others: Vec<OtherVersion>,
     /// The active version's label on each side, when the workflows have versions at all.
-    pub(crate) active_labels: Option<(Option<String>, Option<String>)>,
+    pub(super) active_labels: Option<(Option<String>, Option<String>)>,
     /// The active versions themselves (for the graph summary), when both sides have one.
-    pub(crate) active_pair: Option<(&'v Value, &'v Value)>,
+    pub(super) active_pair: Option<(&'v Value, &'v Value)>,
     /// What the reader should know about how versions were paired.
-    pub(crate) notes: Vec<String>,
+    pub(super) notes: Vec<String>,
 }
 
 /// An other version (not the active one) that differs between the sides.
 #[derive(Debug)]
-pub(crate) struct OtherVersion {
-    pub(crate) label: String,
-    pub(crate) left_status: Option<String>,
-    pub(crate) right_status: Option<String>,
+pub(super) struct OtherVersion {
+    pub(super) label: String,
+    pub(super) left_status: Option<String>,
+    pub(super) right_status: Option<String>,
     /// `Added`, `Removed` or `Changed` (then `changes` says what).
-    pub(crate) kind: ChangeKind,
-    pub(crate) changes: Vec<RawChange>,
+    pub(super) kind: ChangeKind,
+    pub(super) changes: Vec<RawChange>,
 }
 
 /// Compares two normalized workflows, versions as the module docs say. Values that are not
 /// workflows with a `versions` array on both sides are compared as plain JSON.
-pub(crate) fn compare<'v>(
+pub(super) fn compare<'v>(
     left: &'v Value,
     right: &'v Value,
     profile: &Profile,
@@ -273,10 +273,46 @@ fn version(differ: &mut Differ<'_>, step: Step, left: Side<'_>, right: Side<'_>)
     }
 }
 
-/// The versions of both sides not yet paired.
+/// The name of each version in an address: its `version` label, or, for a version without a
+/// label or whose label is not unique in its workflow, `#1`, `#2`, … by position among such
+/// versions.
+fn names(versions: &[Value]) -> Vec<String> {
+    let labels: Vec<Option<&str>> = versions.iter().map(|v| label_of(Some(v))).collect();
+    let mut unnamed = 0;
+    labels
+        .iter()
+        .map(|label| match label {
+            Some(l) if labels.iter().filter(|x| *x == label).count() == 1 => (*l).to_owned(),
+            _ => {
+                unnamed += 1;
+                format!("#{unnamed}")
+            }
+        })
+        .collect()
+}
+
+/// The address step of each version of a workflow, as the differ names them: `[@active]` for
+/// the active one, its name (see [`names`]) for the others.
+pub(crate) fn steps(workflow: &Map<String, Value>, versions: &[Value]) -> Vec<Step> {
+    let active = index_of(&active(workflow, versions));
+    names(versions)
+        .into_iter()
+        .enumerate()
+        .map(|(i, name)| {
+            if Some(i) == active {
+                Step::Active
+            } else {
+                Step::Item(name)
+            }
+        })
+        .collect()
+}
+
+/// The versions of both sides not yet paired, with their names.
 struct Pairs<'v> {
     left: Vec<Side<'v>>,
     right: Vec<Side<'v>>,
+    names: (Vec<String>, Vec<String>),
 }
 
 impl<'v> Pairs<'v> {
@@ -285,6 +321,7 @@ impl<'v> Pairs<'v> {
         Self {
             left: sides(left),
             right: sides(right),
+            names: (names(left), names(right)),
         }
     }
 
@@ -304,36 +341,18 @@ impl<'v> Pairs<'v> {
         take_labelled(&mut self.right, label?)
     }
 
-    /// Every version left, paired by label: `(label, left, right)` in label order. A version
-    /// without a label, or whose label is not unique on its side, is named by its position
-    /// (`#1`, `#2`, … among such versions of its side) and paired with the other side's
-    /// version of the same position.
+    /// Every version left, paired by name: `(name, left, right)` in name order.
     fn by_label(self) -> Vec<(String, Side<'v>, Side<'v>)> {
         let mut paired: std::collections::BTreeMap<String, (Side<'v>, Side<'v>)> =
             std::collections::BTreeMap::new();
-        for (side, versions) in [(0, self.left), (1, self.right)] {
-            let labels: Vec<Option<&str>> = versions
-                .iter()
-                .map(|v| v.and_then(|(_, v)| label_of(Some(v))))
-                .collect();
-            let mut unnamed = 0;
-            for (version, label) in versions.into_iter().zip(&labels) {
-                let Some(version) = version else { continue };
-                let unique =
-                    label.filter(|l| labels.iter().filter(|x| **x == Some(l)).count() == 1);
-                let name = match unique {
-                    Some(label) => label.to_owned(),
-                    None => {
-                        unnamed += 1;
-                        format!("#{unnamed}")
-                    }
-                };
-                let slot = paired.entry(name).or_default();
-                if side == 0 {
-                    slot.0 = Some(version);
-                } else {
-                    slot.1 = Some(version);
-                }
+        for (version, name) in self.left.into_iter().zip(self.names.0) {
+            if version.is_some() {
+                paired.entry(name).or_default().0 = version;
+            }
+        }
+        for (version, name) in self.right.into_iter().zip(self.names.1) {
+            if version.is_some() {
+                paired.entry(name).or_default().1 = version;
             }
         }
         paired

@@ -614,3 +614,50 @@ fn a_positional_rule_of_an_older_report_still_matches_and_says_what_to_write() {
         ]
     );
 }
+
+#[test]
+fn ignore_rules_name_places_by_address_too() {
+    let config = soc_diff::ProfileConfig {
+        ignore: vec![
+            "/versions[@active]/taskflow/serviceTask[Activity_u0ugsc7]/soar:params/duration".into(),
+            "/**/webhook/api_token".into(),
+        ],
+        ..Default::default()
+    };
+    let profile = Profile::secmaster().with_config(&config).unwrap();
+    let load = |side| {
+        normalize_dir(&workspace_dir(side), &profile)
+            .into_iter()
+            .map(Entry::Loaded)
+            .collect()
+    };
+    let report = diff(
+        load("staging"),
+        load("production"),
+        &profile,
+        &fixture_options(),
+    )
+    .unwrap();
+    assert_eq!(
+        find(&report, "Block malicious source IP").status,
+        WorkflowStatus::Unchanged
+    );
+    let notify = find(&report, "Notify on high-severity alert");
+    let paths: Vec<_> = notify.changes.iter().map(|c| c.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["/versions[@active]/taskconfig/node_info/escalation_minutes"]
+    );
+
+    // Array rules name arrays by JSON pointer; an identity there is a clear error.
+    let err = Profile::secmaster()
+        .with_config(&soc_diff::ProfileConfig {
+            sets: vec!["/versions[@active]/taskconfig/recipients".into()],
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("`/versions/*/taskconfig/steps`"),
+        "{err}"
+    );
+}
