@@ -49,7 +49,8 @@ pub mod report;
 
 pub use decode::{Content, DecodeError, Document, LoadError, decode_export, load_path};
 pub use diff::{
-    AcceptRule, AcceptRuleError, DiffError, DiffOptions, Entry, diff, structural_changes,
+    AcceptRule, AcceptRuleError, DiffError, DiffOptions, Entry, diff, diff_three,
+    structural_changes,
 };
 pub use normalize::{Normalized, NormalizedContent, canonical_json};
 pub use pattern::{PathPattern, PatternError};

@@ -11,8 +11,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
+mod graph;
 mod run;
 
+pub use graph::{
+    FlowChange, FlowChangeKind, GraphSummary, NodeChange, NodeChangeKind, ParamChange,
+};
 pub use run::{
     CheckReport, CheckStatus, Filters, PairError, PairFailure, PairReport, SCHEMA_VERSION,
 };
@@ -24,6 +28,10 @@ pub struct Report {
     pub left: String,
     /// The label of the right side (e.g. `production`).
     pub right: String,
+    /// In a three-way comparison, the label of the base both sides are measured against (e.g.
+    /// `production@promoted`); every difference then has a `class`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
     /// `drift` when any workflow has unaccepted differences; the CLI's exit code says the same.
     pub status: ReportStatus,
     /// How long loading both sides and comparing them took, in seconds (set by the caller that
@@ -62,6 +70,68 @@ pub struct Summary {
     pub layout_only: usize,
     /// Workflows that differ but whose every difference is accepted (they count in their status too).
     pub accepted: usize,
+    /// In a three-way comparison, the differences of each class: every change of a modified
+    /// workflow, and every workflow added, removed or renamed as a whole, accepted or not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classes: Option<ClassCounts>,
+}
+
+/// How many differences of a three-way comparison are of each class.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ClassCounts {
+    pub promote: usize,
+    pub drift: usize,
+    pub conflict: usize,
+}
+
+impl ClassCounts {
+    fn add(&mut self, class: ChangeClass) {
+        match class {
+            ChangeClass::Promote => self.promote += 1,
+            ChangeClass::Drift => self.drift += 1,
+            ChangeClass::Conflict => self.conflict += 1,
+        }
+    }
+}
+
+/// What a difference between the left and the right side is, measured against a base (a
+/// three-way comparison, such as staging and production against what was last promoted).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeClass {
+    /// Changed on the left side since the base: new work that a promotion would carry over.
+    Promote,
+    /// Changed on the right side since the base: a promotion from the left would overwrite it.
+    Drift,
+    /// Changed on both sides since the base, differently.
+    Conflict,
+}
+
+impl ChangeClass {
+    /// Every class, the most severe last.
+    pub const ALL: [ChangeClass; 3] = [Self::Promote, Self::Drift, Self::Conflict];
+
+    /// The lowercase word used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Promote => "promote",
+            Self::Drift => "drift",
+            Self::Conflict => "conflict",
+        }
+    }
+}
+
+impl std::str::FromStr for ChangeClass {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|class| class.as_str() == s)
+            .ok_or_else(|| format!("unknown class {s:?}; expected promote, drift or conflict"))
+    }
 }
 
 /// One workflow's outcome.
@@ -73,8 +143,13 @@ pub struct WorkflowReport {
     /// For renamed workflows: the name on the left side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_name: Option<String>,
-    /// Whether this workflow has differences that are not accepted.
+    /// Whether this workflow has differences that are not accepted (in a three-way comparison:
+    /// of a class the gate fails on, by default `drift` and `conflict`).
     pub drift: bool,
+    /// In a three-way comparison: the class of a workflow added, removed or renamed as a whole,
+    /// and for a modified one the most severe class of its changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<ChangeClass>,
     /// Set when an `[[accept]]` rule without a `path` accepts the workflow as a whole (added,
     /// removed, renamed or binary-changed); accepted changes inside a workflow carry their own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -86,6 +161,10 @@ pub struct WorkflowReport {
     /// only). Changes of the active versions are addressed `/versions[@active]/…`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<ActiveVersions>,
+    /// What changed in the diagram of the active version, node by node and flow by flow: the
+    /// summary a reviewer reads before `changes` (modified workflows with a diagram only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub graph: Option<GraphSummary>,
     /// Structural changes over the normalized documents (modified workflows only): of the
     /// workflow itself and of its active version, which is what runs. Other versions are in
     /// `versions`.
@@ -192,6 +271,18 @@ pub struct Change {
     /// Set when an `[[accept]]` rule covers this change; such a change is not drift.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted: Option<Acceptance>,
+    /// In a three-way comparison: whether the left side changed it since the base (`promote`),
+    /// the right side (`drift`), or both, differently (`conflict`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<ChangeClass>,
+    /// In a three-way comparison: the value in the base, when the base had one there and it is
+    /// known. May be `null`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present_value"
+    )]
+    pub base: Option<Value>,
 }
 
 /// The kind of a structural change.
@@ -248,6 +339,18 @@ impl Report {
             if wf.is_accepted() {
                 summary.accepted += 1;
             }
+            if let Some(class) = wf.class {
+                let counts = summary.classes.get_or_insert_with(ClassCounts::default);
+                match wf.status {
+                    WorkflowStatus::Modified => {
+                        wf.changes
+                            .iter()
+                            .filter_map(|c| c.class)
+                            .for_each(|c| counts.add(c));
+                    }
+                    _ => counts.add(class),
+                }
+            }
         }
         let status = if workflows.iter().any(|wf| wf.drift) {
             ReportStatus::Drift
@@ -257,11 +360,25 @@ impl Report {
         Self {
             left: left.into(),
             right: right.into(),
+            base: None,
             status,
             seconds: None,
             summary,
             workflows,
         }
+    }
+}
+
+impl Report {
+    /// The report of a three-way comparison against `base`: counts of each class, zeros
+    /// included.
+    #[must_use]
+    pub fn with_base(mut self, base: impl Into<String>) -> Self {
+        self.base = Some(base.into());
+        self.summary
+            .classes
+            .get_or_insert_with(ClassCounts::default);
+        self
     }
 }
 
@@ -273,9 +390,11 @@ impl WorkflowReport {
             status,
             previous_name: None,
             drift: false,
+            class: None,
             accepted: None,
             layout_changed: false,
             active: None,
+            graph: None,
             changes: Vec::new(),
             versions: Vec::new(),
             text_diff: None,
@@ -391,6 +510,7 @@ mod tests {
                 unchanged: 1,
                 layout_only: 1,
                 accepted: 1,
+                classes: None,
             }
         );
         let quiet = Report::from_workflows("l", "r", vec![wf("c", WorkflowStatus::Added, false)]);
@@ -407,6 +527,8 @@ mod tests {
             right: Some(json!(1)),
             context: None,
             accepted: None,
+            class: None,
+            base: None,
         };
         let text = serde_json::to_string(&change).unwrap();
         assert_eq!(

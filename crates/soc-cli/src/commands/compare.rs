@@ -179,6 +179,7 @@ pub fn diff_entries(
         today: chrono::Utc::now().date_naive(),
         context_lines: 3,
         filters: filters.clone(),
+        ..DiffOptions::default()
     };
     Ok(soc_diff::diff(left, right, profile, &options)?)
 }

@@ -4,11 +4,11 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use serde_json::Value;
 
+use super::threeway::{self, Base};
 use super::workflow::one_sided;
-use super::{DiffError, DiffOptions, Entry, Rules};
+use super::{DiffError, DiffOptions, Entry, Run};
 use crate::normalize::{Normalized, NormalizedContent, canonical_json, parse_canonical};
-use crate::profile::Profile;
-use crate::report::{WorkflowReport, WorkflowStatus};
+use crate::report::{Filters, WorkflowReport, WorkflowStatus};
 
 /// Keeps the workflows `options.filters` selects on each side. Filtering by name happens before
 /// matching, so a workflow renamed out of (or into) the selection shows as removed (or added).
@@ -21,13 +21,7 @@ pub(super) fn select(
     if filters.is_empty() {
         return Ok((left, right));
     }
-    let keep = |entries: Vec<Entry>| -> Vec<Entry> {
-        entries
-            .into_iter()
-            .filter(|e| filters.matches(e.name()))
-            .collect()
-    };
-    let (left, right) = (keep(left), keep(right));
+    let (left, right) = (select_one(left, filters), select_one(right, filters));
     if left.is_empty() && right.is_empty() && !filters.workflow.is_empty() {
         return Err(DiffError::NothingSelected {
             left: options.left_label.clone(),
@@ -36,6 +30,17 @@ pub(super) fn select(
         });
     }
     Ok((left, right))
+}
+
+/// The entries of one side that `filters` select.
+pub(super) fn select_one(entries: Vec<Entry>, filters: &Filters) -> Vec<Entry> {
+    if filters.is_empty() {
+        return entries;
+    }
+    entries
+        .into_iter()
+        .filter(|e| filters.matches(e.name()))
+        .collect()
 }
 
 pub(super) fn by_name(
@@ -67,14 +72,14 @@ pub(super) fn by_name(
 }
 
 /// Pairs removed and added workflows with the same content apart from the name into renames; the
-/// rest are reported removed or added.
+/// rest are reported removed or added. With a base, each is classed by what the base holds.
 pub(super) fn renames_and_the_rest(
     only_left: Vec<Normalized>,
     only_right: Vec<Normalized>,
-    profile: &Profile,
-    rules: &Rules,
-) -> Vec<WorkflowReport> {
-    let name_key = profile.name_key();
+    run: &Run<'_>,
+    mut base: Option<&mut Base>,
+) -> Result<Vec<WorkflowReport>, DiffError> {
+    let name_key = run.profile.name_key();
     let mut by_content: HashMap<String, VecDeque<usize>> = HashMap::new();
     for (i, r) in only_right.iter().enumerate() {
         by_content
@@ -92,16 +97,31 @@ pub(super) fn renames_and_the_rest(
             Some(i) => {
                 renamed_from.insert(i, l);
             }
-            None => out.push(one_sided(l, WorkflowStatus::Removed, None, rules)),
+            None => {
+                let class = match base.as_deref_mut() {
+                    Some(base) => Some(threeway::one_sided(base.holds(&l.name, l)?, true)),
+                    None => None,
+                };
+                out.push(one_sided(l, WorkflowStatus::Removed, None, run, class));
+            }
         }
     }
     for (i, r) in only_right.iter().enumerate() {
-        match renamed_from.get(&i) {
-            Some(l) => out.push(one_sided(r, WorkflowStatus::Renamed, Some(&l.name), rules)),
-            None => out.push(one_sided(r, WorkflowStatus::Added, None, rules)),
-        }
+        let previous = renamed_from.get(&i);
+        let class = match (base.as_deref_mut(), previous) {
+            (None, _) => None,
+            (Some(base), Some(l)) => Some(threeway::renamed(
+                base.holds(&l.name, l)?,
+                base.holds(&r.name, r)?,
+            )),
+            (Some(base), None) => Some(threeway::one_sided(base.holds(&r.name, r)?, false)),
+        };
+        out.push(match previous {
+            Some(l) => one_sided(r, WorkflowStatus::Renamed, Some(&l.name), run, class),
+            None => one_sided(r, WorkflowStatus::Added, None, run, class),
+        });
     }
-    out
+    Ok(out)
 }
 
 /// What identifies a document's content regardless of its name.

@@ -9,15 +9,20 @@
 //! - `matching`: which workflows are compared with which (filters, names, renames);
 //! - `workflow`: judging one workflow (unchanged, modified change by change, or as a whole);
 //! - `structure`: the structural diff of two JSON values;
+//! - `versions`: a workflow's active version compared apart from its other versions;
+//! - `graph`: the node-by-node summary of a modified workflow's diagram;
 //! - `accept`: `[[accept]]` rules and their verdict on each difference;
+//! - `threeway`: classing each difference against a base (`promote`, `drift`, `conflict`);
 //! - `text`: the unified diff of two canonical texts.
 
 mod accept;
+mod graph;
 mod matching;
 mod structure;
 #[cfg(test)]
 mod testing;
 mod text;
+mod threeway;
 pub(crate) mod versions;
 mod workflow;
 
@@ -29,10 +34,11 @@ pub use accept::{AcceptRule, AcceptRuleError};
 
 use crate::normalize::Normalized;
 use crate::profile::Profile;
-use crate::report::{Change, Filters, Report};
+use crate::report::{Change, ChangeClass, Filters, Report};
 use accept::Rules;
 use matching::{by_name, renames_and_the_rest, select};
 use structure::{RawChange, raw_changes};
+use threeway::Base;
 use workflow::{compare, unchanged};
 
 /// One side's document as input to [`diff`](crate::diff()): either already normalized, or known by
@@ -125,6 +131,12 @@ pub struct DiffOptions {
     pub context_lines: usize,
     /// Which workflows to compare, by name on either side; the others are left out of the report.
     pub filters: Filters,
+    /// The base's label in a three-way comparison ([`diff_three`]), e.g. `production@promoted`.
+    pub base_label: String,
+    /// In a three-way comparison, the classes of difference that are drift (that fail a gate);
+    /// the others are reported but do not count. The default: `drift` and `conflict`, so work
+    /// waiting to be promoted passes and production edits a promotion would overwrite fail.
+    pub fail_on: Vec<ChangeClass>,
 }
 
 impl Default for DiffOptions {
@@ -136,6 +148,8 @@ impl Default for DiffOptions {
             today: chrono::Utc::now().date_naive(),
             context_lines: 3,
             filters: Filters::default(),
+            base_label: "base".to_owned(),
+            fail_on: vec![ChangeClass::Drift, ChangeClass::Conflict],
         }
     }
 }
@@ -191,7 +205,52 @@ pub fn diff(
     profile: &Profile,
     options: &DiffOptions,
 ) -> Result<Report, DiffError> {
-    let rules = Rules::new(&options.accept, options.today);
+    run_diff(left, right, None, profile, options)
+}
+
+/// [`diff`], with every difference between `left` and `right` classed against `base`:
+/// `promote` (the left side changed it since the base), `drift` (the right side did: a promotion
+/// would overwrite it) or `conflict` (both did, differently). A change made identically on both
+/// sides is no difference at all. Only the classes in [`DiffOptions::fail_on`] are drift.
+///
+/// The base's workflows are loaded only where the two sides differ.
+pub fn diff_three(
+    left: Vec<Entry>,
+    right: Vec<Entry>,
+    base: Vec<Entry>,
+    profile: &Profile,
+    options: &DiffOptions,
+) -> Result<Report, DiffError> {
+    let base = Base::new(base, &options.base_label, profile, options)?;
+    run_diff(left, right, Some(base), profile, options)
+}
+
+/// What judging one workflow needs to know of the run.
+struct Run<'a> {
+    profile: &'a Profile,
+    options: &'a DiffOptions,
+    rules: Rules<'a>,
+}
+
+impl Run<'_> {
+    /// Whether an unaccepted difference of this class (`None`: a two-way comparison) is drift.
+    fn fails(&self, class: Option<ChangeClass>) -> bool {
+        class.is_none_or(|class| self.options.fail_on.contains(&class))
+    }
+}
+
+fn run_diff(
+    left: Vec<Entry>,
+    right: Vec<Entry>,
+    mut base: Option<Base>,
+    profile: &Profile,
+    options: &DiffOptions,
+) -> Result<Report, DiffError> {
+    let run = Run {
+        profile,
+        options,
+        rules: Rules::new(&options.accept, options.today),
+    };
     let (left, right) = select(left, right, options)?;
     let left = by_name(left, &options.left_label)?;
     let mut right = by_name(right, &options.right_label)?;
@@ -214,18 +273,31 @@ pub fn diff(
         }
         let l = l.load(&options.left_label)?;
         let r = r.load(&options.right_label)?;
-        workflows.push(compare(name, &l, &r, profile, options, &rules));
+        let base_doc = match &mut base {
+            Some(base) => Some(base.get(&name)?),
+            None => None,
+        };
+        workflows.push(compare(name, &l, &r, &run, base_doc));
     }
     let only_right = right
         .into_values()
         .map(|r| r.load(&options.right_label))
         .collect::<Result<Vec<_>, _>>()?;
-    workflows.extend(renames_and_the_rest(only_left, only_right, profile, &rules));
-    Ok(Report::from_workflows(
+    workflows.extend(renames_and_the_rest(
+        only_left,
+        only_right,
+        &run,
+        base.as_mut(),
+    )?);
+    let report = Report::from_workflows(
         options.left_label.clone(),
         options.right_label.clone(),
         workflows,
-    ))
+    );
+    Ok(match base {
+        Some(base) => report.with_base(base.label()),
+        None => report,
+    })
 }
 
 /// The structural changes between two normalized JSON values, in document order.

@@ -40,6 +40,8 @@ impl RawChange {
             right: self.right,
             context: self.context,
             accepted: None,
+            class: None,
+            base: None,
         }
     }
 }

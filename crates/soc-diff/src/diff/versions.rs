@@ -200,16 +200,23 @@ pub(super) fn compare<'v>(
         });
     }
     compared.changes = differ.finish();
+    compared.others = others(pairs, profile);
+    compared
+}
+
+/// The other versions (those left once the active ones are paired) that differ, by label.
+fn others(pairs: Pairs<'_>, profile: &Profile) -> Vec<OtherVersion> {
+    let mut others = Vec::new();
     for (label, left, right) in pairs.by_label() {
-        let mut other = Differ::new(profile);
-        other.within(&["versions"], vec![Step::Key("versions".to_owned())], |d| {
+        let mut differ = Differ::new(profile);
+        differ.within(&["versions"], vec![Step::Key("versions".to_owned())], |d| {
             version(d, Step::Item(label.clone()), left, right);
         });
-        let changes = other.finish();
+        let changes = differ.finish();
         if changes.is_empty() {
             continue;
         }
-        compared.others.push(OtherVersion {
+        others.push(OtherVersion {
             label,
             left_status: left.and_then(|(_, v)| status_of(v)),
             right_status: right.and_then(|(_, v)| status_of(v)),
@@ -221,7 +228,7 @@ pub(super) fn compare<'v>(
             changes,
         });
     }
-    compared
+    others
 }
 
 fn index_of(active: &Active) -> Option<usize> {

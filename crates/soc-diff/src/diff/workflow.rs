@@ -5,13 +5,18 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
+use super::graph;
 use super::structure::RawChange;
 use super::text::unified_diff;
+use super::threeway::{self, Side};
 use super::versions::{self, OtherVersion};
-use super::{DiffOptions, Rules};
+use super::{DiffOptions, Run};
 use crate::normalize::{Normalized, NormalizedContent, parse_canonical};
 use crate::profile::{ElementIds, Profile};
-use crate::report::{ActiveVersions, ChangeKind, VersionReport, WorkflowReport, WorkflowStatus};
+use crate::report::{
+    ActiveVersions, ChangeClass, ChangeKind, GraphSummary, VersionReport, WorkflowReport,
+    WorkflowStatus,
+};
 
 /// An unchanged workflow (its canvas layout may differ).
 pub(super) fn unchanged(name: String, layout_changed: bool) -> WorkflowReport {
@@ -21,15 +26,16 @@ pub(super) fn unchanged(name: String, layout_changed: bool) -> WorkflowReport {
     }
 }
 
-/// Compares two loaded documents of the same name.
+/// Compares two loaded documents of the same name; in a three-way comparison `base` is
+/// `Some`, holding the base's document of that name if it has one.
 pub(super) fn compare(
     name: String,
     l: &Normalized,
     r: &Normalized,
-    profile: &Profile,
-    options: &DiffOptions,
-    rules: &Rules,
+    run: &Run<'_>,
+    base: Option<Option<&Normalized>>,
 ) -> WorkflowReport {
+    let (profile, options) = (run.profile, run.options);
     let layout_changed = l.layout_sha256 != r.layout_sha256;
     if l.sha256 == r.sha256 {
         return unchanged(name, layout_changed);
@@ -55,7 +61,9 @@ pub(super) fn compare(
                 );
                 return unchanged;
             }
-            if only_element_ids_differ(&compared.changes, &lv, &rv, profile) {
+            let ids_only = only_element_ids_differ(&compared.changes, &lv, &rv, profile);
+            report.graph = graph_summary(&compared, (&lv, &rv), ids_only, profile);
+            if ids_only {
                 report.notes.push(
                     "only the ids of BPMN elements differ; if this workflow was built separately \
                      in each workspace rather than exported and imported, set \
@@ -68,14 +76,22 @@ pub(super) fn compare(
                 .active_labels
                 .map(|(left, right)| ActiveVersions { left, right });
             report.versions = compared.others.into_iter().map(other_version).collect();
-            judge_changes(&mut report, compared.changes, rules);
+            let classes = base.map(|base| {
+                let (left, right) = (Side { doc: l, tree: &lv }, Side { doc: r, tree: &rv });
+                let (classes, notes) = threeway::classify(
+                    &compared.changes,
+                    left,
+                    right,
+                    base,
+                    &options.base_label,
+                    profile,
+                );
+                report.notes.extend(notes);
+                classes
+            });
+            judge_changes(&mut report, compared.changes, classes, run);
         }
-        None => {
-            let verdict = rules.verdict(&[&report.name], None);
-            report.notes.extend(verdict.expired);
-            report.drift = verdict.accepted.is_none();
-            report.accepted = verdict.accepted;
-        }
+        None => judge_whole(&mut report, (l, r), base, run),
     }
     report.text_diff = l
         .canonical()
@@ -83,6 +99,46 @@ pub(super) fn compare(
         .and_then(|(lc, rc)| unified_diff(lc, rc, &report.name, &report.name, options));
     dedup_in_order(&mut report.notes);
     report
+}
+
+/// Judges a workflow that can only be compared as a whole (binary content, text that does not
+/// parse): one difference, classed by which side still holds the base's content.
+fn judge_whole(
+    report: &mut WorkflowReport,
+    (l, r): (&Normalized, &Normalized),
+    base: Option<Option<&Normalized>>,
+    run: &Run<'_>,
+) {
+    report.class = base.map(|base| match base {
+        Some(b) if b.sha256 == l.sha256 => ChangeClass::Drift,
+        Some(b) if b.sha256 == r.sha256 => ChangeClass::Promote,
+        _ => ChangeClass::Conflict,
+    });
+    let verdict = run.rules.verdict(&[&report.name], None);
+    report.notes.extend(verdict.expired);
+    report.drift = verdict.accepted.is_none() && run.fails(report.class);
+    report.accepted = verdict.accepted;
+}
+
+/// The graph summary of the active versions' diagrams (of the workflows' own `taskflow` when
+/// they have no versions).
+fn graph_summary(
+    compared: &versions::Compared<'_>,
+    (lv, rv): (&Value, &Value),
+    ids_only: bool,
+    profile: &Profile,
+) -> Option<GraphSummary> {
+    let taskflows = match compared.active_pair {
+        Some((l, r)) => l.get("taskflow").zip(r.get("taskflow")),
+        None => lv.get("taskflow").zip(rv.get("taskflow")),
+    };
+    match taskflows {
+        Some((l, r)) => graph::summary(l, r, ids_only, profile),
+        None => ids_only.then(|| GraphSummary {
+            ids_only,
+            ..GraphSummary::default()
+        }),
+    }
 }
 
 /// Whether every change is inside a taskflow and the workflows would be equal with
@@ -96,15 +152,29 @@ fn only_element_ids_differ(changes: &[RawChange], l: &Value, r: &Value, profile:
         && crate::element_ids::differ_only_in_element_ids(l, r, profile)
 }
 
-/// Asks the accept rules about each change; the workflow drifts when one is not accepted.
-fn judge_changes(report: &mut WorkflowReport, changes: Vec<RawChange>, rules: &Rules) {
+/// Asks the accept rules about each change (classed, in a three-way comparison); the workflow
+/// drifts when a change that counts is not accepted.
+fn judge_changes(
+    report: &mut WorkflowReport,
+    changes: Vec<RawChange>,
+    classes: Option<Vec<(ChangeClass, Option<Value>)>>,
+    run: &Run<'_>,
+) {
+    let mut classes = classes.map(Vec::into_iter);
     for change in changes {
         let place = (&change.address, change.pointer.as_slice());
-        let verdict = rules.verdict(&[&report.name], Some(place));
+        let verdict = run.rules.verdict(&[&report.name], Some(place));
         report.notes.extend(verdict.expired);
-        report.drift |= verdict.accepted.is_none();
+        let (class, base) = classes
+            .as_mut()
+            .and_then(Iterator::next)
+            .map_or((None, None), |(class, base)| (Some(class), base));
+        report.drift |= verdict.accepted.is_none() && run.fails(class);
+        report.class = report.class.max(class);
         let mut change = change.into_change();
         change.accepted = verdict.accepted;
+        change.class = class;
+        change.base = base;
         report.changes.push(change);
     }
 }
@@ -167,21 +237,25 @@ fn parse_both(
     }
 }
 
+/// A workflow added, removed or renamed as a whole; `class` is its class in a three-way
+/// comparison.
 pub(super) fn one_sided(
     doc: &Normalized,
     status: WorkflowStatus,
     previous_name: Option<&str>,
-    rules: &Rules,
+    run: &Run<'_>,
+    class: Option<ChangeClass>,
 ) -> WorkflowReport {
     let mut names = vec![doc.name.as_str()];
     names.extend(previous_name);
-    let verdict = rules.verdict(&names, None);
+    let verdict = run.rules.verdict(&names, None);
     let mut notes = doc.notes.clone();
     notes.extend(verdict.expired);
     dedup_in_order(&mut notes);
     WorkflowReport {
         previous_name: previous_name.map(str::to_owned),
-        drift: verdict.accepted.is_none(),
+        drift: verdict.accepted.is_none() && run.fails(class),
+        class,
         accepted: verdict.accepted,
         notes,
         ..WorkflowReport::new(doc.name.clone(), status)

@@ -417,7 +417,8 @@ fn element_ids_by_name_matches_workflows_built_separately() {
     assert_ne!(by_name.hash(), Profile::secmaster().hash());
     let rebuilt = rebuilt_by_hand(|_| {});
 
-    // Compared as they are, new ids make every workflow drift, and the report says what to do.
+    // Compared as they are, new ids make every workflow drift, and the report says plainly
+    // that ids are all that differ, and what to do.
     let as_is = diff_rebuilt(&Profile::secmaster(), &rebuilt);
     assert_eq!(as_is.summary.modified, rebuilt.len(), "{:?}", as_is.summary);
     for workflow in &as_is.workflows {
@@ -429,6 +430,8 @@ fn element_ids_by_name_matches_workflows_built_separately() {
             "{:?}",
             workflow.notes
         );
+        let graph = workflow.graph.as_ref().unwrap();
+        assert!(graph.ids_only && graph.nodes.is_empty(), "{graph:#?}");
     }
 
     // By name, the same graphs are the same.
@@ -462,15 +465,18 @@ fn element_ids_by_name_matches_workflows_built_separately() {
     );
     let drifted = report.workflows.iter().find(|w| w.differs()).unwrap();
     assert_eq!(drifted.changes.len(), 1, "{:#?}", drifted.changes);
-    let change = &drifted.changes[0];
-    assert!(
-        change.path.ends_with("/soar:params/duration"),
-        "{}",
-        change.path
+    // The graph summary names the node by type and name.
+    let nodes = &drifted.graph.as_ref().unwrap().nodes;
+    assert_eq!(nodes.len(), 1, "{nodes:#?}");
+    assert_eq!(
+        (nodes[0].kind.as_str(), nodes[0].name.as_deref()),
+        ("serviceTask", Some("Block on WAF"))
     );
-    assert!(
-        change.path.contains("serviceTask[Block on WAF]") || change.context.is_some(),
-        "{change:?}"
+    assert_eq!(nodes[0].params[0].name, "soar:params/duration");
+    // By type and name, as the rebuilt workflow has no other identity in common.
+    assert_eq!(
+        drifted.changes[0].path,
+        "/versions[@active]/taskflow/serviceTask[Block on WAF]/soar:params/duration"
     );
 }
 
@@ -660,4 +666,151 @@ fn ignore_rules_name_places_by_address_too() {
         err.to_string().contains("`/versions/*/taskconfig/steps`"),
         "{err}"
     );
+}
+
+/// Every fixture export of one side, as JSON, by file name.
+fn fixture_exports(side: &str) -> Vec<(String, serde_json::Value)> {
+    let mut files: Vec<_> = std::fs::read_dir(workspace_dir(side))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|file| {
+            let export = fixture_json(side, &file);
+            (file, export)
+        })
+        .collect()
+}
+
+/// The promotion scenario on the bundled fixtures: `production@promoted` (the base) is the
+/// production fixture, what was promoted last; `staging@live` is the staging fixture, whose
+/// every difference is new work, plus a draft of "Close false positives"; `production@live` is
+/// the base edited by hand since: Notify escalates after 45 minutes (staging says 15: a
+/// conflict) and Create ticket times out after 120 s (drift).
+pub fn promotion_report(options: &DiffOptions) -> Report {
+    let mut staging = fixture_exports("staging");
+    let mut production = fixture_exports("production");
+    let base = production.clone();
+    for (file, export) in &mut staging {
+        if file.starts_with("04-") {
+            let mut draft = export["versions"][0].clone();
+            draft["version"] = json!("v1.1.0");
+            draft["status"] = json!("pending_submit");
+            draft["enabled"] = json!(false);
+            draft["taskconfig"] = json!(
+                r#"{"node_info":{"allow_list":"corp_scanners,pentest_2026"},"usertask_info":{}}"#
+            );
+            export["versions"].as_array_mut().unwrap().push(draft);
+        }
+    }
+    for (file, export) in &mut production {
+        if file.starts_with("02-") {
+            let config = export["versions"][0]["taskconfig"].as_str().unwrap();
+            let config = config.replace("\"escalation_minutes\":30", "\"escalation_minutes\":45");
+            export["versions"][0]["taskconfig"] = json!(config);
+        }
+        if file.starts_with("03-") {
+            edit_process(export, |process| {
+                for node in process.iter_mut() {
+                    if node["attributes"]["name"] == "Create ticket" {
+                        node["attributes"]["soar:timeout"] = json!("120");
+                    }
+                }
+            });
+        }
+    }
+    let profile = Profile::secmaster();
+    let entries = |side: Vec<(String, serde_json::Value)>| -> Vec<Entry> {
+        side.iter()
+            .flat_map(|(file, export)| {
+                soc_diff::decode_export(file, export.to_string().as_bytes(), &profile).unwrap()
+            })
+            .map(|doc| Entry::Loaded(profile.normalize(&doc)))
+            .collect()
+    };
+    let options = DiffOptions {
+        left_label: "staging@live".into(),
+        right_label: "production@live".into(),
+        base_label: "production@promoted".into(),
+        ..options.clone()
+    };
+    soc_diff::diff_three(
+        entries(staging),
+        entries(production),
+        entries(base),
+        &profile,
+        &options,
+    )
+    .unwrap()
+}
+
+#[test]
+fn the_promotion_scenario_classes_what_it_was_made_with() {
+    use soc_diff::report::ChangeClass::*;
+    let report = promotion_report(&fixture_options());
+    let got: Vec<_> = report
+        .workflows
+        .iter()
+        .filter(|w| w.differs())
+        .map(|w| (w.name.as_str(), w.status, w.class, w.drift))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "Block malicious source IP",
+                WorkflowStatus::Modified,
+                Some(Promote),
+                false
+            ),
+            (
+                "Close false positives",
+                WorkflowStatus::Modified,
+                None,
+                false
+            ),
+            (
+                "Enrich alert with context",
+                WorkflowStatus::Removed,
+                Some(Promote),
+                false
+            ),
+            (
+                "Isolate compromised host",
+                WorkflowStatus::Modified,
+                Some(Drift),
+                true
+            ),
+            (
+                "Legacy ticket sync",
+                WorkflowStatus::Added,
+                Some(Promote),
+                false
+            ),
+            (
+                "Notify on high-severity alert",
+                WorkflowStatus::Modified,
+                Some(Conflict),
+                true
+            ),
+            (
+                "Phishing mail triage",
+                WorkflowStatus::Renamed,
+                Some(Promote),
+                false
+            ),
+        ]
+    );
+    let notify = find(&report, "Notify on high-severity alert");
+    let conflict = &notify.changes[0];
+    assert_eq!(
+        (conflict.class, &conflict.base, &conflict.right),
+        (Some(Conflict), &Some(json!(30)), &Some(json!(45)))
+    );
+    let drafts = find(&report, "Close false positives");
+    assert!(drafts.changes.is_empty());
+    assert_eq!(drafts.versions[0].version, "v1.1.0");
+    assert_eq!(drafts.versions[0].status, WorkflowStatus::Removed);
 }

@@ -9,3 +9,4 @@ mod normalize;
 mod props;
 mod render;
 mod schema;
+mod threeway;

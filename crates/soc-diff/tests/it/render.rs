@@ -606,3 +606,10 @@ fn github_annotations_cover_errors_drift_and_expiring_acceptances() {
     };
     assert!(!github_annotations(&report, &later).contains("::warning"));
 }
+
+#[test]
+fn the_promotion_view_in_text_and_markdown() {
+    let report = crate::diff::promotion_report(&fixture_options());
+    snapshot("promotion.txt", &render(&report, Format::Text, &PLAIN));
+    snapshot("promotion.md", &render(&report, Format::Markdown, &PLAIN));
+}
