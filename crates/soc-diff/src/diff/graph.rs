@@ -166,21 +166,7 @@ struct Nodes {
 }
 
 fn pair_nodes(l: &Graph<'_>, r: &Graph<'_>, profile: &Profile) -> Nodes {
-    let mut pairs: Vec<(&str, &str)> = Vec::new();
-    let mut left: Vec<&str> = Vec::new();
-    for id in l.nodes.keys() {
-        if r.nodes.contains_key(id) {
-            pairs.push((id, id));
-        } else {
-            left.push(id);
-        }
-    }
-    let mut right: Vec<&str> = r
-        .nodes
-        .keys()
-        .copied()
-        .filter(|id| !l.nodes.contains_key(id))
-        .collect();
+    let (mut pairs, mut left, mut right) = by_id(&l.nodes, &r.nodes);
     // A node drawn again keeps its type and name; a renamed one keeps its type and parameters.
     let by_name = |e: &Element<'_>| e.name.map(|name| format!("{}\u{0}{name}", e.tag));
     let by_params = |e: &Element<'_>| Some(format!("{}\u{0}{}", e.tag, e.params));
@@ -246,6 +232,30 @@ fn node_change(node: &Element<'_>, change: NodeChangeKind) -> NodeChange {
         previous_id: None,
         params: Vec::new(),
     }
+}
+
+/// The ids on both sides (as pairs), only on the left, and only on the right.
+type ById<'a> = (Vec<(&'a str, &'a str)>, Vec<&'a str>, Vec<&'a str>);
+
+fn by_id<'a>(
+    left: &BTreeMap<&'a str, Element<'_>>,
+    right: &BTreeMap<&'a str, Element<'_>>,
+) -> ById<'a> {
+    let mut pairs = Vec::new();
+    let mut only_left = Vec::new();
+    for &id in left.keys() {
+        if right.contains_key(id) {
+            pairs.push((id, id));
+        } else {
+            only_left.push(id);
+        }
+    }
+    let only_right = right
+        .keys()
+        .copied()
+        .filter(|id| !left.contains_key(id))
+        .collect();
+    (pairs, only_left, only_right)
 }
 
 /// Moves pairs of `left` and `right` ids whose keys are equal, and unique on both sides, out of
@@ -340,21 +350,7 @@ fn compare_flows(
             (source.to_owned(), target.to_owned())
         }
     };
-    let mut pairs: Vec<(&str, &str)> = Vec::new();
-    let mut left: Vec<&str> = Vec::new();
-    for id in l.flows.keys() {
-        if r.flows.contains_key(id) {
-            pairs.push((id, id));
-        } else {
-            left.push(id);
-        }
-    }
-    let mut right: Vec<&str> = r
-        .flows
-        .keys()
-        .copied()
-        .filter(|id| !l.flows.contains_key(id))
-        .collect();
+    let (mut pairs, mut left, mut right) = by_id(&l.flows, &r.flows);
     let name = |e: &Element<'_>| e.name.unwrap_or_default().to_owned();
     // The same ends (a flow drawn again), then the same start or end and name (rewired).
     let keys: [FlowKey<'_>; 3] = [

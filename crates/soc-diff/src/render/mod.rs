@@ -286,6 +286,16 @@ struct GraphLine {
     params: Vec<String>,
 }
 
+impl GraphLine {
+    fn new(sign: char, head: String, params: &[ParamChange]) -> Self {
+        Self {
+            sign,
+            head,
+            params: params.iter().map(param_text).collect(),
+        }
+    }
+}
+
 fn graph_lines(graph: &GraphSummary) -> Vec<GraphLine> {
     let mut lines = Vec::new();
     for node in &graph.nodes {
@@ -315,11 +325,7 @@ fn graph_lines(graph: &GraphSummary) -> Vec<GraphLine> {
             NodeChangeKind::Removed => '-',
             NodeChangeKind::Renamed | NodeChangeKind::Changed => '~',
         };
-        lines.push(GraphLine {
-            sign,
-            head,
-            params: node.params.iter().map(param_text).collect(),
-        });
+        lines.push(GraphLine::new(sign, head, &node.params));
     }
     for flow in &graph.flows {
         let mut head = format!("flow {} \u{2192} {}", flow.from, flow.to);
@@ -337,11 +343,7 @@ fn graph_lines(graph: &GraphSummary) -> Vec<GraphLine> {
             FlowChangeKind::Removed => '-',
             FlowChangeKind::Rewired | FlowChangeKind::Changed => '~',
         };
-        lines.push(GraphLine {
-            sign,
-            head,
-            params: flow.params.iter().map(param_text).collect(),
-        });
+        lines.push(GraphLine::new(sign, head, &flow.params));
     }
     lines
 }
