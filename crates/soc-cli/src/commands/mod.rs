@@ -12,6 +12,7 @@ mod outputs;
 mod prune;
 mod sim;
 mod snapshot;
+mod tag;
 mod verify;
 
 use crate::Context;
@@ -31,6 +32,7 @@ pub fn dispatch(ctx: &Context<'_>, command: Command) -> Result<ExitStatus, CliEr
         Command::Snapshot(args) => snapshot::run(ctx, &args),
         Command::Log(args) => log::run(ctx, &args),
         Command::Prune(args) => prune::run(ctx, &args),
+        Command::Tag(args) => tag::run(ctx, &args),
         Command::Verify(args) => verify::run(ctx, &args),
         Command::Normalize(args) => normalize::run(ctx, &args),
     }

@@ -12,3 +12,4 @@ mod names;
 mod prune;
 mod report;
 mod snapshots;
+mod tags;
