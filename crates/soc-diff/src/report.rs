@@ -407,13 +407,14 @@ impl WorkflowReport {
         self.status != WorkflowStatus::Unchanged
     }
 
-    /// Whether it differs and every difference that counts is accepted: as a whole, or change by
-    /// change. A workflow whose only differences are in other versions (which never count) is
-    /// not accepted, just not drift.
+    /// Whether it differs and an `[[accept]]` rule accepted all of it: as a whole, or every
+    /// change. A workflow whose only differences are in other versions, or (three-way) whose
+    /// unaccepted changes are all of a class the gate lets pass, is not accepted, just not drift.
     pub fn is_accepted(&self) -> bool {
         self.differs()
             && !self.drift
-            && (self.accepted.is_some() || self.changes.iter().any(|c| c.accepted.is_some()))
+            && (self.accepted.is_some()
+                || (!self.changes.is_empty() && self.changes.iter().all(|c| c.accepted.is_some())))
     }
 }
 
@@ -515,6 +516,27 @@ mod tests {
         );
         let quiet = Report::from_workflows("l", "r", vec![wf("c", WorkflowStatus::Added, false)]);
         assert_eq!(quiet.status, ReportStatus::NoDrift);
+
+        // Three-way: one change accepted, one a promotion (not drift, not accepted either).
+        let change = |accepted: bool| Change {
+            path: "/a".into(),
+            pointer: "/a".into(),
+            kind: ChangeKind::Changed,
+            left: None,
+            right: None,
+            context: None,
+            accepted: accepted.then(|| Acceptance {
+                reason: "r".into(),
+                expires: None,
+            }),
+            class: Some(ChangeClass::Promote),
+            base: None,
+        };
+        let mut half = wf("e", WorkflowStatus::Modified, false);
+        half.changes = vec![change(true), change(false)];
+        assert!(!half.is_accepted());
+        half.changes.pop();
+        assert!(half.is_accepted());
     }
 
     #[test]

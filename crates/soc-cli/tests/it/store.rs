@@ -380,6 +380,10 @@ fn tag_a_snapshot_and_diff_against_it() {
             .contains("environment 'production' has no tag 'promotd' (it has: promoted)"),
         "{run}"
     );
+    assert!(
+        run.stderr.contains("hint: did you mean `promoted`?"),
+        "{run}"
+    );
     let run = live.env.run(&["tag", "production", "--delete", "promoted"]);
     assert_eq!(run.code, 0, "{run}");
     let run = live.env.run(&["tag", "production"]);
