@@ -73,7 +73,10 @@ fn main() {
     case("typical workspace", 100, 20, 11);
     let with_rules = Profile::secmaster()
         .with_config(&soc_diff::ProfileConfig {
-            ignore: vec!["/**/soar:timeout".into(), "/versions/*/taskconfig/timeout".into()],
+            ignore: vec![
+                "/**/soar:timeout".into(),
+                "/versions/*/taskconfig/timeout".into(),
+            ],
             ..Default::default()
         })
         .unwrap();
