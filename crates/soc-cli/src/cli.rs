@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::exit::EXIT_CODES_HELP;
+use crate::exit::{DIFF_EXIT_CODES_HELP, EXIT_CODES_HELP};
 use crate::printer::ColorChoice;
 
 /// socdrift: catch drift in Huawei Cloud SecMaster SOAR workflows between workspaces.
@@ -92,9 +92,15 @@ pub enum Command {
     /// A side is a path (a folder of export files, a snapshot folder, or one export file) or
     /// ENV@SELECTOR for an environment of the config, where SELECTOR is `latest` (the default when
     /// `@…` is left out), `live` (export now, store nothing), `~N` (the N-th snapshot before
-    /// latest) or a snapshot id. An argument with a `/` is always a path; otherwise a configured
-    /// environment name wins over a file of the same name (write ./NAME for the file).
-    #[command(after_help = EXIT_CODES_HELP)]
+    /// latest), a tag (see `socdrift tag`) or a snapshot id. An argument with a `/` is always a
+    /// path; otherwise a configured environment name wins over a file of the same name (write
+    /// ./NAME for the file).
+    ///
+    /// With --base, every difference is classed against the base: promote (LEFT changed it since
+    /// the base), drift (RIGHT changed it: promoting LEFT would overwrite it) or conflict (both
+    /// changed it, differently), e.g. socdrift diff staging@live production@live --base
+    /// production@promoted.
+    #[command(after_help = DIFF_EXIT_CODES_HELP)]
     Diff(DiffArgs),
 
     /// The CI gate: compare the configured pairs and write reports for CI.
@@ -130,6 +136,15 @@ pub enum Command {
     /// List an environment's snapshots, newest first.
     #[command(after_help = "Exit codes:\n  0  listed\n  2  error")]
     Log(LogArgs),
+
+    /// Name a snapshot (`promoted`, `release-42`), list an environment's tags, or delete one.
+    ///
+    /// socdrift tag ENV NAME [SNAPSHOT] points NAME at SNAPSHOT (latest by default; any selector
+    /// but live), moving the tag if it exists; ENV@NAME then selects that snapshot, e.g. after a
+    /// release: socdrift tag production promoted. socdrift tag ENV lists the tags; --delete NAME
+    /// removes one. Pruning keeps tagged snapshots.
+    #[command(after_help = "Exit codes:\n  0  done\n  2  error")]
+    Tag(TagArgs),
 
     /// Delete old snapshots of an environment (never the latest).
     #[command(after_help = "Exit codes:\n  0  pruned (or nothing to prune)\n  2  error")]
@@ -439,6 +454,53 @@ pub struct DiffArgs {
     /// Write the report to this file (replaced atomically) instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub output_file: Option<PathBuf>,
+
+    /// Class every difference against this side (e.g. production@promoted): promote, drift or
+    /// conflict.
+    #[arg(long, value_name = "BASE", add = side_names())]
+    pub base: Option<String>,
+
+    /// With --base: the classes that are drift (fail the run with exit 1), comma-separated.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        requires = "base",
+        default_values_t = [ClassArg::Drift, ClassArg::Conflict],
+        value_name = "CLASSES"
+    )]
+    pub fail_on: Vec<ClassArg>,
+}
+
+/// A class of difference in a three-way comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClassArg {
+    /// Changed on the left side since the base.
+    Promote,
+    /// Changed on the right side since the base.
+    Drift,
+    /// Changed on both sides since the base, differently.
+    Conflict,
+}
+
+#[derive(Debug, Args)]
+pub struct TagArgs {
+    /// The environment.
+    #[arg(value_name = "ENV", add = env_names())]
+    pub env: String,
+
+    /// The tag: lowercase letters, digits, `-` and `_`, starting with a letter. Without it, the
+    /// environment's tags are listed.
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// The snapshot to name: `latest` (the default), `~N`, another tag, or an id.
+    #[arg(value_name = "SNAPSHOT", requires = "name", conflicts_with = "delete")]
+    pub snapshot: Option<String>,
+
+    /// Delete the tag NAME (its snapshot stays).
+    #[arg(long, requires = "name")]
+    pub delete: bool,
 }
 
 #[derive(Debug, Args)]

@@ -32,8 +32,8 @@ pub struct Config {
     pub check_pairs: Vec<(String, String)>,
     /// `[check] workflow` and `exclude`: the workflows `check` compares.
     pub check_filters: soc_diff::Filters,
-    /// `[[accept]]` rules.
-    pub accept: Vec<AcceptConfig>,
+    /// `[[accept]]` rules, checked as they were read.
+    pub accept: Vec<soc_diff::AcceptRule>,
     /// `[limits]`: how much of an export socdrift reads.
     pub limits: soc_model::Limits,
 }
@@ -129,19 +129,6 @@ pub struct EnvConfig {
     /// Turn TLS certificate verification off (dangerous; for lab setups only).
     #[serde(default)]
     pub insecure_skip_tls_verify: bool,
-}
-
-/// One `[[accept]]` rule: a known difference reported as accepted, not drift, until it expires.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AcceptConfig {
-    /// Exact workflow name, or `*`.
-    pub workflow: String,
-    /// A path pattern inside the workflow; `None` accepts the whole workflow.
-    pub path: Option<String>,
-    /// Why the difference is fine.
-    pub reason: String,
-    /// `YYYY-MM-DD`; the rule stops applying after it.
-    pub expires: Option<String>,
 }
 
 /// A problem with the configuration file or with a name looked up in it.
@@ -393,19 +380,6 @@ impl Config {
             })
     }
 
-    /// The `[[accept]]` rules in the form the differ takes.
-    pub fn accept_rules(&self) -> Vec<soc_diff::diff::AcceptRule> {
-        self.accept
-            .iter()
-            .map(|a| soc_diff::diff::AcceptRule {
-                workflow: a.workflow.clone(),
-                path: a.path.clone(),
-                reason: a.reason.clone(),
-                expires: a.expires.clone(),
-            })
-            .collect()
-    }
-
     /// The `[env.NAME]` section, or an error naming the configured ones and the nearest.
     pub fn env(&self, name: &str) -> Result<&EnvConfig, ConfigError> {
         self.envs.get(name).ok_or_else(|| self.unknown_env(name))
@@ -632,64 +606,53 @@ pub fn valid_env_name(name: &str) -> bool {
     soc_store::validate_environment(name).is_ok() && !name.contains('@')
 }
 
+/// Builds one `[[accept]]` rule; an error names the line of the field that is wrong.
 fn validate_accept(
     i: usize,
     rule: RawAccept,
     index: &KeyIndex<'_>,
-) -> Result<AcceptConfig, ConfigError> {
-    let n = i.to_string();
-    let invalid = |key: &str, message: String, hint: Option<String>| ConfigError::Invalid {
-        path: index.path.to_path_buf(),
-        line: index.line_of(&["accept", &n, key]),
-        message,
-        hint,
-    };
-    if rule.workflow.trim().is_empty() {
-        return Err(invalid(
-            "workflow",
-            "[[accept]] workflow is empty".into(),
-            Some("give the exact workflow name, or \"*\" for every workflow".into()),
-        ));
-    }
-    if rule.reason.trim().is_empty() {
-        return Err(invalid(
-            "reason",
-            format!("[[accept]] for `{}` has an empty reason", rule.workflow),
-            Some("say why this difference is fine, so reviewers can judge it".into()),
-        ));
-    }
-    let expires = match rule.expires {
-        None => None,
-        Some(value) => {
-            let text = match &value {
-                toml::Value::String(s) => s.clone(),
-                toml::Value::Datetime(d) => d.to_string(),
-                other => other.to_string(),
-            };
-            if chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d").is_err() {
-                return Err(invalid(
-                    "expires",
-                    format!("[[accept]] expires `{text}` is not a date"),
-                    Some("write it as YYYY-MM-DD, e.g. expires = 2026-12-31".into()),
-                ));
-            }
-            Some(text)
+) -> Result<soc_diff::AcceptRule, ConfigError> {
+    use soc_diff::AcceptRuleError as E;
+    let expires = rule.expires.map(|value| match value {
+        toml::Value::String(text) => text,
+        toml::Value::Datetime(date) => date.to_string(),
+        other => other.to_string(),
+    });
+    let built = soc_diff::AcceptRule::new(rule.workflow, rule.reason).and_then(|built| {
+        let built = match &rule.path {
+            Some(path) => built.with_path(path)?,
+            None => built,
+        };
+        match &expires {
+            Some(expires) => built.with_expires(expires),
+            None => Ok(built),
         }
-    };
-    if let Some(pattern) = &rule.path {
-        if let Err(e) = soc_diff::PathPattern::parse(pattern) {
-            return Err(invalid(
-                "path",
-                format!("invalid [[accept]] path: {e}"),
-                Some("a path is a JSON pointer where `*` matches one segment and `**` any number, e.g. /versions/*/taskconfig/timeout".into()),
-            ));
+    });
+    built.map_err(|err| {
+        let (message, hint) = match &err {
+            E::EmptyWorkflow => (
+                "[[accept]] workflow is empty".to_string(),
+                "give the exact workflow name, or \"*\" for every workflow",
+            ),
+            E::EmptyReason { workflow } => (
+                format!("[[accept]] for `{workflow}` has an empty reason"),
+                "say why this difference is fine, so reviewers can judge it",
+            ),
+            E::Expires { expires, .. } => (
+                format!("[[accept]] expires `{expires}` is not a date"),
+                "write a real day as YYYY-MM-DD, e.g. expires = 2026-12-31",
+            ),
+            E::Path { source, .. } => (
+                format!("invalid [[accept]] path: {source}"),
+                "a path is a JSON pointer where `*` matches one segment and `**` any number, e.g. /versions/*/taskconfig/timeout",
+            ),
+        };
+        ConfigError::Invalid {
+            path: index.path.to_path_buf(),
+            line: index.line_of(&["accept", &i.to_string(), err.field()]),
+            message,
+            hint: Some(hint.to_string()),
         }
-    }
-    Ok(AcceptConfig {
-        workflow: rule.workflow,
-        path: rule.path,
-        reason: rule.reason,
-        expires,
     })
 }
 
@@ -982,9 +945,15 @@ expires = "2027-01-01"
         );
         assert_eq!(config.check_filters.workflow, ["Block *", "Notify *"]);
         assert_eq!(config.check_filters.exclude, ["* (draft)"]);
-        assert_eq!(config.accept[0].expires.as_deref(), Some("2026-12-31"));
-        assert_eq!(config.accept[1].expires.as_deref(), Some("2027-01-01"));
-        assert_eq!(config.accept[1].path, None);
+        let day = |rule: &soc_diff::AcceptRule| rule.expires().map(|d| d.to_string());
+        assert_eq!(day(&config.accept[0]).as_deref(), Some("2026-12-31"));
+        assert_eq!(day(&config.accept[1]).as_deref(), Some("2027-01-01"));
+        assert_eq!(config.accept[1].path(), None);
+        let err = parse("[[accept]]\nworkflow = \"w\"\nreason = \"r\"\nexpires = \"2026-02-31\"\n");
+        assert_eq!(
+            err.unwrap_err().to_string(),
+            "/proj/socdrift.toml:4: [[accept]] expires `2026-02-31` is not a date"
+        );
     }
 
     #[test]

@@ -35,10 +35,12 @@
 //! # Ok::<(), soc_diff::DiffError>(())
 //! ```
 
+pub mod address;
 pub mod check;
 pub mod decode;
 pub mod diff;
 mod element_ids;
+mod ignore;
 pub mod normalize;
 pub mod pattern;
 pub mod profile;
@@ -47,7 +49,10 @@ pub mod render;
 pub mod report;
 
 pub use decode::{Content, DecodeError, Document, LoadError, decode_export, load_path};
-pub use diff::{AcceptRule, DiffError, DiffOptions, Entry, diff, structural_changes};
+pub use diff::{
+    AcceptRule, AcceptRuleError, DiffError, DiffOptions, Entry, diff, diff_three,
+    structural_changes,
+};
 pub use normalize::{Normalized, NormalizedContent, canonical_json};
 pub use pattern::{PathPattern, PatternError};
 pub use profile::{ArrayRule, ElementIds, Profile, ProfileConfig, ProfileError};

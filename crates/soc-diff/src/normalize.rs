@@ -300,6 +300,7 @@ impl Profile {
                 };
                 let mut value = value.clone();
                 walk.value(&mut value, 0);
+                crate::ignore::prune(&mut value, self, self.address_ignore());
                 let canonical = canonical_json(&value);
                 let layout_sha256 = (!walk.layout.is_empty())
                     .then(|| sha256_hex(canonical_json(&Value::Array(walk.layout)).as_bytes()));
@@ -636,7 +637,7 @@ fn push_decimal(out: &mut String, n: usize) {
 const PARSE_DEPTH_BOUND: usize = 129;
 
 /// Sorts a set array by the compact text of its items (ties keep their order).
-fn sort_set(items: &mut [Value]) {
+pub(crate) fn sort_set(items: &mut [Value]) {
     if items.len() > 1 {
         let mut keys: Vec<SortKey<'_>> = items.iter().map(SortKey::new).collect();
         let order = sorted_order(&mut keys, |_, _| Ordering::Equal);
@@ -646,7 +647,7 @@ fn sort_set(items: &mut [Value]) {
 }
 
 /// Items with a key first, by key (ties by text), then items without, by text.
-fn sort_keyed(items: &mut [Value], field: &str) {
+pub(crate) fn sort_keyed(items: &mut [Value], field: &str) {
     if items.len() < 2 {
         return;
     }

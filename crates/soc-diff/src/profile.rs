@@ -114,6 +114,8 @@ impl Payload {
 pub struct Profile {
     name_key: String,
     ignore: Vec<PathPattern>,
+    /// The user's ignore rules, matched once more against addresses (see `crate::ignore`).
+    address_ignore: Vec<PathPattern>,
     /// First match wins; user rules come before built-in ones.
     arrays: Vec<(PathPattern, ArrayRule)>,
     payloads: Vec<(PathPattern, Payload)>,
@@ -203,6 +205,10 @@ pub enum ProfileError {
     RedactKey { setting: &'static str, key: String },
     #[error("`normalize.name_key` is empty; remove it to use the default `name`")]
     EmptyNameKey,
+    #[error(
+        "array rule pattern `{pattern}` names items by identity (`[…]`); `sets`, `keyed` and `ordered` name arrays by JSON pointer, with `*` for any item (e.g. `/versions/*/taskconfig/steps`)"
+    )]
+    SelectorInArrayRule { pattern: String },
 }
 
 impl Default for Profile {
@@ -218,6 +224,7 @@ impl Profile {
         Self {
             name_key: "name".to_owned(),
             ignore: Vec::new(),
+            address_ignore: Vec::new(),
             arrays: Vec::new(),
             payloads: Vec::new(),
             redaction: Redaction::default(),
@@ -261,7 +268,9 @@ impl Profile {
             PathPattern::parse(text).map_err(|source| ProfileError::Pattern { setting, source })
         };
         for text in &config.ignore {
-            profile.ignore.push(parse("ignore", text)?);
+            let pattern = parse("ignore", text)?;
+            profile.ignore.push(pattern.clone());
+            profile.address_ignore.push(pattern);
         }
         let mut user_arrays = Vec::new();
         for (text, field) in &config.keyed {
@@ -278,6 +287,11 @@ impl Profile {
         }
         for text in &config.ordered {
             user_arrays.push((parse("ordered", text)?, ArrayRule::Ordered));
+        }
+        if let Some((pattern, _)) = user_arrays.iter().find(|(p, _)| p.has_selectors()) {
+            return Err(ProfileError::SelectorInArrayRule {
+                pattern: pattern.as_str().to_owned(),
+            });
         }
         for (i, (pattern, _)) in user_arrays.iter().enumerate() {
             if user_arrays
@@ -362,6 +376,11 @@ impl Profile {
             .map_or(ArrayRule::Ordered, |(_, rule)| rule.clone())
     }
 
+    /// The user's ignore rules, which are also matched against addresses after normalizing.
+    pub(crate) fn address_ignore(&self) -> &[PathPattern] {
+        &self.address_ignore
+    }
+
     /// Whether the value at `pointer_segments` is dropped before comparing.
     pub fn is_ignored<S: AsRef<str>>(&self, pointer_segments: &[S]) -> bool {
         self.ignore
@@ -440,6 +459,10 @@ impl Profile {
         // stored snapshots are not renormalized for nothing.
         if self.element_ids == ElementIds::ByName {
             description["element_ids"] = serde_json::json!("by_name");
+        }
+        // User ignore rules also match addresses since this was added, which can drop more.
+        if !self.address_ignore.is_empty() {
+            description["ignore_by_address"] = serde_json::json!(true);
         }
         hex::encode(Sha256::digest(
             crate::normalize::canonical_json(&description).as_bytes(),

@@ -11,8 +11,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
+mod graph;
 mod run;
 
+pub use graph::{
+    FlowChange, FlowChangeKind, GraphSummary, NodeChange, NodeChangeKind, ParamChange,
+};
 pub use run::{
     CheckReport, CheckStatus, Filters, PairError, PairFailure, PairReport, SCHEMA_VERSION,
 };
@@ -24,6 +28,10 @@ pub struct Report {
     pub left: String,
     /// The label of the right side (e.g. `production`).
     pub right: String,
+    /// In a three-way comparison, the label of the base both sides are measured against (e.g.
+    /// `production@promoted`); every difference then has a `class`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
     /// `drift` when any workflow has unaccepted differences; the CLI's exit code says the same.
     pub status: ReportStatus,
     /// How long loading both sides and comparing them took, in seconds (set by the caller that
@@ -69,6 +77,68 @@ pub struct Summary {
     pub layout_only: usize,
     /// Workflows that differ but whose every difference is accepted (they count in their status too).
     pub accepted: usize,
+    /// In a three-way comparison, the differences of each class: every change of a modified
+    /// workflow, and every workflow added, removed or renamed as a whole, accepted or not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classes: Option<ClassCounts>,
+}
+
+/// How many differences of a three-way comparison are of each class.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ClassCounts {
+    pub promote: usize,
+    pub drift: usize,
+    pub conflict: usize,
+}
+
+impl ClassCounts {
+    fn add(&mut self, class: ChangeClass) {
+        match class {
+            ChangeClass::Promote => self.promote += 1,
+            ChangeClass::Drift => self.drift += 1,
+            ChangeClass::Conflict => self.conflict += 1,
+        }
+    }
+}
+
+/// What a difference between the left and the right side is, measured against a base (a
+/// three-way comparison, such as staging and production against what was last promoted).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeClass {
+    /// Changed on the left side since the base: new work that a promotion would carry over.
+    Promote,
+    /// Changed on the right side since the base: a promotion from the left would overwrite it.
+    Drift,
+    /// Changed on both sides since the base, differently.
+    Conflict,
+}
+
+impl ChangeClass {
+    /// Every class, the most severe last.
+    pub const ALL: [ChangeClass; 3] = [Self::Promote, Self::Drift, Self::Conflict];
+
+    /// The lowercase word used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Promote => "promote",
+            Self::Drift => "drift",
+            Self::Conflict => "conflict",
+        }
+    }
+}
+
+impl std::str::FromStr for ChangeClass {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|class| class.as_str() == s)
+            .ok_or_else(|| format!("unknown class {s:?}; expected promote, drift or conflict"))
+    }
 }
 
 /// One workflow's outcome.
@@ -80,8 +150,13 @@ pub struct WorkflowReport {
     /// For renamed workflows: the name on the left side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_name: Option<String>,
-    /// Whether this workflow has differences that are not accepted.
+    /// Whether this workflow has differences that are not accepted (in a three-way comparison:
+    /// of a class the gate fails on, by default `drift` and `conflict`).
     pub drift: bool,
+    /// In a three-way comparison: the class of a workflow added, removed or renamed as a whole,
+    /// and for a modified one the most severe class of its changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<ChangeClass>,
     /// Set when an `[[accept]]` rule without a `path` accepts the workflow as a whole (added,
     /// removed, renamed or binary-changed); accepted changes inside a workflow carry their own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -89,15 +164,58 @@ pub struct WorkflowReport {
     /// The canvas layout differs (it is never drift: the profile compares the graph, not positions).
     #[serde(default, skip_serializing_if = "is_false")]
     pub layout_changed: bool,
-    /// Structural changes over the normalized documents (modified workflows only).
+    /// Which version runs on each side, when the workflows have versions (modified workflows
+    /// only). Changes of the active versions are addressed `/versions[@active]/…`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<ActiveVersions>,
+    /// What changed in the diagram of the active version, node by node and flow by flow: the
+    /// summary a reviewer reads before `changes` (modified workflows with a diagram only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub graph: Option<GraphSummary>,
+    /// Structural changes over the normalized documents (modified workflows only): of the
+    /// workflow itself and of its active version, which is what runs. Other versions are in
+    /// `versions`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<Change>,
+    /// Versions other than the active one (drafts, versions pending approval, rejected or
+    /// deactivated ones) that differ, paired by their `version` label. Never drift: they do not
+    /// run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<VersionReport>,
     /// A unified diff of the two canonical texts (modified workflows only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_diff: Option<String>,
     /// Things the reader should know: binary content changed, expired acceptances, decoding notes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+}
+
+/// The label of the version that runs on each side; absent when no version runs there.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ActiveVersions {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub right: Option<String>,
+}
+
+/// A version that is not the active one on either side and differs between the sides.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct VersionReport {
+    /// The version's `version` label (`#1`, `#2`, … for versions without a unique label, by
+    /// position).
+    pub version: String,
+    /// `added` (only on the right side), `removed` (only on the left) or `modified`.
+    pub status: WorkflowStatus,
+    /// The version's lifecycle `status` on the left side (`pending_submit`, `pending_approval`,
+    /// `rejected`, `not_activated`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left_status: Option<String>,
+    /// The same on the right side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub right_status: Option<String>,
+    /// What differs (for `added` and `removed`, the version as a whole).
+    pub changes: Vec<Change>,
 }
 
 /// What happened to a workflow between the left and the right side.
@@ -129,9 +247,14 @@ impl WorkflowStatus {
 /// One structural difference inside a modified workflow.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Change {
-    /// JSON pointer (RFC 6901) into the normalized document; array indices are the right side's,
-    /// the left side's for removals.
+    /// Where the change is, as a stable address (see `docs/review.md`): array items are named by
+    /// identity wherever they have one (`/versions[@active]/taskflow/serviceTask[Activity_1]/…`),
+    /// so the same change keeps its path when unrelated nodes are added, removed or reordered.
+    /// `[[accept]]` rules match it.
     pub path: String,
+    /// The same place as a JSON pointer (RFC 6901) into the normalized document, for tools that
+    /// look values up: array indices are the right side's, the left side's for removals.
+    pub pointer: String,
     pub kind: ChangeKind,
     /// The left value; absent for `added`. May be `null` (a value that was JSON null).
     #[serde(
@@ -155,6 +278,18 @@ pub struct Change {
     /// Set when an `[[accept]]` rule covers this change; such a change is not drift.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted: Option<Acceptance>,
+    /// In a three-way comparison: whether the left side changed it since the base (`promote`),
+    /// the right side (`drift`), or both, differently (`conflict`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<ChangeClass>,
+    /// In a three-way comparison: the value in the base, when the base had one there and it is
+    /// known. May be `null`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present_value"
+    )]
+    pub base: Option<Value>,
 }
 
 /// The kind of a structural change.
@@ -208,8 +343,20 @@ impl Report {
                     }
                 }
             }
-            if wf.status != WorkflowStatus::Unchanged && !wf.drift {
+            if wf.is_accepted() {
                 summary.accepted += 1;
+            }
+            if let Some(class) = wf.class {
+                let counts = summary.classes.get_or_insert_with(ClassCounts::default);
+                match wf.status {
+                    WorkflowStatus::Modified => {
+                        wf.changes
+                            .iter()
+                            .filter_map(|c| c.class)
+                            .for_each(|c| counts.add(c));
+                    }
+                    _ => counts.add(class),
+                }
             }
         }
         let status = if workflows.iter().any(|wf| wf.drift) {
@@ -222,6 +369,7 @@ impl Report {
             right_source: None,
             left: left.into(),
             right: right.into(),
+            base: None,
             status,
             seconds: None,
             summary,
@@ -230,15 +378,52 @@ impl Report {
     }
 }
 
+impl Report {
+    /// The report of a three-way comparison against `base`: counts of each class, zeros
+    /// included.
+    #[must_use]
+    pub fn with_base(mut self, base: impl Into<String>) -> Self {
+        self.base = Some(base.into());
+        self.summary
+            .classes
+            .get_or_insert_with(ClassCounts::default);
+        self
+    }
+}
+
 impl WorkflowReport {
+    /// A workflow with this status and nothing else said about it yet.
+    pub fn new(name: impl Into<String>, status: WorkflowStatus) -> Self {
+        Self {
+            name: name.into(),
+            status,
+            previous_name: None,
+            drift: false,
+            class: None,
+            accepted: None,
+            layout_changed: false,
+            active: None,
+            graph: None,
+            changes: Vec::new(),
+            versions: Vec::new(),
+            text_diff: None,
+            notes: Vec::new(),
+        }
+    }
+
     /// Whether the workflow differs at all (accepted or not), i.e. anything but unchanged.
     pub fn differs(&self) -> bool {
         self.status != WorkflowStatus::Unchanged
     }
 
-    /// Whether it differs and every difference is accepted.
+    /// Whether it differs and an `[[accept]]` rule accepted all of it: as a whole, or every
+    /// change. A workflow whose only differences are in other versions, or (three-way) whose
+    /// unaccepted changes are all of a class the gate lets pass, is not accepted, just not drift.
     pub fn is_accepted(&self) -> bool {
-        self.differs() && !self.drift
+        self.differs()
+            && !self.drift
+            && (self.accepted.is_some()
+                || (!self.changes.is_empty() && self.changes.iter().all(|c| c.accepted.is_some())))
     }
 }
 
@@ -269,15 +454,8 @@ mod tests {
 
     fn wf(name: &str, status: WorkflowStatus, drift: bool) -> WorkflowReport {
         WorkflowReport {
-            name: name.into(),
-            status,
-            previous_name: None,
             drift,
-            accepted: None,
-            layout_changed: false,
-            changes: Vec::new(),
-            text_diff: None,
-            notes: Vec::new(),
+            ..WorkflowReport::new(name, status)
         }
     }
 
@@ -285,53 +463,87 @@ mod tests {
     fn summary_and_status_follow_the_workflows() {
         let mut layout = wf("b", WorkflowStatus::Unchanged, false);
         layout.layout_changed = true;
+        let mut accepted = wf("c", WorkflowStatus::Added, false);
+        accepted.accepted = Some(Acceptance {
+            reason: "r".into(),
+            expires: None,
+        });
+        // Differs, is not drift, but nothing accepted it (only other versions differ).
+        let drafts_only = wf("d", WorkflowStatus::Modified, false);
         let report = Report::from_workflows(
             "staging",
             "production",
             vec![
-                wf("c", WorkflowStatus::Added, false),
+                accepted,
                 layout,
+                drafts_only,
                 wf("a", WorkflowStatus::Modified, true),
             ],
         );
         assert_eq!(report.status, ReportStatus::Drift);
         assert!(report.has_drift());
         let names: Vec<_> = report.workflows.iter().map(|w| w.name.as_str()).collect();
-        assert_eq!(names, ["a", "b", "c"]);
+        assert_eq!(names, ["a", "b", "c", "d"]);
         assert_eq!(
             report.summary,
             Summary {
                 added: 1,
                 removed: 0,
-                modified: 1,
+                modified: 2,
                 renamed: 0,
                 unchanged: 1,
                 layout_only: 1,
                 accepted: 1,
+                classes: None,
             }
         );
         let quiet = Report::from_workflows("l", "r", vec![wf("c", WorkflowStatus::Added, false)]);
         assert_eq!(quiet.status, ReportStatus::NoDrift);
+
+        // Three-way: one change accepted, one a promotion (not drift, not accepted either).
+        let change = |accepted: bool| Change {
+            path: "/a".into(),
+            pointer: "/a".into(),
+            kind: ChangeKind::Changed,
+            left: None,
+            right: None,
+            context: None,
+            accepted: accepted.then(|| Acceptance {
+                reason: "r".into(),
+                expires: None,
+            }),
+            class: Some(ChangeClass::Promote),
+            base: None,
+        };
+        let mut half = wf("e", WorkflowStatus::Modified, false);
+        half.changes = vec![change(true), change(false)];
+        assert!(!half.is_accepted());
+        half.changes.pop();
+        assert!(half.is_accepted());
     }
 
     #[test]
     fn null_values_survive_a_round_trip_and_absent_ones_stay_absent() {
         let change = Change {
             path: "/a".into(),
+            pointer: "/a".into(),
             kind: ChangeKind::Changed,
             left: Some(Value::Null),
             right: Some(json!(1)),
             context: None,
             accepted: None,
+            class: None,
+            base: None,
         };
         let text = serde_json::to_string(&change).unwrap();
         assert_eq!(
             text,
-            r#"{"path":"/a","kind":"changed","left":null,"right":1}"#
+            r#"{"path":"/a","pointer":"/a","kind":"changed","left":null,"right":1}"#
         );
         assert_eq!(serde_json::from_str::<Change>(&text).unwrap(), change);
         let added: Change =
-            serde_json::from_str(r#"{"path":"/b","kind":"added","right":2}"#).unwrap();
+            serde_json::from_str(r#"{"path":"/b","pointer":"/b","kind":"added","right":2}"#)
+                .unwrap();
         assert_eq!(added.left, None);
     }
 

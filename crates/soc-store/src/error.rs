@@ -47,7 +47,7 @@ pub enum StoreError {
 
     /// Text that is neither `latest`, `~N` nor something that could be a snapshot id.
     #[error(
-        "invalid snapshot selector {input:?}: expected 'latest', '~N' (N-th previous) or a snapshot id or id prefix"
+        "invalid snapshot selector {input:?}: expected 'latest', '~N' (N-th previous), a tag or a snapshot id or id prefix"
     )]
     InvalidSelector { input: String },
 
@@ -170,6 +170,36 @@ pub enum StoreError {
     #[error("no workflow export files (*.json, *.zip) in {path}")]
     EmptyImport { path: PathBuf },
 
+    /// A tag name that cannot be used (see `docs/store.md`).
+    #[error(
+        "invalid tag name {name:?}: {reason} (use lowercase letters, digits, '-' and '_', \
+         starting with a letter, at most 64 characters)"
+    )]
+    InvalidTag { name: String, reason: &'static str },
+
+    /// A tag that the environment does not have; `available` lists the ones it has.
+    #[error("environment '{env}' has no tag '{tag}'{}", tag_list(available))]
+    TagNotFound {
+        env: String,
+        tag: String,
+        available: Vec<String>,
+    },
+
+    /// A tag whose snapshot is gone (deleted by hand: prune keeps tagged snapshots).
+    #[error(
+        "tag '{tag}' of environment '{env}' names snapshot {id}, which no longer exists; \
+         point it at another snapshot with `socdrift tag {env} {tag} SNAPSHOT`"
+    )]
+    DanglingTag {
+        env: String,
+        tag: String,
+        id: String,
+    },
+
+    /// A tag file that does not hold a snapshot id.
+    #[error("{path} does not hold a snapshot id; restore it from git or tag the snapshot again")]
+    BadTag { path: PathBuf },
+
     /// Serializing a manifest or workflow info failed (only possible with non-string map keys).
     #[error("cannot serialize {what}")]
     Serialize {
@@ -177,6 +207,14 @@ pub enum StoreError {
         #[source]
         source: serde_json::Error,
     },
+}
+
+fn tag_list(tags: &[String]) -> String {
+    if tags.is_empty() {
+        " (it has no tags)".to_owned()
+    } else {
+        format!(" (it has: {})", tags.join(", "))
+    }
 }
 
 /// The crate's result type.

@@ -57,6 +57,7 @@ mod manifest;
 mod name;
 mod snapshot;
 mod store;
+mod tags;
 mod verify;
 mod writer;
 
@@ -73,5 +74,6 @@ pub use name::{
 };
 pub use snapshot::{Snapshot, SnapshotSummary};
 pub use store::{DEFAULT_LOCK_TIMEOUT, LAYOUT_DIR, RAW_DIR, Store, TEMP_PREFIX};
+pub use tags::{MAX_TAG_BYTES, TAGS_DIR, validate_tag};
 pub use verify::{Problem, SnapshotCheck, StoreProblem, VerifyReport, verify_snapshot};
 pub use writer::{CommitOutcome, SnapshotWriter, WorkflowInput};

@@ -1,12 +1,12 @@
 //! The store root: environments, their snapshots, selection, writing and pruning.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::Utc;
 use soc_diff::Profile;
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crate::error::{Result, StoreError};
@@ -16,6 +16,7 @@ use crate::lock::{EnvLock, LockObserver, LockWait};
 use crate::manifest::SourceInfo;
 use crate::name::validate_environment;
 use crate::snapshot::{Snapshot, SnapshotSummary};
+use crate::tags::tagged_ids;
 use crate::writer::SnapshotWriter;
 
 /// The versioned folder under the store root that holds the environments. A future incompatible
@@ -172,7 +173,7 @@ impl Store {
         Ok(snapshots)
     }
 
-    /// The snapshot a selector names: `latest`, `~N` or an id (or unique id prefix).
+    /// The snapshot a selector names: `latest`, `~N`, a tag, or an id (or unique id prefix).
     pub fn resolve(&self, env: &str, selector: &Selector) -> Result<Snapshot> {
         let snapshots = self.list(env)?;
         if snapshots.is_empty() {
@@ -187,6 +188,10 @@ impl Store {
             available: describe_available(&snapshots),
         };
         let chosen = match selector {
+            Selector::Tag(name) => {
+                let id = self.tagged(env, name)?;
+                snapshots.iter().find(|s| s.id == id)
+            }
             Selector::Latest => snapshots.last(),
             Selector::Previous(back) => snapshots
                 .len()
@@ -259,8 +264,8 @@ impl Store {
 
     /// Deletes old snapshots of `env` and returns their ids, oldest first.
     ///
-    /// A snapshot is deleted when it is not among the newest `keep` and, if `older_than` is given,
-    /// is older than that (by the time in its id). The latest snapshot is never deleted, even with
+    /// A snapshot is deleted when it is not among the newest `keep`, no tag names it, and, if
+    /// `older_than` is given, it is older than that (by the time in its id). The latest snapshot is never deleted, even with
     /// `keep == 0`. Each snapshot is first renamed to a temporary name, so a crash in the middle
     /// never leaves a half-deleted snapshot visible.
     pub fn prune(
@@ -271,8 +276,9 @@ impl Store {
     ) -> Result<Vec<SnapshotId>> {
         let (env_dir, _lock) = self.lock(env, self.lock_timeout)?;
         let snapshots = Self::list_env_dir(&env_dir)?;
+        let tagged = tagged_ids(&env_dir)?;
         let mut removed = Vec::new();
-        for summary in prunable(snapshots, keep, older_than) {
+        for summary in prunable(snapshots, keep, older_than, &tagged) {
             let doomed = env_dir.join(format!("{TEMP_PREFIX}prune-{}", summary.id));
             fs_err::rename(&summary.path, &doomed)?;
             sync_dir(&env_dir)?;
@@ -291,7 +297,8 @@ impl Store {
         keep: usize,
         older_than: Option<Duration>,
     ) -> Result<Vec<SnapshotId>> {
-        Ok(prunable(self.list(env)?, keep, older_than)
+        let tagged = tagged_ids(&self.environment_dir(env)?)?;
+        Ok(prunable(self.list(env)?, keep, older_than, &tagged)
             .into_iter()
             .map(|summary| summary.id)
             .collect())
@@ -338,11 +345,12 @@ impl Store {
 }
 
 /// Of `snapshots` (oldest first), those beyond the newest `keep` (at least 1) that are older than
-/// `older_than` when it is given.
+/// `older_than` when it is given and that no tag names.
 fn prunable(
     snapshots: Vec<SnapshotSummary>,
     keep: usize,
     older_than: Option<Duration>,
+    tagged: &BTreeSet<SnapshotId>,
 ) -> Vec<SnapshotSummary> {
     let cutoff = older_than
         .and_then(|age| chrono::Duration::from_std(age).ok())
@@ -351,6 +359,7 @@ fn prunable(
     snapshots
         .into_iter()
         .take(candidates)
+        .filter(|summary| !tagged.contains(&summary.id))
         .filter(|summary| match (cutoff, summary.created) {
             (None, _) => true,
             (Some(cutoff), Some(created)) => created < cutoff,

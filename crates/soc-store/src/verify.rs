@@ -208,6 +208,8 @@ fn verify_environment(env: &str, dir: &Path, report: &mut VerifyReport) {
             report.leftovers.push(path);
         } else if name == LOCK_FILE && !is_dir {
             continue;
+        } else if name == crate::tags::TAGS_DIR && is_dir {
+            crate::tags::verify_tags(env, dir, report);
         } else if is_dir && SnapshotId::parse(&name).is_some() {
             let check = verify_snapshot_in(env, &path, true);
             report.snapshots.push(check);

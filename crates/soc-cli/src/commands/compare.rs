@@ -7,11 +7,12 @@ use std::path::Path;
 use std::time::Instant;
 
 use soc_diff::render::Format;
+use soc_diff::report::ChangeClass;
 use soc_diff::{DiffOptions, Entry, Filters, Normalized, PairReport, Profile, Report};
 use soc_model::DocumentSource;
 
 use crate::Context;
-use crate::cli::{FilterArgs, ReportFormat};
+use crate::cli::{ClassArg, FilterArgs, ReportFormat};
 use crate::commands::outputs::pair_error;
 use crate::config::Config;
 use crate::error::CliError;
@@ -114,26 +115,76 @@ impl<'a> Loader<'a> {
     pub fn compare_pairs(&self, pairs: &[(String, String)]) -> Vec<PairReport> {
         pairs
             .iter()
-            .map(|(left, right)| {
-                let started = Instant::now();
-                let result = side::resolve(left, self.config, &self.ctx.cwd)
-                    .and_then(|l| Ok((l, side::resolve(right, self.config, &self.ctx.cwd)?)))
-                    .map_err(CliError::from)
-                    .and_then(|(l, r)| self.diff(&l, &r));
-                let mut pair = match result {
-                    Ok(report) => PairReport::Compared(report),
-                    Err(err) => {
-                        // The report names the pair already; stderr says which one failed.
-                        let error = pair_error(&err);
-                        let err = err.within(format!("cannot compare {left} with {right}"));
-                        self.ctx.printer.error(&err);
-                        PairReport::failed(left, right, error)
-                    }
-                };
-                pair.set_seconds(started.elapsed().as_secs_f64());
-                pair
-            })
+            .map(|(left, right)| self.compare_pair(left, right))
             .collect()
+    }
+
+    /// Compares two sides given as arguments; a failure is an error pair.
+    pub fn compare_pair(&self, left: &str, right: &str) -> PairReport {
+        self.pair(left, right, || {
+            let l = side::resolve(left, self.config, &self.ctx.cwd)?;
+            let r = side::resolve(right, self.config, &self.ctx.cwd)?;
+            self.diff(&l, &r)
+        })
+    }
+
+    /// Compares LEFT and RIGHT with every difference classed against BASE (`diff --base`);
+    /// only the classes in `fail_on` are drift.
+    pub fn compare_three(
+        &self,
+        (left, right, base): (&str, &str, &str),
+        fail_on: &[ChangeClass],
+    ) -> PairReport {
+        self.pair(left, right, || {
+            let sides =
+                [left, right, base].map(|arg| side::resolve(arg, self.config, &self.ctx.cwd));
+            let [l, r, b] = sides;
+            let (l, r, b) = (l?, r?, b?);
+            let ((left, left_source), (right, right_source), (base, _)) =
+                (self.load(&l)?, self.load(&r)?, self.load(&b)?);
+            let options = DiffOptions {
+                base_label: b.label(),
+                fail_on: fail_on.to_vec(),
+                ..options((l.label(), r.label()), self.config, self.filters)
+            };
+            let mut report = soc_diff::diff_three(left, right, base, self.profile, &options)?;
+            report.left_source = left_source;
+            report.right_source = right_source;
+            Ok(report)
+        })
+    }
+
+    /// Runs one pair's comparison, timed; a failure becomes an error pair (and is printed on
+    /// stderr now, naming the pair).
+    fn pair(
+        &self,
+        left: &str,
+        right: &str,
+        compare: impl FnOnce() -> Result<Report, CliError>,
+    ) -> PairReport {
+        let started = Instant::now();
+        let mut pair = match compare() {
+            Ok(report) => PairReport::Compared(report),
+            Err(err) => {
+                // The report names the pair already; stderr says which one failed.
+                let error = pair_error(&err);
+                let err = err.within(format!("cannot compare {left} with {right}"));
+                self.ctx.printer.error(&err);
+                PairReport::failed(left, right, error)
+            }
+        };
+        pair.set_seconds(started.elapsed().as_secs_f64());
+        pair
+    }
+}
+
+impl From<ClassArg> for ChangeClass {
+    fn from(class: ClassArg) -> Self {
+        match class {
+            ClassArg::Promote => ChangeClass::Promote,
+            ClassArg::Drift => ChangeClass::Drift,
+            ClassArg::Conflict => ChangeClass::Conflict,
+        }
     }
 }
 
@@ -186,18 +237,19 @@ pub fn diff_entries(
     profile: &Profile,
     filters: &Filters,
 ) -> Result<Report, CliError> {
-    let options = DiffOptions {
-        left_label: labels.0,
-        right_label: labels.1,
-        accept: config.accept_rules(),
-        today: today(),
-        context_lines: 3,
-        filters: filters.clone(),
-    };
+    let options = options(labels, config, filters);
     Ok(soc_diff::diff(left, right, profile, &options)?)
 }
 
-/// Today's date (UTC) for accept-rule expiry.
-pub fn today() -> String {
-    super::outputs::in_days(0)
+/// How to compare two sides under the config's accept rules, as of today (UTC).
+fn options(labels: (String, String), config: &Config, filters: &Filters) -> DiffOptions {
+    DiffOptions {
+        left_label: labels.0,
+        right_label: labels.1,
+        accept: config.accept.clone(),
+        today: chrono::Utc::now().date_naive(),
+        context_lines: 3,
+        filters: filters.clone(),
+        ..DiffOptions::default()
+    }
 }

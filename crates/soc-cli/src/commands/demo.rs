@@ -96,6 +96,7 @@ fn closing(drift: bool) -> String {
         "\n{verdict}\n\n\
          Try next:\n  \
          socdrift demo -o markdown         the same report, ready for a pull request\n  \
+         docs/review.md                    how to read it, and the promotion view (diff --base)\n  \
          socdrift sim                      the emulator on its own, to point a socdrift.toml at\n  \
          socdrift normalize FILE           the canonical text of an export (a git textconv driver)\n  \
          socdrift --help                   every command; docs/getting-started.md for your workspaces"

@@ -7,8 +7,8 @@ use crate::cli::{ListFormat, LogArgs};
 use crate::error::CliError;
 use crate::exit::ExitStatus;
 
-/// One line per snapshot (id, creation time, workflow count, where it came from), or with
-/// `-o json` one array of objects with the same facts.
+/// One line per snapshot (id, creation time, workflow count, where it came from, its tags), or
+/// with `-o json` one array of objects with the same facts.
 pub fn run(ctx: &Context<'_>, args: &LogArgs) -> Result<ExitStatus, CliError> {
     let config = ctx.config()?;
     let store = ctx.existing_store(&config)?;
@@ -26,9 +26,14 @@ pub fn run(ctx: &Context<'_>, args: &LogArgs) -> Result<ExitStatus, CliError> {
             },
         );
     }
+    let mut tags: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (name, id) in store.tags(&args.env)? {
+        tags.entry(id.to_string()).or_default().push(name);
+    }
     let mut lines = Vec::new();
     let mut entries = Vec::new();
     for summary in snapshots.iter().rev() {
+        let names = tags.remove(summary.id.as_str()).unwrap_or_default();
         let snapshot = soc_store::Snapshot::open(&summary.path)?;
         let manifest = snapshot.manifest();
         let source = manifest
@@ -40,17 +45,23 @@ pub fn run(ctx: &Context<'_>, args: &LogArgs) -> Result<ExitStatus, CliError> {
             .unwrap_or_default();
         match args.list.format {
             ListFormat::Text => lines.push(format!(
-                "{}  {}  {:>4} workflows  {}",
+                "{}  {}  {:>4} workflows  {}{}",
                 summary.id,
                 manifest.created_at.format("%Y-%m-%d %H:%M:%SZ"),
                 manifest.workflows.len(),
-                source
+                source,
+                if names.is_empty() {
+                    String::new()
+                } else {
+                    format!("  (tag: {})", names.join(", "))
+                }
             )),
             ListFormat::Json => entries.push(json!({
                 "id": summary.id.to_string(),
                 "created_at": manifest.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 "workflows": manifest.workflows.len(),
                 "source": source,
+                "tags": names,
                 "path": summary.path,
             })),
         }

@@ -13,6 +13,7 @@ mod probe;
 mod prune;
 mod sim;
 mod snapshot;
+mod tag;
 mod verify;
 
 use crate::Context;
@@ -32,6 +33,7 @@ pub fn dispatch(ctx: &Context<'_>, command: Command) -> Result<ExitStatus, CliEr
         Command::Snapshot(args) => snapshot::run(ctx, &args),
         Command::Log(args) => log::run(ctx, &args),
         Command::Prune(args) => prune::run(ctx, &args),
+        Command::Tag(args) => tag::run(ctx, &args),
         Command::Verify(args) => verify::run(ctx, &args),
         Command::Normalize(args) => normalize::run(ctx, &args),
         Command::Probe(args) => probe::run(ctx, &args),

@@ -443,3 +443,63 @@ fn an_undecodable_taskflow_is_a_note_in_snapshot_diff_and_verify_alike() {
         "{run}"
     );
 }
+
+#[test]
+fn tag_a_snapshot_and_diff_against_it() {
+    let live = Live::start();
+    snapshot_both(&live);
+    let run = live.env.run(&["tag", "production", "promoted"]);
+    assert_eq!(run.code, 0, "{run}");
+    let id = run.stdout.trim().to_owned();
+    assert!(id.starts_with("20"), "{run}");
+    assert!(
+        run.stderr.contains("select it with production@promoted"),
+        "{run}"
+    );
+    let run = live.env.run(&["tag", "production"]);
+    assert_eq!(run.stdout, format!("promoted  {id}\n"), "{run}");
+    let run = live.env.run(&["log", "production"]);
+    assert!(run.stdout.contains("  (tag: promoted)\n"), "{run}");
+
+    // What CI runs after a release: staging and production now, against what was promoted.
+    // Production has not changed since, so every difference is staging's work: exit 0.
+    let run = live.env.run(&[
+        "diff",
+        "staging@live",
+        "production@live",
+        "--base",
+        "production@promoted",
+    ]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(
+        run.stdout
+            .contains("promote: changed in staging@live since production@promoted"),
+        "{run}"
+    );
+    assert!(
+        run.stdout
+            .contains("no drift (staging@live -> production@live, base production@promoted)"),
+        "{run}"
+    );
+
+    // Names that cannot be told from selectors are refused; unknown tags say what exists.
+    let run = live.env.run(&["tag", "production", "latets"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("misspelt"), "{run}");
+    let run = live.env.run(&["diff", "staging", "production@promotd"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(
+        run.stderr
+            .contains("environment 'production' has no tag 'promotd' (it has: promoted)"),
+        "{run}"
+    );
+    assert!(
+        run.stderr.contains("hint: did you mean `promoted`?"),
+        "{run}"
+    );
+    let run = live.env.run(&["tag", "production", "--delete", "promoted"]);
+    assert_eq!(run.code, 0, "{run}");
+    let run = live.env.run(&["tag", "production"]);
+    assert_eq!(run.stdout, "", "{run}");
+    live.assert_read_only();
+}

@@ -13,7 +13,10 @@ use super::{Report, ReportStatus};
 /// The version of the report's JSON schema; bumped when a field changes meaning or disappears.
 ///
 /// Version 2 wrapped the single report of version 1 into `pairs` and added the `error` status.
-pub const SCHEMA_VERSION: u32 = 2;
+/// Version 3 made `changes[].path` a stable address (array items named by identity, the JSON
+/// pointer moved to `changes[].pointer`) and compares a workflow's active version apart from its
+/// other versions (`workflows[].active`, `workflows[].versions`).
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Everything one run compared: the report the CLI prints and writes for `diff`, `check` and
 /// `demo`.
@@ -314,15 +317,8 @@ mod tests {
 
     fn compared(drift: bool) -> PairReport {
         let wf = WorkflowReport {
-            name: "a".into(),
-            status: WorkflowStatus::Modified,
-            previous_name: None,
             drift,
-            accepted: None,
-            layout_changed: false,
-            changes: Vec::new(),
-            text_diff: None,
-            notes: Vec::new(),
+            ..WorkflowReport::new("a", WorkflowStatus::Modified)
         };
         PairReport::Compared(Report::from_workflows("l", "r", vec![wf]))
     }

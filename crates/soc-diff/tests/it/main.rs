@@ -10,3 +10,4 @@ mod props;
 mod redaction;
 mod render;
 mod schema;
+mod threeway;

@@ -13,3 +13,4 @@ mod names;
 mod prune;
 mod report;
 mod snapshots;
+mod tags;
