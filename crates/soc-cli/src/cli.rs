@@ -322,7 +322,8 @@ pub struct SimArgs {
 
     /// Limit the rate-based faults to requests of this kind (repeatable): iam-token,
     /// iam-projects, list-workspaces, list-workflows, show-workflow, list-versions, show-version,
-    /// export, import.
+    /// export, import, list-playbooks, list-playbook-versions, show-playbook-version,
+    /// show-playbook-rule, list-playbook-actions.
     #[arg(long = "fault-only", value_name = "KIND")]
     pub fault_only: Vec<String>,
 
@@ -340,7 +341,7 @@ pub struct SimArgs {
     #[arg(long, value_name = "KIND")]
     pub export_fault: Option<String>,
 
-    /// Make the workflow list's `total` claim N more workflows than its pages hold.
+    /// Make the workflow and playbook lists' `total` claim N more items than their pages hold.
     #[arg(long, value_name = "N")]
     pub list_total_surplus: Option<u64>,
 
@@ -348,6 +349,11 @@ pub struct SimArgs {
     /// them).
     #[arg(long)]
     pub versions_without_content: bool,
+
+    /// Leave `rules` and `actions` out of a shown playbook version, so clients must read them
+    /// from the deprecated rule and actions endpoints.
+    #[arg(long)]
+    pub playbook_details_separate: bool,
 }
 
 /// The emulator's export format.
