@@ -40,6 +40,14 @@ pub struct Report {
     pub summary: Summary,
     /// Every workflow of either side, sorted by name, unchanged ones included.
     pub workflows: Vec<WorkflowReport>,
+    /// Every playbook of either side, sorted by name, unchanged ones included; each with the
+    /// same statuses as a workflow. Its bound workflows are compared by name.
+    #[serde(default)]
+    pub playbooks: Vec<WorkflowReport>,
+    /// Why playbooks were not compared, when a side does not know its playbooks (then
+    /// `playbooks` is empty and says nothing about them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub playbooks_not_compared: Option<String>,
 }
 
 /// Whether a report shows drift.
@@ -52,7 +60,7 @@ pub enum ReportStatus {
     Drift,
 }
 
-/// Counts of workflows by outcome.
+/// Counts of workflows and playbooks by outcome: both kinds together, then each kind.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Summary {
     /// Only on the right side.
@@ -67,8 +75,59 @@ pub struct Summary {
     pub unchanged: usize,
     /// Unchanged workflows whose canvas layout differs.
     pub layout_only: usize,
-    /// Workflows that differ but whose every difference is accepted (they count in their status too).
+    /// Workflows and playbooks that differ but whose every difference is accepted (they count in
+    /// their status too).
     pub accepted: usize,
+    /// The same counts for the workflows alone.
+    #[serde(default)]
+    pub workflows: Counts,
+    /// The same counts for the playbooks alone.
+    #[serde(default)]
+    pub playbooks: Counts,
+}
+
+/// Counts of one kind's documents by outcome (see [`Summary`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Counts {
+    /// Only on the right side.
+    pub added: usize,
+    /// Only on the left side.
+    pub removed: usize,
+    /// On both sides with different content.
+    pub modified: usize,
+    /// Same content under a different name.
+    pub renamed: usize,
+    /// Same content (layout-only differences included).
+    pub unchanged: usize,
+    /// Unchanged, but the canvas layout differs.
+    pub layout_only: usize,
+    /// Different, with every difference accepted.
+    pub accepted: usize,
+}
+
+impl Counts {
+    /// The counts of these outcomes.
+    pub fn of<'a>(reports: impl IntoIterator<Item = &'a WorkflowReport>) -> Self {
+        let mut counts = Counts::default();
+        for wf in reports {
+            match wf.status {
+                WorkflowStatus::Added => counts.added += 1,
+                WorkflowStatus::Removed => counts.removed += 1,
+                WorkflowStatus::Modified => counts.modified += 1,
+                WorkflowStatus::Renamed => counts.renamed += 1,
+                WorkflowStatus::Unchanged => {
+                    counts.unchanged += 1;
+                    if wf.layout_changed {
+                        counts.layout_only += 1;
+                    }
+                }
+            }
+            if wf.is_accepted() {
+                counts.accepted += 1;
+            }
+        }
+        counts
+    }
 }
 
 /// One workflow's outcome.
@@ -186,33 +245,42 @@ impl Report {
     pub fn from_workflows(
         left: impl Into<String>,
         right: impl Into<String>,
-        mut workflows: Vec<WorkflowReport>,
+        workflows: Vec<WorkflowReport>,
     ) -> Self {
-        workflows.sort_by(|a, b| {
-            a.name
-                .cmp(&b.name)
-                .then_with(|| a.status.cmp(&b.status))
-                .then_with(|| a.previous_name.cmp(&b.previous_name))
-        });
-        let mut summary = Summary::default();
-        for wf in &workflows {
-            match wf.status {
-                WorkflowStatus::Added => summary.added += 1,
-                WorkflowStatus::Removed => summary.removed += 1,
-                WorkflowStatus::Modified => summary.modified += 1,
-                WorkflowStatus::Renamed => summary.renamed += 1,
-                WorkflowStatus::Unchanged => {
-                    summary.unchanged += 1;
-                    if wf.layout_changed {
-                        summary.layout_only += 1;
-                    }
-                }
-            }
-            if wf.status != WorkflowStatus::Unchanged && !wf.drift {
-                summary.accepted += 1;
-            }
+        Self::from_kinds(left, right, workflows, Vec::new())
+    }
+
+    /// Builds a report from the outcomes of both kinds: sorts each and derives `status` (drift
+    /// when a document of either kind drifted) and `summary` (both kinds together and each).
+    pub fn from_kinds(
+        left: impl Into<String>,
+        right: impl Into<String>,
+        mut workflows: Vec<WorkflowReport>,
+        mut playbooks: Vec<WorkflowReport>,
+    ) -> Self {
+        for reports in [&mut workflows, &mut playbooks] {
+            reports.sort_by(|a, b| {
+                a.name
+                    .cmp(&b.name)
+                    .then_with(|| a.status.cmp(&b.status))
+                    .then_with(|| a.previous_name.cmp(&b.previous_name))
+            });
         }
-        let status = if workflows.iter().any(|wf| wf.drift) {
+        let by_workflows = Counts::of(&workflows);
+        let by_playbooks = Counts::of(&playbooks);
+        let total = Counts::of(workflows.iter().chain(&playbooks));
+        let summary = Summary {
+            added: total.added,
+            removed: total.removed,
+            modified: total.modified,
+            renamed: total.renamed,
+            unchanged: total.unchanged,
+            layout_only: total.layout_only,
+            accepted: total.accepted,
+            workflows: by_workflows,
+            playbooks: by_playbooks,
+        };
+        let status = if workflows.iter().chain(&playbooks).any(|wf| wf.drift) {
             ReportStatus::Drift
         } else {
             ReportStatus::NoDrift
@@ -226,7 +294,28 @@ impl Report {
             seconds: None,
             summary,
             workflows,
+            playbooks,
+            playbooks_not_compared: None,
         }
+    }
+
+    /// Whether the report speaks of playbooks at all: some were compared, or it says why they
+    /// were not. Reports of workflows only read as they always did.
+    pub fn has_playbooks(&self) -> bool {
+        !self.playbooks.is_empty() || self.playbooks_not_compared.is_some()
+    }
+
+    /// The outcomes of one kind.
+    pub fn of_kind(&self, kind: crate::kind::Kind) -> &[WorkflowReport] {
+        match kind {
+            crate::kind::Kind::Workflow => &self.workflows,
+            crate::kind::Kind::Playbook => &self.playbooks,
+        }
+    }
+
+    /// Every outcome of either kind, mutably (for renderers that trim details).
+    pub fn all_mut(&mut self) -> impl Iterator<Item = &mut WorkflowReport> {
+        self.workflows.iter_mut().chain(self.playbooks.iter_mut())
     }
 }
 
@@ -298,6 +387,15 @@ mod tests {
         assert!(report.has_drift());
         let names: Vec<_> = report.workflows.iter().map(|w| w.name.as_str()).collect();
         assert_eq!(names, ["a", "b", "c"]);
+        let counts = Counts {
+            added: 1,
+            removed: 0,
+            modified: 1,
+            renamed: 0,
+            unchanged: 1,
+            layout_only: 1,
+            accepted: 1,
+        };
         assert_eq!(
             report.summary,
             Summary {
@@ -308,10 +406,39 @@ mod tests {
                 unchanged: 1,
                 layout_only: 1,
                 accepted: 1,
+                workflows: counts,
+                playbooks: Counts::default(),
             }
         );
         let quiet = Report::from_workflows("l", "r", vec![wf("c", WorkflowStatus::Added, false)]);
         assert_eq!(quiet.status, ReportStatus::NoDrift);
+    }
+
+    #[test]
+    fn playbooks_count_apart_and_together_and_drift_the_report() {
+        let report = Report::from_kinds(
+            "l",
+            "r",
+            vec![wf("w", WorkflowStatus::Unchanged, false)],
+            vec![
+                wf("p2", WorkflowStatus::Modified, true),
+                wf("p1", WorkflowStatus::Removed, false),
+            ],
+        );
+        assert!(report.has_drift() && report.has_playbooks());
+        let names: Vec<_> = report.playbooks.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["p1", "p2"]);
+        assert_eq!(report.summary.modified, 1);
+        assert_eq!(report.summary.unchanged, 1);
+        assert_eq!(report.summary.workflows.unchanged, 1);
+        assert_eq!(report.summary.playbooks.modified, 1);
+        assert_eq!(
+            report.summary.playbooks.accepted, 1,
+            "removed, every difference accepted"
+        );
+        assert_eq!(report.summary.accepted, 1);
+        let quiet = Report::from_workflows("l", "r", vec![]);
+        assert!(!quiet.has_playbooks());
     }
 
     #[test]

@@ -58,7 +58,7 @@ fn stat_json_and_output_file() {
         serde_json::from_slice(&std::fs::read(env.path().join("out/report.json")).unwrap())
             .unwrap();
     assert_eq!(report["status"], "drift");
-    assert_eq!(report["schema_version"], 2);
+    assert_eq!(report["schema_version"], 3);
     let pair = &report["pairs"][0];
     assert_eq!(
         (&pair["left"], &pair["status"]),

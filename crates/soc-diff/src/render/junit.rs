@@ -36,6 +36,7 @@ struct Counts {
     tests: usize,
     failures: usize,
     errors: usize,
+    skipped: usize,
     seconds: f64,
 }
 
@@ -43,16 +44,22 @@ impl Counts {
     fn of(pair: &PairReport) -> Self {
         let seconds = pair.seconds().unwrap_or(0.0);
         match pair {
-            PairReport::Compared(report) => Counts {
-                tests: report.workflows.len(),
-                failures: report.workflows.iter().filter(|wf| wf.drift).count(),
-                errors: 0,
-                seconds,
-            },
+            PairReport::Compared(report) => {
+                let all = || report.workflows.iter().chain(&report.playbooks);
+                let skipped = usize::from(report.playbooks_not_compared.is_some());
+                Counts {
+                    tests: all().count() + skipped,
+                    failures: all().filter(|wf| wf.drift).count(),
+                    errors: 0,
+                    skipped,
+                    seconds,
+                }
+            }
             PairReport::Failed(_) => Counts {
                 tests: 1,
                 failures: 0,
                 errors: 1,
+                skipped: 0,
                 seconds,
             },
         }
@@ -62,6 +69,7 @@ impl Counts {
         self.tests += other.tests;
         self.failures += other.failures;
         self.errors += other.errors;
+        self.skipped += other.skipped;
         self.seconds += other.seconds;
     }
 
@@ -120,7 +128,7 @@ fn write(
             for ((pair, name), counts) in report.pairs.iter().zip(&names).zip(&counts) {
                 let mut attributes = vec![("name", name.clone())];
                 attributes.extend(counts.attributes());
-                attributes.insert(4, ("skipped", "0".to_owned()));
+                attributes.insert(4, ("skipped", counts.skipped.to_string()));
                 if let Some(timestamp) = &timestamp {
                     attributes.push(("timestamp", timestamp.clone()));
                 }
@@ -128,6 +136,15 @@ fn write(
                     PairReport::Compared(compared) => {
                         for wf in &compared.workflows {
                             testcase(writer, compared, wf, name, options)?;
+                        }
+                        // Playbooks are test cases of their own class, so a reader tells them
+                        // from workflows of the same name.
+                        let playbooks = format!("{name} playbooks");
+                        for wf in &compared.playbooks {
+                            testcase(writer, compared, wf, &playbooks, options)?;
+                        }
+                        if let Some(reason) = &compared.playbooks_not_compared {
+                            skipped_case(writer, &playbooks, reason)?;
                         }
                         Ok(())
                     }
@@ -274,6 +291,30 @@ fn testcase(
             Ok(())
         })?;
     }
+    Ok(())
+}
+
+/// The test case that says playbooks were not compared, and why.
+fn skipped_case(
+    writer: &mut Writer<Vec<u8>>,
+    classname: &str,
+    reason: &str,
+) -> std::io::Result<()> {
+    let message = printable(reason);
+    writer
+        .create_element("testcase")
+        .with_attributes([
+            ("name", "playbooks"),
+            ("classname", classname),
+            ("time", "0.000"),
+        ])
+        .write_inner_content(|writer| {
+            writer
+                .create_element("skipped")
+                .with_attributes([("message", message.as_ref())])
+                .write_empty()?;
+            Ok(())
+        })?;
     Ok(())
 }
 

@@ -17,6 +17,7 @@ use super::{
     RenderOptions, acceptance_text, counts, diff_lines, error_facts, pair_counts, plural,
     short_value, shorten,
 };
+use crate::kind::Kind;
 use crate::report::{
     Change, ChangeKind, CheckReport, CheckStatus, PairError, PairReport, Report, WorkflowReport,
     WorkflowStatus, printable,
@@ -55,17 +56,22 @@ pub(super) fn render(report: &CheckReport, options: &RenderOptions) -> String {
         if options.stat_only {
             continue;
         }
-        for wf in listed(compared)
-            .into_iter()
-            .filter(|wf| !wf.changes.is_empty() || wf.text_diff.is_some() || !wf.notes.is_empty())
-        {
+        let with_details = Kind::ALL.into_iter().flat_map(|kind| {
+            listed(compared.of_kind(kind))
+                .into_iter()
+                .filter(|wf| {
+                    !wf.changes.is_empty() || wf.text_diff.is_some() || !wf.notes.is_empty()
+                })
+                .map(move |wf| (kind, wf))
+        });
+        for (kind, wf) in with_details {
             let room = BUDGET.saturating_sub(reserved);
-            let full = details(compared, wf, true);
+            let full = details(compared, kind, wf, true);
             if md.len() + full.len() <= room {
                 md.push_str(&full);
                 continue;
             }
-            let short = details(compared, wf, false);
+            let short = details(compared, kind, wf, false);
             if md.len() + short.len() <= room {
                 md.push_str(&short);
                 without_diff += 1;
@@ -79,7 +85,13 @@ pub(super) fn render(report: &CheckReport, options: &RenderOptions) -> String {
         left_out.push(plural(without_diff, "unified diff"));
     }
     if omitted > 0 {
-        left_out.push(format!("the details of {}", plural(omitted, "workflow")));
+        let any_playbooks = report.compared().any(Report::has_playbooks);
+        let what = if any_playbooks {
+            "workflow or playbook"
+        } else {
+            "workflow"
+        };
+        left_out.push(format!("the details of {}", plural(omitted, what)));
     }
     if !left_out.is_empty() {
         // Writing to a String cannot fail; the results below are ignored for that reason.
@@ -171,13 +183,40 @@ fn head(pair: &PairReport, heading: &str) -> String {
         inline(&report.right),
         counts(report)
     );
-    let listed = listed(report);
-    if listed.is_empty() {
-        md.push_str("No differences.\n");
+    if !report.has_playbooks() {
+        table(&mut md, Kind::Workflow, &listed(&report.workflows));
         return md;
     }
-    md.push_str("| Workflow | Status | Changes | Drift |\n| --- | --- | --- | --- |\n");
-    for wf in &listed {
+    for kind in Kind::ALL {
+        if kind != Kind::Workflow {
+            md.push('\n');
+        }
+        let _ = writeln!(md, "**{}**\n", kind.heading());
+        match (&report.playbooks_not_compared, kind) {
+            (Some(reason), Kind::Playbook) => {
+                let _ = writeln!(md, "Not compared: {}", inline(reason));
+            }
+            _ => table(&mut md, kind, &listed(report.of_kind(kind))),
+        }
+    }
+    md
+}
+
+/// The table of one kind's outcomes worth a row, or `No differences.`.
+fn table(md: &mut String, kind: Kind, listed: &[&WorkflowReport]) {
+    if listed.is_empty() {
+        md.push_str("No differences.\n");
+        return;
+    }
+    let column = match kind {
+        Kind::Workflow => "Workflow",
+        Kind::Playbook => "Playbook",
+    };
+    let _ = writeln!(
+        md,
+        "| {column} | Status | Changes | Drift |\n| --- | --- | --- | --- |"
+    );
+    for wf in listed {
         let _ = writeln!(
             md,
             "| {} | {} | {} | {} |",
@@ -191,7 +230,6 @@ fn head(pair: &PairReport, heading: &str) -> String {
             drift_text(wf),
         );
     }
-    md
 }
 
 /// An error inside a block quote: the message, then each hint on a quoted line of its own.
@@ -210,10 +248,9 @@ fn quote_error(md: &mut String, error: &PairError) {
     }
 }
 
-/// The workflows a pair's table lists: those that differ, moved or have notes.
-fn listed(report: &Report) -> Vec<&WorkflowReport> {
-    report
-        .workflows
+/// The outcomes a table lists: those that differ, moved or have notes.
+fn listed(reports: &[WorkflowReport]) -> Vec<&WorkflowReport> {
+    reports
         .iter()
         .filter(|wf| wf.differs() || wf.layout_changed || !wf.notes.is_empty())
         .collect()
@@ -237,10 +274,13 @@ fn drift_text(wf: &WorkflowReport) -> &'static str {
     }
 }
 
-/// The collapsible section of one workflow, with or without its unified diff.
-fn details(report: &Report, wf: &WorkflowReport, with_diff: bool) -> String {
+/// The collapsible section of one workflow or playbook, with or without its unified diff.
+fn details(report: &Report, kind: Kind, wf: &WorkflowReport, with_diff: bool) -> String {
     let mut md = String::new();
     let mut what = vec![status_text(wf)];
+    if kind == Kind::Playbook {
+        what.insert(0, "playbook".to_owned());
+    }
     if !wf.changes.is_empty() {
         what.push(plural(wf.changes.len(), "change"));
     }

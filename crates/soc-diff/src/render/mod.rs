@@ -134,9 +134,24 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
-/// The counts line shared by the text and Markdown summaries.
+/// The counts line shared by the text and Markdown summaries: per kind when the report speaks of
+/// playbooks (`workflows: 2 modified, …; playbooks: 1 modified, …`), else the workflows' alone.
 fn counts(report: &Report) -> String {
-    let s = &report.summary;
+    if !report.has_playbooks() {
+        return kind_counts(&report.summary.workflows);
+    }
+    let playbooks = if report.playbooks_not_compared.is_some() {
+        "not compared".to_owned()
+    } else {
+        kind_counts(&report.summary.playbooks)
+    };
+    format!(
+        "workflows: {}; playbooks: {playbooks}",
+        kind_counts(&report.summary.workflows)
+    )
+}
+
+fn kind_counts(s: &crate::report::Counts) -> String {
     let mut out = format!(
         "{} modified, {} added, {} removed, {} renamed, {} unchanged",
         s.modified, s.added, s.removed, s.renamed, s.unchanged

@@ -10,6 +10,7 @@ use super::{
     RenderOptions, change_line, counts, diff_lines, error_line, marker, pair_counts,
     workflow_remark,
 };
+use crate::kind::Kind;
 use crate::report::{
     ChangeKind, CheckReport, CheckStatus, PairFailure, PairReport, Report, WorkflowReport,
     WorkflowStatus, printable,
@@ -137,24 +138,27 @@ fn verdict_style(status: CheckStatus) -> Style {
     }
 }
 
-/// One compared pair: the workflow lines, their details, the pair's verdict.
+/// One compared pair: the workflow lines, their details, the pair's verdict. A report that speaks
+/// of playbooks has one section per kind, each headed by it.
 fn pair_report(out: &mut Out, report: &Report, options: &RenderOptions) {
-    let differing: Vec<&WorkflowReport> = report
-        .workflows
-        .iter()
-        .filter(|wf| wf.differs() || wf.layout_changed || !wf.notes.is_empty())
-        .collect();
-    for wf in &differing {
-        summary_line(out, wf);
-    }
-    if !options.stat_only {
-        for wf in differing.iter().filter(|wf| has_details(wf)) {
-            out.text.push('\n');
-            details(out, wf);
+    if report.has_playbooks() {
+        for kind in Kind::ALL {
+            out.line(BOLD, kind.heading());
+            let differing = differing(report.of_kind(kind));
+            match (&report.playbooks_not_compared, kind) {
+                (Some(reason), Kind::Playbook) => {
+                    out.line(DIM, &format!("  not compared: {}", printable(reason)));
+                }
+                _ if differing.is_empty() => out.line(DIM, "  no differences"),
+                _ => {}
+            }
+            section(out, &differing, options);
+            if differing.is_empty() {
+                out.text.push('\n');
+            }
         }
-    }
-    if !differing.is_empty() {
-        out.text.push('\n');
+    } else {
+        section(out, &differing(&report.workflows), options);
     }
     let (style, verdict) = if report.has_drift() {
         (RED.bold(), "drift")
@@ -171,6 +175,30 @@ fn pair_report(out: &mut Out, report: &Report, options: &RenderOptions) {
             counts(report)
         ),
     );
+}
+
+/// The outcomes worth a line: those that differ, moved or have notes.
+fn differing(reports: &[WorkflowReport]) -> Vec<&WorkflowReport> {
+    reports
+        .iter()
+        .filter(|wf| wf.differs() || wf.layout_changed || !wf.notes.is_empty())
+        .collect()
+}
+
+/// The summary lines of some outcomes, then their details, then a blank line.
+fn section(out: &mut Out, differing: &[&WorkflowReport], options: &RenderOptions) {
+    for wf in differing {
+        summary_line(out, wf);
+    }
+    if !options.stat_only {
+        for wf in differing.iter().filter(|wf| has_details(wf)) {
+            out.text.push('\n');
+            details(out, wf);
+        }
+    }
+    if !differing.is_empty() {
+        out.text.push('\n');
+    }
 }
 
 fn status_style(status: WorkflowStatus) -> Style {

@@ -483,7 +483,7 @@ fn every_format_shows_every_pair_and_errors_win() {
         let json: serde_json::Value =
             serde_json::from_str(&soc_diff::render(&report, Format::Json, &PLAIN)).unwrap();
         assert_eq!(json["status"], expected, "{name}");
-        assert_eq!(json["schema_version"], 2);
+        assert_eq!(json["schema_version"], soc_diff::report::SCHEMA_VERSION);
         let statuses: Vec<_> = json["pairs"]
             .as_array()
             .unwrap()
