@@ -329,6 +329,27 @@ pub fn build(parts: &PlaybookParts<'_>) -> Result<Vec<u8>, BuildError> {
         .map_err(BuildError::Info)
 }
 
+/// [`build`] for answers in the form the show answer takes when it carries the rule and actions
+/// inline: the info, the listed versions, the shown active version (if any).
+pub fn build_inline(
+    info: &str,
+    versions: &[String],
+    shown: Option<&str>,
+    workflow_names: &BTreeMap<String, String>,
+) -> Result<Vec<u8>, BuildError> {
+    let versions: Vec<&str> = versions.iter().map(String::as_str).collect();
+    build(&PlaybookParts {
+        info,
+        versions: &versions,
+        active: shown.map(|version| ActiveParts {
+            version,
+            rules: None,
+            actions: None,
+        }),
+        workflow_names,
+    })
+}
+
 /// `[a,b,c]` of JSON texts, each trimmed.
 pub(crate) fn array_text(items: &[&str]) -> String {
     let mut list = String::from("[");

@@ -282,6 +282,14 @@ impl Workspace {
         self.workflows.iter().find(|w| w.info.name == name)
     }
 
+    /// Every workflow's id and name, as a client resolves a playbook's bindings.
+    pub fn workflow_names(&self) -> BTreeMap<String, String> {
+        self.workflows
+            .iter()
+            .map(|w| (w.info.id.clone(), w.info.name.clone()))
+            .collect()
+    }
+
     /// The playbook with this id.
     pub fn playbook(&self, id: &str) -> Option<&Playbook> {
         self.playbooks.iter().find(|p| p.id() == id)

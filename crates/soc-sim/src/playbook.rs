@@ -55,6 +55,24 @@ impl Playbook {
         self.versions.iter().find(|v| v.id() == id)
     }
 
+    /// The active version: the one `version_id` names.
+    pub fn active_version(&self) -> Option<&PlaybookVersion> {
+        self.version(self.info.get("version_id")?.as_str()?)
+    }
+
+    /// The JSON texts a client receives: the `PlaybookInfo`, each listed version, and the active
+    /// version as shown (with its rule and actions inline).
+    pub fn answers(&self) -> (String, Vec<String>, Option<String>) {
+        (
+            Value::Object(self.info.clone()).to_string(),
+            self.versions
+                .iter()
+                .map(|v| v.listed().to_string())
+                .collect(),
+            self.active_version().map(|v| v.shown().to_string()),
+        )
+    }
+
     /// Parses one playbook file.
     pub fn from_file_bytes(bytes: &[u8]) -> Result<Self, serde_json::Error> {
         let Value::Object(mut info) = serde_json::from_slice(bytes)? else {

@@ -12,7 +12,7 @@ use soc_diff::{
     CheckReport, DiffError, DiffOptions, Entry, Filters, Kind, Profile, Report, SideEntries,
     decode_export, diff_sides,
 };
-use soc_model::playbook::{ActiveParts, PlaybookParts, build};
+use soc_model::playbook::{ActiveParts, PlaybookParts, build, build_inline};
 
 use crate::diff::fixture_options;
 
@@ -381,30 +381,12 @@ fn a_side_without_playbooks_says_so_instead_of_adding_them_all() {
 /// The playbook documents of a bundled workspace, built from its answers as soc-api builds them.
 pub fn bundled_playbooks(side: &str) -> Vec<Vec<u8>> {
     let ws = soc_sim::bundled_workspace(side).unwrap();
-    let names: BTreeMap<String, String> = ws
-        .workflows
-        .iter()
-        .map(|w| (w.id().to_owned(), w.name().to_owned()))
-        .collect();
+    let names = ws.workflow_names();
     ws.playbooks
         .iter()
         .map(|pb| {
-            let info = Value::Object(pb.info.clone()).to_string();
-            let listed: Vec<String> = pb.versions.iter().map(|v| v.listed().to_string()).collect();
-            let listed: Vec<&str> = listed.iter().map(String::as_str).collect();
-            let active = pb.info["version_id"].as_str().and_then(|id| pb.version(id));
-            let shown = active.map(|v| v.shown().to_string());
-            build(&PlaybookParts {
-                info: &info,
-                versions: &listed,
-                active: shown.as_deref().map(|version| ActiveParts {
-                    version,
-                    rules: None,
-                    actions: None,
-                }),
-                workflow_names: &names,
-            })
-            .unwrap()
+            let (info, listed, shown) = pb.answers();
+            build_inline(&info, &listed, shown.as_deref(), &names).unwrap()
         })
         .collect()
 }
