@@ -134,9 +134,11 @@ pub struct EnvConfig {
 /// One `[[accept]]` rule: a known difference reported as accepted, not drift, until it expires.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AcceptConfig {
-    /// Exact workflow name, or `*`.
+    /// Whether the rule is about a workflow (`workflow = …`) or a playbook (`playbook = …`).
+    pub kind: soc_diff::Kind,
+    /// Exact workflow (or playbook) name, or a glob such as `*`.
     pub workflow: String,
-    /// A path pattern inside the workflow; `None` accepts the whole workflow.
+    /// A path pattern inside the workflow (or playbook); `None` accepts it as a whole.
     pub path: Option<String>,
     /// Why the difference is fine.
     pub reason: String,
@@ -372,6 +374,7 @@ impl Config {
             check_pairs,
             check_filters: soc_diff::Filters {
                 workflow: raw.check.workflow,
+                playbook: raw.check.playbook,
                 exclude: raw.check.exclude,
             },
             accept,
@@ -393,10 +396,20 @@ impl Config {
             })
     }
 
-    /// The `[[accept]]` rules in the form the differ takes.
+    /// The `[[accept]]` rules about workflows, in the form the differ takes.
     pub fn accept_rules(&self) -> Vec<soc_diff::diff::AcceptRule> {
+        self.accept_rules_of(soc_diff::Kind::Workflow)
+    }
+
+    /// The `[[accept]]` rules about playbooks (`playbook = …`), in the form the differ takes.
+    pub fn playbook_accept_rules(&self) -> Vec<soc_diff::diff::AcceptRule> {
+        self.accept_rules_of(soc_diff::Kind::Playbook)
+    }
+
+    fn accept_rules_of(&self, kind: soc_diff::Kind) -> Vec<soc_diff::diff::AcceptRule> {
         self.accept
             .iter()
+            .filter(|a| a.kind == kind)
             .map(|a| soc_diff::diff::AcceptRule {
                 workflow: a.workflow.clone(),
                 path: a.path.clone(),
@@ -461,10 +474,13 @@ struct RawCheck {
     /// Pairs of sides; checked for length after parsing (serde would silently drop a third item).
     #[serde(default)]
     pairs: Vec<Vec<String>>,
-    /// Globs of the workflows to compare (all when empty).
+    /// Globs of the workflows to compare (all when neither this nor `playbook` is given).
     #[serde(default)]
     workflow: Vec<String>,
-    /// Globs of the workflows to leave out.
+    /// Globs of the playbooks to compare.
+    #[serde(default)]
+    playbook: Vec<String>,
+    /// Globs of the workflows and playbooks to leave out.
     #[serde(default)]
     exclude: Vec<String>,
 }
@@ -472,7 +488,10 @@ struct RawCheck {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawAccept {
-    workflow: String,
+    /// The workflow the rule is about; exactly one of this and `playbook`.
+    workflow: Option<String>,
+    /// The playbook the rule is about.
+    playbook: Option<String>,
     path: Option<String>,
     reason: String,
     /// A TOML date (`2026-12-31`) or a string holding one.
@@ -644,17 +663,40 @@ fn validate_accept(
         message,
         hint,
     };
-    if rule.workflow.trim().is_empty() {
+    let (kind, name) = match (rule.workflow, rule.playbook) {
+        (Some(workflow), None) => (soc_diff::Kind::Workflow, workflow),
+        (None, Some(playbook)) => (soc_diff::Kind::Playbook, playbook),
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                "playbook",
+                "[[accept]] names both a workflow and a playbook".into(),
+                Some("a rule is about one kind: keep `workflow = …` or `playbook = …`".into()),
+            ));
+        }
+        (None, None) => {
+            return Err(invalid(
+                "reason",
+                "[[accept]] names neither a workflow nor a playbook".into(),
+                Some(
+                    "add `workflow = \"NAME\"` or `playbook = \"NAME\"` (exact, or a glob such as \"*\")"
+                        .into(),
+                ),
+            ));
+        }
+    };
+    if name.trim().is_empty() {
         return Err(invalid(
-            "workflow",
-            "[[accept]] workflow is empty".into(),
-            Some("give the exact workflow name, or \"*\" for every workflow".into()),
+            kind.as_str(),
+            format!("[[accept]] {kind} is empty"),
+            Some(format!(
+                "give the exact {kind} name, or \"*\" for every {kind}"
+            )),
         ));
     }
     if rule.reason.trim().is_empty() {
         return Err(invalid(
             "reason",
-            format!("[[accept]] for `{}` has an empty reason", rule.workflow),
+            format!("[[accept]] for `{name}` has an empty reason"),
             Some("say why this difference is fine, so reviewers can judge it".into()),
         ));
     }
@@ -686,7 +728,8 @@ fn validate_accept(
         }
     }
     Ok(AcceptConfig {
-        workflow: rule.workflow,
+        kind,
+        workflow: name,
         path: rule.path,
         reason: rule.reason,
         expires,
@@ -953,6 +996,7 @@ auth = "password"
 [check]
 pairs = [["staging@live", "production@live"]]
 workflow = ["Block *", "Notify *"]
+playbook = ["Auto*"]
 exclude = ["* (draft)"]
 
 [[accept]]
@@ -965,6 +1009,11 @@ expires = 2026-12-31
 workflow = "*"
 reason = "everything"
 expires = "2027-01-01"
+
+[[accept]]
+playbook = "Notify the on-call analyst"
+path = "/enabled"
+reason = "paused in production while the pager is replaced"
 "#;
 
     #[test]
@@ -982,9 +1031,35 @@ expires = "2027-01-01"
         );
         assert_eq!(config.check_filters.workflow, ["Block *", "Notify *"]);
         assert_eq!(config.check_filters.exclude, ["* (draft)"]);
+        assert_eq!(config.check_filters.playbook, ["Auto*"]);
         assert_eq!(config.accept[0].expires.as_deref(), Some("2026-12-31"));
         assert_eq!(config.accept[1].expires.as_deref(), Some("2027-01-01"));
         assert_eq!(config.accept[1].path, None);
+        assert_eq!(config.accept_rules().len(), 2);
+        let playbook_rules = config.playbook_accept_rules();
+        assert_eq!(playbook_rules.len(), 1);
+        assert_eq!(playbook_rules[0].workflow, "Notify the on-call analyst");
+    }
+
+    #[test]
+    fn an_accept_rule_names_one_kind() {
+        let err =
+            parse("[[accept]]\nworkflow = \"a\"\nplaybook = \"b\"\nreason = \"r\"\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "/proj/socdrift.toml:3: [[accept]] names both a workflow and a playbook"
+        );
+        let err = parse("[[accept]]\nreason = \"r\"\n").unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("[[accept]] names neither a workflow nor a playbook"),
+            "{err}"
+        );
+        let err = parse("[[accept]]\nplaybook = \" \"\nreason = \"r\"\n").unwrap_err();
+        assert!(
+            err.to_string().ends_with("[[accept]] playbook is empty"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! [`diff()`](crate::diff()). [`diff_sides`] runs that once per kind and gathers both into one
 //! [`Report`], so a workflow and a playbook of the same name are never matched with each other.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use schemars::JsonSchema;
@@ -194,7 +195,15 @@ pub fn diff_sides(
 ) -> Result<Report, DiffError> {
     let filters = &options.filters;
     let mut compared_any = false;
+    let mut not_compared = BTreeMap::new();
     let mut workflows = Vec::new();
+    let unnamed = || {
+        "not named by the filters (--workflow, --playbook, or [check] workflow and playbook)"
+            .to_owned()
+    };
+    if filters.for_kind(Kind::Workflow).is_none() {
+        not_compared.insert(Kind::Workflow, unnamed());
+    }
     if let Some(kind_filters) = filters.for_kind(Kind::Workflow) {
         let kind_options = DiffOptions {
             filters: kind_filters,
@@ -210,7 +219,9 @@ pub fn diff_sides(
         }
     }
     let mut playbooks = Vec::new();
-    let mut not_compared = None;
+    if filters.for_kind(Kind::Playbook).is_none() {
+        not_compared.insert(Kind::Playbook, unnamed());
+    }
     if let Some(kind_filters) = filters.for_kind(Kind::Playbook) {
         match (left.playbooks, right.playbooks) {
             (Some(left_playbooks), Some(right_playbooks)) => {
@@ -230,20 +241,27 @@ pub fn diff_sides(
                     Err(err) => return Err(err),
                 }
             }
-            (left_playbooks, right_playbooks) => {
-                let unknown: Vec<&str> = [
-                    (left_playbooks.is_none(), options.left_label.as_str()),
-                    (right_playbooks.is_none(), options.right_label.as_str()),
-                ]
-                .into_iter()
-                .filter_map(|(unknown, label)| unknown.then_some(label))
-                .collect();
-                not_compared = Some(format!(
-                    "the playbooks of {} are not known (a snapshot taken before socdrift read \
-                     playbooks, or a folder without playbook documents); take a new snapshot to \
-                     compare them",
-                    unknown.join(" and ")
-                ));
+            (None, None) => {
+                not_compared.insert(
+                    Kind::Playbook,
+                    "neither side holds playbooks (folders of workflow exports, or snapshots \
+                     taken before socdrift read playbooks)"
+                        .to_owned(),
+                );
+            }
+            (left_playbooks, _) => {
+                let unknown = if left_playbooks.is_none() {
+                    &options.left_label
+                } else {
+                    &options.right_label
+                };
+                not_compared.insert(
+                    Kind::Playbook,
+                    format!(
+                        "the playbooks of {unknown} are not known (a snapshot taken before \
+                         socdrift read playbooks, or a folder without playbook documents)"
+                    ),
+                );
             }
         }
     }
@@ -260,6 +278,6 @@ pub fn diff_sides(
         workflows,
         playbooks,
     );
-    report.playbooks_not_compared = not_compared;
+    report.not_compared = not_compared;
     Ok(report)
 }

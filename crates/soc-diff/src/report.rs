@@ -7,6 +7,8 @@
 //! a field changes meaning. Renderers ([`render`](crate::render)) format a finished check report;
 //! they never recompute it.
 
+use std::collections::BTreeMap;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
@@ -44,10 +46,11 @@ pub struct Report {
     /// same statuses as a workflow. Its bound workflows are compared by name.
     #[serde(default)]
     pub playbooks: Vec<WorkflowReport>,
-    /// Why playbooks were not compared, when a side does not know its playbooks (then
-    /// `playbooks` is empty and says nothing about them).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub playbooks_not_compared: Option<String>,
+    /// The kinds that were not compared (keyed `workflow` or `playbook`), each with why: a side
+    /// does not know its playbooks, or the filters name only another kind. Such a kind's list is
+    /// empty and says nothing about it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub not_compared: BTreeMap<crate::kind::Kind, String>,
 }
 
 /// Whether a report shows drift.
@@ -295,14 +298,19 @@ impl Report {
             summary,
             workflows,
             playbooks,
-            playbooks_not_compared: None,
+            not_compared: BTreeMap::new(),
         }
     }
 
-    /// Whether the report speaks of playbooks at all: some were compared, or it says why they
-    /// were not. Reports of workflows only read as they always did.
+    /// Whether the report speaks of playbooks (or of a kind not compared): then renderers head
+    /// a section per kind. Reports of workflows only read as they always did.
     pub fn has_playbooks(&self) -> bool {
-        !self.playbooks.is_empty() || self.playbooks_not_compared.is_some()
+        !self.playbooks.is_empty() || !self.not_compared.is_empty()
+    }
+
+    /// Why a kind was not compared, when it was not.
+    pub fn not_compared(&self, kind: crate::kind::Kind) -> Option<&str> {
+        self.not_compared.get(&kind).map(String::as_str)
     }
 
     /// The outcomes of one kind.

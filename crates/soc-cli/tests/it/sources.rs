@@ -95,7 +95,8 @@ fn an_export_snapshot_and_a_versions_snapshot_of_one_workspace_show_no_drift() {
     assert_eq!(run.code, 0, "{run}");
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     let report = &report["pairs"][0];
-    assert_eq!(report["summary"]["unchanged"], 6, "{run}");
+    assert_eq!(report["summary"]["workflows"]["unchanged"], 6, "{run}");
+    assert_eq!(report["summary"]["playbooks"]["unchanged"], 6, "{run}");
     assert_eq!(
         (&report["left_source"], &report["right_source"]),
         (&serde_json::json!("export"), &serde_json::json!("versions"))

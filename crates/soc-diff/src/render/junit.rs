@@ -12,6 +12,7 @@ use quick_xml::escape::partial_escape;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
 use super::{RenderOptions, change_line, diff_lines, error_facts, plural};
+use crate::kind::Kind;
 use crate::report::{
     CheckReport, PairError, PairFailure, PairReport, Report, WorkflowReport, WorkflowStatus,
     printable,
@@ -46,7 +47,7 @@ impl Counts {
         match pair {
             PairReport::Compared(report) => {
                 let all = || report.workflows.iter().chain(&report.playbooks);
-                let skipped = usize::from(report.playbooks_not_compared.is_some());
+                let skipped = report.not_compared.len();
                 Counts {
                     tests: all().count() + skipped,
                     failures: all().filter(|wf| wf.drift).count(),
@@ -134,17 +135,19 @@ fn write(
                 }
                 suite(writer, &attributes, |writer| match pair {
                     PairReport::Compared(compared) => {
-                        for wf in &compared.workflows {
-                            testcase(writer, compared, wf, name, options)?;
-                        }
                         // Playbooks are test cases of their own class, so a reader tells them
                         // from workflows of the same name.
-                        let playbooks = format!("{name} playbooks");
-                        for wf in &compared.playbooks {
-                            testcase(writer, compared, wf, &playbooks, options)?;
-                        }
-                        if let Some(reason) = &compared.playbooks_not_compared {
-                            skipped_case(writer, &playbooks, reason)?;
+                        for kind in Kind::ALL {
+                            let class = match kind {
+                                Kind::Workflow => name.clone(),
+                                Kind::Playbook => format!("{name} playbooks"),
+                            };
+                            for wf in compared.of_kind(kind) {
+                                testcase(writer, compared, wf, &class, options)?;
+                            }
+                            if let Some(reason) = compared.not_compared(kind) {
+                                skipped_case(writer, &class, kind, reason)?;
+                            }
                         }
                         Ok(())
                     }
@@ -294,17 +297,18 @@ fn testcase(
     Ok(())
 }
 
-/// The test case that says playbooks were not compared, and why.
+/// The test case that says a kind was not compared, and why.
 fn skipped_case(
     writer: &mut Writer<Vec<u8>>,
     classname: &str,
+    kind: Kind,
     reason: &str,
 ) -> std::io::Result<()> {
     let message = printable(reason);
     writer
         .create_element("testcase")
         .with_attributes([
-            ("name", "playbooks"),
+            ("name", kind.plural()),
             ("classname", classname),
             ("time", "0.000"),
         ])

@@ -192,11 +192,11 @@ fn head(pair: &PairReport, heading: &str) -> String {
             md.push('\n');
         }
         let _ = writeln!(md, "**{}**\n", kind.heading());
-        match (&report.playbooks_not_compared, kind) {
-            (Some(reason), Kind::Playbook) => {
+        match report.not_compared(kind) {
+            Some(reason) => {
                 let _ = writeln!(md, "Not compared: {}", inline(reason));
             }
-            _ => table(&mut md, kind, &listed(report.of_kind(kind))),
+            None => table(&mut md, kind, &listed(report.of_kind(kind))),
         }
     }
     md

@@ -140,14 +140,15 @@ fn counts(report: &Report) -> String {
     if !report.has_playbooks() {
         return kind_counts(&report.summary.workflows);
     }
-    let playbooks = if report.playbooks_not_compared.is_some() {
-        "not compared".to_owned()
-    } else {
-        kind_counts(&report.summary.playbooks)
-    };
+    let of =
+        |kind: crate::kind::Kind, counts: &crate::report::Counts| match report.not_compared(kind) {
+            Some(_) => format!("{}: not compared", kind.plural()),
+            None => format!("{}: {}", kind.plural(), kind_counts(counts)),
+        };
     format!(
-        "workflows: {}; playbooks: {playbooks}",
-        kind_counts(&report.summary.workflows)
+        "{}; {}",
+        of(crate::kind::Kind::Workflow, &report.summary.workflows),
+        of(crate::kind::Kind::Playbook, &report.summary.playbooks)
     )
 }
 

@@ -145,12 +145,12 @@ fn pair_report(out: &mut Out, report: &Report, options: &RenderOptions) {
         for kind in Kind::ALL {
             out.line(BOLD, kind.heading());
             let differing = differing(report.of_kind(kind));
-            match (&report.playbooks_not_compared, kind) {
-                (Some(reason), Kind::Playbook) => {
+            match report.not_compared(kind) {
+                Some(reason) => {
                     out.line(DIM, &format!("  not compared: {}", printable(reason)));
                 }
-                _ if differing.is_empty() => out.line(DIM, "  no differences"),
-                _ => {}
+                None if differing.is_empty() => out.line(DIM, "  no differences"),
+                None => {}
             }
             section(out, &differing, options);
             if differing.is_empty() {

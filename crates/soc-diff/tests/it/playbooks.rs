@@ -344,6 +344,12 @@ fn filters_and_accept_rules_name_a_kind() {
     });
     let report = diff_sides(left(), right(), &profile, &playbooks, &[]).unwrap();
     assert_eq!(report.playbooks.len(), 1);
+    assert!(
+        report
+            .not_compared(Kind::Workflow)
+            .unwrap()
+            .starts_with("not named by the filters")
+    );
     let excluded = only(Filters {
         playbook: vec!["Auto*".into()],
         exclude: vec!["Auto block".into()],
@@ -361,9 +367,22 @@ fn a_side_without_playbooks_says_so_instead_of_adding_them_all() {
     let report = diff_sides(left, right, &Profile::secmaster(), &fixture_options(), &[]).unwrap();
     assert!(report.playbooks.is_empty());
     assert!(!report.has_drift());
-    let reason = report.playbooks_not_compared.as_deref().unwrap();
+    let reason = report.not_compared(Kind::Playbook).unwrap();
     assert!(
         reason.starts_with("the playbooks of production are not known"),
+        "{reason}"
+    );
+    let neither = diff_sides(
+        SideEntries::workflows_only(Vec::new()),
+        SideEntries::workflows_only(Vec::new()),
+        &Profile::secmaster(),
+        &fixture_options(),
+        &[],
+    )
+    .unwrap();
+    let reason = neither.not_compared(Kind::Playbook).unwrap();
+    assert!(
+        reason.starts_with("neither side holds playbooks"),
         "{reason}"
     );
     let text = soc_diff::render(
