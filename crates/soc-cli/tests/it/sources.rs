@@ -397,6 +397,12 @@ fn probe_says_where_rules_and_actions_come_from() {
             .contains("is deprecated (date "),
         "{rule}"
     );
+    let text = separate.env.run(&["probe", "--env", "staging"]);
+    assert_eq!(text.code, 0, "{text}");
+    assert!(
+        text.stdout.contains("     deprecated: GET /v1/"),
+        "the text report says which call announced its deprecation: {text}"
+    );
 }
 
 #[test]
