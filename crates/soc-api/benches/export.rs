@@ -16,12 +16,15 @@
 
 #![allow(clippy::print_stdout, reason = "a benchmark program reports on stdout")]
 
-use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+mod common;
 
-use soc_api::{ClientBuilder, Credentials, RetryPolicy, SourceMode};
+use std::collections::BTreeMap;
+
+use soc_api::SourceMode;
 use soc_sim::generate::{GenerateOptions, generate};
-use soc_sim::{DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, FaultConfig, Fixtures, Sim, SimConfig};
+use soc_sim::{FaultConfig, Fixtures, Sim, SimConfig};
+
+use common::{BenchResult, Settings, client, timed};
 
 const WORKFLOWS: usize = 1_000;
 const DEFAULT_LATENCY_MS: u64 = 50;
@@ -67,18 +70,10 @@ impl Mode {
     }
 }
 
-fn median(mut values: Vec<Duration>) -> Duration {
-    values.sort();
-    values.get(values.len() / 2).copied().unwrap_or_default()
-}
-
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let quick = std::env::var_os("SOC_API_BENCH_QUICK").is_some();
-    let latency = Duration::from_millis(match std::env::var("SOC_API_BENCH_LATENCY_MS") {
-        Ok(ms) => ms.parse()?,
-        Err(_) => DEFAULT_LATENCY_MS,
-    });
+async fn main() -> BenchResult<()> {
+    let settings = Settings::from_env(DEFAULT_LATENCY_MS)?;
+    let latency = settings.latency;
     let only: Option<Vec<String>> = std::env::var("SOC_API_BENCH_MODES")
         .ok()
         .map(|m| m.split(',').map(|s| s.trim().to_owned()).collect());
@@ -141,55 +136,44 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         } else {
             &sim
         };
-        let client = ClientBuilder::new()
-            .endpoint(sim.base_url())
-            .project_id(sim.project_id())
-            .workspace_id(&workspace_id)
-            .credentials(Credentials::ak_sk(DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY))
-            .retry(RetryPolicy::never())
-            .concurrency(mode.concurrency)
+        let client = client(sim, &workspace_id, mode.concurrency)
             .export_batch_size(mode.batch)
             .source(mode.source)
             .build()?;
-        let runs = if quick { 1 } else { mode.runs };
-        let mut times = Vec::with_capacity(runs);
-        let mut requests = 0;
-        for _ in 0..runs {
-            sim.log().clear();
-            let started = Instant::now();
-            let exported = client.fetch_all(|_| {}).await?.workflows;
-            times.push(started.elapsed());
-            requests = sim.log().len();
-            // Versions build the same document with the keys in another order.
-            let same = |id: &str, bytes: &[u8]| match (expected.get(id), mode.source) {
-                (Some(want), SourceMode::Export) => want.as_slice() == bytes,
-                (Some(want), _) => {
-                    serde_json::from_slice::<serde_json::Value>(want).ok()
-                        == serde_json::from_slice::<serde_json::Value>(bytes).ok()
-                }
-                (None, _) => false,
-            };
-            if exported.len() != WORKFLOWS
-                || exported
-                    .iter()
-                    .any(|(info, wf)| !same(info.id(), &wf.bytes))
-            {
-                return Err("a document differs from the simulator's workflow".into());
+        let runs = settings.runs(mode.runs);
+        // Versions build the same document with the keys in another order.
+        let same = |id: &str, bytes: &[u8]| match (expected.get(id), mode.source) {
+            (Some(want), SourceMode::Export) => want.as_slice() == bytes,
+            (Some(want), _) => {
+                serde_json::from_slice::<serde_json::Value>(want).ok()
+                    == serde_json::from_slice::<serde_json::Value>(bytes).ok()
             }
-        }
-        let median = median(times);
-        let rounds = requests.div_ceil(mode.concurrency);
-        let ideal = latency * u32::try_from(rounds)?;
+            (None, _) => false,
+        };
+        let (median, requests) = timed(
+            sim,
+            runs,
+            || async { Ok(client.fetch_all(|_| {}).await?.workflows) },
+            |exported| {
+                if exported.len() != WORKFLOWS
+                    || exported
+                        .iter()
+                        .any(|(info, wf)| !same(info.id(), &wf.bytes))
+                {
+                    return Err("a document differs from the simulator's workflow".into());
+                }
+                Ok(())
+            },
+        )
+        .await?;
         println!(
-            "{:>18} {:>11} {:>5} {:>8} {:>5} {:>9.3}s {:>9.3}s {:>6.2}x",
+            "{:>18} {:>11} {:>5} {:>8} {:>5} {}",
             mode.label(),
             mode.concurrency,
             mode.batch,
             requests,
             runs,
-            median.as_secs_f64(),
-            ideal.as_secs_f64(),
-            median.as_secs_f64() / ideal.as_secs_f64()
+            settings.timing(median, requests, mode.concurrency)?
         );
     }
     sim.shutdown().await?;

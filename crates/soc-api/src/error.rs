@@ -41,6 +41,37 @@ pub enum Operation {
         /// The workflow ids in the request.
         ids: Vec<String>,
     },
+    /// A page of the playbooks list.
+    ListPlaybooks {
+        /// The page offset.
+        offset: u64,
+    },
+    /// A page of one playbook's versions.
+    ListPlaybookVersions {
+        /// The playbook id.
+        playbook_id: String,
+        /// The page offset.
+        offset: u64,
+    },
+    /// Showing one playbook version.
+    ShowPlaybookVersion {
+        /// The version id.
+        version_id: String,
+    },
+    /// Showing a playbook version's rule (a deprecated endpoint).
+    ShowPlaybookRule {
+        /// The version id.
+        version_id: String,
+        /// The rule id.
+        rule_id: String,
+    },
+    /// A page of a playbook version's actions (a deprecated endpoint).
+    ListPlaybookActions {
+        /// The version id.
+        version_id: String,
+        /// The page offset.
+        offset: u64,
+    },
 }
 
 impl Operation {
@@ -81,6 +112,45 @@ impl fmt::Display for Operation {
                 [first, ..] => write!(f, "exporting {} workflows ({first:?}, ...)", ids.len()),
                 [] => f.write_str("exporting no workflows"),
             },
+            Self::ListPlaybooks { offset } => {
+                write!(f, "listing playbooks (page at offset {offset})")
+            }
+            Self::ListPlaybookVersions {
+                playbook_id,
+                offset,
+            } => write!(
+                f,
+                "listing versions of playbook {playbook_id:?} (page at offset {offset})"
+            ),
+            Self::ShowPlaybookVersion { version_id } => {
+                write!(f, "showing playbook version {version_id:?}")
+            }
+            Self::ShowPlaybookRule {
+                version_id,
+                rule_id,
+            } => write!(
+                f,
+                "showing rule {rule_id:?} of playbook version {version_id:?}"
+            ),
+            Self::ListPlaybookActions { version_id, offset } => write!(
+                f,
+                "listing actions of playbook version {version_id:?} (page at offset {offset})"
+            ),
+        }
+    }
+}
+
+impl Operation {
+    /// What a listing operation lists, for messages about its pages (`workflows`, `playbooks`).
+    #[must_use]
+    pub fn listed(&self) -> &'static str {
+        match self {
+            Self::ListWorkspaces { .. } => "workspaces",
+            Self::ListVersions { .. } => "versions",
+            Self::ListPlaybooks { .. } => "playbooks",
+            Self::ListPlaybookVersions { .. } => "playbook versions",
+            Self::ListPlaybookActions { .. } => "playbook actions",
+            _ => "workflows",
         }
     }
 }
@@ -340,7 +410,8 @@ pub enum ApiError {
     /// A list whose `total` promised more items than its pages delivered.
     #[error("{ctx}: the list promised {total} {what} but its pages held {listed}{detail}")]
     ListIncomplete {
-        /// What was listed: `workflows`, `versions`.
+        /// What was listed: `workflows`, `versions`, `playbooks`, `playbook versions`,
+        /// `playbook actions`.
         what: &'static str,
         /// The `total` the list answered.
         total: u64,

@@ -20,7 +20,6 @@ use crate::retry::{is_retryable_status, parse_retry_after};
 use crate::secret::Secret;
 use crate::sign;
 
-/// Error codes that mean "this object does not exist" (workflow, version, workspace).
 /// The code SecMaster answers (with HTTP 403, or 400 in its docs) for a workspace id that does
 /// not exist in the project.
 pub(crate) const WORKSPACE_NOT_FOUND: &str = "SecMaster.20010001";
@@ -29,10 +28,16 @@ pub(crate) const WORKSPACE_NOT_FOUND: &str = "SecMaster.20010001";
 /// parser still refuses it if it is no document).
 const ENVELOPE_CHECK_BYTES: usize = 1024 * 1024;
 
+/// Error codes that mean "this object does not exist": workflow, workflow version, workspace,
+/// playbook version or rule (`SecMaster.20048004`), playbook action (`SecMaster.20030005`),
+/// playbook (`SecMaster.20048006`, "invalid playbook id").
 const NOT_FOUND_CODES: &[&str] = &[
     "SecMaster.20040611",
     "SecMaster.20040605",
     "SecMaster.20011003",
+    "SecMaster.20048004",
+    "SecMaster.20030005",
+    "SecMaster.20048006",
 ];
 
 /// An async client for one SecMaster workspace. Cheap to clone; clones share the connection

@@ -23,6 +23,45 @@ struct ExportAnswer {
     file_name: Option<String>,
 }
 
+/// A decoded list page: its objects, its `total`, and its `code` and `message`.
+pub(crate) type ListAnswer = (
+    Vec<ApiObject>,
+    Option<u64>,
+    (Option<String>, Option<String>),
+);
+
+/// A list answer: a JSON object holding its items (under `items_key`) or its total (under
+/// `total_key`), each item an object with an id; anything else is no list.
+pub(crate) fn decode_list(
+    resp: &Response,
+    items_key: &str,
+    total_key: &str,
+    offset: u64,
+) -> Result<ListAnswer, DecodeFailure> {
+    let format = soc_model::Format::sniff(&resp.body);
+    if format != soc_model::Format::JsonObject {
+        return Err(DecodeFailure::not_a_workflow(format!(
+            "the list answer is {}, not a JSON object",
+            format.describe()
+        )));
+    }
+    let page = decode_page(&resp.body, items_key, total_key)
+        .map_err(|err| DecodeFailure::retryable("the list page is not the expected json", err))?;
+    if !page.has_items && page.total.is_none() {
+        return Err(DecodeFailure::not_a_workflow(format!(
+            "the list answer has neither `{items_key}` nor `{total_key}`: it holds no list"
+        )));
+    }
+    Ok((objects(page.items, offset)?, page.total, page.said))
+}
+
+/// A show answer: `{"data": {...object with an id...}}`.
+pub(crate) fn decode_show(resp: &Response) -> Result<ApiObject, DecodeFailure> {
+    decode_data_object(&resp.body).map_err(|err| {
+        DecodeFailure::retryable("expected {\"data\": {...object with an id...}}", err)
+    })
+}
+
 /// Turns each raw page item into an API object; a malformed item is a permanent failure.
 fn objects(
     items: Vec<Box<serde_json::value::RawValue>>,
@@ -122,7 +161,7 @@ impl Client {
         }
     }
 
-    async fn fetch_page(
+    pub(crate) async fn fetch_page(
         &self,
         operation: Operation,
         url: Url,
@@ -136,24 +175,7 @@ impl Client {
             request_id,
             attempts,
         } = self
-            .execute(call, |resp| {
-                let format = soc_model::Format::sniff(&resp.body);
-                if format != soc_model::Format::JsonObject {
-                    return Err(DecodeFailure::not_a_workflow(format!(
-                        "the list answer is {}, not a JSON object",
-                        format.describe()
-                    )));
-                }
-                let page = decode_page(&resp.body, items_key, total_key).map_err(|err| {
-                    DecodeFailure::retryable("the list page is not the expected json", err)
-                })?;
-                if !page.has_items && page.total.is_none() {
-                    return Err(DecodeFailure::not_a_workflow(format!(
-                        "the list answer has neither `{items_key}` nor `{total_key}`: it holds no list"
-                    )));
-                }
-                Ok((objects(page.items, offset)?, page.total, page.said))
-            })
+            .execute(call, |resp| decode_list(resp, items_key, total_key, offset))
             .await?;
         Ok(Page {
             items,
@@ -166,6 +188,15 @@ impl Client {
 
     /// `…/workspaces/{workspace_id}/soc/workflows` plus `tail`, every part encoded.
     async fn soc_url(&self, tail: &[&str]) -> Result<Url, ApiError> {
+        self.soc_collection_url("workflows", tail).await
+    }
+
+    /// `…/workspaces/{workspace_id}/soc/{collection}` plus `tail`, every part encoded.
+    pub(crate) async fn soc_collection_url(
+        &self,
+        collection: &str,
+        tail: &[&str],
+    ) -> Result<Url, ApiError> {
         let workspace = self.workspace_id().await?;
         let mut segments = vec![
             "v1",
@@ -173,7 +204,7 @@ impl Client {
             "workspaces",
             workspace,
             "soc",
-            "workflows",
+            collection,
         ];
         segments.extend_from_slice(tail);
         Ok(join_url(&self.inner.endpoint, &segments))
@@ -185,37 +216,43 @@ impl Client {
     /// Errors end the stream: [`ApiError::PageLimit`] past offset 10000,
     /// [`ApiError::ListingChanged`] when the total changes between pages.
     pub fn list_workflows(&self) -> impl Stream<Item = Result<WorkflowInfo, ApiError>> + Send + '_ {
-        let fetch = move |offset: u64| async move {
-            let mut url = self.soc_url(&[]).await?;
-            url.query_pairs_mut()
-                .append_pair("offset", &offset.to_string())
-                .append_pair("limit", &PAGE_LIMIT.to_string());
-            self.fetch_page(
-                Operation::ListWorkflows { offset },
-                url,
-                "data",
-                "total",
-                offset,
-            )
-            .await
+        self.list_soc("workflows", Vec::new(), |offset| Operation::ListWorkflows {
+            offset,
+        })
+    }
+
+    /// A lazy stream over the pages of `…/soc/{collection}/{tail}?offset=…&limit=100`, whose
+    /// items are under `data` and whose total is `total`; `operation(offset)` names each page.
+    pub(crate) fn list_soc<'a, O>(
+        &'a self,
+        collection: &'static str,
+        tail: Vec<String>,
+        operation: O,
+    ) -> impl Stream<Item = Result<ApiObject, ApiError>> + Send + 'a
+    where
+        O: Fn(u64) -> Operation + Clone + Send + Sync + 'a,
+    {
+        let named = operation.clone();
+        let fetch = move |offset: u64| {
+            let operation = named(offset);
+            let tail = tail.clone();
+            async move {
+                let tail: Vec<&str> = tail.iter().map(String::as_str).collect();
+                let mut url = self.soc_collection_url(collection, &tail).await?;
+                url.query_pairs_mut()
+                    .append_pair("offset", &offset.to_string())
+                    .append_pair("limit", &PAGE_LIMIT.to_string());
+                self.fetch_page(operation, url, "data", "total", offset)
+                    .await
+            }
         };
-        paginate(
-            MAX_OFFSET,
-            |offset| Operation::ListWorkflows { offset },
-            fetch,
-        )
+        paginate(MAX_OFFSET, operation, fetch)
     }
 
     async fn get_object(&self, operation: Operation, tail: &[&str]) -> Result<ApiObject, ApiError> {
         let url = self.soc_url(tail).await?;
         let call = Call::get(&operation, url);
-        let success = self
-            .execute(call, |resp| {
-                decode_data_object(&resp.body).map_err(|err| {
-                    DecodeFailure::retryable("expected {\"data\": {...object with an id...}}", err)
-                })
-            })
-            .await?;
+        let success = self.execute(call, decode_show).await?;
         Ok(success.value)
     }
 

@@ -153,7 +153,7 @@ fn problem_error(
 ) -> ApiError {
     match problem {
         PageProblem::Incomplete { total, listed } => ApiError::ListIncomplete {
-            what: "workflows",
+            what: ctx.operation.listed(),
             total,
             listed,
             detail: Box::new(ListDetail {

@@ -16,6 +16,7 @@ use soc_model::document::{
     LIST_FIELDS, SHOW_FIELDS, VERSION_CONTENT_FIELDS, WORKSPACE_LIST_FIELDS, export_fields,
 };
 use soc_model::inspect::{Inspection, check_fields, inspect, redact};
+use soc_model::playbook::{PLAYBOOK_LIST_FIELDS, PLAYBOOK_SHOW_FIELDS};
 use soc_model::{ErrorFields, Format};
 
 use crate::client::{SourceMode, WorkspaceRef};
@@ -45,6 +46,9 @@ pub struct ProbeCall {
     pub extra: Vec<String>,
     /// `X-Request-Id` of the answer.
     pub request_id: Option<String>,
+    /// The deprecation the answer announced (`X-API-Deprecation-Info`/`-Date`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deprecation: Option<String>,
     /// What went wrong, when something did (an error status's code and message, a transport
     /// error), or why the call was skipped.
     pub problem: Option<String>,
@@ -73,6 +77,7 @@ impl ProbeCall {
             missing: Vec::new(),
             extra: Vec::new(),
             request_id: None,
+            deprecation: None,
             problem: None,
             verdict: String::new(),
             ok: false,
@@ -162,7 +167,7 @@ impl Client {
         let (workspaces, workspace_id) = self.probe_workspaces(&mut advice).await;
         calls.push(workspaces);
         let Some(workspace_id) = workspace_id else {
-            for (name, method, path) in LATER_CALLS {
+            for (name, method, path) in LATER_CALLS.into_iter().chain(PLAYBOOK_CALLS) {
                 calls
                     .push(ProbeCall::new(name, method, path).skipped("the workspace is not known"));
             }
@@ -178,6 +183,7 @@ impl Client {
                         .skipped("the workflow list gave no workflow"),
                 );
             }
+            self.probe_playbooks(&workspace_id, &mut calls).await;
             return self.finish(calls, advice);
         };
 
@@ -191,6 +197,7 @@ impl Client {
             ),
         }
         calls.push(self.probe_export(&workspace_id, &workflow_id).await);
+        self.probe_playbooks(&workspace_id, &mut calls).await;
         self.finish(calls, advice)
     }
 
@@ -201,6 +208,7 @@ impl Client {
         let versions = passed("list-versions") && passed("show-version");
         let workspace_needed = matches!(self.inner.workspace, WorkspaceRef::Name(_));
         let workspaces = !workspace_needed || passed("list-workspaces");
+        let playbooks = playbooks_readable(&calls);
         let source = self.inner.source;
         let documents = match source {
             SourceMode::Export => export,
@@ -231,8 +239,15 @@ impl Client {
             ),
             _ => {}
         }
+        if !playbooks {
+            advice.push(
+                "the playbook calls did not all work: socdrift snapshots and compares playbooks \
+                 next to workflows, so a snapshot of this workspace would fail"
+                    .to_owned(),
+            );
+        }
         ProbeReport {
-            ok: workspaces && listing && documents,
+            ok: workspaces && listing && documents && playbooks,
             source: source.as_str(),
             calls,
             advice,
@@ -274,6 +289,8 @@ impl Client {
         let seen = inspect(body, limits);
         let fields = check_fields(&seen.fields, expected);
         call.status = Some(*status);
+        call.deprecation =
+            crate::playbooks::deprecation_of(&response, call.path).map(|d| d.to_string());
         call.content_type = response.header("content-type").map(str::to_owned);
         call.content_disposition = response.header("content-disposition").map(str::to_owned);
         call.request_id = request_id.clone().or_else(|| {
@@ -312,6 +329,21 @@ impl Client {
         };
         call.body = Some(seen);
         (call, parsed)
+    }
+
+    /// [`probe_call`](Self::probe_call) of the first page (`offset=0&limit=10`) of a list.
+    async fn probe_first_page(
+        &self,
+        call: ProbeCall,
+        operation: Operation,
+        mut url: url::Url,
+        expected: &[&str],
+    ) -> (ProbeCall, Option<Value>) {
+        url.query_pairs_mut()
+            .append_pair("offset", "0")
+            .append_pair("limit", "10");
+        self.probe_call(call, operation, Method::GET, url, None, expected)
+            .await
     }
 
     async fn probe_workspaces(&self, advice: &mut Vec<String>) -> (ProbeCall, Option<String>) {
@@ -380,39 +412,213 @@ impl Client {
     }
 
     fn soc(&self, workspace_id: &str, tail: &[&str]) -> url::Url {
+        self.soc_in(workspace_id, "workflows", tail)
+    }
+
+    fn soc_in(&self, workspace_id: &str, collection: &str, tail: &[&str]) -> url::Url {
         let mut segments = vec![
             "v1",
             self.inner.project_id.as_str(),
             "workspaces",
             workspace_id,
             "soc",
-            "workflows",
+            collection,
         ];
         segments.extend_from_slice(tail);
         join_url(&self.inner.endpoint, &segments)
     }
 
-    async fn probe_list(&self, workspace_id: &str) -> (ProbeCall, Option<String>) {
-        let (name, method, path) = LIST_CALL;
-        let mut url = self.soc(workspace_id, &[]);
+    /// The playbook calls: the list (first page), the first playbook's versions, its active
+    /// version, that version's rule and its actions (the last two from deprecated endpoints).
+    async fn probe_playbooks(&self, workspace_id: &str, calls: &mut Vec<ProbeCall>) {
+        let get = |call: usize| {
+            let (name, method, path) = PLAYBOOK_CALLS[call];
+            ProbeCall::new(name, method, path)
+        };
+        let skip_from = |calls: &mut Vec<ProbeCall>, first: usize, why: &str| {
+            for call in first..PLAYBOOK_CALLS.len() {
+                calls.push(get(call).skipped(why));
+            }
+        };
+        let (mut list, parsed) = self
+            .probe_first_page(
+                get(0),
+                Operation::ListPlaybooks { offset: 0 },
+                self.soc_in(workspace_id, "playbooks", &[]),
+                PLAYBOOK_LIST_FIELDS,
+            )
+            .await;
+        let data = list_data(parsed.as_ref());
+        let total = list_total(parsed.as_ref());
+        list.ok = list.problem.is_none() && data.is_some();
+        list.verdict = match (&list.problem, data, total) {
+            (Some(_), _, _) => {
+                "the playbook list did not work: socdrift cannot snapshot this workspace's playbooks"
+                    .to_owned()
+            }
+            (None, None, _) => "the answer holds no `data` list of playbooks".to_owned(),
+            (None, Some(d), Some(t)) => format!("{} playbook(s) on the first page, of {t}", d.len()),
+            (None, Some(d), None) => {
+                format!("{} playbook(s) on the first page; no `total`", d.len())
+            }
+        };
+        let first = data
+            .and_then(|d| d.first())
+            .and_then(Value::as_object)
+            .cloned();
+        calls.push(list);
+        let Some((info, playbook_id)) =
+            first.and_then(|info| Some((info.clone(), id_of(Some(&Value::Object(info)))?)))
+        else {
+            skip_from(calls, 1, "the playbook list gave no playbook");
+            return;
+        };
+
+        let (mut versions, parsed) = self
+            .probe_first_page(
+                get(1),
+                Operation::ListPlaybookVersions {
+                    playbook_id: playbook_id.clone(),
+                    offset: 0,
+                },
+                self.soc_in(workspace_id, "playbooks", &[&playbook_id, "versions"]),
+                PLAYBOOK_LIST_FIELDS,
+            )
+            .await;
+        let listed: Vec<&serde_json::Map<String, Value>> = list_data(parsed.as_ref())
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_object)
+            .collect();
+        let active = soc_model::playbook::active_version_id(&info, &listed);
+        versions.ok = versions.problem.is_none() && list_data(parsed.as_ref()).is_some();
+        versions.verdict = match (&versions.problem, &active) {
+            (Some(_), _) => "the playbook versions list did not work".to_owned(),
+            (None, Some(_)) => format!("{} version(s); the active one is known", listed.len()),
+            (None, None) => format!("{} version(s), none of them active", listed.len()),
+        };
+        calls.push(versions);
+        let Some(version_id) =
+            active.or_else(|| id_of(listed.first().map(|m| Value::Object((*m).clone())).as_ref()))
+        else {
+            skip_from(calls, 2, "the playbook has no version");
+            return;
+        };
+
+        let (mut show, parsed) = self
+            .probe_call(
+                get(2),
+                Operation::ShowPlaybookVersion {
+                    version_id: version_id.clone(),
+                },
+                Method::GET,
+                self.soc_in(workspace_id, "playbooks", &["versions", &version_id]),
+                None,
+                PLAYBOOK_SHOW_FIELDS,
+            )
+            .await;
+        let shown = parsed
+            .as_ref()
+            .and_then(|v| v.get("data"))
+            .and_then(Value::as_object)
+            .cloned();
+        show.ok = show.problem.is_none() && shown.is_some();
+        let rule_needed = shown
+            .as_ref()
+            .is_some_and(|v| soc_model::playbook::rule_to_fetch(v).is_some());
+        let actions_needed = shown
+            .as_ref()
+            .is_some_and(soc_model::playbook::actions_to_fetch);
+        show.verdict = match (&show.problem, &shown) {
+            (Some(_), _) => "showing a playbook version did not work".to_owned(),
+            (None, None) => "the answer holds no `data` version".to_owned(),
+            (None, Some(_)) if rule_needed || actions_needed => {
+                "the version does not carry its rule and actions inline: socdrift reads them from the (deprecated) rule and actions endpoints".to_owned()
+            }
+            (None, Some(_)) => "the version carries its rule and actions inline".to_owned(),
+        };
+        calls.push(show);
+        let Some(shown) = shown else {
+            skip_from(calls, 3, "the version could not be shown");
+            return;
+        };
+
+        let rule_id = shown
+            .get("rule_id")
+            .and_then(Value::as_str)
+            .filter(|id| !id.is_empty())
+            .map(str::to_owned);
+        match rule_id {
+            None => calls.push(get(3).skipped("the version has no rule_id")),
+            Some(rule_id) => {
+                let (mut rule, parsed) = self
+                    .probe_call(
+                        get(3),
+                        Operation::ShowPlaybookRule {
+                            version_id: version_id.clone(),
+                            rule_id: rule_id.clone(),
+                        },
+                        Method::GET,
+                        self.soc_in(
+                            workspace_id,
+                            "playbooks",
+                            &["versions", &version_id, "rules", &rule_id],
+                        ),
+                        None,
+                        PLAYBOOK_SHOW_FIELDS,
+                    )
+                    .await;
+                let answered = rule.problem.is_none()
+                    && parsed
+                        .as_ref()
+                        .and_then(|v| v.get("data"))
+                        .and_then(|d| d.get("rule"))
+                        .is_some();
+                rule.ok = answered || !rule_needed;
+                rule.verdict = needed_verdict("the rule", answered, rule_needed);
+                calls.push(rule);
+            }
+        }
+
+        let mut url = self.soc_in(
+            workspace_id,
+            "playbooks",
+            &["versions", &version_id, "actions"],
+        );
         url.query_pairs_mut()
             .append_pair("offset", "0")
             .append_pair("limit", "10");
-        let (mut call, parsed) = self
+        let (mut actions, parsed) = self
             .probe_call(
-                ProbeCall::new(name, method, path),
-                Operation::ListWorkflows { offset: 0 },
+                get(4),
+                Operation::ListPlaybookActions {
+                    version_id,
+                    offset: 0,
+                },
                 Method::GET,
                 url,
                 None,
+                PLAYBOOK_LIST_FIELDS,
+            )
+            .await;
+        let answered = actions.problem.is_none() && list_data(parsed.as_ref()).is_some();
+        actions.ok = answered || !actions_needed;
+        actions.verdict = needed_verdict("the actions", answered, actions_needed);
+        calls.push(actions);
+    }
+
+    async fn probe_list(&self, workspace_id: &str) -> (ProbeCall, Option<String>) {
+        let (name, method, path) = LIST_CALL;
+        let (mut call, parsed) = self
+            .probe_first_page(
+                ProbeCall::new(name, method, path),
+                Operation::ListWorkflows { offset: 0 },
+                self.soc(workspace_id, &[]),
                 LIST_FIELDS,
             )
             .await;
         let data = list_data(parsed.as_ref());
-        let total = parsed
-            .as_ref()
-            .and_then(|v| v.get("total"))
-            .and_then(Value::as_u64);
+        let total = list_total(parsed.as_ref());
         let first = id_of(data.and_then(|d| d.first()));
         call.ok = call.problem.is_none() && data.is_some();
         call.verdict = match (&call.problem, data, total) {
@@ -551,6 +757,38 @@ impl Client {
     }
 }
 
+/// Whether the playbook calls give socdrift what it needs: the list works, and every later call
+/// worked, was not needed (a rule or actions the shown version carries inline) or had nothing to
+/// ask for (no playbook, no rule).
+fn playbooks_readable(calls: &[ProbeCall]) -> bool {
+    let call = |name: &str| calls.iter().find(|c| c.name == name);
+    call("list-playbooks").is_some_and(|c| c.ok)
+        && PLAYBOOK_CALLS[1..].iter().all(|(name, _, _)| {
+            call(name).is_some_and(|c| c.ok || (c.status.is_none() && c.problem.is_some()))
+        })
+}
+
+/// What a deprecated endpoint's answer means: whether it worked, and whether socdrift needs it.
+fn needed_verdict(what: &str, answered: bool, needed: bool) -> String {
+    match (answered, needed) {
+        (true, true) => format!("{what} read from here: the shown version does not carry it"),
+        (true, false) => {
+            format!("answered, but not needed: the shown version carries {what} inline")
+        }
+        (false, true) => format!(
+            "did not work, and the shown version does not carry {what}: socdrift cannot read this playbook"
+        ),
+        (false, false) => {
+            format!("did not work; not needed, the shown version carries {what} inline")
+        }
+    }
+}
+
+/// The `total` of a list answer.
+fn list_total(parsed: Option<&Value>) -> Option<u64> {
+    parsed.and_then(|v| v.get("total")).and_then(Value::as_u64)
+}
+
 /// The `data` array of a list answer.
 fn list_data(parsed: Option<&Value>) -> Option<&Vec<Value>> {
     parsed.and_then(|v| v.get("data")).and_then(Value::as_array)
@@ -562,6 +800,31 @@ fn id_of(item: Option<&Value>) -> Option<String> {
         .and_then(Value::as_str)
         .map(str::to_owned)
 }
+
+/// The playbook calls, in order.
+const PLAYBOOK_CALLS: [(&str, &str, &str); 5] = [
+    (
+        "list-playbooks",
+        "GET",
+        "/v1/{project_id}/workspaces/{workspace_id}/soc/playbooks",
+    ),
+    (
+        "list-playbook-versions",
+        "GET",
+        "/v1/{project_id}/workspaces/{workspace_id}/soc/playbooks/{playbook_id}/versions",
+    ),
+    (
+        "show-playbook-version",
+        "GET",
+        "/v1/{project_id}/workspaces/{workspace_id}/soc/playbooks/versions/{version_id}",
+    ),
+    ("show-playbook-rule", "GET", crate::playbooks::RULE_ENDPOINT),
+    (
+        "list-playbook-actions",
+        "GET",
+        crate::playbooks::ACTIONS_ENDPOINT,
+    ),
+];
 
 const LIST_CALL: (&str, &str, &str) = (
     "list-workflows",

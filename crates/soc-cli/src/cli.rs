@@ -9,8 +9,9 @@ use crate::printer::ColorChoice;
 
 /// socdrift: catch drift in Huawei Cloud SecMaster SOAR workflows between workspaces.
 ///
-/// Snapshots the workflows of each environment (staging, production, …), compares them after
-/// normalizing away ids, timestamps, creators and canvas layout, and reports what really differs.
+/// Snapshots the workflows and playbooks of each environment (staging, production, …), compares
+/// them after normalizing away ids, timestamps, creators and canvas layout, and reports what
+/// really differs.
 /// Try `socdrift demo`: it needs no config, no network and no credentials.
 #[derive(Debug, Parser)]
 #[command(
@@ -75,9 +76,10 @@ pub enum Command {
 
     /// Export an environment's workflows as raw export files into a folder.
     ///
-    /// One file per workflow, named after the workflow (made safe for every OS). Refuses to write
-    /// into a folder that is not empty unless --force, which replaces files of the same name and
-    /// leaves other files alone.
+    /// One file per workflow, named after the workflow (made safe for every OS), and one playbook
+    /// document per playbook in its `playbooks/` folder. Refuses to write into a folder that is
+    /// not empty unless --force, which replaces files of the same name and leaves other files
+    /// alone.
     #[command(after_help = "Exit codes:\n  0  exported\n  2  error")]
     Export(ExportArgs),
 
@@ -108,14 +110,15 @@ pub enum Command {
     /// Without arguments, compares the pairs of `[check]` in the config, or else, for every
     /// environment, its latest snapshot against the live workspace (ENV@latest ENV@live). Appends
     /// the Markdown report to $GITHUB_STEP_SUMMARY when it is set. Only ever calls read endpoints
-    /// of SecMaster (and export).
+    /// of SecMaster (and the workflow export).
     #[command(after_help = EXIT_CODES_HELP)]
     Check(CheckArgs),
 
     /// A read-only first contact with a workspace: what each API socdrift uses answered.
     ///
     /// Calls once each endpoint socdrift uses (the workspaces list, one page of workflows, one
-    /// workflow's versions, one version, one export) and reports per call: HTTP status, content
+    /// workflow's versions, one version, one export, one page of playbooks, one playbook's
+    /// versions, its active version, that version's rule and actions) and reports per call: HTTP status, content
     /// type and disposition, the format of the body, its size, the top-level fields seen against
     /// those socdrift expects, and the request id; then what to do. --out writes a redacted sample
     /// of every answer (structure kept, no names, ids or values) to attach to a bug report.
@@ -203,7 +206,7 @@ pub struct ReportArgs {
     pub keep_layout: bool,
 }
 
-/// Which workflows `diff` and `check` compare (by name, on both sides).
+/// Which workflows and playbooks `diff` and `check` compare (by name, on both sides).
 #[derive(Debug, Clone, Default, Args)]
 pub struct FilterArgs {
     /// Compare only workflows whose name matches this glob (`*` matches any run of characters;
@@ -211,8 +214,13 @@ pub struct FilterArgs {
     #[arg(long = "workflow", value_name = "GLOB")]
     pub workflow: Vec<String>,
 
-    /// Leave out workflows whose name matches this glob (repeatable; `check` adds them to
-    /// `[check] exclude`).
+    /// Compare only playbooks whose name matches this glob (repeatable; `check` adds them to
+    /// `[check] playbook`). Naming workflows only compares no playbook, and the reverse.
+    #[arg(long = "playbook", value_name = "GLOB")]
+    pub playbook: Vec<String>,
+
+    /// Leave out workflows and playbooks whose name matches this glob (repeatable; `check` adds
+    /// them to `[check] exclude`).
     #[arg(long = "exclude", value_name = "GLOB")]
     pub exclude: Vec<String>,
 }
@@ -337,7 +345,8 @@ pub struct SimArgs {
 
     /// Limit the rate-based faults to requests of this kind (repeatable): iam-token,
     /// iam-projects, list-workspaces, list-workflows, show-workflow, list-versions, show-version,
-    /// export, import.
+    /// export, import, list-playbooks, list-playbook-versions, show-playbook-version,
+    /// show-playbook-rule, list-playbook-actions.
     #[arg(long = "fault-only", value_name = "KIND")]
     pub fault_only: Vec<String>,
 
@@ -355,7 +364,7 @@ pub struct SimArgs {
     #[arg(long, value_name = "KIND")]
     pub export_fault: Option<String>,
 
-    /// Make the workflow list's `total` claim N more workflows than its pages hold.
+    /// Make the workflow and playbook lists' `total` claim N more items than their pages hold.
     #[arg(long, value_name = "N")]
     pub list_total_surplus: Option<u64>,
 
@@ -363,6 +372,11 @@ pub struct SimArgs {
     /// them).
     #[arg(long)]
     pub versions_without_content: bool,
+
+    /// Leave `rules` and `actions` out of a shown playbook version, so clients must read them
+    /// from the deprecated rule and actions endpoints.
+    #[arg(long)]
+    pub playbook_details_separate: bool,
 }
 
 /// The emulator's export format.
@@ -406,7 +420,7 @@ pub struct ExportArgs {
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
 
-    /// Export only workflows with this exact name (repeatable).
+    /// Export only workflows with this exact name (repeatable); then no playbook is written.
     #[arg(long = "workflow", value_name = "NAME")]
     pub workflows: Vec<String>,
 

@@ -359,6 +359,7 @@ impl Config {
             check_pairs,
             check_filters: soc_diff::Filters {
                 workflow: raw.check.workflow,
+                playbook: raw.check.playbook,
                 exclude: raw.check.exclude,
             },
             accept,
@@ -378,6 +379,24 @@ impl Config {
                 path: self.path.clone(),
                 source,
             })
+    }
+
+    /// The `[[accept]]` rules about workflows.
+    pub fn accept_rules(&self) -> Vec<soc_diff::AcceptRule> {
+        self.accept_rules_of(soc_diff::Kind::Workflow)
+    }
+
+    /// The `[[accept]]` rules about playbooks (`playbook = …`).
+    pub fn playbook_accept_rules(&self) -> Vec<soc_diff::AcceptRule> {
+        self.accept_rules_of(soc_diff::Kind::Playbook)
+    }
+
+    fn accept_rules_of(&self, kind: soc_diff::Kind) -> Vec<soc_diff::AcceptRule> {
+        self.accept
+            .iter()
+            .filter(|rule| rule.kind() == kind)
+            .cloned()
+            .collect()
     }
 
     /// The `[env.NAME]` section, or an error naming the configured ones and the nearest.
@@ -435,10 +454,13 @@ struct RawCheck {
     /// Pairs of sides; checked for length after parsing (serde would silently drop a third item).
     #[serde(default)]
     pairs: Vec<Vec<String>>,
-    /// Globs of the workflows to compare (all when empty).
+    /// Globs of the workflows to compare (all when neither this nor `playbook` is given).
     #[serde(default)]
     workflow: Vec<String>,
-    /// Globs of the workflows to leave out.
+    /// Globs of the playbooks to compare.
+    #[serde(default)]
+    playbook: Vec<String>,
+    /// Globs of the workflows and playbooks to leave out.
     #[serde(default)]
     exclude: Vec<String>,
 }
@@ -446,7 +468,10 @@ struct RawCheck {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawAccept {
-    workflow: String,
+    /// The workflow the rule is about; exactly one of this and `playbook`.
+    workflow: Option<String>,
+    /// The playbook the rule is about.
+    playbook: Option<String>,
     path: Option<String>,
     reason: String,
     /// A TOML date (`2026-12-31`) or a string holding one.
@@ -613,12 +638,37 @@ fn validate_accept(
     index: &KeyIndex<'_>,
 ) -> Result<soc_diff::AcceptRule, ConfigError> {
     use soc_diff::AcceptRuleError as E;
+    let n = i.to_string();
+    let invalid = |key: &str, message: String, hint: &str| ConfigError::Invalid {
+        path: index.path.to_path_buf(),
+        line: index.line_of(&["accept", &n, key]),
+        message,
+        hint: Some(hint.to_owned()),
+    };
+    let (kind, name) = match (rule.workflow, rule.playbook) {
+        (Some(workflow), None) => (soc_diff::Kind::Workflow, workflow),
+        (None, Some(playbook)) => (soc_diff::Kind::Playbook, playbook),
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                "playbook",
+                "[[accept]] names both a workflow and a playbook".into(),
+                "a rule is about one kind: keep `workflow = …` or `playbook = …`",
+            ));
+        }
+        (None, None) => {
+            return Err(invalid(
+                "reason",
+                "[[accept]] names neither a workflow nor a playbook".into(),
+                "add `workflow = \"NAME\"` or `playbook = \"NAME\"` (exact, or a glob such as \"*\")",
+            ));
+        }
+    };
     let expires = rule.expires.map(|value| match value {
         toml::Value::String(text) => text,
         toml::Value::Datetime(date) => date.to_string(),
         other => other.to_string(),
     });
-    let built = soc_diff::AcceptRule::new(rule.workflow, rule.reason).and_then(|built| {
+    let built = soc_diff::AcceptRule::new(name, rule.reason).and_then(|built| {
         let built = match &rule.path {
             Some(path) => built.with_path(path)?,
             None => built,
@@ -628,11 +678,18 @@ fn validate_accept(
             None => Ok(built),
         }
     });
-    built.map_err(|err| {
+    built.map(|rule| rule.for_kind(kind)).map_err(|err| {
         let (message, hint) = match &err {
             E::EmptyWorkflow => (
-                "[[accept]] workflow is empty".to_string(),
-                "give the exact workflow name, or \"*\" for every workflow",
+                format!("[[accept]] {kind} is empty"),
+                match kind {
+                    soc_diff::Kind::Workflow => {
+                        "give the exact workflow name, or \"*\" for every workflow"
+                    }
+                    soc_diff::Kind::Playbook => {
+                        "give the exact playbook name, or \"*\" for every playbook"
+                    }
+                },
             ),
             E::EmptyReason { workflow } => (
                 format!("[[accept]] for `{workflow}` has an empty reason"),
@@ -647,12 +704,11 @@ fn validate_accept(
                 "a path is a JSON pointer where `*` matches one segment and `**` any number, e.g. /versions/*/taskconfig/timeout",
             ),
         };
-        ConfigError::Invalid {
-            path: index.path.to_path_buf(),
-            line: index.line_of(&["accept", &i.to_string(), err.field()]),
-            message,
-            hint: Some(hint.to_string()),
-        }
+        let field = match err.field() {
+            "workflow" => kind.as_str(),
+            other => other,
+        };
+        invalid(field, message, hint)
     })
 }
 
@@ -916,6 +972,7 @@ auth = "password"
 [check]
 pairs = [["staging@live", "production@live"]]
 workflow = ["Block *", "Notify *"]
+playbook = ["Auto*"]
 exclude = ["* (draft)"]
 
 [[accept]]
@@ -928,6 +985,11 @@ expires = 2026-12-31
 workflow = "*"
 reason = "everything"
 expires = "2027-01-01"
+
+[[accept]]
+playbook = "Notify the on-call analyst"
+path = "/enabled"
+reason = "paused in production while the pager is replaced"
 "#;
 
     #[test]
@@ -953,6 +1015,32 @@ expires = "2027-01-01"
         assert_eq!(
             err.unwrap_err().to_string(),
             "/proj/socdrift.toml:4: [[accept]] expires `2026-02-31` is not a date"
+        );
+        assert_eq!(config.check_filters.playbook, ["Auto*"]);
+        assert_eq!(config.accept_rules().len(), 2);
+        let playbook_rules = config.playbook_accept_rules();
+        assert_eq!(playbook_rules.len(), 1);
+        assert_eq!(playbook_rules[0].workflow(), "Notify the on-call analyst");
+    }
+
+    #[test]
+    fn an_accept_rule_names_one_kind() {
+        let err =
+            parse("[[accept]]\nworkflow = \"a\"\nplaybook = \"b\"\nreason = \"r\"\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "/proj/socdrift.toml:3: [[accept]] names both a workflow and a playbook"
+        );
+        let err = parse("[[accept]]\nreason = \"r\"\n").unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("[[accept]] names neither a workflow nor a playbook"),
+            "{err}"
+        );
+        let err = parse("[[accept]]\nplaybook = \" \"\nreason = \"r\"\n").unwrap_err();
+        assert!(
+            err.to_string().ends_with("[[accept]] playbook is empty"),
+            "{err}"
         );
     }
 

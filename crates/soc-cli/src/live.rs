@@ -1,7 +1,11 @@
 //! Talking to a live workspace: building the client from `[env.NAME]` and exporting.
 
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use soc_api::{
-    ApiError, Client, ClientBuilder, ExportedWorkflow, Fetched, Operation, Timeouts, WorkflowInfo,
+    ApiError, Client, ClientBuilder, ExportedWorkflow, Fetched, FetchedPlaybooks, Operation,
+    Timeouts, WorkflowInfo,
 };
 
 use crate::config::{AuthKind, Config, EnvConfig};
@@ -86,16 +90,74 @@ pub fn client_with(
     })
 }
 
-/// Gets every workflow document of a configured environment, with a progress bar on a terminal.
+/// Gets every workflow and playbook document of a configured environment, with progress bars on
+/// a terminal.
 pub fn export_env(
     runtime: &tokio::runtime::Runtime,
     printer: &Printer,
     config: &Config,
     env_name: &str,
-) -> Result<Fetched, CliError> {
+) -> Result<(Fetched, FetchedPlaybooks), CliError> {
     let env = config.env(env_name)?;
     let client = client(env_name, env, &config.limits, &secrets::process_env)?;
-    export_all(runtime, printer, &client, env_name, env)
+    let fetched = export_all(runtime, printer, &client, env_name, env)?;
+    let playbooks = fetch_playbooks(runtime, printer, &client, env_name, env, &fetched.workflows)?;
+    Ok((fetched, playbooks))
+}
+
+/// Gets every playbook document of the workspace, each action's workflow named from `workflows`
+/// (the same workspace's, listed just before); says once per run when the API announced that an
+/// endpoint it needed is deprecated.
+pub fn fetch_playbooks(
+    runtime: &tokio::runtime::Runtime,
+    printer: &Printer,
+    client: &Client,
+    env_name: &str,
+    env: &EnvConfig,
+    workflows: &[Exported],
+) -> Result<FetchedPlaybooks, CliError> {
+    let names: BTreeMap<String, String> = workflows
+        .iter()
+        .map(|(info, export)| {
+            let name = info.name().or(export.name.as_deref()).unwrap_or(info.id());
+            (info.id().to_owned(), name.to_owned())
+        })
+        .collect();
+    let bar = printer.progress_counting(&format!("{env_name} playbooks"));
+    let result = runtime.block_on(client.playbooks_all(&names, |done, listed| {
+        crate::printer::set_total(&bar, listed as u64);
+        bar.set_position(done as u64);
+    }));
+    bar.finish_and_clear();
+    let fetched = result.map_err(|e| api_error(env_name, env, "read the playbooks of", e))?;
+    say_deprecations(printer, &fetched);
+    tracing::info!(
+        env = env_name,
+        playbooks = fetched.playbooks.len(),
+        "read playbooks"
+    );
+    Ok(fetched)
+}
+
+/// Whether a deprecation notice was shown in this run: it is said once, not per environment.
+static DEPRECATION_SAID: AtomicBool = AtomicBool::new(false);
+
+/// The one warning that an endpoint socdrift read is deprecated by the API.
+fn say_deprecations(printer: &Printer, fetched: &FetchedPlaybooks) {
+    if fetched.deprecations.is_empty() || DEPRECATION_SAID.swap(true, Ordering::Relaxed) {
+        return;
+    }
+    let what: Vec<String> = fetched
+        .deprecations
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    printer.warn(&format!(
+        "the playbook rule and action endpoints socdrift had to read announce their \
+         deprecation ({}); the playbook versions here do not carry their rules and actions \
+         inline yet. Nothing to do now; socdrift reads them inline as soon as SecMaster gives them",
+        what.join("; ")
+    ));
 }
 
 /// Gets every workflow document through a built client, from the environment's `source`; says

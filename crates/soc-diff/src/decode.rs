@@ -12,6 +12,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use soc_model::{Item, ReadOptions};
 
+use crate::kind::{ByKind, Kind};
 use crate::normalize::Normalized;
 use crate::profile::Profile;
 
@@ -126,7 +127,16 @@ pub fn decode_normalized(
     bytes: &[u8],
     profile: &Profile,
 ) -> Result<Vec<Normalized>, DecodeError> {
-    normalized_named(source, base_name(source), bytes, profile)
+    Ok(without_kinds(normalized_named(
+        source,
+        base_name(source),
+        bytes,
+        profile,
+    )?))
+}
+
+fn without_kinds(documents: Vec<(Kind, Normalized)>) -> Vec<Normalized> {
+    documents.into_iter().map(|(_, doc)| doc).collect()
 }
 
 fn base_name(source: &str) -> &str {
@@ -154,10 +164,10 @@ fn normalized_named(
     name: &str,
     bytes: &[u8],
     profile: &Profile,
-) -> Result<Vec<Normalized>, DecodeError> {
+) -> Result<Vec<(Kind, Normalized)>, DecodeError> {
     let mut out = Vec::new();
     for_each_document(source, name, bytes, profile, &mut |doc| {
-        out.push(profile.normalize(&doc));
+        out.push((Kind::of(&doc), profile.normalize(&doc)));
     })?;
     Ok(out)
 }
@@ -188,6 +198,19 @@ pub fn load_path(path: &Path, profile: &Profile) -> Result<Vec<Document>, LoadEr
 /// one file at a time per core, so the decoded exports are never all held at once. Documents come
 /// in the order [`load_path`] gives; the error is that of the first file, in that order, that fails.
 pub fn load_path_normalized(path: &Path, profile: &Profile) -> Result<Vec<Normalized>, LoadError> {
+    load_path_kinded(path, profile).map(without_kinds)
+}
+
+/// [`load_path_normalized`], the documents apart by kind (workflows, playbooks), each in the
+/// order [`load_path`] gives.
+pub fn load_path_by_kind(
+    path: &Path,
+    profile: &Profile,
+) -> Result<ByKind<Vec<Normalized>>, LoadError> {
+    load_path_kinded(path, profile).map(ByKind::split)
+}
+
+fn load_path_kinded(path: &Path, profile: &Profile) -> Result<Vec<(Kind, Normalized)>, LoadError> {
     normalize_in_parallel(&export_files(path)?, |(file, name)| {
         let bytes = soc_model::read_file(file, profile.limits())?;
         Ok(normalized_named(
@@ -209,23 +232,48 @@ where
     S: AsRef<str> + Sync,
     B: AsRef<[u8]> + Sync,
 {
+    normalize_exports_kinded(exports, profile).map(without_kinds)
+}
+
+/// [`normalize_exports`], the documents apart by kind (workflows, playbooks).
+pub fn normalize_exports_by_kind<S, B>(
+    exports: &[(S, B)],
+    profile: &Profile,
+) -> Result<ByKind<Vec<Normalized>>, DecodeError>
+where
+    S: AsRef<str> + Sync,
+    B: AsRef<[u8]> + Sync,
+{
+    normalize_exports_kinded(exports, profile).map(ByKind::split)
+}
+
+fn normalize_exports_kinded<S, B>(
+    exports: &[(S, B)],
+    profile: &Profile,
+) -> Result<Vec<(Kind, Normalized)>, DecodeError>
+where
+    S: AsRef<str> + Sync,
+    B: AsRef<[u8]> + Sync,
+{
     normalize_in_parallel(exports, |(source, bytes)| {
-        decode_normalized(source.as_ref(), bytes.as_ref(), profile)
+        let source = source.as_ref();
+        normalized_named(source, base_name(source), bytes.as_ref(), profile)
     })
 }
 
 /// Runs `normalize` on each item, items spread over rayon's threads; the documents come in item
 /// order, and the error is the first one in item order, however the work was scheduled.
-fn normalize_in_parallel<T, E>(
+fn normalize_in_parallel<T, N, E>(
     items: &[T],
-    normalize: impl Fn(&T) -> Result<Vec<Normalized>, E> + Sync,
-) -> Result<Vec<Normalized>, E>
+    normalize: impl Fn(&T) -> Result<Vec<N>, E> + Sync,
+) -> Result<Vec<N>, E>
 where
     T: Sync,
+    N: Send,
     E: Send,
 {
     use rayon::prelude::*;
-    let per_item: Vec<Result<Vec<Normalized>, E>> = items.par_iter().map(&normalize).collect();
+    let per_item: Vec<Result<Vec<N>, E>> = items.par_iter().map(&normalize).collect();
     let mut out = Vec::new();
     for part in per_item {
         out.extend(part?);

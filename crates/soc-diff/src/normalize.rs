@@ -298,7 +298,9 @@ impl Profile {
                     secret_keys: HashMap::default(),
                     values_left: self.limits().max_json_values,
                 };
-                let mut value = value.clone();
+                // A playbook document is compared in its comparable shape (each action's workflow by
+                // name, the active version apart from the others); anything else as it is.
+                let mut value = soc_model::playbook::comparable(value.clone());
                 walk.value(&mut value, 0);
                 crate::ignore::prune(&mut value, self, self.address_ignore());
                 let canonical = canonical_json(&value);

@@ -46,6 +46,32 @@ pub const SECMASTER_IGNORED_FIELDS: &[&str] = &[
     "update_time",
 ];
 
+/// What identifies, dates or names the people who touched a playbook and its parts: dropped like
+/// the workflow fields. Playbook level (`/<field>`, beside [`SECMASTER_IGNORED_FIELDS`]):
+pub const PLAYBOOK_IGNORED_FIELDS: &[&str] = &["unaudited_version_id", "reject_version_id"];
+
+/// ... version level (`/active_version/<field>`, `/other_versions/*/<field>`):
+pub const PLAYBOOK_VERSION_IGNORED_FIELDS: &[&str] = &[
+    "id",
+    "playbook_id",
+    "project_id",
+    "creator_id",
+    "modifier_id",
+    "create_time",
+    "update_time",
+    "dataclass_id",
+    "rule_id",
+    "approve_name",
+];
+
+/// ... action level (`/active_version/actions/*/<field>`; `action_id` is replaced by the bound
+/// workflow's name before this, see [`soc_model::playbook::comparable`]):
+pub const PLAYBOOK_ACTION_IGNORED_FIELDS: &[&str] =
+    &["id", "playbook_id", "playbook_version_id", "project_id"];
+
+/// ... and rule level (`/active_version/rules/<field>`).
+pub const PLAYBOOK_RULE_IGNORED_FIELDS: &[&str] = &["id", "project_id"];
+
 /// How the items of an array are compared.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ArrayRule {
@@ -258,7 +284,36 @@ impl Profile {
         profile
             .arrays
             .extend(elements.map(|p| (p, ArrayRule::Keyed("attributes.id".to_owned()))));
+        profile.add_playbook_rules();
         profile
+    }
+
+    /// The rules for playbook documents (in their comparable shape): their ids, times and people
+    /// dropped, the rule's `ConditionInfo` decoded from its JSON string, actions and conditions
+    /// matched by name and other versions by version label.
+    fn add_playbook_rules(&mut self) {
+        let fields = [
+            ("", PLAYBOOK_IGNORED_FIELDS),
+            ("/active_version", PLAYBOOK_VERSION_IGNORED_FIELDS),
+            ("/other_versions/*", PLAYBOOK_VERSION_IGNORED_FIELDS),
+            ("/active_version/actions/*", PLAYBOOK_ACTION_IGNORED_FIELDS),
+            ("/active_version/rules", PLAYBOOK_RULE_IGNORED_FIELDS),
+        ];
+        for (prefix, names) in fields {
+            for field in names {
+                self.ignore.extend(builtin(&format!("{prefix}/{field}")));
+            }
+        }
+        let rule = builtin("/active_version/rules/rule");
+        self.payloads.extend(rule.map(|p| (p, Payload::Json)));
+        for (pattern, key) in [
+            ("/active_version/actions", "name"),
+            ("/active_version/rules/rule/conditions", "name"),
+            ("/other_versions", "version"),
+        ] {
+            self.arrays
+                .extend(builtin(pattern).map(|p| (p, ArrayRule::Keyed(key.to_owned()))));
+        }
     }
 
     /// This profile extended by user rules; user array rules take precedence over built-in ones.

@@ -7,6 +7,8 @@
 //! a field changes meaning. Renderers ([`render`](crate::render)) format a finished check report;
 //! they never recompute it.
 
+use std::collections::BTreeMap;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
@@ -48,6 +50,15 @@ pub struct Report {
     pub summary: Summary,
     /// Every workflow of either side, sorted by name, unchanged ones included.
     pub workflows: Vec<WorkflowReport>,
+    /// Every playbook of either side, sorted by name, unchanged ones included; each with the
+    /// same statuses as a workflow. Its bound workflows are compared by name.
+    #[serde(default)]
+    pub playbooks: Vec<WorkflowReport>,
+    /// The kinds that were not compared (keyed `workflow` or `playbook`), each with why: a side
+    /// does not know its playbooks, or the filters name only another kind. Such a kind's list is
+    /// empty and says nothing about it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub not_compared: BTreeMap<crate::kind::Kind, String>,
 }
 
 /// Whether a report shows drift.
@@ -60,7 +71,7 @@ pub enum ReportStatus {
     Drift,
 }
 
-/// Counts of workflows by outcome.
+/// Counts of workflows and playbooks by outcome: both kinds together, then each kind.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Summary {
     /// Only on the right side.
@@ -75,12 +86,63 @@ pub struct Summary {
     pub unchanged: usize,
     /// Unchanged workflows whose canvas layout differs.
     pub layout_only: usize,
-    /// Workflows that differ but whose every difference is accepted (they count in their status too).
+    /// Workflows and playbooks that differ but whose every difference is accepted (they count in
+    /// their status too).
     pub accepted: usize,
     /// In a three-way comparison, the differences of each class: every change of a modified
     /// workflow, and every workflow added, removed or renamed as a whole, accepted or not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub classes: Option<ClassCounts>,
+    /// The same counts for the workflows alone.
+    #[serde(default)]
+    pub workflows: Counts,
+    /// The same counts for the playbooks alone.
+    #[serde(default)]
+    pub playbooks: Counts,
+}
+
+/// Counts of one kind's documents by outcome (see [`Summary`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Counts {
+    /// Only on the right side.
+    pub added: usize,
+    /// Only on the left side.
+    pub removed: usize,
+    /// On both sides with different content.
+    pub modified: usize,
+    /// Same content under a different name.
+    pub renamed: usize,
+    /// Same content (layout-only differences included).
+    pub unchanged: usize,
+    /// Unchanged, but the canvas layout differs.
+    pub layout_only: usize,
+    /// Different, with every difference accepted.
+    pub accepted: usize,
+}
+
+impl Counts {
+    /// The counts of these outcomes.
+    pub fn of<'a>(reports: impl IntoIterator<Item = &'a WorkflowReport>) -> Self {
+        let mut counts = Counts::default();
+        for wf in reports {
+            match wf.status {
+                WorkflowStatus::Added => counts.added += 1,
+                WorkflowStatus::Removed => counts.removed += 1,
+                WorkflowStatus::Modified => counts.modified += 1,
+                WorkflowStatus::Renamed => counts.renamed += 1,
+                WorkflowStatus::Unchanged => {
+                    counts.unchanged += 1;
+                    if wf.layout_changed {
+                        counts.layout_only += 1;
+                    }
+                }
+            }
+            if wf.is_accepted() {
+                counts.accepted += 1;
+            }
+        }
+        counts
+    }
 }
 
 /// How many differences of a three-way comparison are of each class.
@@ -92,6 +154,28 @@ pub struct ClassCounts {
 }
 
 impl ClassCounts {
+    /// The classes of these outcomes: each change of a modified one, each other one as a whole;
+    /// `None` when nothing has a class (not a three-way comparison).
+    fn of<'a>(reports: impl IntoIterator<Item = &'a WorkflowReport>) -> Option<Self> {
+        let mut classes: Option<Self> = None;
+        for wf in reports {
+            let Some(class) = wf.class else {
+                continue;
+            };
+            let counts = classes.get_or_insert_with(Self::default);
+            match wf.status {
+                WorkflowStatus::Modified => {
+                    wf.changes
+                        .iter()
+                        .filter_map(|c| c.class)
+                        .for_each(|c| counts.add(c));
+                }
+                _ => counts.add(class),
+            }
+        }
+        classes
+    }
+
     fn add(&mut self, class: ChangeClass) {
         match class {
             ChangeClass::Promote => self.promote += 1,
@@ -321,45 +405,43 @@ impl Report {
     pub fn from_workflows(
         left: impl Into<String>,
         right: impl Into<String>,
-        mut workflows: Vec<WorkflowReport>,
+        workflows: Vec<WorkflowReport>,
     ) -> Self {
-        workflows.sort_by(|a, b| {
-            a.name
-                .cmp(&b.name)
-                .then_with(|| a.status.cmp(&b.status))
-                .then_with(|| a.previous_name.cmp(&b.previous_name))
-        });
-        let mut summary = Summary::default();
-        for wf in &workflows {
-            match wf.status {
-                WorkflowStatus::Added => summary.added += 1,
-                WorkflowStatus::Removed => summary.removed += 1,
-                WorkflowStatus::Modified => summary.modified += 1,
-                WorkflowStatus::Renamed => summary.renamed += 1,
-                WorkflowStatus::Unchanged => {
-                    summary.unchanged += 1;
-                    if wf.layout_changed {
-                        summary.layout_only += 1;
-                    }
-                }
-            }
-            if wf.is_accepted() {
-                summary.accepted += 1;
-            }
-            if let Some(class) = wf.class {
-                let counts = summary.classes.get_or_insert_with(ClassCounts::default);
-                match wf.status {
-                    WorkflowStatus::Modified => {
-                        wf.changes
-                            .iter()
-                            .filter_map(|c| c.class)
-                            .for_each(|c| counts.add(c));
-                    }
-                    _ => counts.add(class),
-                }
-            }
+        Self::from_kinds(left, right, workflows, Vec::new())
+    }
+
+    /// Builds a report from the outcomes of both kinds: sorts each and derives `status` (drift
+    /// when a document of either kind drifted) and `summary` (both kinds together and each).
+    pub fn from_kinds(
+        left: impl Into<String>,
+        right: impl Into<String>,
+        mut workflows: Vec<WorkflowReport>,
+        mut playbooks: Vec<WorkflowReport>,
+    ) -> Self {
+        for reports in [&mut workflows, &mut playbooks] {
+            reports.sort_by(|a, b| {
+                a.name
+                    .cmp(&b.name)
+                    .then_with(|| a.status.cmp(&b.status))
+                    .then_with(|| a.previous_name.cmp(&b.previous_name))
+            });
         }
-        let status = if workflows.iter().any(|wf| wf.drift) {
+        let by_workflows = Counts::of(&workflows);
+        let by_playbooks = Counts::of(&playbooks);
+        let total = Counts::of(workflows.iter().chain(&playbooks));
+        let summary = Summary {
+            added: total.added,
+            removed: total.removed,
+            modified: total.modified,
+            renamed: total.renamed,
+            unchanged: total.unchanged,
+            layout_only: total.layout_only,
+            accepted: total.accepted,
+            classes: ClassCounts::of(workflows.iter().chain(&playbooks)),
+            workflows: by_workflows,
+            playbooks: by_playbooks,
+        };
+        let status = if workflows.iter().chain(&playbooks).any(|wf| wf.drift) {
             ReportStatus::Drift
         } else {
             ReportStatus::NoDrift
@@ -374,7 +456,33 @@ impl Report {
             seconds: None,
             summary,
             workflows,
+            playbooks,
+            not_compared: BTreeMap::new(),
         }
+    }
+
+    /// Whether the report speaks of playbooks (or of a kind not compared): then renderers head
+    /// a section per kind. Reports of workflows only read as they always did.
+    pub fn has_playbooks(&self) -> bool {
+        !self.playbooks.is_empty() || !self.not_compared.is_empty()
+    }
+
+    /// Why a kind was not compared, when it was not.
+    pub fn not_compared(&self, kind: crate::kind::Kind) -> Option<&str> {
+        self.not_compared.get(&kind).map(String::as_str)
+    }
+
+    /// The outcomes of one kind.
+    pub fn of_kind(&self, kind: crate::kind::Kind) -> &[WorkflowReport] {
+        match kind {
+            crate::kind::Kind::Workflow => &self.workflows,
+            crate::kind::Kind::Playbook => &self.playbooks,
+        }
+    }
+
+    /// Every outcome of either kind, mutably (for renderers that trim details).
+    pub fn all_mut(&mut self) -> impl Iterator<Item = &mut WorkflowReport> {
+        self.workflows.iter_mut().chain(self.playbooks.iter_mut())
     }
 }
 
@@ -484,6 +592,15 @@ mod tests {
         assert!(report.has_drift());
         let names: Vec<_> = report.workflows.iter().map(|w| w.name.as_str()).collect();
         assert_eq!(names, ["a", "b", "c", "d"]);
+        let counts = Counts {
+            added: 1,
+            removed: 0,
+            modified: 2,
+            renamed: 0,
+            unchanged: 1,
+            layout_only: 1,
+            accepted: 1,
+        };
         assert_eq!(
             report.summary,
             Summary {
@@ -495,6 +612,8 @@ mod tests {
                 layout_only: 1,
                 accepted: 1,
                 classes: None,
+                workflows: counts,
+                playbooks: Counts::default(),
             }
         );
         let quiet = Report::from_workflows("l", "r", vec![wf("c", WorkflowStatus::Added, false)]);
@@ -520,6 +639,35 @@ mod tests {
         assert!(!half.is_accepted());
         half.changes.pop();
         assert!(half.is_accepted());
+    }
+
+    #[test]
+    fn playbooks_count_apart_and_together_and_drift_the_report() {
+        let mut removed = wf("p1", WorkflowStatus::Removed, false);
+        removed.accepted = Some(Acceptance {
+            reason: "r".into(),
+            expires: None,
+        });
+        let report = Report::from_kinds(
+            "l",
+            "r",
+            vec![wf("w", WorkflowStatus::Unchanged, false)],
+            vec![wf("p2", WorkflowStatus::Modified, true), removed],
+        );
+        assert!(report.has_drift() && report.has_playbooks());
+        let names: Vec<_> = report.playbooks.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["p1", "p2"]);
+        assert_eq!(report.summary.modified, 1);
+        assert_eq!(report.summary.unchanged, 1);
+        assert_eq!(report.summary.workflows.unchanged, 1);
+        assert_eq!(report.summary.playbooks.modified, 1);
+        assert_eq!(
+            report.summary.playbooks.accepted, 1,
+            "removed, every difference accepted"
+        );
+        assert_eq!(report.summary.accepted, 1);
+        let quiet = Report::from_workflows("l", "r", vec![]);
+        assert!(!quiet.has_playbooks());
     }
 
     #[test]

@@ -10,7 +10,6 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::error::ReadError;
@@ -303,11 +302,11 @@ pub fn version_needs_show(version: &Map<String, Value>) -> bool {
         .any(|field| !version.contains_key(*field))
 }
 
-/// Why a document cannot be built from a workflow and its versions.
+/// Why a document cannot be built from the answers it is made of.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    /// The workflow info is not a JSON object.
-    #[error("the workflow info is not a JSON object")]
+    /// The workflow or playbook info is not a JSON object.
+    #[error("the info is not a JSON object")]
     Info(#[source] serde_json::Error),
     /// A version is not a JSON object.
     #[error("version #{index} is not a JSON object")]
@@ -318,6 +317,9 @@ pub enum BuildError {
         #[source]
         source: serde_json::Error,
     },
+    /// Another part (a shown version, a rule, an action) is not a JSON object.
+    #[error("a part of the document is not a JSON object")]
+    Part(#[source] serde_json::Error),
 }
 
 /// The export-equivalent document of a workflow: its info object with `"versions": [...]` holding
@@ -330,42 +332,14 @@ pub enum BuildError {
 /// # Ok::<(), soc_model::document::BuildError>(())
 /// ```
 pub fn export_from_versions(info: &str, versions: &[&str]) -> Result<Vec<u8>, BuildError> {
-    let fields: Map<String, Value> = serde_json::from_str(info).map_err(BuildError::Info)?;
+    serde_json::from_str::<Map<String, Value>>(info).map_err(BuildError::Info)?;
     for (index, version) in versions.iter().enumerate() {
         serde_json::from_str::<Map<String, Value>>(version)
             .map_err(|source| BuildError::Version { index, source })?;
     }
-    let mut list = String::from("[");
-    for (i, version) in versions.iter().enumerate() {
-        if i > 0 {
-            list.push(',');
-        }
-        list.push_str(version.trim());
-    }
-    list.push(']');
-    if fields.contains_key("versions") {
-        // Rare enough to pay for a rebuild; the keys then come sorted.
-        let mut raw: std::collections::BTreeMap<String, Box<RawValue>> =
-            serde_json::from_str(info).map_err(BuildError::Info)?;
-        let versions = RawValue::from_string(list).map_err(BuildError::Info)?;
-        raw.insert("versions".to_owned(), versions);
-        return serde_json::to_vec(&raw).map_err(BuildError::Info);
-    }
-    let body = info.trim();
-    let inner = body
-        .strip_prefix('{')
-        .and_then(|b| b.strip_suffix('}'))
-        .unwrap_or_default();
-    let mut out = String::with_capacity(body.len() + list.len() + 16);
-    out.push('{');
-    out.push_str(inner);
-    if !inner.trim().is_empty() {
-        out.push(',');
-    }
-    out.push_str("\"versions\":");
-    out.push_str(&list);
-    out.push('}');
-    Ok(out.into_bytes())
+    crate::playbook::splice(info, &[("versions", crate::playbook::array_text(versions))])
+        .map(String::into_bytes)
+        .map_err(BuildError::Info)
 }
 
 #[cfg(test)]

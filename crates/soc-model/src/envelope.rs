@@ -257,6 +257,12 @@ pub fn code_meaning(code: &str) -> Option<&'static str> {
         "20039999" | "20040000" => "an unknown error in SecMaster",
         "20040605" => "the workflow version does not exist",
         "20040611" => "the workflow does not exist",
+        "20030005" => "the playbook action does not exist or cannot be read",
+        "20048004" => "the playbook version or rule does not exist",
+        "20048006" => "an invalid playbook id",
+        "20048007" => "an invalid playbook version id",
+        "20048008" => "an invalid playbook action id",
+        "20048009" => "an invalid playbook rule id",
         "11181002" => "SecMaster is being upgraded; access is refused meanwhile",
         _ => return None,
     })

@@ -10,6 +10,8 @@
 //! - [`envelope`]: SecMaster and API gateway error envelopes, and what their codes mean;
 //! - [`document`]: workflow info and version documents, and the export-equivalent document built
 //!   from them ([`export_from_versions`]);
+//! - [`playbook`]: playbook documents built from the playbook APIs, and the shape they are
+//!   compared in (each action's workflow by name, the active version apart from the others);
 //! - [`inspect`]: what an answer looks like against what socdrift expects, and a redacted sample
 //!   of it that keeps its structure and none of its values (for `socdrift probe`).
 //!
@@ -38,6 +40,7 @@ pub mod format;
 pub mod inspect;
 pub mod json;
 pub mod limits;
+pub mod playbook;
 pub mod read;
 pub mod zip;
 

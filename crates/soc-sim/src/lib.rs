@@ -44,6 +44,7 @@ pub mod export;
 mod fixtures;
 pub mod generate;
 mod model;
+pub mod playbook;
 #[cfg(feature = "server")]
 mod server;
 #[cfg(feature = "server")]
@@ -56,6 +57,7 @@ pub use model::{
     AopWorkflowInfo, AopWorkflowVersionInfo, WORKFLOWS_DIR, WORKSPACE_FILE, Workflow, Workspace,
     slug,
 };
+pub use playbook::{PLAYBOOKS_DIR, Playbook, PlaybookVersion};
 #[cfg(feature = "server")]
 pub use server::{
     AccessKey, AuthKind, DEFAULT_ACCESS_KEY, DEFAULT_DOMAIN, DEFAULT_PASSWORD, DEFAULT_PROJECT_ID,

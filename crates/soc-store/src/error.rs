@@ -158,6 +158,15 @@ pub enum StoreError {
         count: usize,
     },
 
+    /// A document stored as one kind that is another (a workflow export given as a playbook).
+    #[error("'{name}' (id {id}) was given as a {expected} but its document is a {found}")]
+    WrongKind {
+        name: String,
+        id: String,
+        expected: soc_diff::Kind,
+        found: soc_diff::Kind,
+    },
+
     /// The same workflow (same name and id) added twice to one snapshot.
     #[error("workflow '{name}' (id {id}) was added twice to the same snapshot")]
     DuplicateWorkflow { name: String, id: String },

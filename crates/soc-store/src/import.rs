@@ -27,7 +27,10 @@ impl Store {
     /// source information); other and hidden files are ignored. A file may hold one workflow
     /// export, a JSON array of them, or a ZIP with one per member; each becomes one workflow whose
     /// raw export is its exact bytes, and whose info is the export's top-level fields without
-    /// `versions`.
+    /// `versions`. Playbook documents (as `socdrift export` writes them, into `playbooks/`) are
+    /// stored as playbooks: those directly in `folder` and in `folder/playbooks/`; a
+    /// `playbooks/` folder, even an empty one, says the export holds every playbook of the
+    /// workspace.
     pub fn import_folder(
         &self,
         env: &str,
@@ -44,38 +47,69 @@ impl Store {
         let mut source = read_workspace_info(folder)?;
         source.imported_from = Some(folder.display().to_string());
 
-        let mut files: Vec<PathBuf> = Vec::new();
-        for entry in fs_err::read_dir(&exports_dir)? {
-            let entry = entry?;
-            let name = entry.file_name().to_string_lossy().to_lowercase();
-            if !name.starts_with('.')
-                && (name.ends_with(".json") || name.ends_with(".zip"))
-                && entry.file_type()?.is_file()
-            {
-                files.push(entry.path());
-            }
-        }
-        files.sort();
+        let mut files = export_files(&exports_dir)?;
         if files.is_empty() {
             return Err(StoreError::EmptyImport { path: exports_dir });
         }
 
+        // The fixture layout's `playbooks/` holds the emulator's own files, not documents.
+        let playbooks_dir = folder.join("playbooks");
+        let captured = exports_dir == folder && playbooks_dir.is_dir();
+        if captured {
+            files.extend(export_files(&playbooks_dir)?);
+        }
         let mut pieces = Vec::new();
         for path in &files {
             pieces.extend(split_export_file(path, profile)?);
         }
         let mut writer = self.begin(env, source, profile, self.default_lock_timeout())?;
+        let mut playbooks = Vec::new();
         for piece in pieces {
-            writer.add(WorkflowInput::from_object(
-                piece.raw,
-                piece.object,
-                &piece.file_name,
-            )?)?;
+            let is_playbook = piece.object.get(soc_model::playbook::KIND_KEY)
+                == Some(&Value::String(
+                    soc_model::playbook::KIND_PLAYBOOK.to_owned(),
+                ));
+            let mut input = WorkflowInput::from_object(piece.raw, piece.object, &piece.file_name)?;
+            if is_playbook {
+                // The info is what the playbook list gives, not the document's other parts.
+                if let Value::Object(info) = &mut input.info {
+                    for key in [
+                        soc_model::playbook::KIND_KEY,
+                        soc_model::playbook::ACTIVE_KEY,
+                        soc_model::playbook::BOUND_KEY,
+                    ] {
+                        info.remove(key);
+                    }
+                }
+                playbooks.push(input);
+            } else {
+                writer.add(input)?;
+            }
+        }
+        if captured || !playbooks.is_empty() {
+            writer.add_playbooks(playbooks)?;
         }
         match writer.commit(false)? {
             CommitOutcome::Written(snapshot) | CommitOutcome::Unchanged(snapshot) => Ok(snapshot),
         }
     }
+}
+
+/// The `*.json` and `*.zip` files directly in `dir` (hidden ones left out), sorted.
+fn export_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for entry in fs_err::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().to_lowercase();
+        if !name.starts_with('.')
+            && (name.ends_with(".json") || name.ends_with(".zip"))
+            && entry.file_type()?.is_file()
+        {
+            files.push(entry.path());
+        }
+    }
+    files.sort();
+    Ok(files)
 }
 
 /// Source details from `workspace.json` beside the exports, when there is one.

@@ -40,8 +40,16 @@ pub struct Manifest {
     pub source: SourceInfo,
     /// `Profile::hash()` of the profile that produced the normalized files.
     pub profile_hash: String,
-    /// One record per workflow, sorted by name then id.
+    /// Whether the snapshot holds the environment's playbooks (as records of kind `playbook`);
+    /// false for snapshots taken before socdrift read playbooks, whose playbooks are unknown.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub playbooks_captured: bool,
+    /// One record per workflow (and per playbook, with `kind` `playbook`), sorted by name then id.
     pub workflows: Vec<WorkflowRecord>,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 /// Where a snapshot's exports came from. Holds no secret: the endpoint loses any user info and
@@ -143,9 +151,13 @@ pub enum NormalizedKind {
     Opaque,
 }
 
-/// One workflow of a snapshot.
+/// One workflow (or playbook) of a snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkflowRecord {
+    /// What the document is: a workflow (the default, left out of the manifest) or a playbook,
+    /// whose raw document socdrift built from the playbook APIs.
+    #[serde(default, skip_serializing_if = "soc_diff::Kind::is_workflow")]
+    pub kind: soc_diff::Kind,
     /// The workflow id in its workspace.
     pub id: String,
     /// The workflow name: its identity across workspaces.
@@ -331,10 +343,10 @@ impl Manifest {
                     record.name
                 ));
             }
-            if !workflows.insert((&record.name, &record.id)) {
+            if !workflows.insert((record.kind, &record.name, &record.id)) {
                 return Err(format!(
-                    "workflow '{}' (id {}) is listed twice",
-                    record.name, record.id
+                    "{} '{}' (id {}) is listed twice",
+                    record.kind, record.name, record.id
                 ));
             }
             if record.normalized_kind == NormalizedKind::Json && record.normalized_file.is_none() {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use soc_diff::{Entry, Normalized, NormalizedContent, Profile};
+use soc_diff::{Entry, Kind, Normalized, NormalizedContent, Profile, SideEntries};
 
 use crate::error::{Result, StoreError};
 use crate::fsutil::sha256_hex;
@@ -87,7 +87,8 @@ impl Snapshot {
         &self.manifest
     }
 
-    /// Diff inputs for every workflow, straight from the manifest: nothing else is read until the
+    /// Diff inputs for every workflow (not the playbooks; see
+    /// [`side_entries`](Self::side_entries)), straight from the manifest: nothing else is read until the
     /// differ calls a loader, which it does only for workflows whose normalized hashes differ from
     /// the other side's (or when the profiles differ).
     ///
@@ -97,7 +98,7 @@ impl Snapshot {
     /// The loaders return the normalized form as stored, made by the snapshot's profile; to
     /// compare under another profile use [`entries_under`](Self::entries_under).
     pub fn entries(&self) -> Result<Vec<Entry>> {
-        Ok(self.deferred(load_record))
+        Ok(self.deferred(Kind::Workflow, load_record))
     }
 
     /// Diff inputs for comparing under `profile`: [`entries`](Self::entries) when the snapshot was
@@ -110,8 +111,36 @@ impl Snapshot {
     /// none: they never leave the machine that took the snapshot), this fails at once with
     /// [`StoreError::RawExportsMissing`] rather than compare under the wrong rules.
     pub fn entries_under(&self, profile: &Profile) -> Result<Vec<Entry>> {
+        self.entries_of(Kind::Workflow, profile)
+    }
+
+    /// Diff inputs for both kinds, as [`entries_under`](Self::entries_under) makes them: the
+    /// workflows, and the playbooks when the snapshot holds them (`None` for a snapshot taken
+    /// before socdrift read playbooks, whose playbooks are unknown).
+    pub fn side_entries(&self, profile: &Profile) -> Result<SideEntries> {
+        let workflows = self.entries_of(Kind::Workflow, profile)?;
+        let playbooks = if self.manifest.playbooks_captured {
+            Some(self.entries_of(Kind::Playbook, profile)?)
+        } else {
+            None
+        };
+        Ok(SideEntries {
+            workflows,
+            playbooks,
+        })
+    }
+
+    /// The records of one kind.
+    pub fn records(&self, kind: Kind) -> impl Iterator<Item = &WorkflowRecord> {
+        self.manifest
+            .workflows
+            .iter()
+            .filter(move |record| record.kind == kind)
+    }
+
+    fn entries_of(&self, kind: Kind, profile: &Profile) -> Result<Vec<Entry>> {
         if profile.hash() == self.manifest.profile_hash {
-            return self.entries();
+            return Ok(self.deferred(kind, load_record));
         }
         let missing = self
             .manifest
@@ -128,7 +157,7 @@ impl Snapshot {
             raw_dir: self.raw_dir.clone(),
             inline: self.manifest.raw_exports_inline(),
         };
-        Ok(self.deferred(move |dir, record| {
+        Ok(self.deferred(kind, move |dir, record| {
             let path = raw.path(record).unwrap_or_else(|| dir.join(&record.stem));
             renormalize(&path, record, &profile)
         }))
@@ -177,14 +206,12 @@ impl Snapshot {
         }
     }
 
-    /// One deferred entry per workflow, known by the manifest's hashes, loaded by `load`.
-    fn deferred<F>(&self, load: F) -> Vec<Entry>
+    /// One deferred entry per record of `kind`, known by the manifest's hashes, loaded by `load`.
+    fn deferred<F>(&self, kind: Kind, load: F) -> Vec<Entry>
     where
         F: Fn(&Path, &WorkflowRecord) -> Result<Normalized> + Clone + Send + 'static,
     {
-        self.manifest
-            .workflows
-            .iter()
+        self.records(kind)
             .map(|record| {
                 let (path, owned, load) = (self.path.clone(), record.clone(), load.clone());
                 Entry::Deferred {
@@ -263,7 +290,14 @@ pub(crate) fn raw_dir_of(snapshot: &Path) -> Option<PathBuf> {
 fn renormalize(path: &Path, record: &WorkflowRecord, profile: &Profile) -> Result<Normalized> {
     let raw = read_checked(path, &record.export_sha256)?;
     let source = path.display().to_string();
-    normalize_single(profile, &raw, &record.name, &record.id, &source)
+    normalize_single(
+        profile,
+        &raw,
+        record.kind,
+        &record.name,
+        &record.id,
+        &source,
+    )
 }
 
 /// A stored file's bytes, refused as [`StoreError::Corrupted`] unless they hash to `expected`.

@@ -37,6 +37,8 @@ pub struct SnapshotCheck {
     pub path: PathBuf,
     /// How many workflows the manifest lists (0 if it cannot be read).
     pub workflows: usize,
+    /// How many playbooks the manifest lists.
+    pub playbooks: usize,
     /// Format 1: the raw exports (which can hold secrets) are inside the snapshot folder, as
     /// socdrift wrote them before format 2 moved them to the private raw area. Not a problem.
     pub raw_exports_inline: bool,
@@ -241,6 +243,7 @@ fn verify_snapshot_in(env: &str, path: &Path, in_store: bool) -> SnapshotCheck {
         id: id.clone(),
         path: path.to_owned(),
         workflows: 0,
+        playbooks: 0,
         raw_exports_inline: false,
         raw_exports_missing: 0,
         problems: Vec::new(),
@@ -268,7 +271,13 @@ fn verify_snapshot_in(env: &str, path: &Path, in_store: bool) -> SnapshotCheck {
             return check;
         }
     };
-    check.workflows = manifest.workflows.len();
+    let playbooks = manifest
+        .workflows
+        .iter()
+        .filter(|r| r.kind == soc_diff::Kind::Playbook)
+        .count();
+    check.workflows = manifest.workflows.len() - playbooks;
+    check.playbooks = playbooks;
     check.raw_exports_inline = manifest.raw_exports_inline();
     if !check.raw_exports_inline {
         verify_raw_exports(path, &manifest, &mut check);
@@ -473,8 +482,13 @@ impl VerifyReport {
         for snapshot in &self.snapshots {
             let label = snapshot.label();
             if snapshot.problems.is_empty() {
+                let playbooks = if snapshot.playbooks > 0 {
+                    format!(", {}", plural(snapshot.playbooks, "playbook"))
+                } else {
+                    String::new()
+                };
                 lines.push(format!(
-                    "ok      {label} ({} workflows)",
+                    "ok      {label} ({} workflows{playbooks})",
                     snapshot.workflows
                 ));
             } else {

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use chrono::{SubsecRound, Utc};
-use soc_diff::{Normalized, NormalizedContent, Profile};
+use soc_diff::{Kind, Normalized, NormalizedContent, Profile};
 
 use crate::error::{Result, StoreError};
 use crate::fsutil::{
@@ -150,7 +150,8 @@ pub struct SnapshotWriter {
     raw_temp: TempDir,
     pending: Vec<Pending>,
     attempts: usize,
-    seen: BTreeSet<(String, String)>,
+    seen: BTreeSet<(Kind, String, String)>,
+    playbooks_captured: bool,
     // Declared last: fields drop in order, so the temporary folder is gone before the lock is
     // released.
     _lock: EnvLock,
@@ -191,6 +192,7 @@ impl SnapshotWriter {
             pending: Vec::new(),
             attempts: 0,
             seen: BTreeSet::new(),
+            playbooks_captured: false,
             _lock: lock,
         })
     }
@@ -217,31 +219,45 @@ impl SnapshotWriter {
     /// Fails, writing nothing for this workflow, if the export is malformed or does not hold
     /// exactly one workflow, or if the same name and id were added before. Earlier workflows stay.
     pub fn add(&mut self, input: WorkflowInput) -> Result<()> {
-        let normalized = normalize_input(&self.profile, &self.env, &input);
-        self.add_normalized(input, normalized)
+        let normalized = normalize_input(&self.profile, &self.env, Kind::Workflow, &input);
+        self.add_normalized(Kind::Workflow, input, normalized)
     }
 
     /// [`add`](Self::add) for many workflows, normalizing them on every core first; files are
     /// written in the order given. Stops at the first workflow that fails, as a loop over `add`
     /// would: the ones before it stay added, the ones after it are not.
     pub fn add_all(&mut self, inputs: Vec<WorkflowInput>) -> Result<()> {
+        self.add_all_of(Kind::Workflow, inputs)
+    }
+
+    /// Adds the environment's playbooks, each a playbook document (see
+    /// `soc_model::playbook`) given like a workflow export (`raw` the document, `info` the
+    /// listed `PlaybookInfo`), and records that the snapshot holds its playbooks, even when there
+    /// are none. Stored through the same path as workflows, as records of kind `playbook`.
+    pub fn add_playbooks(&mut self, inputs: Vec<WorkflowInput>) -> Result<()> {
+        self.playbooks_captured = true;
+        self.add_all_of(Kind::Playbook, inputs)
+    }
+
+    fn add_all_of(&mut self, kind: Kind, inputs: Vec<WorkflowInput>) -> Result<()> {
         use rayon::prelude::*;
         let normalized: Vec<Result<Normalized>> = inputs
             .par_iter()
-            .map(|input| normalize_input(&self.profile, &self.env, input))
+            .map(|input| normalize_input(&self.profile, &self.env, kind, input))
             .collect();
         for (input, normalized) in inputs.into_iter().zip(normalized) {
-            self.add_normalized(input, normalized)?;
+            self.add_normalized(kind, input, normalized)?;
         }
         Ok(())
     }
 
     fn add_normalized(
         &mut self,
+        kind: Kind,
         input: WorkflowInput,
         normalized: Result<Normalized>,
     ) -> Result<()> {
-        let key = (input.name.clone(), input.id.clone());
+        let key = (kind, input.name.clone(), input.id.clone());
         if self.seen.contains(&key) {
             return Err(StoreError::DuplicateWorkflow {
                 name: input.name,
@@ -297,6 +313,7 @@ impl SnapshotWriter {
             write_new_file(path, &input.raw)?;
         }
         let record = WorkflowRecord {
+            kind,
             id: input.id,
             name: input.name,
             stem: provisional.clone(),
@@ -341,7 +358,12 @@ impl SnapshotWriter {
             if let Some(latest) = latest_snapshot {
                 let pending: Vec<&WorkflowRecord> =
                     self.pending.iter().map(|p| &p.record).collect();
-                if same_content(latest.manifest(), &self.profile_hash, &pending) {
+                if same_content(
+                    latest.manifest(),
+                    &self.profile_hash,
+                    self.playbooks_captured,
+                    &pending,
+                ) {
                     return Ok(CommitOutcome::Unchanged(latest));
                 }
             }
@@ -364,11 +386,19 @@ impl SnapshotWriter {
         }
         sync_dir(&self.raw_dir)?;
 
-        let names: Vec<(&str, &str)> = self
+        // Playbook files are named `playbook-<slug>`, so a playbook and a workflow of the same
+        // name keep readable, distinct names.
+        let names: Vec<(String, &str)> = self
             .pending
             .iter()
-            .map(|p| (p.record.name.as_str(), p.record.id.as_str()))
+            .map(|p| {
+                (
+                    stem_name(p.record.kind, &p.record.name),
+                    p.record.id.as_str(),
+                )
+            })
             .collect();
+        let names: Vec<(&str, &str)> = names.iter().map(|(n, i)| (n.as_str(), *i)).collect();
         let stems = assign_stems(&names);
         let mut records = Vec::with_capacity(self.pending.len());
         for (pending, stem) in std::mem::take(&mut self.pending).into_iter().zip(stems) {
@@ -415,6 +445,7 @@ impl SnapshotWriter {
             environment: self.env.clone(),
             source: self.source.clone(),
             profile_hash: self.profile_hash.clone(),
+            playbooks_captured: self.playbooks_captured,
             workflows: records,
         };
         let text = manifest.to_canonical_json()?;
@@ -432,11 +463,21 @@ impl SnapshotWriter {
     }
 }
 
-/// Decodes a single-workflow export and normalizes it under `profile`; the workflow is named
-/// `name` (the workflow list's name, which the differ matches by), whatever the export holds.
+/// The name a record's file stem is made from: the name, `playbook <name>` for a playbook.
+fn stem_name(kind: Kind, name: &str) -> String {
+    match kind {
+        Kind::Workflow => name.to_owned(),
+        Kind::Playbook => format!("playbook {name}"),
+    }
+}
+
+/// Decodes a single-workflow export (or a playbook document, for `kind` playbook) and normalizes
+/// it under `profile`; it is named `name` (the list's name, which the differ matches by),
+/// whatever the export holds.
 pub(crate) fn normalize_single(
     profile: &Profile,
     raw: &[u8],
+    kind: Kind,
     name: &str,
     id: &str,
     source: &str,
@@ -458,6 +499,15 @@ pub(crate) fn normalize_single(
     let Some(mut document) = documents.pop() else {
         return Err(not_single(0));
     };
+    let found = Kind::of(&document);
+    if found != kind {
+        return Err(StoreError::WrongKind {
+            name: name.to_owned(),
+            id: id.to_owned(),
+            expected: kind,
+            found,
+        });
+    }
     // An opaque export would otherwise be named after its file.
     document.name = name.to_owned();
     let mut normalized = profile.normalize(&document);
@@ -467,13 +517,18 @@ pub(crate) fn normalize_single(
 
 /// Decodes and normalizes one workflow's export, naming it in messages by the file it will most
 /// likely be stored as (the final stem can gain a suffix at commit).
-fn normalize_input(profile: &Profile, env: &str, input: &WorkflowInput) -> Result<Normalized> {
+fn normalize_input(
+    profile: &Profile,
+    env: &str,
+    kind: Kind,
+    input: &WorkflowInput,
+) -> Result<Normalized> {
     let source = format!(
         "{env}/{}.export.{}",
-        crate::name::slug(&input.name),
+        crate::name::slug(&stem_name(kind, &input.name)),
         ExportFormat::of(&input.raw).extension()
     );
-    normalize_single(profile, &input.raw, &input.name, &input.id, &source)
+    normalize_single(profile, &input.raw, kind, &input.name, &input.id, &source)
 }
 
 /// Renames a pending workflow's provisional files to its final stem.
@@ -502,10 +557,17 @@ fn raw_export_intact(path: &Path, sha256: &str) -> bool {
     crate::fsutil::sha256_file(path).is_ok_and(|(actual, _)| actual == sha256)
 }
 
-/// Whether a new snapshot would hold the same workflows, normalized the same way, as `latest`.
-fn same_content(latest: &Manifest, profile_hash: &str, records: &[&WorkflowRecord]) -> bool {
+/// Whether a new snapshot would hold the same workflows and playbooks, normalized the same way,
+/// as `latest` (and know its playbooks as `latest` does).
+fn same_content(
+    latest: &Manifest,
+    profile_hash: &str,
+    playbooks_captured: bool,
+    records: &[&WorkflowRecord],
+) -> bool {
     let key = |r: &WorkflowRecord| {
         (
+            r.kind,
             r.name.clone(),
             r.normalized_sha256.clone(),
             r.layout_sha256.clone(),
@@ -515,7 +577,9 @@ fn same_content(latest: &Manifest, profile_hash: &str, records: &[&WorkflowRecor
     let mut new: Vec<_> = records.iter().map(|r| key(r)).collect();
     old.sort();
     new.sort();
-    latest.profile_hash == profile_hash && old == new
+    latest.profile_hash == profile_hash
+        && latest.playbooks_captured == playbooks_captured
+        && old == new
 }
 
 /// The hash in a snapshot id: of the workflows and the profile, not of the time.

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use soc_diff::render::Format;
 use soc_diff::report::ChangeClass;
-use soc_diff::{DiffOptions, Entry, Filters, Normalized, PairReport, Profile, Report};
+use soc_diff::{DiffOptions, Entry, Filters, Normalized, PairReport, Profile, Report, SideEntries};
 use soc_model::DocumentSource;
 
 use crate::Context;
@@ -37,7 +37,21 @@ pub struct Loader<'a> {
     config: &'a Config,
     profile: &'a Profile,
     filters: &'a Filters,
-    live: RefCell<BTreeMap<String, (Vec<Normalized>, DocumentSource)>>,
+    live: RefCell<BTreeMap<String, LiveSide>>,
+}
+
+/// A live environment's documents, normalized, kept for the pairs of a run that name it again.
+struct LiveSide {
+    workflows: Vec<Normalized>,
+    playbooks: Vec<Normalized>,
+    source: DocumentSource,
+}
+
+impl LiveSide {
+    fn entries(&self) -> SideEntries {
+        let loaded = |docs: &[Normalized]| docs.iter().cloned().map(Entry::Loaded).collect();
+        SideEntries::new(loaded(&self.workflows), loaded(&self.playbooks))
+    }
 }
 
 impl<'a> Loader<'a> {
@@ -57,9 +71,9 @@ impl<'a> Loader<'a> {
         }
     }
 
-    /// Loads one side as diff entries, with the API its documents came from when that is known
-    /// (a live side; a snapshot that recorded it).
-    pub fn load(&self, side: &Side) -> Result<(Vec<Entry>, Option<DocumentSource>), CliError> {
+    /// Loads one side as diff entries of both kinds, with the API its documents came from when
+    /// that is known (a live side; a snapshot that recorded it).
+    pub fn load(&self, side: &Side) -> Result<(SideEntries, Option<DocumentSource>), CliError> {
         match side {
             // Paths stay as given (relative to the current folder) so messages show what was typed.
             Side::Path(path) => load_path(path, self.profile),
@@ -67,17 +81,19 @@ impl<'a> Loader<'a> {
                 env,
                 selector: Selector::Live,
             } => {
-                if let Some((cached, source)) = self.live.borrow().get(env) {
-                    let entries = cached.iter().cloned().map(Entry::Loaded).collect();
-                    return Ok((entries, Some(*source)));
+                if let Some(cached) = self.live.borrow().get(env) {
+                    return Ok((cached.entries(), Some(cached.source)));
                 }
                 let runtime = self.ctx.runtime()?;
-                let fetched = live::export_env(runtime, self.ctx.printer, self.config, env)?;
-                let normalized = normalize_exports(env, &fetched.workflows, self.profile)?;
-                let entries = normalized.iter().cloned().map(Entry::Loaded).collect();
-                self.live
-                    .borrow_mut()
-                    .insert(env.clone(), (normalized, fetched.source));
+                let (fetched, playbooks) =
+                    live::export_env(runtime, self.ctx.printer, self.config, env)?;
+                let live = LiveSide {
+                    workflows: normalize_exports(env, &fetched.workflows, self.profile)?,
+                    playbooks: normalize_playbooks(env, &playbooks, self.profile)?,
+                    source: fetched.source,
+                };
+                let entries = live.entries();
+                self.live.borrow_mut().insert(env.clone(), live);
                 Ok((entries, Some(fetched.source)))
             }
             Side::Env {
@@ -88,7 +104,7 @@ impl<'a> Loader<'a> {
                 let snapshot = store.resolve(env, selector)?;
                 tracing::info!(env, snapshot = %snapshot.id(), "comparing a stored snapshot");
                 let source = snapshot.manifest().source.api_source;
-                Ok((snapshot.entries_under(self.profile)?, source))
+                Ok((snapshot.side_entries(self.profile)?, source))
             }
         }
     }
@@ -147,7 +163,18 @@ impl<'a> Loader<'a> {
                 fail_on: fail_on.to_vec(),
                 ..options((l.label(), r.label()), self.config, self.filters)
             };
-            let mut report = soc_diff::diff_three(left, right, base, self.profile, &options)?;
+            let mut report = soc_diff::diff_three(
+                left.workflows,
+                right.workflows,
+                base.workflows,
+                self.profile,
+                &options,
+            )?;
+            // Said in the report rather than left out silently: playbooks were not looked at.
+            report.not_compared.insert(
+                soc_diff::Kind::Playbook,
+                "the three-way view (--base) compares workflows only".to_owned(),
+            );
             report.left_source = left_source;
             report.right_source = right_source;
             Ok(report)
@@ -192,6 +219,7 @@ impl From<ClassArg> for ChangeClass {
 pub fn filters(base: &Filters, args: &FilterArgs) -> Filters {
     let mut filters = base.clone();
     filters.workflow.extend(args.workflow.iter().cloned());
+    filters.playbook.extend(args.playbook.iter().cloned());
     filters.exclude.extend(args.exclude.iter().cloned());
     filters
 }
@@ -209,36 +237,76 @@ pub fn normalize_exports(
     Ok(soc_diff::decode::normalize_exports(&exports, profile)?)
 }
 
+/// Decodes and normalizes freshly read playbook documents.
+pub fn normalize_playbooks(
+    env: &str,
+    fetched: &soc_api::FetchedPlaybooks,
+    profile: &Profile,
+) -> Result<Vec<Normalized>, CliError> {
+    let documents: Vec<(String, &[u8])> = fetched
+        .playbooks
+        .iter()
+        .map(|(info, doc)| (format!("{env}@live/playbook/{}", info.id()), &doc.bytes[..]))
+        .collect();
+    let by_kind = soc_diff::decode::normalize_exports_by_kind(&documents, profile)?;
+    if let Some(odd) = by_kind.workflows.first() {
+        return Err(CliError::msg(format!(
+            "{}: a playbook document that reads as a workflow",
+            odd.source
+        )));
+    }
+    Ok(by_kind.playbooks)
+}
+
 /// A snapshot folder (it has a manifest), or a file or folder of export files, decoded and
-/// normalized; with the API a snapshot's documents came from, when it recorded it.
+/// normalized; with the API a snapshot's documents came from, when it recorded it. A folder's
+/// playbooks are known when it holds playbook documents or a `playbooks/` folder (as `socdrift
+/// export` writes it); otherwise they are not compared.
 pub fn load_path(
     path: &Path,
     profile: &Profile,
-) -> Result<(Vec<Entry>, Option<DocumentSource>), CliError> {
+) -> Result<(SideEntries, Option<DocumentSource>), CliError> {
     if !path.exists() {
         return Err(CliError::msg(format!("{} does not exist", path.display())));
     }
     if path.join(soc_store::MANIFEST_FILE).is_file() {
         let snapshot = soc_store::Snapshot::open(path)?;
         let source = snapshot.manifest().source.api_source;
-        return Ok((snapshot.entries_under(profile)?, source));
+        return Ok((snapshot.side_entries(profile)?, source));
     }
-    let normalized = soc_diff::decode::load_path_normalized(path, profile)?;
-    tracing::info!(path = %path.display(), workflows = normalized.len(), "loaded export files");
-    Ok((normalized.into_iter().map(Entry::Loaded).collect(), None))
+    let by_kind = soc_diff::decode::load_path_by_kind(path, profile)?;
+    tracing::info!(
+        path = %path.display(),
+        workflows = by_kind.workflows.len(),
+        playbooks = by_kind.playbooks.len(),
+        "loaded export files"
+    );
+    let loaded = |docs: Vec<Normalized>| docs.into_iter().map(Entry::Loaded).collect::<Vec<_>>();
+    let knows_playbooks = !by_kind.playbooks.is_empty() || path.join("playbooks").is_dir();
+    let entries = SideEntries {
+        workflows: loaded(by_kind.workflows),
+        playbooks: knows_playbooks.then(|| loaded(by_kind.playbooks)),
+    };
+    Ok((entries, None))
 }
 
-/// Diffs two sets of entries under the config's accept rules.
+/// Diffs two sides, kind by kind, under the config's accept rules.
 pub fn diff_entries(
-    left: Vec<Entry>,
-    right: Vec<Entry>,
+    left: SideEntries,
+    right: SideEntries,
     labels: (String, String),
     config: &Config,
     profile: &Profile,
     filters: &Filters,
 ) -> Result<Report, CliError> {
     let options = options(labels, config, filters);
-    Ok(soc_diff::diff(left, right, profile, &options)?)
+    Ok(soc_diff::diff_sides(
+        left,
+        right,
+        profile,
+        &options,
+        &config.playbook_accept_rules(),
+    )?)
 }
 
 /// How to compare two sides under the config's accept rules, as of today (UTC).
@@ -246,7 +314,7 @@ fn options(labels: (String, String), config: &Config, filters: &Filters) -> Diff
     DiffOptions {
         left_label: labels.0,
         right_label: labels.1,
-        accept: config.accept.clone(),
+        accept: config.accept_rules(),
         today: chrono::Utc::now().date_naive(),
         context_lines: 3,
         filters: filters.clone(),

@@ -54,7 +54,7 @@ pub fn run(ctx: &Context<'_>, args: &DemoArgs) -> Result<ExitStatus, CliError> {
         sides.push(
             store
                 .resolve(name, &Selector::Latest)?
-                .entries_under(&profile)?,
+                .side_entries(&profile)?,
         );
     }
     let right = sides.pop().unwrap_or_default();
@@ -87,7 +87,11 @@ fn closing(drift: bool) -> String {
     let verdict = if drift {
         "Drift found, as expected: the bundled production workspace differs from staging on\n\
          purpose (a block duration, an escalation time, a rotated webhook token shown only by its\n\
-         hash, a renamed, a removed and an added workflow; a moved node is layout, not drift).\n\
+         hash, a renamed, a removed and an added workflow; a moved node is layout, not drift),\n\
+         and so do its playbooks (one disabled, one trigger condition changed, one bound to\n\
+         another workflow, one following the renamed workflow; a staging-only draft is shown\n\
+         but accepted, since drafts do not run). Bound workflows are compared by name, so the\n\
+         same binding is equal although each workspace has its own workflow ids.\n\
          `socdrift diff` and `socdrift check` would exit 1 here; the demo exits 0 because it ran."
     } else {
         "No drift found, which the bundled workspaces should not allow: please report this."

@@ -99,5 +99,8 @@ fn render_call(out: &mut String, call: &ProbeCall) {
     if let Some(problem) = &call.problem {
         out.push_str(&format!("     problem: {problem}\n"));
     }
+    if let Some(deprecation) = &call.deprecation {
+        out.push_str(&format!("     deprecated: {deprecation}\n"));
+    }
     out.push_str(&format!("     {}\n", call.verdict));
 }

@@ -114,6 +114,7 @@ pub fn sim_config(ctx: &Context<'_>, args: &SimArgs) -> Result<SimConfig, CliErr
     }
     faults.list_total_surplus = args.list_total_surplus.unwrap_or(0);
     faults.versions_without_content = args.versions_without_content;
+    faults.playbook_details_separate = args.playbook_details_separate;
     config.faults = faults;
     Ok(config)
 }
@@ -207,6 +208,7 @@ mod tests {
             "--list-total-surplus",
             "2",
             "--versions-without-content",
+            "--playbook-details-separate",
         ]);
         assert_eq!(config.fixtures, Fixtures::Dir("/work/ws".into()));
         assert_eq!(config.listen.port(), 8080);
@@ -248,5 +250,6 @@ mod tests {
         );
         assert_eq!(faults.list_total_surplus, 2);
         assert!(faults.versions_without_content);
+        assert!(faults.playbook_details_separate);
     }
 }

@@ -61,6 +61,8 @@ pub fn snapshot_env(
 ) -> Result<CommitOutcome, CliError> {
     let runtime = ctx.runtime()?;
     let fetched = live::export_all(runtime, ctx.printer, client, name, env)?;
+    let playbooks =
+        live::fetch_playbooks(runtime, ctx.printer, client, name, env, &fetched.workflows)?;
     let exported = fetched.workflows;
     // Resolved (and cached) by the export; recorded so a snapshot says exactly where it came from.
     let workspace_id = runtime
@@ -99,12 +101,27 @@ pub fn snapshot_env(
         })
         .collect();
     writer.add_all(inputs).map_err(fail)?;
+    let playbook_count = playbooks.playbooks.len();
+    let playbook_inputs = playbooks
+        .playbooks
+        .into_iter()
+        .map(|(info, document)| WorkflowInput {
+            id: info.id().to_string(),
+            name: info.name().unwrap_or_else(|| info.id()).to_string(),
+            info: serde_json::Value::Object(info.as_object().clone()),
+            raw: document.bytes.to_vec(),
+            content_type: Some("application/json".to_owned()),
+            file_name: None,
+        })
+        .collect();
+    writer.add_playbooks(playbook_inputs).map_err(fail)?;
     let outcome = writer.commit(skip_unchanged).map_err(fail)?;
     match &outcome {
         CommitOutcome::Written(snapshot) => ctx.printer.status(&format!(
-            "{name}: snapshot {} ({})",
+            "{name}: snapshot {} ({}, {})",
             snapshot.id(),
-            counted(count, "workflow")
+            counted(count, "workflow"),
+            counted(playbook_count, "playbook")
         )),
         CommitOutcome::Unchanged(latest) => ctx.printer.status(&format!(
             "{name}: unchanged since snapshot {}, nothing written",

@@ -9,6 +9,7 @@ mod hostile;
 mod limits;
 mod live;
 mod local;
+mod playbooks;
 mod reports;
 mod secrets;
 mod sim;

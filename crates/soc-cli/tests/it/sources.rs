@@ -95,7 +95,8 @@ fn an_export_snapshot_and_a_versions_snapshot_of_one_workspace_show_no_drift() {
     assert_eq!(run.code, 0, "{run}");
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     let report = &report["pairs"][0];
-    assert_eq!(report["summary"]["unchanged"], 6, "{run}");
+    assert_eq!(report["summary"]["workflows"]["unchanged"], 6, "{run}");
+    assert_eq!(report["summary"]["playbooks"]["unchanged"], 6, "{run}");
     assert_eq!(
         (&report["left_source"], &report["right_source"]),
         (&serde_json::json!("export"), &serde_json::json!("versions"))
@@ -285,6 +286,11 @@ fn workspace_values() -> Vec<String> {
                 serde_json::from_slice(&workflow.export_bytes().unwrap()).unwrap();
             walk(&export, &mut values);
         }
+        for playbook in &workspace.playbooks {
+            let file: serde_json::Value =
+                serde_json::from_slice(&playbook.file_bytes_pretty().unwrap()).unwrap();
+            walk(&file, &mut values);
+        }
     }
     values.sort();
     values.dedup();
@@ -319,7 +325,12 @@ fn probe_reports_every_call_and_its_sample_keeps_no_value() {
             "list-workflows",
             "list-versions",
             "show-version",
-            "export"
+            "export",
+            "list-playbooks",
+            "list-playbook-versions",
+            "show-playbook-version",
+            "show-playbook-rule",
+            "list-playbook-actions",
         ]
     );
     for call in report["calls"].as_array().unwrap() {
@@ -344,8 +355,54 @@ fn probe_reports_every_call_and_its_sample_keeps_no_value() {
         );
     }
     let sample: serde_json::Value = serde_json::from_str(&sample).unwrap();
-    assert_eq!(sample["calls"].as_array().unwrap().len(), 5);
+    assert_eq!(sample["calls"].as_array().unwrap().len(), 10);
     assert_eq!(sample["calls"][4]["sample"]["body"]["name"], "<string:25>");
+}
+
+#[test]
+fn probe_says_where_rules_and_actions_come_from() {
+    let inline = Live::start();
+    let run = inline.env.run(&["probe", "--env", "staging"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(
+        run.stdout
+            .contains("answered, but not needed: the shown version carries the rule inline"),
+        "{run}"
+    );
+    let separate = Live::start_with(
+        faulty(FaultConfig {
+            playbook_details_separate: true,
+            ..FaultConfig::default()
+        }),
+        "",
+    );
+    let run = separate
+        .env
+        .run(&["probe", "--env", "staging", "-o", "json"]);
+    assert_eq!(run.code, 0, "{run}");
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let rule = &report["calls"][8];
+    assert_eq!(rule["name"], "show-playbook-rule");
+    assert!(
+        rule["verdict"]
+            .as_str()
+            .unwrap()
+            .starts_with("the rule read from here"),
+        "{rule}"
+    );
+    assert!(
+        rule["deprecation"]
+            .as_str()
+            .unwrap()
+            .contains("is deprecated (date "),
+        "{rule}"
+    );
+    let text = separate.env.run(&["probe", "--env", "staging"]);
+    assert_eq!(text.code, 0, "{text}");
+    assert!(
+        text.stdout.contains("     deprecated: GET /v1/"),
+        "the text report says which call announced its deprecation: {text}"
+    );
 }
 
 #[test]

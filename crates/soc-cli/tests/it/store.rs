@@ -104,6 +104,7 @@ fn prune_keeps_the_newest() {
         .collect();
     assert_eq!(ids.len(), 3, "{log}");
     assert_eq!(listed["snapshots"][0]["workflows"], 6, "{log}");
+    assert_eq!(listed["snapshots"][0]["playbooks"], 6, "{log}");
     // A dry run names the two oldest and deletes nothing.
     let dry = live
         .env
@@ -134,7 +135,7 @@ fn verify_reports_corruption_and_broken_content() {
     assert_eq!(run.code, 0, "{run}");
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(doc["status"], "ok", "{run}");
-    assert_eq!(doc["content"]["exports"], 12, "{run}");
+    assert_eq!(doc["content"]["exports"], 24, "{run}");
 
     let env_dir = live.env.path().join(".socdrift/store-v1/staging");
     let snapshot = std::fs::read_dir(&env_dir)
@@ -211,7 +212,14 @@ fn export_writes_safe_names_and_never_overwrites_silently() {
             "isolate-compromised-host.json",
             "notify-on-high-severity-alert.json",
             "phishing-triage.json",
+            "playbooks",
         ]
+    );
+    assert_eq!(
+        std::fs::read_dir(live.env.path().join("exp/playbooks"))
+            .unwrap()
+            .count(),
+        6
     );
     // The exported files are what the workspace holds: diffing them against it shows nothing.
     let run = live.env.run(&["diff", "exp", "staging@live"]);
@@ -428,7 +436,7 @@ fn an_undecodable_taskflow_is_a_note_in_snapshot_diff_and_verify_alike() {
     assert!(run.stdout.contains(note), "{run}");
     assert!(
         run.stdout
-            .contains("content of 14 exports checked, 0 problems, 2 notes"),
+            .contains("content of 26 exports checked, 0 problems, 2 notes"),
         "{run}"
     );
     let run = live

@@ -6,6 +6,7 @@
 use chrono::NaiveDate;
 
 use crate::address::Address;
+use crate::kind::Kind;
 use crate::pattern::{PathPattern, PatternError};
 use crate::report::Acceptance;
 
@@ -26,6 +27,7 @@ const DATE_FORMAT: &str = "%Y-%m-%d";
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AcceptRule {
+    kind: Kind,
     workflow: String,
     path: Option<PathPattern>,
     reason: String,
@@ -83,11 +85,25 @@ impl AcceptRule {
             return Err(AcceptRuleError::EmptyReason { workflow });
         }
         Ok(Self {
+            kind: Kind::Workflow,
             workflow,
             path: None,
             reason,
             expires: None,
         })
+    }
+
+    /// Makes the rule about documents of `kind`: its name then names a playbook, say, and the
+    /// rule accepts nothing of a workflow of that name.
+    #[must_use]
+    pub fn for_kind(mut self, kind: Kind) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    /// The kind of document the rule is about (workflows unless [`for_kind`](Self::for_kind)).
+    pub fn kind(&self) -> Kind {
+        self.kind
     }
 
     /// Narrows the rule to the changes whose path matches `pattern` (see [`PathPattern`]); such a

@@ -18,6 +18,7 @@ use super::{
     counts, diff_lines, error_facts, graph_lines, pair_counts, plural, short_value, shorten,
     shows_text_diff, version_line,
 };
+use crate::kind::Kind;
 use crate::report::{
     Change, ChangeClass, ChangeKind, CheckReport, CheckStatus, GraphSummary, PairError, PairReport,
     Report, WorkflowReport, WorkflowStatus, printable,
@@ -56,19 +57,25 @@ pub(super) fn render(report: &CheckReport, options: &RenderOptions) -> String {
         if options.stat_only {
             continue;
         }
-        for wf in listed(compared).into_iter().filter(|wf| {
-            !wf.changes.is_empty()
-                || wf.text_diff.is_some()
-                || !wf.notes.is_empty()
-                || !wf.versions.is_empty()
-        }) {
+        let with_details = Kind::ALL.into_iter().flat_map(|kind| {
+            listed(compared, compared.of_kind(kind))
+                .into_iter()
+                .filter(|wf| {
+                    !wf.changes.is_empty()
+                        || wf.text_diff.is_some()
+                        || !wf.notes.is_empty()
+                        || !wf.versions.is_empty()
+                })
+                .map(move |wf| (kind, wf))
+        });
+        for (kind, wf) in with_details {
             let room = BUDGET.saturating_sub(reserved);
-            let full = details(compared, wf, true);
+            let full = details(compared, kind, wf, true);
             if md.len() + full.len() <= room {
                 md.push_str(&full);
                 continue;
             }
-            let short = details(compared, wf, false);
+            let short = details(compared, kind, wf, false);
             if md.len() + short.len() <= room {
                 md.push_str(&short);
                 without_diff += 1;
@@ -82,7 +89,13 @@ pub(super) fn render(report: &CheckReport, options: &RenderOptions) -> String {
         left_out.push(plural(without_diff, "unified diff"));
     }
     if omitted > 0 {
-        left_out.push(format!("the details of {}", plural(omitted, "workflow")));
+        let any_playbooks = report.compared().any(Report::has_playbooks);
+        let what = if any_playbooks {
+            "workflow or playbook"
+        } else {
+            "workflow"
+        };
+        left_out.push(format!("the details of {}", plural(omitted, what)));
     }
     if !left_out.is_empty() {
         // Writing to a String cannot fail; the results below are ignored for that reason.
@@ -179,18 +192,65 @@ fn head(pair: &PairReport, heading: &str) -> String {
         inline(&report.right),
         counts(report)
     );
-    let listed = listed(report);
+    if !report.has_playbooks() {
+        table(
+            &mut md,
+            report,
+            Kind::Workflow,
+            &listed(report, &report.workflows),
+        );
+    } else {
+        for kind in Kind::ALL {
+            if kind != Kind::Workflow {
+                md.push('\n');
+            }
+            let _ = writeln!(md, "**{}**\n", kind.heading());
+            match report.not_compared(kind) {
+                Some(reason) => {
+                    let _ = writeln!(md, "Not compared: {}", inline(reason));
+                }
+                None => table(&mut md, report, kind, &listed(report, report.of_kind(kind))),
+            }
+        }
+    }
+    if report.base.is_some() {
+        md.push('\n');
+        for class in ChangeClass::ALL.into_iter().rev() {
+            let _ = writeln!(
+                md,
+                "- **{}**: {}",
+                class.as_str(),
+                inline(&class_meaning(class, report))
+            );
+        }
+    }
+    md
+}
+
+/// The table of one kind's outcomes worth a row (with their class in a three-way report), or
+/// `No differences.`.
+fn table(md: &mut String, report: &Report, kind: Kind, listed: &[&WorkflowReport]) {
     if listed.is_empty() {
         md.push_str("No differences.\n");
-        return md;
+        return;
     }
+    let column = match kind {
+        Kind::Workflow => "Workflow",
+        Kind::Playbook => "Playbook",
+    };
     let three_way = report.base.is_some();
-    md.push_str(if three_way {
-        "| Workflow | Class | Status | Changes | Drift |\n| --- | --- | --- | --- | --- |\n"
+    if three_way {
+        let _ = writeln!(
+            md,
+            "| {column} | Class | Status | Changes | Drift |\n| --- | --- | --- | --- | --- |"
+        );
     } else {
-        "| Workflow | Status | Changes | Drift |\n| --- | --- | --- | --- |\n"
-    });
-    for wf in &listed {
+        let _ = writeln!(
+            md,
+            "| {column} | Status | Changes | Drift |\n| --- | --- | --- | --- |"
+        );
+    }
+    for wf in listed {
         let class = match (three_way, wf.class) {
             (false, _) => String::new(),
             (true, Some(class)) => format!(" {} |", class.as_str()),
@@ -209,18 +269,6 @@ fn head(pair: &PairReport, heading: &str) -> String {
             drift_text(wf),
         );
     }
-    if three_way {
-        md.push('\n');
-        for class in ChangeClass::ALL.into_iter().rev() {
-            let _ = writeln!(
-                md,
-                "- **{}**: {}",
-                class.as_str(),
-                inline(&class_meaning(class, report))
-            );
-        }
-    }
-    md
 }
 
 /// An error inside a block quote: the message, then each hint on a quoted line of its own.
@@ -239,11 +287,10 @@ fn quote_error(md: &mut String, error: &PairError) {
     }
 }
 
-/// The workflows a pair's table lists: those that differ, moved or have notes; in a three-way
-/// report grouped by class, the most severe first.
-fn listed(report: &Report) -> Vec<&WorkflowReport> {
-    let listed: Vec<&WorkflowReport> = report
-        .workflows
+/// The outcomes a table lists: those that differ, moved or have notes; in a three-way report
+/// grouped by class, the most severe first.
+fn listed<'r>(report: &Report, reports: &'r [WorkflowReport]) -> Vec<&'r WorkflowReport> {
+    let listed: Vec<&WorkflowReport> = reports
         .iter()
         .filter(|wf| wf.differs() || wf.layout_changed || !wf.notes.is_empty())
         .collect();
@@ -274,11 +321,14 @@ fn drift_text(wf: &WorkflowReport) -> &'static str {
     }
 }
 
-/// The collapsible section of one workflow, with or without its unified diff: notes, the graph
-/// summary, the changes, the other versions, the diff.
-fn details(report: &Report, wf: &WorkflowReport, with_diff: bool) -> String {
+/// The collapsible section of one workflow or playbook, with or without its unified diff: notes,
+/// the graph summary, the changes, the other versions, the diff.
+fn details(report: &Report, kind: Kind, wf: &WorkflowReport, with_diff: bool) -> String {
     let mut md = String::new();
     let mut what = vec![status_text(wf)];
+    if kind == Kind::Playbook {
+        what.insert(0, "playbook".to_owned());
+    }
     if let Some(class) = wf.class {
         what.push(class.as_str().to_owned());
     }

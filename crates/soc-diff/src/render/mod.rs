@@ -135,17 +135,36 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
-/// The counts line shared by the text and Markdown summaries.
+/// The counts line shared by the text and Markdown summaries: the three-way classes first when
+/// there are any, then per kind when the report speaks of playbooks (`workflows: 2 modified, …;
+/// playbooks: 1 modified, …`), else the workflows' alone.
 fn counts(report: &Report) -> String {
-    let s = &report.summary;
-    let mut out = match &s.classes {
+    let mut out = match &report.summary.classes {
         Some(classes) => format!("{}; ", class_counts(classes)),
         None => String::new(),
     };
+    if !report.has_playbooks() {
+        out.push_str(&kind_counts(&report.summary.workflows));
+        return out;
+    }
+    let of =
+        |kind: crate::kind::Kind, counts: &crate::report::Counts| match report.not_compared(kind) {
+            Some(_) => format!("{}: not compared", kind.plural()),
+            None => format!("{}: {}", kind.plural(), kind_counts(counts)),
+        };
     out.push_str(&format!(
+        "{}; {}",
+        of(crate::kind::Kind::Workflow, &report.summary.workflows),
+        of(crate::kind::Kind::Playbook, &report.summary.playbooks)
+    ));
+    out
+}
+
+fn kind_counts(s: &crate::report::Counts) -> String {
+    let mut out = format!(
         "{} modified, {} added, {} removed, {} renamed, {} unchanged",
         s.modified, s.added, s.removed, s.renamed, s.unchanged
-    ));
+    );
     if s.layout_only > 0 {
         out.push_str(&format!(" ({} layout only)", s.layout_only));
     }

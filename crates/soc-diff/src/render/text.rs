@@ -11,6 +11,7 @@ use super::{
     diff_lines, error_line, graph_lines, marker, pair_counts, shows_text_diff, version_line,
     workflow_remark,
 };
+use crate::kind::Kind;
 use crate::report::{
     ChangeKind, CheckReport, CheckStatus, GraphSummary, PairFailure, PairReport, Report,
     WorkflowReport, WorkflowStatus, printable,
@@ -138,44 +139,28 @@ fn verdict_style(status: CheckStatus) -> Style {
     }
 }
 
-/// One compared pair: the workflow lines (grouped by class in a three-way report), their
-/// details, the pair's verdict.
+/// One compared pair: the lines of each differing workflow (grouped by class in a three-way
+/// report), their details, the pair's verdict. A report that speaks of playbooks has one section
+/// per kind, each headed by it.
 fn pair_report(out: &mut Out, report: &Report, options: &RenderOptions) {
-    let differing: Vec<&WorkflowReport> = report
-        .workflows
-        .iter()
-        .filter(|wf| wf.differs() || wf.layout_changed || !wf.notes.is_empty())
-        .collect();
-    let mut ordered = Vec::new();
-    if report.base.is_some() {
-        for (class, members) in by_class(&differing) {
-            match class {
-                Some(class) => {
-                    out.paint(BOLD, class.as_str());
-                    out.line(DIM, &format!(": {}", class_meaning(class, report)));
+    if report.has_playbooks() {
+        for kind in Kind::ALL {
+            out.line(BOLD, kind.heading());
+            let differing = differing(report.of_kind(kind));
+            match report.not_compared(kind) {
+                Some(reason) => {
+                    out.line(DIM, &format!("  not compared: {}", printable(reason)));
                 }
-                None => out.line(BOLD, UNCLASSED),
+                None if differing.is_empty() => out.line(DIM, "  no differences"),
+                None => {}
             }
-            for wf in &members {
-                out.text.push_str("  ");
-                summary_line(out, wf);
+            section(out, report, &differing, options);
+            if differing.is_empty() {
+                out.text.push('\n');
             }
-            ordered.extend(members);
         }
     } else {
-        for wf in &differing {
-            summary_line(out, wf);
-        }
-        ordered = differing;
-    }
-    if !options.stat_only {
-        for wf in ordered.iter().filter(|wf| has_details(wf)) {
-            out.text.push('\n');
-            details(out, report, wf);
-        }
-    }
-    if !ordered.is_empty() {
-        out.text.push('\n');
+        section(out, report, &differing(&report.workflows), options);
     }
     let (style, verdict) = if report.has_drift() {
         (RED.bold(), "drift")
@@ -223,6 +208,50 @@ fn graph_section(out: &mut Out, graph: &GraphSummary) {
                 }
             }
         }
+    }
+}
+
+/// The outcomes worth a line: those that differ, moved or have notes.
+fn differing(reports: &[WorkflowReport]) -> Vec<&WorkflowReport> {
+    reports
+        .iter()
+        .filter(|wf| wf.differs() || wf.layout_changed || !wf.notes.is_empty())
+        .collect()
+}
+
+/// The summary lines of some outcomes (grouped by class in a three-way report), then their
+/// details, then a blank line.
+fn section(out: &mut Out, report: &Report, differing: &[&WorkflowReport], options: &RenderOptions) {
+    let mut ordered = Vec::new();
+    if report.base.is_some() {
+        for (class, members) in by_class(differing) {
+            match class {
+                Some(class) => {
+                    out.paint(BOLD, class.as_str());
+                    out.line(DIM, &format!(": {}", class_meaning(class, report)));
+                }
+                None => out.line(BOLD, UNCLASSED),
+            }
+            for wf in &members {
+                out.text.push_str("  ");
+                summary_line(out, wf);
+            }
+            ordered.extend(members);
+        }
+    } else {
+        for wf in differing {
+            summary_line(out, wf);
+        }
+        ordered = differing.to_vec();
+    }
+    if !options.stat_only {
+        for wf in ordered.iter().filter(|wf| has_details(wf)) {
+            out.text.push('\n');
+            details(out, report, wf);
+        }
+    }
+    if !ordered.is_empty() {
+        out.text.push('\n');
     }
 }
 

@@ -6,6 +6,7 @@
 mod decode;
 mod diff;
 mod normalize;
+mod playbooks;
 mod props;
 mod redaction;
 mod render;

@@ -16,6 +16,7 @@ use serde_json::{Map, Value, json};
 use super::Shared;
 use super::config::{ExportFault, PathKind};
 use super::log::{AuthKind, InjectedFault, LogEntry};
+use super::playbooks::{self, PlaybookOp};
 use crate::export;
 use crate::model::{Workflow, Workspace};
 use crate::sign;
@@ -43,6 +44,12 @@ enum Route {
         project: String,
         workspace: String,
     },
+    /// A read under `…/workspaces/{workspace}/soc/playbooks`.
+    Playbooks {
+        project: String,
+        workspace: String,
+        op: PlaybookOp,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +68,13 @@ impl Route {
             Self::IamProjects => PathKind::IamProjects,
             Self::ListWorkspaces { .. } => PathKind::ListWorkspaces,
             Self::Import { .. } => PathKind::Import,
+            Self::Playbooks { op, .. } => match op {
+                PlaybookOp::List => PathKind::ListPlaybooks,
+                PlaybookOp::ListVersions(_) => PathKind::ListPlaybookVersions,
+                PlaybookOp::ShowVersion(_) => PathKind::ShowPlaybookVersion,
+                PlaybookOp::ShowRule { .. } => PathKind::ShowPlaybookRule,
+                PlaybookOp::ListActions(_) => PathKind::ListPlaybookActions,
+            },
             Self::Soc { op, .. } => match op {
                 SocOp::ListWorkflows => PathKind::ListWorkflows,
                 SocOp::ShowWorkflow(_) => PathKind::ShowWorkflow,
@@ -120,20 +134,33 @@ fn route(method: &Method, path: &str) -> Option<Route> {
                 op,
             }
         }
+        [
+            "v1",
+            project,
+            "workspaces",
+            workspace,
+            "soc",
+            "playbooks",
+            rest @ ..,
+        ] if get => Route::Playbooks {
+            project: (*project).to_owned(),
+            workspace: (*workspace).to_owned(),
+            op: PlaybookOp::route(rest)?,
+        },
         _ => return None,
     })
 }
 
 /// A response before faults and common headers are applied.
-struct Reply {
-    status: StatusCode,
-    content_type: &'static str,
-    headers: Vec<(header::HeaderName, String)>,
-    body: Vec<u8>,
+pub(super) struct Reply {
+    pub(super) status: StatusCode,
+    pub(super) content_type: &'static str,
+    pub(super) headers: Vec<(header::HeaderName, String)>,
+    pub(super) body: Vec<u8>,
 }
 
 impl Reply {
-    fn json(status: StatusCode, value: &Value) -> Self {
+    pub(super) fn json(status: StatusCode, value: &Value) -> Self {
         Self {
             status,
             content_type: JSON_TYPE,
@@ -143,7 +170,7 @@ impl Reply {
     }
 
     /// SecMaster business error: HTTP 400 `{code, message}`.
-    fn secmaster(code: &str, message: impl Into<String>) -> Self {
+    pub(super) fn secmaster(code: &str, message: impl Into<String>) -> Self {
         Self::json(
             StatusCode::BAD_REQUEST,
             &json!({"code": code, "message": message.into()}),
@@ -152,14 +179,14 @@ impl Reply {
 
     /// An unknown workspace: HTTP 403 with `SecMaster.20010001`, as the Terraform provider
     /// sees it (the error-code table lists the code under 400).
-    fn unknown_workspace(workspace_id: &str) -> Self {
+    pub(super) fn unknown_workspace(workspace_id: &str) -> Self {
         Self::json(
             StatusCode::FORBIDDEN,
             &json!({"code": "SecMaster.20010001", "message": format!("Invalid workspace ID: {workspace_id}")}),
         )
     }
 
-    fn bad_parameter(message: impl Into<String>) -> Self {
+    pub(super) fn bad_parameter(message: impl Into<String>) -> Self {
         Self::secmaster("SecMaster.20030001", message)
     }
 
@@ -178,8 +205,8 @@ impl Reply {
 }
 
 /// Per-request context handlers need.
-struct Ctx<'a> {
-    shared: &'a Shared,
+pub(super) struct Ctx<'a> {
+    pub(super) shared: &'a Shared,
     request_id: &'a str,
     seq: u64,
 }
@@ -325,6 +352,24 @@ async fn process(
             Err(r) => r,
             Ok(()) => import(ctx, &workspace, parts, body).await,
         },
+        Route::Playbooks {
+            project,
+            workspace,
+            op,
+        } => {
+            if let Err(r) = check_project(ctx, &project) {
+                return r;
+            }
+            let workspaces = ctx
+                .shared
+                .workspaces
+                .read()
+                .unwrap_or_else(PoisonError::into_inner);
+            match workspaces.iter().find(|w| w.id == workspace) {
+                Some(ws) => playbooks::handle(ctx, ws, op, parts.uri.query().unwrap_or("")),
+                None => Reply::unknown_workspace(&workspace),
+            }
+        }
     }
 }
 
@@ -419,7 +464,7 @@ fn info_value(wf: &Workflow) -> Value {
 }
 
 /// Decoded query parameters; the last value of a repeated key wins.
-fn params(query: &str) -> std::collections::BTreeMap<String, String> {
+pub(super) fn params(query: &str) -> std::collections::BTreeMap<String, String> {
     sign::query_pairs(query)
         .into_iter()
         .map(|(k, v)| {
@@ -431,7 +476,7 @@ fn params(query: &str) -> std::collections::BTreeMap<String, String> {
         .collect()
 }
 
-fn int_param(
+pub(super) fn int_param(
     p: &std::collections::BTreeMap<String, String>,
     name: &str,
     default: i64,
@@ -464,7 +509,7 @@ fn page_fields(total: usize, offset: i64, limit: i64, size: usize) -> Map<String
     m
 }
 
-fn slice<T>(items: &[T], offset: i64, limit: i64) -> &[T] {
+pub(super) fn slice<T>(items: &[T], offset: i64, limit: i64) -> &[T] {
     let start = usize::try_from(offset)
         .unwrap_or(usize::MAX)
         .min(items.len());

@@ -159,11 +159,21 @@ pub enum PathKind {
     Export,
     /// `POST …/soc/workflows/import`.
     Import,
+    /// `GET …/soc/playbooks`.
+    ListPlaybooks,
+    /// `GET …/soc/playbooks/{playbook_id}/versions`.
+    ListPlaybookVersions,
+    /// `GET …/soc/playbooks/versions/{version_id}`.
+    ShowPlaybookVersion,
+    /// `GET …/soc/playbooks/versions/{version_id}/rules/{rule_id}`.
+    ShowPlaybookRule,
+    /// `GET …/soc/playbooks/versions/{version_id}/actions`.
+    ListPlaybookActions,
 }
 
 impl PathKind {
     /// Every kind.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 14] = [
         Self::IamToken,
         Self::IamProjects,
         Self::ListWorkspaces,
@@ -173,6 +183,11 @@ impl PathKind {
         Self::ShowVersion,
         Self::Export,
         Self::Import,
+        Self::ListPlaybooks,
+        Self::ListPlaybookVersions,
+        Self::ShowPlaybookVersion,
+        Self::ShowPlaybookRule,
+        Self::ListPlaybookActions,
     ];
 
     /// The kebab-case name used on the command line and in the request log.
@@ -187,6 +202,11 @@ impl PathKind {
             Self::ShowVersion => "show-version",
             Self::Export => "export",
             Self::Import => "import",
+            Self::ListPlaybooks => "list-playbooks",
+            Self::ListPlaybookVersions => "list-playbook-versions",
+            Self::ShowPlaybookVersion => "show-playbook-version",
+            Self::ShowPlaybookRule => "show-playbook-rule",
+            Self::ListPlaybookActions => "list-playbook-actions",
         }
     }
 }
@@ -256,12 +276,15 @@ pub struct FaultConfig {
     pub first_requests: Option<u64>,
     /// Every export request is answered this way instead. Default none.
     pub export_fault: Option<ExportFault>,
-    /// The workflow list's `total` claims this many more workflows than its pages hold.
-    /// Default 0.
+    /// The workflow list's and the playbook list's `total` claim this many more items than
+    /// their pages hold. Default 0.
     pub list_total_surplus: u64,
     /// The versions list leaves out `taskflow` and `taskconfig` (showing a version still gives
     /// them), as the real list may. Default false.
     pub versions_without_content: bool,
+    /// Showing a playbook version leaves out its `rules` and `actions`, so a client must read them
+    /// from the (deprecated) rule and actions endpoints. Default false: they are inline.
+    pub playbook_details_separate: bool,
 }
 
 /// How every export request is answered under an export fault. Deterministic: every request.
@@ -342,6 +365,7 @@ impl Default for FaultConfig {
             export_fault: None,
             list_total_surplus: 0,
             versions_without_content: false,
+            playbook_details_separate: false,
         }
     }
 }

@@ -85,6 +85,10 @@ impl Faults {
         self.cfg.versions_without_content
     }
 
+    pub(crate) fn playbook_details_separate(&self) -> bool {
+        self.cfg.playbook_details_separate
+    }
+
     /// The limit (requests per window) for the 429 message.
     pub(crate) fn rate_limit_requests(&self) -> u32 {
         self.cfg.rate_limit.map_or(0, |l| l.requests)

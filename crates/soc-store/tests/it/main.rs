@@ -10,6 +10,7 @@ mod crash;
 mod format1;
 mod import;
 mod names;
+mod playbooks;
 mod prune;
 mod report;
 mod snapshots;
