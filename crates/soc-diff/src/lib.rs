@@ -36,6 +36,7 @@
 //! ```
 
 pub mod address;
+pub mod canvas;
 pub mod check;
 pub mod decode;
 pub mod diff;

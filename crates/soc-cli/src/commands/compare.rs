@@ -4,6 +4,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::rc::Rc;
 use std::time::Instant;
 
 use soc_diff::render::Format;
@@ -13,6 +14,7 @@ use soc_model::DocumentSource;
 
 use crate::Context;
 use crate::cli::{ClassArg, FilterArgs, ReportFormat};
+use crate::commands::drawing::{self, Source};
 use crate::commands::outputs::pair_error;
 use crate::config::Config;
 use crate::error::CliError;
@@ -26,6 +28,7 @@ impl From<ReportFormat> for Format {
             ReportFormat::Json => Format::Json,
             ReportFormat::Markdown => Format::Markdown,
             ReportFormat::Junit => Format::Junit,
+            ReportFormat::Html => Format::Html,
         }
     }
 }
@@ -37,7 +40,17 @@ pub struct Loader<'a> {
     config: &'a Config,
     profile: &'a Profile,
     filters: &'a Filters,
-    live: RefCell<BTreeMap<String, (Vec<Normalized>, DocumentSource)>>,
+    live: RefCell<BTreeMap<String, LiveSide>>,
+    /// Whether reports get their canvases drawn (see [`drawing`]).
+    draw: bool,
+}
+
+/// A live environment exported in this run: its documents, the API they came from, and (only
+/// when drawing) the exports themselves.
+struct LiveSide {
+    normalized: Vec<Normalized>,
+    source: DocumentSource,
+    exports: Rc<Vec<Exported>>,
 }
 
 impl<'a> Loader<'a> {
@@ -54,7 +67,15 @@ impl<'a> Loader<'a> {
             profile,
             filters,
             live: RefCell::new(BTreeMap::new()),
+            draw: false,
         }
+    }
+
+    /// Draws each report's workflows after comparing them, for the formats that draw.
+    #[must_use]
+    pub fn drawing(mut self, draw: bool) -> Self {
+        self.draw = draw;
+        self
     }
 
     /// Loads one side as diff entries, with the API its documents came from when that is known
@@ -67,18 +88,35 @@ impl<'a> Loader<'a> {
                 env,
                 selector: Selector::Live,
             } => {
-                if let Some((cached, source)) = self.live.borrow().get(env) {
-                    let entries = cached.iter().cloned().map(Entry::Loaded).collect();
-                    return Ok((entries, Some(*source)));
+                if let Some(cached) = self.live.borrow().get(env) {
+                    let entries = cached
+                        .normalized
+                        .iter()
+                        .cloned()
+                        .map(Entry::Loaded)
+                        .collect();
+                    return Ok((entries, Some(cached.source)));
                 }
                 let runtime = self.ctx.runtime()?;
                 let fetched = live::export_env(runtime, self.ctx.printer, self.config, env)?;
                 let normalized = normalize_exports(env, &fetched.workflows, self.profile)?;
                 let entries = normalized.iter().cloned().map(Entry::Loaded).collect();
-                self.live
-                    .borrow_mut()
-                    .insert(env.clone(), (normalized, fetched.source));
-                Ok((entries, Some(fetched.source)))
+                let source = fetched.source;
+                // The exports are kept only to draw from them later.
+                let exports = if self.draw {
+                    fetched.workflows
+                } else {
+                    Vec::new()
+                };
+                self.live.borrow_mut().insert(
+                    env.clone(),
+                    LiveSide {
+                        normalized,
+                        source,
+                        exports: Rc::new(exports),
+                    },
+                );
+                Ok((entries, Some(source)))
             }
             Side::Env {
                 env,
@@ -107,7 +145,43 @@ impl<'a> Loader<'a> {
         )?;
         report.left_source = left_source;
         report.right_source = right_source;
+        self.draw(&mut report, left, right);
         Ok(report)
+    }
+
+    /// Fills in the report's canvases from the two sides' documents, when drawing.
+    fn draw(&self, report: &mut Report, left: &Side, right: &Side) {
+        if self.draw {
+            let (mut l, mut r) = (self.source(left), self.source(right));
+            drawing::draw(report, &mut l, &mut r, self.profile);
+        }
+    }
+
+    /// Where a side's documents are found again, for drawing.
+    fn source(&self, side: &Side) -> Source {
+        match side {
+            Side::Path(path) if path.join(soc_store::MANIFEST_FILE).is_file() => {
+                soc_store::Snapshot::open(path).map_or(Source::None, Source::Snapshot)
+            }
+            Side::Path(path) => Source::exports(path.clone()),
+            Side::Env {
+                env,
+                selector: Selector::Live,
+            } => self
+                .live
+                .borrow()
+                .get(env)
+                .map_or(Source::None, |live| Source::Live(Rc::clone(&live.exports))),
+            Side::Env {
+                env,
+                selector: Selector::Stored(selector),
+            } => self
+                .ctx
+                .existing_store(self.config)
+                .ok()
+                .and_then(|store| store.resolve(env, selector).ok())
+                .map_or(Source::None, Source::Snapshot),
+        }
     }
 
     /// Compares each pair in order. A pair that fails is reported (on stderr now, in the report
@@ -150,6 +224,7 @@ impl<'a> Loader<'a> {
             let mut report = soc_diff::diff_three(left, right, base, self.profile, &options)?;
             report.left_source = left_source;
             report.right_source = right_source;
+            self.draw(&mut report, &l, &r);
             Ok(report)
         })
     }
