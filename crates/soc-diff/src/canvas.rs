@@ -681,3 +681,355 @@ fn layout_notes(
         notes.push("no node moved; only flow routes or labels did".to_owned());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+    use serde_json::json;
+
+    use super::*;
+    use crate::diff::{DiffOptions, Entry, diff};
+    use crate::profile::ProfileConfig;
+    use crate::report::Side;
+
+    /// A node: tag, id, name, where the console draws it.
+    type N<'a> = (&'a str, &'a str, Option<&'a str>, (f64, f64));
+    /// A flow: id, from, to, waypoints.
+    type F<'a> = (&'a str, &'a str, &'a str, &'a [(f64, f64)]);
+
+    fn element(tag: &str, attributes: Value, elements: Vec<Value>) -> Value {
+        json!({"type": "element", "name": tag, "attributes": attributes, "elements": elements})
+    }
+
+    /// A taskflow as the console writes it (xml-js, with a canvas unless `canvas` is false).
+    fn taskflow(nodes: &[N<'_>], flows: &[F<'_>], canvas: bool) -> Value {
+        let mut process = Vec::new();
+        let mut plane = Vec::new();
+        for (tag, id, name, (x, y)) in nodes {
+            let mut attributes = json!({"id": id, "soar:timeout": "60"});
+            if let Some(name) = name {
+                attributes["name"] = json!(name);
+            }
+            process.push(element(&format!("bpmn2:{tag}"), attributes, vec![]));
+            plane.push(element(
+                "bpmndi:BPMNShape",
+                json!({"id": format!("{id}_di"), "bpmnElement": id}),
+                vec![element(
+                    "dc:Bounds",
+                    json!({"x": x.to_string(), "y": y.to_string(), "width": "100", "height": "80"}),
+                    vec![],
+                )],
+            ));
+        }
+        for (id, from, to, points) in flows {
+            process.push(element(
+                "bpmn2:sequenceFlow",
+                json!({"id": id, "sourceRef": from, "targetRef": to}),
+                vec![],
+            ));
+            let waypoints = points
+                .iter()
+                .map(|(x, y)| {
+                    element(
+                        "di:waypoint",
+                        json!({"x": x.to_string(), "y": y.to_string()}),
+                        vec![],
+                    )
+                })
+                .collect();
+            plane.push(element(
+                "bpmndi:BPMNEdge",
+                json!({"id": format!("{id}_di"), "bpmnElement": id}),
+                waypoints,
+            ));
+        }
+        let mut definitions = vec![element(
+            "bpmn2:process",
+            json!({"id": "Process_1712000000000", "name": "Service_Process1712000000000"}),
+            process,
+        )];
+        if canvas {
+            definitions.push(element(
+                "bpmndi:BPMNDiagram",
+                json!({"id": "D"}),
+                vec![element(
+                    "bpmndi:BPMNPlane",
+                    json!({"id": "P", "bpmnElement": "Process_1712000000000"}),
+                    plane,
+                )],
+            ));
+        }
+        json!({"workflow": {"elements": [element("bpmn2:definitions", json!({"id": "defs"}), definitions)]}})
+    }
+
+    fn workflow(name: &str, taskflow: &Value) -> Document {
+        let encoded =
+            base64::engine::general_purpose::STANDARD.encode(taskflow.to_string().as_bytes());
+        Document {
+            name: name.into(),
+            source: format!("{name}.json"),
+            content: Content::Json(json!({
+                "name": name,
+                "version": "v1",
+                "versions": [{"version": "v1", "status": "activated", "taskflow": encoded}]
+            })),
+        }
+    }
+
+    /// The report of one workflow's two sides, not drawn yet.
+    fn diffed(l: &Document, r: &Document, profile: &Profile) -> Report {
+        let options = DiffOptions {
+            left_label: "staging".into(),
+            right_label: "production".into(),
+            ..DiffOptions::default()
+        };
+        let entry = |doc: &Document| vec![Entry::Loaded(profile.normalize(doc))];
+        diff(entry(l), entry(r), profile, &options).unwrap()
+    }
+
+    /// Diffs one workflow's two sides and draws it.
+    fn drawn(left: Value, right: Value, profile: &Profile) -> WorkflowReport {
+        let (l, r) = (workflow("wf", &left), workflow("wf", &right));
+        let mut report = diffed(&l, &r, profile);
+        draw_documents(&mut report, vec![l], vec![r], profile);
+        report.workflows.remove(0)
+    }
+
+    const NODES: [N<'static>; 3] = [
+        ("startEvent", "Event_start00", None, (0.0, 0.0)),
+        ("serviceTask", "Activity_a0000", Some("Query"), (200.0, 0.0)),
+        ("serviceTask", "Activity_b0000", Some("Block"), (400.0, 0.0)),
+    ];
+    const FLOWS: [F<'static>; 2] = [
+        (
+            "Flow_1",
+            "Event_start00",
+            "Activity_a0000",
+            &[(36.0, 18.0), (200.0, 40.0)],
+        ),
+        (
+            "Flow_2",
+            "Activity_a0000",
+            "Activity_b0000",
+            &[(300.0, 40.0), (350.0, 90.0), (350.0, 10.0), (400.0, 40.0)],
+        ),
+    ];
+
+    fn diagram_of(wf: &WorkflowReport, side: Side) -> &Diagram {
+        let canvas = wf.canvas.as_ref().unwrap();
+        match side {
+            Side::Left => canvas.left.as_ref().unwrap(),
+            Side::Right => canvas.right.as_ref().unwrap(),
+        }
+    }
+
+    fn node<'d>(diagram: &'d Diagram, id: &str) -> &'d DiagramNode {
+        diagram.nodes.iter().find(|n| n.id == id).unwrap()
+    }
+
+    #[test]
+    fn coordinates_come_from_the_export_and_waypoints_keep_their_order() {
+        let mut right_nodes = NODES;
+        right_nodes[2].2 = Some("Block on WAF");
+        let wf = drawn(
+            taskflow(&NODES, &FLOWS, true),
+            taskflow(&right_nodes, &FLOWS, true),
+            &Profile::secmaster(),
+        );
+        let right = diagram_of(&wf, Side::Right);
+        assert_eq!(right.automatic_layout, None);
+        assert_eq!(right.version.as_deref(), Some("v1"));
+        assert_eq!(
+            right.nodes.len(),
+            3,
+            "the process is no node: {:?}",
+            right.nodes
+        );
+        let block = node(right, "Activity_b0000");
+        assert_eq!(block.mark, Some(Mark::Changed));
+        assert_eq!(block.name.as_deref(), Some("Block on WAF"));
+        assert_eq!(
+            block.bounds,
+            Some(Bounds {
+                x: 400.0,
+                y: 0.0,
+                width: 100.0,
+                height: 80.0
+            })
+        );
+        assert_eq!(node(right, "Activity_a0000").mark, None);
+        let flow = right.flows.iter().find(|f| f.id == "Flow_2").unwrap();
+        let points: Vec<(f64, f64)> = flow.waypoints.iter().map(|p| (p.x, p.y)).collect();
+        assert_eq!(points, FLOWS[1].3, "the export's order, not a sorted one");
+        let left = diagram_of(&wf, Side::Left);
+        assert_eq!(node(left, "Activity_b0000").mark, Some(Mark::Changed));
+        assert!(!wf.canvas.as_ref().unwrap().has_mark(Some(Mark::Added)));
+    }
+
+    #[test]
+    fn nodes_and_flows_added_removed_and_rewired_are_marked_on_their_side() {
+        let mut right_nodes = NODES.to_vec();
+        right_nodes.remove(2);
+        right_nodes.push(("userTask", "Activity_c0000", Some("Ask"), (400.0, 200.0)));
+        let right_flows = [
+            FLOWS[0],
+            (
+                "Flow_2",
+                "Activity_a0000",
+                "Activity_c0000",
+                &[(300.0, 40.0), (400.0, 240.0)],
+            ),
+        ];
+        let wf = drawn(
+            taskflow(&NODES, &FLOWS, true),
+            taskflow(&right_nodes, &right_flows, true),
+            &Profile::secmaster(),
+        );
+        let (left, right) = (diagram_of(&wf, Side::Left), diagram_of(&wf, Side::Right));
+        assert_eq!(node(left, "Activity_b0000").mark, Some(Mark::Removed));
+        assert_eq!(node(right, "Activity_c0000").mark, Some(Mark::Added));
+        let rewired = |d: &Diagram| d.flows.iter().find(|f| f.id == "Flow_2").unwrap().mark;
+        assert_eq!(rewired(left), Some(Mark::Changed));
+        assert_eq!(rewired(right), Some(Mark::Changed));
+        assert!(left.nodes.iter().chain(&right.nodes).all(|n| !n.moved));
+    }
+
+    #[test]
+    fn a_diagram_dragged_as_a_whole_moves_no_node_but_a_dragged_node_moves() {
+        let shifted: Vec<N<'_>> = NODES
+            .iter()
+            .map(|&(t, id, n, (x, y))| (t, id, n, (x + 140.0, y - 70.0)))
+            .collect();
+        let profile = Profile::secmaster();
+        let (l, r) = (
+            workflow("wf", &taskflow(&NODES, &FLOWS, true)),
+            workflow("wf", &taskflow(&shifted, &FLOWS, true)),
+        );
+        let mut report = diffed(&l, &r, &profile);
+        assert!(report.workflows[0].layout_changed);
+        draw_documents(&mut report, vec![l], vec![r], &profile);
+        let canvas = report.workflows[0].canvas.as_ref().unwrap();
+        assert_eq!(canvas.moved(), 0);
+        assert!(
+            canvas
+                .notes
+                .iter()
+                .any(|n| n.contains("140 right and 70 up") && n.contains("dragged as a whole")),
+            "{:?}",
+            canvas.notes
+        );
+
+        let mut one_moved = shifted.clone();
+        one_moved[1].3.1 += 200.0;
+        let wf = drawn(
+            taskflow(&NODES, &FLOWS, true),
+            taskflow(&one_moved, &FLOWS, true),
+            &profile,
+        );
+        let canvas = wf.canvas.as_ref().unwrap();
+        let moved: Vec<&str> = canvas
+            .right
+            .iter()
+            .flat_map(|d| &d.nodes)
+            .filter(|n| n.moved)
+            .map(|n| n.id.as_str())
+            .collect();
+        assert_eq!(moved, ["Activity_a0000"]);
+        assert!(node(diagram_of(&wf, Side::Left), "Activity_a0000").moved);
+    }
+
+    #[test]
+    fn a_diagram_without_coordinates_is_laid_out_automatically_and_says_why() {
+        let mut right_nodes = NODES;
+        right_nodes[1].2 = Some("Query threat intel");
+        let wf = drawn(
+            taskflow(&NODES, &FLOWS, false),
+            taskflow(&right_nodes, &FLOWS, true),
+            &Profile::secmaster(),
+        );
+        assert_eq!(
+            diagram_of(&wf, Side::Left).automatic_layout.as_deref(),
+            Some("the taskflow has no diagram coordinates")
+        );
+        assert_eq!(diagram_of(&wf, Side::Right).automatic_layout, None);
+
+        // Only the normalized form at hand: the caller's reason is the diagram's.
+        let profile = Profile::secmaster();
+        let (l, r) = (
+            workflow("wf", &taskflow(&NODES, &FLOWS, true)),
+            workflow("wf", &taskflow(&right_nodes, &FLOWS, true)),
+        );
+        let (ln, rn) = (profile.normalize(&l), profile.normalize(&r));
+        let mut report = diff(
+            vec![Entry::Loaded(ln.clone())],
+            vec![Entry::Loaded(rn)],
+            &profile,
+            &DiffOptions::default(),
+        )
+        .unwrap();
+        let mut left = Some(Drawable::Normalized {
+            normalized: ln,
+            why: "no raw export here".into(),
+        });
+        let mut right = Some(Drawable::Document(r));
+        draw(
+            &mut report,
+            &mut |_| left.take(),
+            &mut |_| right.take(),
+            &profile,
+        );
+        let canvas = report.workflows[0].canvas.as_ref().unwrap();
+        assert_eq!(
+            canvas.left.as_ref().unwrap().automatic_layout.as_deref(),
+            Some("no raw export here")
+        );
+        assert_eq!(
+            node(canvas.right.as_ref().unwrap(), "Activity_a0000").mark,
+            Some(Mark::Changed)
+        );
+    }
+
+    #[test]
+    fn a_side_whose_document_is_not_at_hand_is_said_to_be_so() {
+        let mut right_nodes = NODES;
+        right_nodes[1].2 = Some("Query threat intel");
+        let profile = Profile::secmaster();
+        let (l, r) = (
+            workflow("wf", &taskflow(&NODES, &FLOWS, true)),
+            workflow("wf", &taskflow(&right_nodes, &FLOWS, true)),
+        );
+        let mut report = diffed(&l, &r, &profile);
+        draw_documents(&mut report, vec![], vec![r], &profile);
+        let canvas = report.workflows[0].canvas.as_ref().unwrap();
+        assert!(canvas.left.is_none() && canvas.right.is_some());
+        assert_eq!(
+            canvas.notes,
+            ["staging: the workflow's document is not at hand"]
+        );
+    }
+
+    #[test]
+    fn element_ids_by_name_find_their_coordinates() {
+        let config = ProfileConfig {
+            element_ids: ElementIds::ByName,
+            ..ProfileConfig::default()
+        };
+        let profile = Profile::secmaster().with_config(&config).unwrap();
+        let mut right_nodes = NODES;
+        right_nodes[2].2 = Some("Block on WAF");
+        let wf = drawn(
+            taskflow(&NODES, &FLOWS, true),
+            taskflow(&right_nodes, &FLOWS, true),
+            &profile,
+        );
+        let right = diagram_of(&wf, Side::Right);
+        assert_eq!(right.automatic_layout, None, "{:?}", right.nodes);
+        let renamed = node(right, "serviceTask[Block on WAF]");
+        assert_eq!(renamed.bounds.map(|b| b.x), Some(400.0));
+        assert_eq!(renamed.mark, Some(Mark::Changed));
+        assert_eq!(
+            node(diagram_of(&wf, Side::Left), "serviceTask[Block]").mark,
+            Some(Mark::Changed)
+        );
+    }
+}

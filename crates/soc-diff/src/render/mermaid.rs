@@ -324,6 +324,24 @@ fn label(text: &str, mark: Option<Mark>) -> String {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #[test]
+        fn no_name_ends_its_label_or_the_code_block(text in "\\PC*|.*[\"`|<>#;\\\n\u{202e}].*") {
+            let l = label(&text, Some(Mark::Added));
+            proptest::prop_assert!(!l.contains(['"', '`', '|', '<', '>', '\n', '\r']));
+            proptest::prop_assert!(!l.chars().any(soc_text::is_unsafe));
+            // Every `#` starts an entity code this function wrote.
+            for (i, _) in l.match_indices('#') {
+                let code: String = l[i + 1..].chars().take_while(|c| *c != ';').collect();
+                proptest::prop_assert!(
+                    code == "quot" || code == "amp" || code == "lt" || code == "gt"
+                        || code.chars().all(|c| c.is_ascii_digit()) && !code.is_empty(),
+                    "{}", l
+                );
+            }
+        }
+    }
+
     #[test]
     fn labels_cannot_break_out_of_their_quotes_or_the_code_block() {
         let l = label("a\"] --> x[\"<script>`#x;|\\\n", Some(Mark::Changed));

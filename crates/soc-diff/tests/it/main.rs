@@ -9,5 +9,6 @@ mod normalize;
 mod props;
 mod redaction;
 mod render;
+mod review;
 mod schema;
 mod threeway;

@@ -35,6 +35,8 @@ use crate::report::{
 };
 
 const CSS: &str = include_str!("page.css");
+/// Diagrams wider than this (in the console's units) and flat are shown one above the other.
+const WIDE: f64 = 1600.0;
 const JS: &str = include_str!("page.js");
 
 /// Text and attribute values from the data, made inert (see the module docs).
@@ -518,7 +520,7 @@ fn workflow_section(page: &mut String, report: &Report, wf: &WorkflowReport, pre
 /// The canvases of a workflow, side by side, with the legend and what the drawing cannot show.
 fn canvases(page: &mut String, report: &Report, wf: &WorkflowReport, prefix: &str) {
     let Some(canvas) = &wf.canvas else {
-        if wf.status == WorkflowStatus::Modified {
+        if wf.graph.is_some() {
             page.push_str(
                 "<p class=\"meta\">Not drawn: this report was rendered without the workflows' \
                  documents.</p>\n",
@@ -530,9 +532,18 @@ fn canvases(page: &mut String, report: &Report, wf: &WorkflowReport, prefix: &st
     };
     let labels = [&report.left, &report.right];
     let diagrams: Vec<(Side, &Diagram)> = canvas.diagrams().collect();
+    let placed: Vec<layout::Placed<'_>> = diagrams.iter().map(|(_, d)| layout::place(d)).collect();
     if !diagrams.is_empty() {
-        page.push_str("<div class=\"canvases\">\n");
-        for (side, diagram) in &diagrams {
+        // A long, flat diagram gets the page's whole width; side by side it would be a line.
+        let wide = placed
+            .iter()
+            .any(|p| p.view.width > WIDE && p.view.width > 3.0 * p.view.height);
+        page.push_str(if wide {
+            "<div class=\"canvases stacked\">\n"
+        } else {
+            "<div class=\"canvases\">\n"
+        });
+        for ((side, diagram), placed) in diagrams.iter().zip(&placed) {
             let label = labels[side_slot(*side)];
             let version = diagram
                 .version
@@ -554,7 +565,7 @@ fn canvases(page: &mut String, report: &Report, wf: &WorkflowReport, prefix: &st
             if diagram.nodes.is_empty() {
                 page.push_str("<p class=\"meta\">The diagram has no nodes.</p>\n");
             } else {
-                svg::diagram(page, diagram, *side, prefix, &title);
+                svg::diagram(page, diagram, placed, *side, prefix, &title);
             }
             page.push_str("</div>\n");
             if let Some(why) = &diagram.automatic_layout {
@@ -802,6 +813,23 @@ mod tests {
         );
         assert_eq!(esc("invoice\u{202e}gpj.exe"), "invoice\\u{202e}gpj.exe");
         assert_eq!(esc("a\nb"), "a\\nb");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_text_can_open_a_tag_end_an_attribute_or_reorder_a_line(text in "\\PC*|.*[<>&\"'\u{202e}\u{2066}\n].*") {
+            let escaped = esc(&text);
+            proptest::prop_assert!(!escaped.contains(['<', '>', '"', '\'']));
+            proptest::prop_assert!(!escaped.chars().any(soc_text::is_unsafe));
+            // Every `&` starts an entity this function wrote.
+            for (i, _) in escaped.match_indices('&') {
+                let rest = &escaped[i..];
+                proptest::prop_assert!(
+                    ["&amp;", "&lt;", "&gt;", "&quot;", "&apos;"].iter().any(|e| rest.starts_with(e)),
+                    "{}", rest
+                );
+            }
+        }
     }
 
     #[test]

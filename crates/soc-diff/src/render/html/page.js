@@ -24,7 +24,23 @@
     if (figure.dataset.scale) return parseFloat(figure.dataset.scale);
     return svg ? svg.getBoundingClientRect().width / natural(svg) : 1;
   };
+  // Names must stay readable: a diagram that fitting would shrink below half size starts at
+  // three quarters, scrolled to its first change ("fit" still shows it whole).
+  const LEGIBLE = 0.5;
+  const START = 0.75;
   for (const figure of document.querySelectorAll("figure.canvas")) {
+    const svg = figure.querySelector("svg.diagram");
+    const viewport = figure.querySelector(".viewport");
+    if (svg && viewport && viewport.clientWidth / natural(svg) < LEGIBLE) {
+      zoomTo(figure, START);
+      const first = svg.querySelector("[data-change], [data-moved]");
+      if (first) {
+        const box = first.getBoundingClientRect();
+        const frame = viewport.getBoundingClientRect();
+        viewport.scrollLeft += box.left - frame.left - (frame.width - box.width) / 2;
+        viewport.scrollTop += box.top - frame.top - (frame.height - box.height) / 2;
+      }
+    }
     for (const button of figure.querySelectorAll("button[data-zoom]")) {
       button.addEventListener("click", () => {
         const how = button.dataset.zoom;

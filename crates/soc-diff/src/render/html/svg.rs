@@ -6,10 +6,11 @@
 //! the other side, `data-change="added|removed|changed"` (and `data-moved="true"` when it sits
 //! elsewhere on the other side's canvas), for tests and scripts that read the page.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use super::esc;
-use super::layout::{Placed, Shape, place};
+use super::layout::{Placed, Shape};
 use crate::render::kind_words;
 use crate::report::{Bounds, Diagram, DiagramFlow, DiagramNode, Mark, Point, Side};
 
@@ -28,9 +29,15 @@ pub(super) fn flow_anchor(prefix: &str, side: Side, index: usize) -> String {
 }
 
 /// The SVG of one side's diagram. `prefix` makes element ids unique in the page.
-pub(super) fn diagram(out: &mut String, diagram: &Diagram, side: Side, prefix: &str, title: &str) {
-    let placed = place(diagram);
-    let Placed { nodes, flows, view } = &placed;
+pub(super) fn diagram(
+    out: &mut String,
+    diagram: &Diagram,
+    placed: &Placed<'_>,
+    side: Side,
+    prefix: &str,
+    title: &str,
+) {
+    let Placed { nodes, flows, view } = placed;
     let _ = writeln!(
         out,
         "<svg class=\"diagram\" viewBox=\"{} {} {} {}\" \
@@ -43,6 +50,18 @@ pub(super) fn diagram(out: &mut String, diagram: &Diagram, side: Side, prefix: &
         num(view.height),
         esc(title)
     );
+    // How a reader knows a node: its name, else its type and id.
+    let known: HashMap<&str, String> = diagram
+        .nodes
+        .iter()
+        .map(|n| {
+            let text = n
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("{} {}", kind_words(&n.kind), n.id));
+            (n.id.as_str(), text)
+        })
+        .collect();
     out.push_str("<g class=\"flows\">\n");
     for (flow, points) in flows {
         let index = diagram
@@ -50,7 +69,7 @@ pub(super) fn diagram(out: &mut String, diagram: &Diagram, side: Side, prefix: &
             .iter()
             .position(|f| std::ptr::eq(f, *flow))
             .unwrap_or_default();
-        flow_svg(out, flow, points, &flow_anchor(prefix, side, index));
+        flow_svg(out, flow, points, &flow_anchor(prefix, side, index), &known);
     }
     out.push_str("</g>\n<g class=\"nodes\">\n");
     for (node, bounds) in nodes {
@@ -64,7 +83,13 @@ pub(super) fn diagram(out: &mut String, diagram: &Diagram, side: Side, prefix: &
     out.push_str("</g>\n</svg>\n");
 }
 
-fn flow_svg(out: &mut String, flow: &DiagramFlow, points: &[Point], anchor: &str) {
+fn flow_svg(
+    out: &mut String,
+    flow: &DiagramFlow,
+    points: &[Point],
+    anchor: &str,
+    known: &HashMap<&str, String>,
+) {
     let class = mark_class(flow.mark);
     let _ = write!(
         out,
@@ -98,7 +123,7 @@ fn flow_svg(out: &mut String, flow: &DiagramFlow, points: &[Point], anchor: &str
     let _ = writeln!(
         out,
         "><title>{}</title><path class=\"line{dashed}\" d=\"{}\" marker-end=\"url(#{marker})\"/>",
-        esc(&flow_title(flow)),
+        esc(&flow_title(flow, known)),
         path.join(" ")
     );
     if let Some(name) = &flow.name {
@@ -426,12 +451,13 @@ fn node_title(node: &DiagramNode) -> String {
     title
 }
 
-fn flow_title(flow: &DiagramFlow) -> String {
+fn flow_title(flow: &DiagramFlow, known: &HashMap<&str, String>) -> String {
+    let end = |id: &str| known.get(id).cloned().unwrap_or_else(|| id.to_owned());
     let mut title = format!(
         "{} {} \u{2192} {}",
         kind_words(&flow.kind),
-        flow.from,
-        flow.to
+        end(&flow.from),
+        end(&flow.to)
     );
     if let Some(name) = &flow.name {
         title.push_str(&format!(" \u{201c}{name}\u{201d}"));
