@@ -105,11 +105,11 @@ fn closing(drift: bool) -> String {
     format!(
         "\n{verdict}\n\n\
          Try next:\n  \
-         socdrift demo -o markdown         the same report, ready for a pull request\n  \
-         socdrift demo -o html > review.html   the review page: each changed workflow drawn\n  \
-         docs/review.md                    how to read it, and the promotion view (diff --base)\n  \
-         socdrift sim                      the emulator on its own, to point a socdrift.toml at\n  \
-         socdrift normalize FILE           the canonical text of an export (a git textconv driver)\n  \
-         socdrift --help                   every command; docs/getting-started.md for your workspaces"
+         socdrift demo -o markdown            the same report, ready for a pull request\n  \
+         socdrift demo -o html > review.html  the review page: each changed workflow drawn\n  \
+         docs/review.md                       how to read it, and the promotion view (diff --base)\n  \
+         socdrift sim                         the emulator on its own, to point a socdrift.toml at\n  \
+         socdrift normalize FILE              the canonical text of an export (a git textconv driver)\n  \
+         socdrift --help                      every command; docs/getting-started.md for your workspaces"
     )
 }

@@ -10,6 +10,7 @@ mod limits;
 mod live;
 mod local;
 mod reports;
+mod review;
 mod secrets;
 mod sim;
 mod sources;
