@@ -15,7 +15,7 @@ use crate::render::kind_words;
 use crate::report::{Bounds, Diagram, DiagramFlow, DiagramNode, Mark, Point, Side};
 
 /// Characters per line of a task's name, and lines at most, at the console's 100×80 task size.
-const CHARS_PER_100: f64 = 15.0;
+const CHARS_PER_100: f64 = 14.0;
 const LINE_HEIGHT: f64 = 13.0;
 
 /// The ids of the elements the page links to: `{prefix}-{side}-n{index}` for nodes, `…-f{index}`
