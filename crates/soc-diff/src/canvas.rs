@@ -56,35 +56,72 @@ pub fn draw(
     right: &mut dyn FnMut(&str) -> Option<Drawable>,
     profile: &Profile,
 ) {
+    use rayon::prelude::*;
     let labels = (report.left.clone(), report.right.clone());
-    for wf in &mut report.workflows {
-        let (wants_left, wants_right) = match wf.status {
-            WorkflowStatus::Modified => (true, true),
-            WorkflowStatus::Unchanged if wf.layout_changed => (true, true),
-            WorkflowStatus::Added => (false, true),
-            WorkflowStatus::Removed => (true, false),
-            WorkflowStatus::Renamed | WorkflowStatus::Unchanged => continue,
-        };
-        let mut notes = Vec::new();
-        let mut side =
-            |wanted: bool, lookup: &mut dyn FnMut(&str) -> Option<Drawable>, label: &str| {
-                if !wanted {
-                    return None;
-                }
-                match lookup(&wf.name) {
-                    Some(drawable) => Prepared::new(drawable, label, profile, &mut notes),
-                    None => {
-                        notes.push(format!("{label}: the workflow's document is not at hand"));
-                        None
-                    }
-                }
+    let wanted: Vec<(usize, bool, bool)> = report
+        .workflows
+        .iter()
+        .enumerate()
+        .filter_map(|(i, wf)| {
+            let (l, r) = match wf.status {
+                WorkflowStatus::Modified => (true, true),
+                WorkflowStatus::Unchanged if wf.layout_changed => (true, true),
+                WorkflowStatus::Added => (false, true),
+                WorkflowStatus::Removed => (true, false),
+                WorkflowStatus::Renamed | WorkflowStatus::Unchanged => return None,
             };
-        let l = side(wants_left, left, &labels.0);
-        let r = side(wants_right, right, &labels.1);
-        let mut canvas = build(wf, l.as_ref(), r.as_ref(), &labels, profile, &mut notes);
-        canvas.notes = notes;
-        wf.canvas = Some(canvas);
+            Some((i, l, r))
+        })
+        .collect();
+    // The caller's lookups run one after the other; normalizing and building, the costly part,
+    // on every core, a batch at a time so that only a batch of documents is held at once.
+    for batch in wanted.chunks(DRAW_BATCH) {
+        let fetched: Vec<(usize, Lookup, Lookup)> = batch
+            .iter()
+            .map(|&(i, l, r)| {
+                let name = report.workflows[i].name.as_str();
+                (i, l.then(|| left(name)), r.then(|| right(name)))
+            })
+            .collect();
+        let workflows = &report.workflows;
+        let canvases: Vec<(usize, Canvas)> = fetched
+            .into_par_iter()
+            .map(|(i, l, r)| (i, canvas_of(&workflows[i], l, r, &labels, profile)))
+            .collect();
+        for (i, canvas) in canvases {
+            report.workflows[i].canvas = Some(canvas);
+        }
     }
+}
+
+/// What a side's lookup gave: `None` when that side is not drawn, `Some(None)` when its document
+/// is not at hand.
+type Lookup = Option<Option<Drawable>>;
+
+/// How many workflows' documents [`draw`] holds at once.
+const DRAW_BATCH: usize = 32;
+
+/// One workflow's canvas from the documents looked up for it.
+fn canvas_of(
+    wf: &WorkflowReport,
+    left: Lookup,
+    right: Lookup,
+    labels: &(String, String),
+    profile: &Profile,
+) -> Canvas {
+    let mut notes = Vec::new();
+    let mut side = |drawable: Lookup, label: &str| match drawable? {
+        Some(drawable) => Prepared::new(drawable, label, profile, &mut notes),
+        None => {
+            notes.push(format!("{label}: the workflow's document is not at hand"));
+            None
+        }
+    };
+    let l = side(left, &labels.0);
+    let r = side(right, &labels.1);
+    let mut canvas = build(wf, l.as_ref(), r.as_ref(), labels, profile, &mut notes);
+    canvas.notes = notes;
+    canvas
 }
 
 /// [`draw`] from decoded documents (a folder of exports, a test's hand-built documents).

@@ -4,6 +4,8 @@
 //! [`Profile`] [normalizes](normalize) each into canonical form ([`Normalized`]), [`diff()`] matches
 //! two sets of them by workflow name and builds a [`Report`], a [`CheckReport`] gathers the reports
 //! (and errors) of every pair a run compared, and a renderer formats a finished check report.
+//! The formats that draw workflows (the HTML review page, Mermaid graphs in Markdown) want the
+//! report's canvases filled in first by [`canvas::draw`], from the workflows' documents.
 //! Nothing here touches the network.
 //!
 //! ```

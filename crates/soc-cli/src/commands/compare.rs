@@ -2,7 +2,7 @@
 //! through [`outputs`](super::outputs)).
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::rc::Rc;
 use std::time::Instant;
@@ -135,6 +135,7 @@ impl<'a> Loader<'a> {
     pub fn diff(&self, left: &Side, right: &Side) -> Result<Report, CliError> {
         let (left_entries, left_source) = self.load(left)?;
         let (right_entries, right_source) = self.load(right)?;
+        let sources = self.sources(&left_entries, &right_entries);
         let mut report = diff_entries(
             left_entries,
             right_entries,
@@ -145,25 +146,44 @@ impl<'a> Loader<'a> {
         )?;
         report.left_source = left_source;
         report.right_source = right_source;
-        self.draw(&mut report, left, right);
+        self.draw(&mut report, (left, right), sources);
         Ok(report)
     }
 
-    /// Fills in the report's canvases from the two sides' documents, when drawing.
-    fn draw(&self, report: &mut Report, left: &Side, right: &Side) {
+    /// Where each side's loaded documents came from, when drawing (see [`drawing::sources`]).
+    fn sources(
+        &self,
+        left: &[Entry],
+        right: &[Entry],
+    ) -> (HashMap<String, String>, HashMap<String, String>) {
         if self.draw {
-            let (mut l, mut r) = (self.source(left), self.source(right));
+            (drawing::sources(left), drawing::sources(right))
+        } else {
+            Default::default()
+        }
+    }
+
+    /// Fills in the report's canvases from the two sides' documents, when drawing.
+    fn draw(
+        &self,
+        report: &mut Report,
+        (left, right): (&Side, &Side),
+        (left_sources, right_sources): (HashMap<String, String>, HashMap<String, String>),
+    ) {
+        if self.draw {
+            let mut l = self.source(left, left_sources);
+            let mut r = self.source(right, right_sources);
             drawing::draw(report, &mut l, &mut r, self.profile);
         }
     }
 
     /// Where a side's documents are found again, for drawing.
-    fn source(&self, side: &Side) -> Source {
+    fn source(&self, side: &Side, sources: HashMap<String, String>) -> Source {
         match side {
             Side::Path(path) if path.join(soc_store::MANIFEST_FILE).is_file() => {
                 soc_store::Snapshot::open(path).map_or(Source::None, Source::Snapshot)
             }
-            Side::Path(path) => Source::exports(path.clone()),
+            Side::Path(path) => Source::exports(path.clone(), sources),
             Side::Env {
                 env,
                 selector: Selector::Live,
@@ -216,6 +236,7 @@ impl<'a> Loader<'a> {
             let (l, r, b) = (l?, r?, b?);
             let ((left, left_source), (right, right_source), (base, _)) =
                 (self.load(&l)?, self.load(&r)?, self.load(&b)?);
+            let sources = self.sources(&left, &right);
             let options = DiffOptions {
                 base_label: b.label(),
                 fail_on: fail_on.to_vec(),
@@ -224,7 +245,7 @@ impl<'a> Loader<'a> {
             let mut report = soc_diff::diff_three(left, right, base, self.profile, &options)?;
             report.left_source = left_source;
             report.right_source = right_source;
-            self.draw(&mut report, &l, &r);
+            self.draw(&mut report, (&l, &r), sources);
             Ok(report)
         })
     }

@@ -9,11 +9,11 @@
 //! document that cannot be had is a canvas the page says it could not draw.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use soc_diff::canvas::Drawable;
-use soc_diff::{Document, Profile, Report};
+use soc_diff::{Document, Entry, Profile, Report};
 
 use crate::live::Exported;
 
@@ -23,9 +23,12 @@ const NO_RAW_EXPORT: &str = "the snapshot keeps no canvas coordinates, and its r
 
 /// One side's documents, for drawing.
 pub enum Source {
-    /// A file or folder of exports, decoded once more when the first workflow is asked for.
+    /// A file or folder of exports: each workflow's file decoded once more (found by the
+    /// source its document named when it was loaded), or, failing that, the whole folder.
     Exports {
         path: PathBuf,
+        /// Workflow name -> where its document came from (`dir/file.json`, `x.zip!m.json`).
+        sources: HashMap<String, String>,
         documents: Option<HashMap<String, Document>>,
     },
     /// A stored snapshot.
@@ -37,17 +40,30 @@ pub enum Source {
 }
 
 impl Source {
-    /// A folder or file of exports.
-    pub fn exports(path: PathBuf) -> Self {
+    /// A folder or file of exports, with the sources of its documents (see [`sources`]).
+    pub fn exports(path: PathBuf, sources: HashMap<String, String>) -> Self {
         Self::Exports {
             path,
+            sources,
             documents: None,
         }
     }
 
     fn lookup(&mut self, name: &str, profile: &Profile) -> Option<Drawable> {
         match self {
-            Self::Exports { path, documents } => {
+            Self::Exports {
+                path,
+                sources,
+                documents,
+            } => {
+                let one = sources
+                    .get(name)
+                    .and_then(|source| file_of(source))
+                    .and_then(|file| soc_diff::decode::load_path(&file, profile).ok())
+                    .and_then(|docs| pick(docs, name));
+                if let Some(doc) = one {
+                    return Some(Drawable::Document(doc));
+                }
                 let documents = documents.get_or_insert_with(|| {
                     match soc_diff::decode::load_path(path, profile) {
                         Ok(docs) => docs.into_iter().map(|d| (d.name.clone(), d)).collect(),
@@ -136,7 +152,57 @@ fn from_live(exports: &[Exported], name: &str, profile: &Profile) -> Option<Draw
     None
 }
 
+/// Where each loaded entry's document came from, by workflow name: what lets a folder's
+/// workflow be decoded again from its own file.
+pub fn sources(entries: &[Entry]) -> HashMap<String, String> {
+    entries
+        .iter()
+        .filter_map(|entry| match entry {
+            Entry::Loaded(normalized) => Some((normalized.name.clone(), normalized.source.clone())),
+            Entry::Deferred { .. } => None,
+        })
+        .collect()
+}
+
+/// The file a document's source names: the source itself, or it without a ZIP member
+/// (`x.zip!m.json`) or array position (`x.json[3]`).
+fn file_of(source: &str) -> Option<PathBuf> {
+    let mut end = source.len();
+    loop {
+        let candidate = Path::new(source.get(..end)?);
+        if candidate.is_file() {
+            return Some(candidate.to_owned());
+        }
+        end = source.get(..end)?.rfind(['!', '['])?;
+    }
+}
+
 /// The document of this name among an export's documents.
 fn pick(documents: Vec<Document>, name: &str) -> Option<Document> {
     documents.into_iter().find(|doc| doc.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_documents_source_names_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("export[1]!x.json");
+        std::fs::write(&file, "[]").unwrap();
+        let zip = dir.path().join("all.zip");
+        std::fs::write(&zip, "").unwrap();
+        let at = |suffix: &str| file_of(&format!("{}{suffix}", file.display()));
+        assert_eq!(at(""), Some(file.clone()));
+        assert_eq!(at("[3]"), Some(file.clone()));
+        assert_eq!(
+            file_of(&format!("{}!member.json", zip.display())),
+            Some(zip)
+        );
+        assert_eq!(
+            file_of(&format!("{}/missing.json[2]", dir.path().display())),
+            None
+        );
+    }
 }

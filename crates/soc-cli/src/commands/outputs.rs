@@ -80,11 +80,14 @@ impl Outputs<'_> {
     /// Whether some output draws workflows (the review page, Mermaid graphs in Markdown), so
     /// the run should fetch their documents for [`soc_diff::canvas::draw`].
     pub fn draws(&self) -> bool {
-        self.format.draws()
-            || self.markdown_file.is_some()
-            || self.html_file.is_some()
-            || (self.github
-                && std::env::var_os("GITHUB_STEP_SUMMARY").is_some_and(|v| !v.is_empty()))
+        let summary =
+            self.github && std::env::var_os("GITHUB_STEP_SUMMARY").is_some_and(|v| !v.is_empty());
+        // Every output that draws follows `--stat`, which leaves drawings out.
+        !self.stat
+            && (self.format.draws()
+                || self.markdown_file.is_some()
+                || self.html_file.is_some()
+                || summary)
     }
 }
 
