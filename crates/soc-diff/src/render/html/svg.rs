@@ -159,7 +159,7 @@ fn node_svg(out: &mut String, node: &DiagramNode, b: Bounds, anchor: &str) {
     };
     let _ = write!(
         out,
-        "<g class=\"node {shape_class}{}{}\" id=\"{anchor}\" tabindex=\"0\" data-node-id=\"{}\" \
+        "<g class=\"node {shape_class}{}{}\" id=\"{anchor}\" data-node-id=\"{}\" \
          data-name=\"{}\" data-type=\"{}\"",
         mark_class(node.mark),
         if node.moved { " moved" } else { "" },
