@@ -11,6 +11,7 @@ mod live;
 mod local;
 mod playbooks;
 mod reports;
+mod review;
 mod secrets;
 mod sim;
 mod sources;
