@@ -27,7 +27,7 @@ pub struct Config {
     /// `[env.NAME]` sections.
     pub envs: BTreeMap<String, EnvConfig>,
     /// The `[normalize]` section: user rules on top of the built-in SecMaster profile.
-    pub normalize: soc_diff::ProfileConfig,
+    pub normalize: soc_normalize::ProfileConfig,
     /// `[check] pairs`.
     pub check_pairs: Vec<(String, String)>,
     /// `[check] workflow` and `exclude`: the workflows `check` compares.
@@ -176,7 +176,7 @@ pub enum ConfigError {
     Normalize {
         path: Option<PathBuf>,
         #[source]
-        source: soc_diff::profile::ProfileError,
+        source: soc_normalize::profile::ProfileError,
     },
     #[error("unknown environment `{name}`{}", configured(known, config))]
     UnknownEnv {
@@ -294,7 +294,7 @@ impl Config {
             path: None,
             store_path: dir.join(DEFAULT_STORE_DIR),
             envs: BTreeMap::new(),
-            normalize: soc_diff::ProfileConfig::default(),
+            normalize: soc_normalize::ProfileConfig::default(),
             check_pairs: Vec::new(),
             check_filters: soc_diff::Filters::default(),
             accept: Vec::new(),
@@ -369,10 +369,10 @@ impl Config {
 
     /// The normalization profile: the built-in SecMaster profile plus `[normalize]`, and canvas
     /// layout kept when `keep_layout` (the `--keep-layout` flag) says so.
-    pub fn profile(&self, keep_layout: bool) -> Result<soc_diff::Profile, ConfigError> {
+    pub fn profile(&self, keep_layout: bool) -> Result<soc_normalize::Profile, ConfigError> {
         let mut rules = self.normalize.clone();
         rules.keep_layout |= keep_layout;
-        soc_diff::Profile::secmaster()
+        soc_normalize::Profile::secmaster()
             .with_config(&rules)
             .map(|profile| profile.with_limits(self.limits))
             .map_err(|source| ConfigError::Normalize {
@@ -383,15 +383,15 @@ impl Config {
 
     /// The `[[accept]]` rules about workflows.
     pub fn accept_rules(&self) -> Vec<soc_diff::AcceptRule> {
-        self.accept_rules_of(soc_diff::Kind::Workflow)
+        self.accept_rules_of(soc_normalize::Kind::Workflow)
     }
 
     /// The `[[accept]]` rules about playbooks (`playbook = …`).
     pub fn playbook_accept_rules(&self) -> Vec<soc_diff::AcceptRule> {
-        self.accept_rules_of(soc_diff::Kind::Playbook)
+        self.accept_rules_of(soc_normalize::Kind::Playbook)
     }
 
-    fn accept_rules_of(&self, kind: soc_diff::Kind) -> Vec<soc_diff::AcceptRule> {
+    fn accept_rules_of(&self, kind: soc_normalize::Kind) -> Vec<soc_diff::AcceptRule> {
         self.accept
             .iter()
             .filter(|rule| rule.kind() == kind)
@@ -422,7 +422,7 @@ struct RawConfig {
     #[serde(default)]
     env: BTreeMap<String, EnvConfig>,
     #[serde(default)]
-    normalize: soc_diff::ProfileConfig,
+    normalize: soc_normalize::ProfileConfig,
     #[serde(default)]
     check: RawCheck,
     #[serde(default)]
@@ -646,8 +646,8 @@ fn validate_accept(
         hint: Some(hint.to_owned()),
     };
     let (kind, name) = match (rule.workflow, rule.playbook) {
-        (Some(workflow), None) => (soc_diff::Kind::Workflow, workflow),
-        (None, Some(playbook)) => (soc_diff::Kind::Playbook, playbook),
+        (Some(workflow), None) => (soc_normalize::Kind::Workflow, workflow),
+        (None, Some(playbook)) => (soc_normalize::Kind::Playbook, playbook),
         (Some(_), Some(_)) => {
             return Err(invalid(
                 "playbook",
@@ -683,10 +683,10 @@ fn validate_accept(
             E::EmptyWorkflow => (
                 format!("[[accept]] {kind} is empty"),
                 match kind {
-                    soc_diff::Kind::Workflow => {
+                    soc_normalize::Kind::Workflow => {
                         "give the exact workflow name, or \"*\" for every workflow"
                     }
-                    soc_diff::Kind::Playbook => {
+                    soc_normalize::Kind::Playbook => {
                         "give the exact playbook name, or \"*\" for every playbook"
                     }
                 },
@@ -1051,7 +1051,7 @@ reason = "paused in production while the pager is replaced"
         let profile = config.profile(false).unwrap();
         assert!(!profile.keep_layout());
         assert!(config.profile(true).unwrap().keep_layout());
-        assert_ne!(profile.hash(), soc_diff::Profile::secmaster().hash());
+        assert_ne!(profile.hash(), soc_normalize::Profile::secmaster().hash());
         let err = parse("[normalize]\nignroe = []\n").unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -1180,12 +1180,12 @@ reason = "paused in production while the pager is replaced"
     fn element_ids_by_name_is_a_profile_of_its_own() {
         let config = parse("[normalize]\nelement_ids = \"by_name\"\n").unwrap();
         let profile = config.profile(false).unwrap();
-        assert_eq!(profile.element_ids(), soc_diff::ElementIds::ByName);
-        assert_ne!(profile.hash(), soc_diff::Profile::secmaster().hash());
+        assert_eq!(profile.element_ids(), soc_normalize::ElementIds::ByName);
+        assert_ne!(profile.hash(), soc_normalize::Profile::secmaster().hash());
         let keep = parse("[normalize]\nelement_ids = \"keep\"\n").unwrap();
         assert_eq!(
             keep.profile(false).unwrap().hash(),
-            soc_diff::Profile::secmaster().hash(),
+            soc_normalize::Profile::secmaster().hash(),
             "the default must not renormalize existing snapshots"
         );
         let err = parse("[normalize]\nelement_ids = \"byname\"\n").unwrap_err();

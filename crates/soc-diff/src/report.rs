@@ -58,7 +58,7 @@ pub struct Report {
     /// does not know its playbooks, or the filters name only another kind. Such a kind's list is
     /// empty and says nothing about it.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub not_compared: BTreeMap<crate::kind::Kind, String>,
+    pub not_compared: BTreeMap<soc_normalize::Kind, String>,
 }
 
 /// Whether a report shows drift.
@@ -468,15 +468,15 @@ impl Report {
     }
 
     /// Why a kind was not compared, when it was not.
-    pub fn not_compared(&self, kind: crate::kind::Kind) -> Option<&str> {
+    pub fn not_compared(&self, kind: soc_normalize::Kind) -> Option<&str> {
         self.not_compared.get(&kind).map(String::as_str)
     }
 
     /// The outcomes of one kind.
-    pub fn of_kind(&self, kind: crate::kind::Kind) -> &[WorkflowReport] {
+    pub fn of_kind(&self, kind: soc_normalize::Kind) -> &[WorkflowReport] {
         match kind {
-            crate::kind::Kind::Workflow => &self.workflows,
-            crate::kind::Kind::Playbook => &self.playbooks,
+            soc_normalize::Kind::Workflow => &self.workflows,
+            soc_normalize::Kind::Playbook => &self.playbooks,
         }
     }
 

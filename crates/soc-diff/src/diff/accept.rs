@@ -5,10 +5,10 @@
 
 use chrono::NaiveDate;
 
-use crate::address::Address;
-use crate::kind::Kind;
-use crate::pattern::{PathPattern, PatternError};
 use crate::report::Acceptance;
+use soc_normalize::Kind;
+use soc_normalize::address::Address;
+use soc_normalize::pattern::{PathPattern, PatternError};
 
 /// The format of expiry dates, in rules and in reports.
 const DATE_FORMAT: &str = "%Y-%m-%d";

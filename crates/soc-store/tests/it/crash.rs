@@ -7,7 +7,7 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use soc_diff::Profile;
+use soc_normalize::Profile;
 use soc_store::{LAYOUT_DIR, Store};
 
 use crate::common::{files_under, small_input, source};

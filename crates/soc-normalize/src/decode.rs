@@ -93,7 +93,7 @@ pub enum LoadError {
 /// named after its last component. Never panics, whatever the bytes.
 ///
 /// ```
-/// use soc_diff::{Profile, decode_export};
+/// use soc_normalize::{Profile, decode_export};
 ///
 /// let profile = Profile::secmaster();
 /// let bytes = br#"[{"name": "Block IP", "id": "1"}, {"name": "Notify", "id": "2"}]"#;
@@ -106,7 +106,7 @@ pub enum LoadError {
 ///
 /// let err = decode_export("bad.json", b"{\"name\": ", &profile).unwrap_err();
 /// assert_eq!(err.to_string(), "bad.json: invalid JSON near byte 8");
-/// # Ok::<(), soc_diff::DecodeError>(())
+/// # Ok::<(), soc_normalize::DecodeError>(())
 /// ```
 pub fn decode_export(
     source: &str,

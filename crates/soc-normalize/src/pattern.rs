@@ -23,7 +23,7 @@ use crate::address::{ACTIVE, Step};
 /// A parsed path pattern (see the [module docs](self) for the syntax).
 ///
 /// ```
-/// use soc_diff::PathPattern;
+/// use soc_normalize::PathPattern;
 ///
 /// let pattern = PathPattern::parse("/versions/*/id")?;
 /// assert!(pattern.matches(&["versions", "0", "id"]));
@@ -31,7 +31,7 @@ use crate::address::{ACTIVE, Step};
 /// assert!(PathPattern::parse("/**/create_time")?.matches(&["versions", "2", "create_time"]));
 /// let address = PathPattern::parse("/versions[@active]/taskflow/serviceTask[*]/soar:timeout")?;
 /// assert_eq!(address.as_str(), "/versions[@active]/taskflow/serviceTask[*]/soar:timeout");
-/// # Ok::<(), soc_diff::PatternError>(())
+/// # Ok::<(), soc_normalize::PatternError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PathPattern {
