@@ -26,7 +26,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::normalize::{canonical_json, is_redaction_marker, sha256_hex};
+use crate::normalize::{canonical_json, sha256_hex};
 
 /// Words whose values are redacted by default, matched as word parts of keys, of the names of
 /// name/value pairs and of `NAME=` assignments in text (see the module docs).
@@ -591,6 +591,15 @@ fn closing_quote(bytes: &[u8], mut at: usize, quote: u8) -> usize {
         at += 1;
     }
     bytes.len()
+}
+
+/// Whether `text` is a redaction marker as written by normalization (`<redacted:0123abcd>`).
+pub fn is_redaction_marker(text: &str) -> bool {
+    text.strip_prefix("<redacted:")
+        .and_then(|rest| rest.strip_suffix('>'))
+        .is_some_and(|hash| {
+            hash.len() == 8 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        })
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use base64::Engine as _;
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use soc_normalize::normalize::is_redaction_marker;
+use soc_normalize::redact::is_redaction_marker;
 use soc_normalize::{
     Content, Document, Normalized, NormalizedContent, Profile, ProfileConfig, decode_export,
 };
