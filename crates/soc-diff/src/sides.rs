@@ -6,10 +6,10 @@
 
 use std::collections::BTreeMap;
 
-use soc_normalize::{Kind, Profile, SideEntries};
+use soc_normalize::{Entry, Kind, Profile, SideEntries};
 
 use crate::diff::{AcceptRule, DiffError, DiffOptions, diff};
-use crate::report::Report;
+use crate::report::{Report, WorkflowReport};
 
 /// Why the versions of a playbook other than the active one never count as drift.
 pub const OTHER_VERSIONS_REASON: &str =
@@ -44,37 +44,35 @@ pub fn diff_sides(
     playbook_rules: &[AcceptRule],
 ) -> Result<Report, DiffError> {
     let filters = &options.filters;
-    let mut compared_any = false;
     let mut not_compared = BTreeMap::new();
-    let mut workflows = Vec::new();
     let unnamed = || {
         "not named by the filters (--workflow, --playbook, or [check] workflow and playbook)"
             .to_owned()
     };
-    if filters.for_kind(Kind::Workflow).is_none() {
-        not_compared.insert(Kind::Workflow, unnamed());
-    }
-    if let Some(kind_filters) = filters.for_kind(Kind::Workflow) {
-        let kind_options = DiffOptions {
-            filters: kind_filters,
-            ..options.clone()
-        };
-        match diff(left.workflows, right.workflows, profile, &kind_options) {
-            Ok(report) => {
-                compared_any = true;
-                workflows = report.workflows;
-            }
-            Err(DiffError::NothingSelected { .. }) => {}
-            Err(err) => return Err(err),
+    let workflows = match filters.for_kind(Kind::Workflow) {
+        None => {
+            not_compared.insert(Kind::Workflow, unnamed());
+            None
         }
-    }
-    let mut playbooks = Vec::new();
-    if filters.for_kind(Kind::Playbook).is_none() {
-        not_compared.insert(Kind::Playbook, unnamed());
-    }
-    if let Some(kind_filters) = filters.for_kind(Kind::Playbook) {
-        match (left.playbooks, right.playbooks) {
-            (Some(left_playbooks), Some(right_playbooks)) => {
+        Some(kind_filters) => {
+            let kind_options = DiffOptions {
+                filters: kind_filters,
+                ..options.clone()
+            };
+            diff_kind(left.workflows, right.workflows, profile, &kind_options)?
+        }
+    };
+    let playbooks = match filters.for_kind(Kind::Playbook) {
+        None => {
+            not_compared.insert(Kind::Playbook, unnamed());
+            None
+        }
+        Some(kind_filters) => match known_playbooks(left.playbooks, right.playbooks, options) {
+            Err(why) => {
+                not_compared.insert(Kind::Playbook, why);
+                None
+            }
+            Ok((left_playbooks, right_playbooks)) => {
                 let mut accept = playbook_rules.to_vec();
                 accept.push(other_versions_rule());
                 let kind_options = DiffOptions {
@@ -82,40 +80,11 @@ pub fn diff_sides(
                     accept,
                     ..options.clone()
                 };
-                match diff(left_playbooks, right_playbooks, profile, &kind_options) {
-                    Ok(report) => {
-                        compared_any = true;
-                        playbooks = report.workflows;
-                    }
-                    Err(DiffError::NothingSelected { .. }) => {}
-                    Err(err) => return Err(err),
-                }
+                diff_kind(left_playbooks, right_playbooks, profile, &kind_options)?
             }
-            (None, None) => {
-                not_compared.insert(
-                    Kind::Playbook,
-                    "neither side holds playbooks (folders of workflow exports, or snapshots \
-                     taken before socdrift read playbooks)"
-                        .to_owned(),
-                );
-            }
-            (left_playbooks, _) => {
-                let unknown = if left_playbooks.is_none() {
-                    &options.left_label
-                } else {
-                    &options.right_label
-                };
-                not_compared.insert(
-                    Kind::Playbook,
-                    format!(
-                        "the playbooks of {unknown} are not known (a snapshot taken before \
-                         socdrift read playbooks, or a folder without playbook documents)"
-                    ),
-                );
-            }
-        }
-    }
-    if !compared_any && !filters.is_empty() {
+        },
+    };
+    if workflows.is_none() && playbooks.is_none() && !filters.is_empty() {
         return Err(DiffError::NothingSelected {
             left: options.left_label.clone(),
             right: options.right_label.clone(),
@@ -125,11 +94,52 @@ pub fn diff_sides(
     let mut report = Report::from_kinds(
         options.left_label.clone(),
         options.right_label.clone(),
-        workflows,
-        playbooks,
+        workflows.unwrap_or_default(),
+        playbooks.unwrap_or_default(),
     );
     report.not_compared = not_compared;
     Ok(report)
+}
+
+/// The documents of one kind diffed; `None` when the filters select none of them.
+fn diff_kind(
+    left: Vec<Entry>,
+    right: Vec<Entry>,
+    profile: &Profile,
+    options: &DiffOptions,
+) -> Result<Option<Vec<WorkflowReport>>, DiffError> {
+    match diff(left, right, profile, options) {
+        Ok(report) => Ok(Some(report.workflows)),
+        Err(DiffError::NothingSelected { .. }) => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// Both sides' playbooks, or why they cannot be compared (a side that does not know them).
+fn known_playbooks(
+    left: Option<Vec<Entry>>,
+    right: Option<Vec<Entry>>,
+    options: &DiffOptions,
+) -> Result<(Vec<Entry>, Vec<Entry>), String> {
+    match (left, right) {
+        (Some(left), Some(right)) => Ok((left, right)),
+        (None, None) => Err(
+            "neither side holds playbooks (folders of workflow exports, or \
+                             snapshots taken before socdrift read playbooks)"
+                .to_owned(),
+        ),
+        (left, _) => {
+            let unknown = if left.is_none() {
+                &options.left_label
+            } else {
+                &options.right_label
+            };
+            Err(format!(
+                "the playbooks of {unknown} are not known (a snapshot taken before socdrift \
+                 read playbooks, or a folder without playbook documents)"
+            ))
+        }
+    }
 }
 
 #[cfg(test)]
