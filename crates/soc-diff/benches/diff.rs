@@ -91,6 +91,8 @@ fn peak_rss_mb() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+// Long on purpose: a benchmark reads as its script, one measured phase after the other, each
+// printing its figures where it is measured.
 fn main() {
     // `cargo test` runs harness-less benches with no arguments; only `cargo bench` says `--bench`.
     let args: Vec<String> = std::env::args().collect();

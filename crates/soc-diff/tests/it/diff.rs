@@ -56,6 +56,7 @@ fn find<'r>(report: &'r Report, name: &str) -> &'r WorkflowReport {
         .unwrap_or_else(|| panic!("no workflow {name:?} in {report:#?}"))
 }
 
+// Long on purpose: every fixture workflow with the drift it was made with, checked in one table.
 #[test]
 fn fixtures_show_the_drift_they_were_made_with() {
     let report = fixture_report(&fixture_options());

@@ -477,6 +477,7 @@ fn pin_normalized(hasher: &mut sha2::Sha256, n: &Normalized) {
 /// set sorting, keyed sorting with duplicate keys, and kept layout. Any change to normalization that
 /// changes a single byte fails here; a deliberate format change must bump `NORMALIZER_FORMAT` and
 /// record the new constant.
+// Long on purpose: every corpus and profile goes into the one pinned hash.
 #[test]
 fn normalized_output_is_byte_identical_to_the_pinned_corpus() {
     use sha2::Digest as _;

@@ -216,38 +216,12 @@ impl Authenticator {
             .keys
             .get(&auth.access)
             .ok_or(AuthFailure::Signature("access key not found"))?;
-        let sent_token = header(headers, "x-security-token");
-        match (&key.security_token, sent_token) {
-            (None, None) => {}
-            (Some(expected), Some(sent)) => {
-                if !constant_time_eq(expected.expose().as_bytes(), sent.trim().as_bytes()) {
-                    return Err(AuthFailure::Signature("security token mismatch"));
-                }
-                if !auth.signed_headers.iter().any(|h| h == "x-security-token") {
-                    return Err(AuthFailure::Signature("x-security-token is not signed"));
-                }
-            }
-            (Some(_), None) => {
-                return Err(AuthFailure::Signature(
-                    "temporary access key needs x-security-token",
-                ));
-            }
-            (None, Some(_)) => {
-                return Err(AuthFailure::Signature(
-                    "permanent access key with x-security-token",
-                ));
-            }
-        }
-        let mut signed = Vec::with_capacity(auth.signed_headers.len());
-        for name in &auth.signed_headers {
-            let value = if name == "host" {
-                header(headers, "host").or_else(|| uri.authority().map(|a| a.as_str().to_owned()))
-            } else {
-                header(headers, name)
-            };
-            let value = value.ok_or(AuthFailure::Signature("a signed header is missing"))?;
-            signed.push((name.clone(), value));
-        }
+        check_security_token(
+            key,
+            header(headers, "x-security-token"),
+            &auth.signed_headers,
+        )?;
+        let signed = signed_values(&auth.signed_headers, headers, uri)?;
         let unsigned =
             header(headers, "x-sdk-content-sha256").is_some_and(|v| v.trim() == UNSIGNED_PAYLOAD);
         let body_hash = sign::sha256_hex(body);
@@ -277,6 +251,55 @@ impl Authenticator {
         }
         Err(AuthFailure::Signature("signature mismatch"))
     }
+}
+
+/// A temporary access key comes with its security token, signed; a permanent one without.
+fn check_security_token(
+    key: &AccessKey,
+    sent: Option<String>,
+    signed_headers: &[String],
+) -> Result<(), AuthFailure> {
+    match (&key.security_token, sent) {
+        (None, None) => {}
+        (Some(expected), Some(sent)) => {
+            if !constant_time_eq(expected.expose().as_bytes(), sent.trim().as_bytes()) {
+                return Err(AuthFailure::Signature("security token mismatch"));
+            }
+            if !signed_headers.iter().any(|h| h == "x-security-token") {
+                return Err(AuthFailure::Signature("x-security-token is not signed"));
+            }
+        }
+        (Some(_), None) => {
+            return Err(AuthFailure::Signature(
+                "temporary access key needs x-security-token",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(AuthFailure::Signature(
+                "permanent access key with x-security-token",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The values of the signed headers, in their order (`host` from the URI when there is no header).
+fn signed_values(
+    signed_headers: &[String],
+    headers: &HeaderMap,
+    uri: &Uri,
+) -> Result<Vec<(String, String)>, AuthFailure> {
+    let mut signed = Vec::with_capacity(signed_headers.len());
+    for name in signed_headers {
+        let value = if name == "host" {
+            header(headers, "host").or_else(|| uri.authority().map(|a| a.as_str().to_owned()))
+        } else {
+            header(headers, name)
+        };
+        let value = value.ok_or(AuthFailure::Signature("a signed header is missing"))?;
+        signed.push((name.clone(), value));
+    }
+    Ok(signed)
 }
 
 /// All values of a header joined by `,`, as UTF-8 (lossy); `None` when absent.
