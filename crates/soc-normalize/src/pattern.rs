@@ -539,12 +539,77 @@ mod tests {
         );
     }
 
+    /// A pointer token that counts how often a pattern looks at it, and fails the test at once
+    /// when the looks pass `bound` (a matcher gone exponential fails instead of hanging).
+    struct Counted<'c> {
+        token: String,
+        looks: &'c std::cell::Cell<usize>,
+        bound: usize,
+    }
+
+    impl Counted<'_> {
+        fn look(&self) {
+            self.looks.set(self.looks.get() + 1);
+            assert!(
+                self.looks.get() <= self.bound,
+                "more than {} looks",
+                self.bound
+            );
+        }
+    }
+
+    impl PathStep for Counted<'_> {
+        fn matches_literal(&self, literal: &str, _: bool) -> bool {
+            self.look();
+            self.token == literal
+        }
+        fn matches_item(&self, _: &str) -> bool {
+            self.look();
+            false
+        }
+        fn is_active(&self) -> bool {
+            false
+        }
+        fn is_item(&self) -> bool {
+            false
+        }
+    }
+
     #[test]
-    fn many_double_stars_stay_fast() {
-        let pattern = format!("{}/z", "/**/a".repeat(20));
+    fn many_double_stars_stay_linear_in_pattern_times_path() {
+        // The worst case of backtracking matchers: many `**`, a last step that matches (so no
+        // shortcut rejects the path), and a step before it that never does. Naive backtracking
+        // tries every way to spread 200 steps over 20 `**`s (about 10^30); this matcher looks at
+        // each step at most once per pattern segment.
+        let pattern = format!("{}/b/z", "/**/a".repeat(20));
         let p = PathPattern::parse(&pattern).unwrap();
-        let long: Vec<String> = (0..200).map(|_| "a".to_owned()).collect();
-        assert!(!p.matches(&long));
+        let looks = std::cell::Cell::new(0);
+        let bound = p.segments.len() * 200;
+        let path = |tokens: &[&str]| -> Vec<Counted<'_>> {
+            tokens
+                .iter()
+                .map(|token| Counted {
+                    token: (*token).to_owned(),
+                    looks: &looks,
+                    bound,
+                })
+                .collect()
+        };
+        let mut no_b = vec!["a"; 199];
+        no_b.push("z");
+        let mut with_b = vec!["a"; 198];
+        with_b.extend(["b", "z"]);
+
+        assert!(!p.matches_steps(&path(&no_b), true));
+        assert!(
+            looks.get() > 200,
+            "the path was walked, not rejected up front"
+        );
+        looks.set(0);
+        assert!(p.matches_steps(&path(&with_b), true));
+        // The same answers through the public entry point.
+        assert!(!p.matches(&no_b));
+        assert!(p.matches(&with_b));
     }
 
     fn addr(steps: Vec<Step>) -> crate::address::Address {

@@ -409,9 +409,10 @@ mod tests {
         let other: Uri = "http://127.0.0.1:8080/v1/p/workspaces?limit=3&offset=0"
             .parse()
             .unwrap();
-        assert!(
-            verify(&a, &other, &headers, now).is_err(),
-            "changed query must fail"
+        assert_eq!(
+            verify(&a, &other, &headers, now),
+            Err(AuthFailure::Signature("signature mismatch")),
+            "a changed query must fail"
         );
 
         let (uri3, unknown) = signed_request("NOPE", "SK", &date, &[], b"");
@@ -426,7 +427,15 @@ mod tests {
             Err(AuthFailure::ClockSkew)
         );
         let earlier = now - chrono::Duration::minutes(14);
-        assert!(verify(&a, &uri, &headers, earlier).is_ok());
+        assert_eq!(verify(&a, &uri, &headers, earlier).unwrap(), "AK");
+        // What the gateway answers for them, as the real one does.
+        assert_eq!(AuthFailure::ClockSkew.code_and_message().0, "APIGW.0303");
+        let (code, message) = AuthFailure::Signature("signature mismatch").code_and_message();
+        assert_eq!(code, "APIGW.0301");
+        assert!(
+            message.ends_with("verify aksk signature fail (signature mismatch)"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -440,15 +449,34 @@ mod tests {
             &[("x-security-token", "sec-token")],
             b"",
         );
-        assert!(verify(&a, &uri, &ok, now).is_ok());
+        assert_eq!(verify(&a, &uri, &ok, now).unwrap(), "TMP");
         let (uri, missing) = signed_request("TMP", "TSK", &date, &[], b"");
-        assert!(verify(&a, &uri, &missing, now).is_err());
+        assert_eq!(
+            verify(&a, &uri, &missing, now),
+            Err(AuthFailure::Signature(
+                "temporary access key needs x-security-token"
+            ))
+        );
         let (uri, wrong) =
             signed_request("TMP", "TSK", &date, &[("x-security-token", "other")], b"");
-        assert!(verify(&a, &uri, &wrong, now).is_err());
+        assert_eq!(
+            verify(&a, &uri, &wrong, now),
+            Err(AuthFailure::Signature("security token mismatch"))
+        );
+        let (uri, mut unsigned) = signed_request("TMP", "TSK", &date, &[], b"");
+        unsigned.insert("x-security-token", HeaderValue::from_static("sec-token"));
+        assert_eq!(
+            verify(&a, &uri, &unsigned, now),
+            Err(AuthFailure::Signature("x-security-token is not signed"))
+        );
         let (uri, on_permanent) =
             signed_request("AK", "SK", &date, &[("x-security-token", "sec-token")], b"");
-        assert!(verify(&a, &uri, &on_permanent, now).is_err());
+        assert_eq!(
+            verify(&a, &uri, &on_permanent, now),
+            Err(AuthFailure::Signature(
+                "permanent access key with x-security-token"
+            ))
+        );
     }
 
     #[test]
@@ -456,8 +484,11 @@ mod tests {
         let a = auth();
         let t = a.issue("u", "tok".to_owned());
         assert!(t.expires_at > t.issued_at);
-        assert!(a.check_token("tok").is_ok());
-        assert!(a.check_token("tok").is_ok());
+        for _ in 0..2 {
+            let principal = a.check_token("tok").unwrap();
+            assert_eq!(principal.rate_key, "user:u");
+            assert_eq!(principal.auth, AuthKind::Token);
+        }
         assert_eq!(a.check_token("tok").unwrap_err(), AuthFailure::ExpiredToken);
         assert_eq!(
             a.check_token("forged").unwrap_err(),
