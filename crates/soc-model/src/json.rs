@@ -38,8 +38,12 @@ pub fn parse(file: &str, bytes: &[u8], limits: &Limits) -> Result<Value, ReadErr
         source: err,
     })?;
     serde_json::from_str(text).map_err(|err| {
-        let offset = bom + byte_offset(text, err.line(), err.column());
-        if err.to_string().starts_with("recursion limit exceeded") {
+        let at = byte_offset(text, err.line(), err.column());
+        let offset = bom + at;
+        // serde_json stops at its nesting limit with a syntax error like any other; the text up
+        // to where it stopped tells the two apart.
+        let read = text.as_bytes().get(..=at).unwrap_or(text.as_bytes());
+        if nests_deeper_than(read, JSON_DEPTH_LIMIT - 1) {
             ReadError::TooDeep {
                 file: file.to_owned(),
                 offset,
@@ -244,6 +248,18 @@ mod tests {
             "{err:?}"
         );
         assert!(err.to_string().contains("nested deeper than 128 levels"));
+        // As deep as serde_json goes is fine; a syntax error there is a syntax error.
+        let deepest = format!("{}{}", "[".repeat(127), "]".repeat(127));
+        assert!(parse_default(deepest.as_bytes()).is_ok());
+        let bad = format!("{}x", "[".repeat(127));
+        let err = parse_default(bad.as_bytes()).unwrap_err();
+        assert!(
+            matches!(err, ReadError::Json { offset: 127, .. }),
+            "{err:?}"
+        );
+        let deep_object = format!("{}{}", r#"{"a":"#.repeat(128), "}".repeat(128));
+        let err = parse_default(deep_object.as_bytes()).unwrap_err();
+        assert!(matches!(err, ReadError::TooDeep { .. }), "{err:?}");
     }
 
     #[test]

@@ -4,14 +4,28 @@
 use std::ops::Range;
 use std::path::Path;
 
+use super::RawConfig;
 use super::error::ConfigError;
+use super::schema::{Shape, shape_at};
 use crate::suggest;
 
 /// Every key of the file with its dotted path and byte span, for line numbers.
 pub(super) struct KeyIndex<'a> {
     pub(super) path: &'a Path,
     text: &'a str,
-    keys: Vec<(Vec<String>, Range<usize>, bool)>,
+    keys: Vec<Key>,
+}
+
+/// One key of the file.
+struct Key {
+    /// Table names and keys down to it; the items of an array of tables by index (`accept`, `1`).
+    path: Vec<String>,
+    /// Where the key (or, without one, its value) is in the text.
+    span: Range<usize>,
+    /// Whether it holds a plain value (not a table).
+    is_leaf: bool,
+    /// The value, when it is a string.
+    text: Option<String>,
 }
 
 impl<'a> KeyIndex<'a> {
@@ -42,15 +56,23 @@ impl<'a> KeyIndex<'a> {
                 .or_else(|| item.span())
                 .unwrap_or(0..0);
             prefix.push(name.to_string());
-            let is_leaf = matches!(item, toml_edit::Item::Value(v) if !v.is_inline_table());
-            self.keys.push((prefix.clone(), span.clone(), is_leaf));
+            self.keys.push(Key {
+                path: prefix.clone(),
+                span: span.clone(),
+                is_leaf: matches!(item, toml_edit::Item::Value(v) if !v.is_inline_table()),
+                text: item.as_str().map(str::to_owned),
+            });
             match item {
                 toml_edit::Item::Table(t) => self.walk_table(prefix, t),
                 toml_edit::Item::ArrayOfTables(array) => {
                     for (i, t) in array.iter().enumerate() {
                         prefix.push(i.to_string());
-                        self.keys
-                            .push((prefix.clone(), t.span().unwrap_or(span.clone()), false));
+                        self.keys.push(Key {
+                            path: prefix.clone(),
+                            span: t.span().unwrap_or(span.clone()),
+                            is_leaf: false,
+                            text: None,
+                        });
                         self.walk_table(prefix, t);
                         prefix.pop();
                     }
@@ -72,8 +94,12 @@ impl<'a> KeyIndex<'a> {
                 .or_else(|| value.span())
                 .unwrap_or(0..0);
             prefix.push(name.to_string());
-            self.keys
-                .push((prefix.clone(), span, !value.is_inline_table()));
+            self.keys.push(Key {
+                path: prefix.clone(),
+                span,
+                is_leaf: !value.is_inline_table(),
+                text: value.as_str().map(str::to_owned),
+            });
             if let toml_edit::Value::InlineTable(t) = value {
                 self.walk_inline(prefix, t);
             }
@@ -86,8 +112,8 @@ impl<'a> KeyIndex<'a> {
     pub(super) fn line_of(&self, segments: &[&str]) -> usize {
         let mut wanted: Vec<&str> = segments.iter().copied().filter(|s| !s.is_empty()).collect();
         while !wanted.is_empty() {
-            if let Some((_, span, _)) = self.keys.iter().find(|(p, _, _)| *p == wanted) {
-                return line_col(self.text, span.start).0;
+            if let Some(key) = self.keys.iter().find(|key| key.path == wanted) {
+                return line_col(self.text, key.span.start).0;
             }
             wanted.pop();
         }
@@ -95,7 +121,13 @@ impl<'a> KeyIndex<'a> {
     }
 
     pub(super) fn refuse_secrets(&self) -> Result<(), ConfigError> {
-        for (segments, span, is_leaf) in &self.keys {
+        for Key {
+            path: segments,
+            span,
+            is_leaf,
+            ..
+        } in &self.keys
+        {
             let Some(last) = segments.last() else {
                 continue;
             };
@@ -120,43 +152,25 @@ impl<'a> KeyIndex<'a> {
     }
 
     /// Turns a serde error from `toml` into a located, actionable one.
+    ///
+    /// The error's place gives the key (the key itself, or the nearest key before the offending
+    /// value); whether the key is unknown or its value is not one the setting takes is asked of
+    /// the types the file is read into ([`shape_at`]), never read from the error's text, which is
+    /// only shown.
     pub(super) fn serde_error(&self, e: &toml::de::Error) -> ConfigError {
         let start = e.span().map_or(0, |s| s.start);
         let line = line_col(self.text, start).0;
-        let message = e.message().trim();
-        // The key itself (unknown field) or the nearest key before the offending value.
-        let key_path = self
+        let key = self
             .keys
             .iter()
-            .filter(|(_, span, _)| span.start <= start)
-            .max_by_key(|(_, span, _)| span.start)
-            .map(|(p, _, _)| p.clone());
-        if let Some((name, expected)) = parse_unknown(message, "unknown field") {
-            let table = key_path
-                .as_ref()
-                .map(|p| table_name(&p[..p.len().saturating_sub(1)]))
-                .unwrap_or_default();
-            return ConfigError::UnknownKey {
-                path: self.path.to_path_buf(),
-                line,
-                key: name,
-                table,
-                expected,
-            };
+            .filter(|key| key.span.start <= start)
+            .max_by_key(|key| key.span.start);
+        if let Some(unknown) = key.and_then(|key| self.unknown(key, line)) {
+            return unknown;
         }
-        if let Some((name, expected)) = parse_unknown(message, "unknown variant") {
-            let key = key_path.map(|p| dotted(&p)).unwrap_or_default();
-            let hint = suggest::did_you_mean(&name, expected.iter().map(String::as_str))
-                .or_else(|| Some(format!("valid values: {}", expected.join(", "))));
-            return ConfigError::Invalid {
-                path: self.path.to_path_buf(),
-                line,
-                message: format!("`{key}` has an unknown value `{name}`"),
-                hint,
-            };
-        }
-        let message = match key_path {
-            Some(p) => format!("`{}`: {message}", dotted(&p)),
+        let message = e.message().trim();
+        let message = match key {
+            Some(key) => format!("`{}`: {message}", dotted(&key.path)),
             None => message.to_string(),
         };
         ConfigError::Invalid {
@@ -165,6 +179,38 @@ impl<'a> KeyIndex<'a> {
             message,
             hint: None,
         }
+    }
+
+    /// The error for `key` when it cannot be where it is: a key its table does not have, or a
+    /// value its setting does not take. `None` when the types have nothing against it.
+    fn unknown(&self, key: &Key, line: usize) -> Option<ConfigError> {
+        let (name, table) = key.path.split_last()?;
+        if let Shape::Table(keys) = shape_at::<RawConfig>(table) {
+            if !keys.contains(&name.as_str()) {
+                return Some(ConfigError::UnknownKey {
+                    path: self.path.to_path_buf(),
+                    line,
+                    key: name.clone(),
+                    table: table_name(table),
+                    expected: keys.iter().map(|k| (*k).to_owned()).collect(),
+                });
+            }
+        }
+        let value = key.text.as_deref()?;
+        let Shape::OneOf(values) = shape_at::<RawConfig>(&key.path) else {
+            return None;
+        };
+        if values.contains(&value) {
+            return None;
+        }
+        let hint = suggest::did_you_mean(value, values.iter().copied())
+            .or_else(|| Some(format!("valid values: {}", values.join(", "))));
+        Some(ConfigError::Invalid {
+            path: self.path.to_path_buf(),
+            line,
+            message: format!("`{}` has an unknown value `{value}`", dotted(&key.path)),
+            hint,
+        })
     }
 }
 
@@ -195,19 +241,6 @@ fn table_name(segments: &[String]) -> String {
             Err(_) => format!("[{}]", dotted(segments)),
         },
     }
-}
-
-/// Parses serde's `unknown field `x`, expected one of `a`, `b`` (and the `variant` twin).
-fn parse_unknown(message: &str, what: &str) -> Option<(String, Vec<String>)> {
-    let rest = message.strip_prefix(what)?.trim_start().strip_prefix('`')?;
-    let (name, rest) = rest.split_once('`')?;
-    let expected = rest
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_string)
-        .collect();
-    Some((name.to_string(), expected))
 }
 
 /// Whether a key names a secret; if so, the environment variable (and `*_env` key) to use instead.

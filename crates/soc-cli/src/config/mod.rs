@@ -5,6 +5,7 @@
 
 mod error;
 mod keys;
+mod schema;
 #[cfg(test)]
 mod tests;
 mod validate;
