@@ -4,100 +4,129 @@ use super::error::ConfigError;
 use super::keys::KeyIndex;
 use super::{EnvConfig, RawAccept, RawLimits};
 
+/// Checks one `[env.NAME]` section; an error names the line of the key that is wrong (or of the
+/// section, for what is missing).
 pub(super) fn validate_env(
     name: &str,
     env: &EnvConfig,
     index: &KeyIndex<'_>,
 ) -> Result<(), ConfigError> {
-    let at = |key: &str| index.line_of(&["env", name, key]);
-    let invalid = |line: usize, message: String, hint: Option<String>| ConfigError::Invalid {
-        path: index.path.to_path_buf(),
-        line,
-        message,
-        hint,
-    };
-    if !valid_env_name(name) {
-        return Err(invalid(
-            at(""),
-            format!("invalid environment name `{name}`"),
-            Some(
-                "use lowercase letters, digits, `-` and `_` only, starting with a letter or digit"
-                    .into(),
-            ),
-        ));
+    let problem = name_problem(name)
+        .or_else(|| place_problem(name, env))
+        .or_else(|| tuning_problem(name, env));
+    match problem {
+        None => Ok(()),
+        Some(problem) => Err(ConfigError::Invalid {
+            path: index.path.to_path_buf(),
+            line: index.line_of(&["env", name, problem.key]),
+            message: problem.message,
+            hint: problem.hint,
+        }),
     }
+}
+
+/// What is wrong in an `[env.NAME]` section.
+struct Problem {
+    /// The key to point at; empty for the section itself.
+    key: &'static str,
+    message: String,
+    hint: Option<String>,
+}
+
+impl Problem {
+    fn new(key: &'static str, message: String, hint: Option<&str>) -> Option<Self> {
+        Some(Problem {
+            key,
+            message,
+            hint: hint.map(str::to_owned),
+        })
+    }
+}
+
+fn name_problem(name: &str) -> Option<Problem> {
+    if valid_env_name(name) {
+        return None;
+    }
+    Problem::new(
+        "",
+        format!("invalid environment name `{name}`"),
+        Some("use lowercase letters, digits, `-` and `_` only, starting with a letter or digit"),
+    )
+}
+
+/// Where the workspace is: endpoint or region, project, workspace.
+fn place_problem(name: &str, env: &EnvConfig) -> Option<Problem> {
     if env.region.is_none() && env.endpoint.is_none() {
-        return Err(invalid(
-            at(""),
+        return Problem::new(
+            "",
             format!("[env.{name}] needs `region` or `endpoint`"),
-            Some("e.g. region = \"ap-southeast-1\"".into()),
-        ));
+            Some("e.g. region = \"ap-southeast-1\""),
+        );
     }
     if env.project_id.as_deref().is_none_or(str::is_empty) {
-        return Err(invalid(
-            at(""),
+        return Problem::new(
+            "",
             format!("[env.{name}] needs `project_id`"),
-            Some("the project id is on the console's My Credentials page, under Projects".into()),
-        ));
+            Some("the project id is on the console's My Credentials page, under Projects"),
+        );
     }
-    for key in ["endpoint", "iam_endpoint"] {
-        let value = match key {
-            "endpoint" => env.endpoint.as_deref(),
-            _ => env.iam_endpoint.as_deref(),
-        };
+    for (key, value) in [
+        ("endpoint", env.endpoint.as_deref()),
+        ("iam_endpoint", env.iam_endpoint.as_deref()),
+    ] {
         if let Some(url) = value {
             if !(url.starts_with("https://") || url.starts_with("http://")) {
-                return Err(invalid(
-                    at(key),
+                return Problem::new(
+                    key,
                     format!("[env.{name}] {key} `{url}` is not an http(s) URL"),
-                    Some("write the full URL, e.g. https://secmaster.ap-southeast-1.myhuaweicloud.com".into()),
-                ));
+                    Some(
+                        "write the full URL, e.g. https://secmaster.ap-southeast-1.myhuaweicloud.com",
+                    ),
+                );
             }
         }
     }
     match (&env.workspace_id, &env.workspace) {
-        (Some(_), Some(_)) => {
-            return Err(invalid(
-                at("workspace"),
-                format!("[env.{name}] sets both `workspace_id` and `workspace`"),
-                Some("keep one: the id, or the name to look up".into()),
-            ));
-        }
-        (None, None) => {
-            return Err(invalid(
-                at(""),
-                format!("[env.{name}] needs `workspace_id` or `workspace` (the workspace name)"),
-                None,
-            ));
-        }
-        _ => {}
+        (Some(_), Some(_)) => Problem::new(
+            "workspace",
+            format!("[env.{name}] sets both `workspace_id` and `workspace`"),
+            Some("keep one: the id, or the name to look up"),
+        ),
+        (None, None) => Problem::new(
+            "",
+            format!("[env.{name}] needs `workspace_id` or `workspace` (the workspace name)"),
+            None,
+        ),
+        _ => None,
     }
+}
+
+/// How the client talks to it: timeout, concurrency, rate.
+fn tuning_problem(name: &str, env: &EnvConfig) -> Option<Problem> {
     if let Some(timeout) = &env.timeout {
         if humantime::parse_duration(timeout).is_err() {
-            return Err(invalid(
-                at("timeout"),
+            return Problem::new(
+                "timeout",
                 format!("[env.{name}] timeout `{timeout}` is not a duration"),
-                Some("e.g. timeout = \"30s\" or \"2m\"".into()),
-            ));
+                Some("e.g. timeout = \"30s\" or \"2m\""),
+            );
         }
     }
     if env.concurrency == Some(0) {
-        return Err(invalid(
-            at("concurrency"),
+        return Problem::new(
+            "concurrency",
             format!("[env.{name}] concurrency must be at least 1"),
             None,
-        ));
+        );
     }
-    if let Some(rps) = env.requests_per_second {
-        if !(rps.is_finite() && rps > 0.0) {
-            return Err(invalid(
-                at("requests_per_second"),
-                format!("[env.{name}] requests_per_second must be a positive number"),
-                None,
-            ));
-        }
+    match env.requests_per_second {
+        Some(rps) if !(rps.is_finite() && rps > 0.0) => Problem::new(
+            "requests_per_second",
+            format!("[env.{name}] requests_per_second must be a positive number"),
+            None,
+        ),
+        _ => None,
     }
-    Ok(())
 }
 
 pub(super) fn validate_limits(
