@@ -12,14 +12,11 @@ use crate::error::BuildError;
 use crate::http::{Inner, Pacer};
 use crate::retry::RetryPolicy;
 
-/// Default cap on a response body: 64 MiB ([`soc_model::Limits`]' export size).
-pub const DEFAULT_MAX_BODY_BYTES: u64 = soc_model::limits::DEFAULT_MAX_EXPORT_BYTES;
-
 /// Default number of requests in flight.
-pub const DEFAULT_CONCURRENCY: usize = 8;
+pub(crate) const DEFAULT_CONCURRENCY: usize = 8;
 
 /// Default number of workflow ids per export request.
-pub const DEFAULT_EXPORT_BATCH: usize = 10;
+pub(crate) const DEFAULT_EXPORT_BATCH: usize = 10;
 
 /// Network timeouts, per attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,6 +11,9 @@
 //! std::process::exit(i32::from(status.code()));
 //! ```
 #![deny(clippy::print_stdout, clippy::print_stderr)]
+// The doc comments of the clap types in `cli` are the `--help` text, written for a terminal
+// (`tag ENV NAME [SNAPSHOT]`), not rustdoc links.
+#![allow(rustdoc::broken_intra_doc_links)]
 
 pub mod cli;
 pub mod commands;

@@ -35,6 +35,8 @@
 //! # Ok::<(), soc_diff::DiffError>(())
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod diff;
 pub mod render;
 pub mod report;
@@ -45,4 +47,4 @@ pub use diff::{
 };
 pub use render::{Format, RenderOptions, render};
 pub use report::{CheckReport, CheckStatus, Counts, Filters, PairError, PairReport, Report};
-pub use sides::{OTHER_VERSIONS_REASON, diff_sides, other_versions_rule};
+pub use sides::{OTHER_VERSIONS_REASON, diff_sides};

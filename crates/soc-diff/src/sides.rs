@@ -18,7 +18,7 @@ pub const OTHER_VERSIONS_REASON: &str =
 /// The accept rule every playbook comparison carries: differences in a playbook's other versions
 /// (drafts, older versions) are shown, accepted with [`OTHER_VERSIONS_REASON`], never drift; the
 /// active version is what runs. User rules come first, so theirs win where both apply.
-pub fn other_versions_rule() -> AcceptRule {
+pub(crate) fn other_versions_rule() -> AcceptRule {
     let path = format!("/{}/**", soc_model::playbook::OTHER_VERSIONS_KEY);
     AcceptRule::new("*", OTHER_VERSIONS_REASON)
         .and_then(|rule| rule.with_path(&path))
@@ -33,7 +33,8 @@ pub fn other_versions_rule() -> AcceptRule {
 /// for that kind ([`Filters::for_kind`](crate::report::Filters::for_kind)): `options.accept`
 /// holds the accept rules about workflows (their `workflow` field names a workflow), and
 /// `playbook_rules` those about playbooks (their `workflow` field names a playbook), followed by
-/// [`other_versions_rule`]. A filter that selects nothing of either kind is
+/// the built-in rule that accepts every difference in a playbook's other versions
+/// ([`OTHER_VERSIONS_REASON`]). A filter that selects nothing of either kind is
 /// [`DiffError::NothingSelected`], as is one that selects only playbooks when a side does not know
 /// its playbooks: a gate that compares nothing proves nothing.
 pub fn diff_sides(

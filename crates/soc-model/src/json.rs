@@ -8,7 +8,7 @@ use crate::format::BOM;
 use crate::limits::{LimitKind, Limits};
 
 /// serde_json's nesting limit, which protects the stack (kept on deliberately).
-pub const JSON_DEPTH_LIMIT: usize = 128;
+pub(crate) const JSON_DEPTH_LIMIT: usize = 128;
 
 /// Parses one JSON document of an export. `file` names it in errors (a path, `x.zip!member`).
 ///

@@ -202,6 +202,7 @@ pub struct Mark {
 }
 
 impl Cursor {
+    /// The address of the place the cursor is at.
     pub fn address(&self) -> &Address {
         &self.address
     }

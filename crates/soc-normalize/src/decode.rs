@@ -31,16 +31,20 @@ pub struct Document {
     /// Where it came from, for messages: `path/to/file.json` or `export.zip!member.json` or
     /// `file.json[3]` for the fourth item of an array.
     pub source: String,
+    /// What it holds.
     pub content: Content,
 }
 
 /// What a document holds.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Content {
+    /// A JSON document (a workflow, or a playbook document).
     Json(Value),
     /// Not JSON (nor a ZIP of JSON): compared by hash only, reported as "binary content changed".
     Opaque {
+        /// SHA-256 (lowercase hex) of the bytes.
         sha256: String,
+        /// How many bytes.
         len: u64,
     },
 }
@@ -77,12 +81,16 @@ impl Document {
 /// Why [`load_path`] failed; names the path.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// A folder could not be listed.
     #[error("cannot walk {}", path.display())]
     Walk {
+        /// The folder.
         path: PathBuf,
+        /// Why.
         #[source]
         source: walkdir::Error,
     },
+    /// A file could not be read as an export (it names the file).
     #[error(transparent)]
     Decode(#[from] DecodeError),
 }

@@ -62,30 +62,56 @@ enum Segment {
 /// Why a pattern could not be parsed; names the pattern.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PatternError {
+    /// It does not start with `/`.
     #[error(
         "pattern `{pattern}` must start with `/` (an address such as `/versions/*/taskconfig/timeout`)"
     )]
-    NoLeadingSlash { pattern: String },
+    NoLeadingSlash {
+        /// The pattern as written.
+        pattern: String,
+    },
+    /// A `~` that is not `~0` or `~1`.
     #[error(
         "pattern `{pattern}` has a bad escape at byte {offset}: `~` must be followed by `0` (for `~`) or `1` (for `/`)"
     )]
-    BadEscape { pattern: String, offset: usize },
+    BadEscape {
+        /// The pattern as written.
+        pattern: String,
+        /// Where, in bytes.
+        offset: usize,
+    },
+    /// A `[` or `"` that is never closed.
     #[error(
         "pattern `{pattern}` has an unclosed `[` or `\"` at byte {offset}; write a name holding `[`, `]`, `/` or `\"` as a JSON string, e.g. `serviceTask[\"a/b\"]`"
     )]
-    Unclosed { pattern: String, offset: usize },
+    Unclosed {
+        /// The pattern as written.
+        pattern: String,
+        /// Where the `[` or `"` opens, in bytes.
+        offset: usize,
+    },
+    /// A character that cannot stand where it does.
     #[error(
         "pattern `{pattern}` has an unexpected {found:?} at byte {offset}; a segment is a key or a JSON string, then any number of `[identity]`"
     )]
     Unexpected {
+        /// The pattern as written.
         pattern: String,
+        /// Where, in bytes.
         offset: usize,
+        /// The character found there.
         found: char,
     },
+    /// A `[@…]` selector other than `[@active]`.
     #[error(
         "pattern `{pattern}` has the selector `[{selector}]`, which means nothing; `[@active]` is the active version, and an identity that starts with `@` is written as a JSON string (`[\"{selector}\"]`)"
     )]
-    UnknownSelector { pattern: String, selector: String },
+    UnknownSelector {
+        /// The pattern as written.
+        pattern: String,
+        /// The selector, without its brackets.
+        selector: String,
+    },
 }
 
 /// A step of a place, as a pattern sees it: a JSON pointer token, or an address step.
@@ -177,7 +203,7 @@ impl PathPattern {
     }
 
     /// Whether the pattern names array items by identity (`[…]`), which only addresses have.
-    pub fn has_selectors(&self) -> bool {
+    pub(crate) fn has_selectors(&self) -> bool {
         self.segments
             .iter()
             .any(|s| matches!(s, Segment::Item(_) | Segment::Active | Segment::AnyItem))
@@ -406,7 +432,7 @@ fn unescape(raw: &str) -> Result<String, usize> {
 }
 
 /// Escapes one token for a JSON pointer (`~` as `~0`, `/` as `~1`).
-pub fn escape_token(token: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn escape_token(token: &str) -> std::borrow::Cow<'_, str> {
     if token.contains(['~', '/']) {
         std::borrow::Cow::Owned(token.replace('~', "~0").replace('/', "~1"))
     } else {

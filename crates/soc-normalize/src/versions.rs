@@ -75,6 +75,7 @@ fn indices(versions: &[Value], keep: impl Fn(&Value) -> bool) -> Vec<usize> {
         .collect()
 }
 
+/// A version's `version` label, when it has a non-empty one.
 pub fn label_of(version: Option<&Value>) -> Option<&str> {
     version?
         .get("version")?
@@ -82,6 +83,7 @@ pub fn label_of(version: Option<&Value>) -> Option<&str> {
         .filter(|label| !label.is_empty())
 }
 
+/// A version's `status` (`activated`, `not_activated`, `pending_submit`, …), when it is a string.
 pub fn status_of(version: &Value) -> Option<String> {
     version
         .get("status")

@@ -98,12 +98,20 @@ pub enum DiffError {
          all but one of each",
         quoted(names)
     )]
-    DuplicateNames { side: String, names: Vec<String> },
+    DuplicateNames {
+        /// The side's label.
+        side: String,
+        /// Each name held by more than one workflow.
+        names: Vec<String>,
+    },
     /// A deferred entry's loader failed.
     #[error("cannot load workflow {name:?} of the {side} side")]
     Load {
+        /// The side's label.
         side: String,
+        /// The workflow's name.
         name: String,
+        /// What the loader (the store) reported.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
@@ -114,8 +122,11 @@ pub enum DiffError {
         quoted(patterns)
     )]
     NothingSelected {
+        /// The left side's label.
         left: String,
+        /// The right side's label.
         right: String,
+        /// The filter's patterns, as given.
         patterns: Vec<String>,
     },
 }

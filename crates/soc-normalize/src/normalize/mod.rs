@@ -37,13 +37,16 @@ use walk::Walk;
 pub const MAX_DEPTH: usize = 256;
 
 /// The name of the layout element removed unless the profile keeps layout.
-pub const LAYOUT_ELEMENT: &str = "bpmndi:BPMNDiagram";
+pub(crate) const LAYOUT_ELEMENT: &str = "bpmndi:BPMNDiagram";
 
 /// A document in canonical form, ready to diff and to store.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Normalized {
+    /// The name the document is matched by (see [`Document::name`]).
     pub name: String,
+    /// Where it came from (see [`Document::source`]).
     pub source: String,
+    /// Its canonical text, or the hash of an opaque document.
     pub content: NormalizedContent,
     /// SHA-256 (lowercase hex) of `canonical` for JSON, of the raw bytes for opaque documents.
     pub sha256: String,
@@ -55,16 +58,21 @@ pub struct Normalized {
     pub notes: Vec<String>,
 }
 
+/// What a normalized document holds.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NormalizedContent {
     /// The canonical text (sorted keys, two-space indent, trailing newline). The tree it was
     /// printed from is not kept: most documents are only ever compared by hash, and a tree takes
     /// several times the memory of its text. [`Normalized::value`] parses it back when needed.
     Json {
+        /// The text.
         canonical: String,
     },
+    /// An opaque document, compared by hash only.
     Opaque {
+        /// SHA-256 (lowercase hex) of its bytes.
         sha256: String,
+        /// How many bytes.
         len: u64,
     },
 }
