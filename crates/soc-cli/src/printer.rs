@@ -131,11 +131,6 @@ impl Printer {
         self.stdout_color
     }
 
-    /// The verbosity.
-    pub fn verbosity(&self) -> Verbosity {
-        self.verbosity
-    }
-
     /// Installs the `tracing` subscriber: logs to stderr, filtered by `RUST_LOG` or else by
     /// `-q`/`-v`.
     pub fn init_logging(&self) {

@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub use error::ConfigError;
-pub use validate::valid_env_name;
 
 use keys::KeyIndex;
 use validate::{validate_accept, validate_env, validate_limits};

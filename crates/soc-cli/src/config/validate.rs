@@ -186,7 +186,7 @@ pub(super) fn validate_limits(
 
 /// Environment names end up in store paths (where two names must never share a folder on a
 /// case-insensitive file system) and in `ENV@SELECTOR` arguments.
-pub fn valid_env_name(name: &str) -> bool {
+pub(super) fn valid_env_name(name: &str) -> bool {
     soc_store::validate_environment(name).is_ok() && !name.contains('@')
 }
 
