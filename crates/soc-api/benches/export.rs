@@ -70,6 +70,8 @@ impl Mode {
     }
 }
 
+// Long on purpose: a benchmark reads as its script, one measured mode after the other, each
+// printing its figures where it is measured.
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> BenchResult<()> {
     let settings = Settings::from_env(DEFAULT_LATENCY_MS)?;

@@ -12,14 +12,11 @@ use crate::error::BuildError;
 use crate::http::{Inner, Pacer};
 use crate::retry::RetryPolicy;
 
-/// Default cap on a response body: 64 MiB ([`soc_model::Limits`]' export size).
-pub const DEFAULT_MAX_BODY_BYTES: u64 = soc_model::limits::DEFAULT_MAX_EXPORT_BYTES;
-
 /// Default number of requests in flight.
-pub const DEFAULT_CONCURRENCY: usize = 8;
+pub(crate) const DEFAULT_CONCURRENCY: usize = 8;
 
 /// Default number of workflow ids per export request.
-pub const DEFAULT_EXPORT_BATCH: usize = 10;
+pub(crate) const DEFAULT_EXPORT_BATCH: usize = 10;
 
 /// Network timeouts, per attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -262,7 +259,7 @@ impl ClientBuilder {
 
     /// Validates the configuration and builds the client. No request is made: a workspace name
     /// is resolved, and an IAM token obtained, on first use.
-    pub fn build(self) -> Result<crate::Client, BuildError> {
+    pub fn build(mut self) -> Result<crate::Client, BuildError> {
         let region = match self.region.as_deref().map(str::trim) {
             Some(region) if !is_region_id(region) => {
                 return Err(BuildError::InvalidRegion(region.to_owned()));
@@ -282,43 +279,52 @@ impl ClientBuilder {
             _ => return Err(BuildError::MissingProjectId),
         };
         check_header_value("project id", &project_id)?;
-        let workspace = match self.workspace {
+        let workspace = match self.workspace.take() {
             Some(WorkspaceRef::Id(id)) if !id.trim().is_empty() => {
                 WorkspaceRef::Id(id.trim().to_owned())
             }
             Some(WorkspaceRef::Name(name)) if !name.trim().is_empty() => WorkspaceRef::Name(name),
             _ => return Err(BuildError::MissingWorkspace),
         };
-        let credentials = self.credentials.ok_or(BuildError::MissingCredentials)?;
+        let credentials = self
+            .credentials
+            .take()
+            .ok_or(BuildError::MissingCredentials)?;
         if let Some(field) = credentials.first_empty_field() {
             return Err(BuildError::EmptyCredential {
                 kind: credentials.kind(),
                 field,
             });
         }
-        let iam_endpoint = match &credentials {
-            Credentials::AkSk {
-                ak, security_token, ..
-            } => {
-                check_header_value("access key", ak)?;
-                if let Some(token) = security_token {
-                    check_header_value("security token", token.expose())?;
-                }
-                None
-            }
-            Credentials::Token(token) => {
-                check_header_value("token", token.expose())?;
-                None
-            }
-            Credentials::Password { .. } => Some(match (&self.iam_endpoint, &region) {
-                (Some(url), _) => parse_base_url("iam endpoint", url)?,
-                (None, Some(region)) => parse_base_url(
-                    "iam endpoint",
-                    &format!("https://iam.{region}.myhuaweicloud.com"),
-                )?,
-                (None, None) => return Err(BuildError::MissingIamEndpoint),
+        let iam_endpoint =
+            checked_iam_endpoint(&credentials, self.iam_endpoint.as_deref(), &region)?;
+        let pacer = self.checked_settings()?;
+        let http = self.http_client(&endpoint)?;
+
+        Ok(crate::Client {
+            inner: Arc::new(Inner {
+                http,
+                endpoint,
+                project_id,
+                workspace,
+                workspace_id: tokio::sync::OnceCell::new(),
+                credentials,
+                iam_endpoint,
+                token_cache: tokio::sync::Mutex::new(None),
+                retry: self.retry,
+                permits: tokio::sync::Semaphore::new(self.concurrency),
+                concurrency: self.concurrency,
+                pacer,
+                max_body_bytes: self.limits.max_export_bytes,
+                limits: self.limits,
+                source: self.source,
+                export_batch_size: self.export_batch_size,
             }),
-        };
+        })
+    }
+
+    /// The settings that need no network to check; the request pacer they ask for, if any.
+    fn checked_settings(&self) -> Result<Option<Pacer>, BuildError> {
         if self.concurrency == 0 {
             return Err(invalid("concurrency", "must be at least 1"));
         }
@@ -331,7 +337,7 @@ impl ClientBuilder {
         if self.retry.max_attempts == 0 {
             return Err(invalid("retry.max_attempts", "must be at least 1"));
         }
-        let pacer = match self.requests_per_second {
+        Ok(match self.requests_per_second {
             None => None,
             Some(rate) if rate.is_finite() && rate > 0.0 => Some(Pacer::new(rate)),
             Some(rate) => {
@@ -340,8 +346,12 @@ impl ClientBuilder {
                     &format!("{rate} is not a positive number"),
                 ));
             }
-        };
+        })
+    }
 
+    /// The HTTP client: timeouts, pool size, extra CA certificates, and verification off when
+    /// asked (with a warning naming `endpoint`).
+    fn http_client(&self, endpoint: &Url) -> Result<reqwest::Client, BuildError> {
         let mut http = reqwest::Client::builder()
             .use_rustls_tls()
             .connect_timeout(self.timeouts.connect)
@@ -379,29 +389,40 @@ impl ClientBuilder {
             );
             http = http.danger_accept_invalid_certs(true);
         }
-        let http = http.build().map_err(BuildError::Http)?;
-
-        Ok(crate::Client {
-            inner: Arc::new(Inner {
-                http,
-                endpoint,
-                project_id,
-                workspace,
-                workspace_id: tokio::sync::OnceCell::new(),
-                credentials,
-                iam_endpoint,
-                token_cache: tokio::sync::Mutex::new(None),
-                retry: self.retry,
-                permits: tokio::sync::Semaphore::new(self.concurrency),
-                concurrency: self.concurrency,
-                pacer,
-                max_body_bytes: self.limits.max_export_bytes,
-                limits: self.limits,
-                source: self.source,
-                export_batch_size: self.export_batch_size,
-            }),
-        })
+        http.build().map_err(BuildError::Http)
     }
+}
+
+/// Checks that the credentials can be sent as headers; for password auth, the IAM endpoint
+/// to exchange them at (explicit, or the region's).
+fn checked_iam_endpoint(
+    credentials: &Credentials,
+    iam_endpoint: Option<&str>,
+    region: &Option<String>,
+) -> Result<Option<Url>, BuildError> {
+    Ok(match credentials {
+        Credentials::AkSk {
+            ak, security_token, ..
+        } => {
+            check_header_value("access key", ak)?;
+            if let Some(token) = security_token {
+                check_header_value("security token", token.expose())?;
+            }
+            None
+        }
+        Credentials::Token(token) => {
+            check_header_value("token", token.expose())?;
+            None
+        }
+        Credentials::Password { .. } => Some(match (iam_endpoint, region) {
+            (Some(url), _) => parse_base_url("iam endpoint", url)?,
+            (None, Some(region)) => parse_base_url(
+                "iam endpoint",
+                &format!("https://iam.{region}.myhuaweicloud.com"),
+            )?,
+            (None, None) => return Err(BuildError::MissingIamEndpoint),
+        }),
+    })
 }
 
 fn invalid(name: &'static str, reason: &str) -> BuildError {

@@ -48,6 +48,17 @@ struct PipelineError {
     after_success: bool,
 }
 
+/// Whether the export route is on trial (the `auto` source, before falling back to the versions
+/// API is ruled out): then the first batch is alone in flight until it succeeds, and an answer
+/// that holds no workflow socdrift can read is an error instead of a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trial {
+    /// The export route is the one to use (the `export` source); what it answers is kept.
+    Trusted,
+    /// The export route may not work here.
+    OnTrial,
+}
+
 impl Client {
     /// Lists the workspace and exports every workflow, exporting while the listing goes on.
     /// Returns `(listed info, export)` pairs in list order; `progress` is called as work
@@ -56,7 +67,7 @@ impl Client {
         &self,
         progress: impl FnMut(ExportProgress),
     ) -> Result<Vec<(WorkflowInfo, ExportedWorkflow)>, ApiError> {
-        self.export_pipeline(false, progress)
+        self.export_pipeline(Trial::Trusted, progress)
             .await
             .map_err(|e| e.error)
     }
@@ -67,7 +78,7 @@ impl Client {
         &self,
         progress: impl FnMut(ExportProgress),
     ) -> Result<Vec<(WorkflowInfo, ExportedWorkflow)>, ApiError> {
-        self.pipeline(1, false, progress, |infos| async move {
+        self.pipeline(1, Trial::Trusted, progress, |infos| async move {
             let mut out = Vec::with_capacity(infos.len());
             for info in &infos {
                 out.push(self.document_from_versions(info).await?);
@@ -101,7 +112,7 @@ impl Client {
                 None,
                 self.versions_all(&mut progress).await?,
             ),
-            SourceMode::Auto => match self.export_pipeline(true, &mut progress).await {
+            SourceMode::Auto => match self.export_pipeline(Trial::OnTrial, &mut progress).await {
                 Ok(workflows) => (DocumentSource::Export, None, workflows),
                 Err(PipelineError {
                     error,
@@ -132,18 +143,22 @@ impl Client {
             }
             Ok::<_, ApiError>(workflows)
         };
-        let by_export = |infos: Vec<WorkflowInfo>, check: bool| async move {
+        let by_export = |infos: Vec<WorkflowInfo>, trial: Trial| async move {
             let ids: Vec<String> = infos.iter().map(|i| i.id().to_owned()).collect();
             let documents = self.export(&ids).await?;
-            if check {
+            if trial == Trial::OnTrial {
                 documents.iter().try_for_each(|d| recognisable(d, &ids))?;
             }
             Ok::<_, ApiError>(infos.into_iter().zip(documents).collect::<Vec<_>>())
         };
         let (source, fallback, workflows) = match self.inner.source {
-            SourceMode::Export => (DocumentSource::Export, None, by_export(infos, false).await?),
+            SourceMode::Export => (
+                DocumentSource::Export,
+                None,
+                by_export(infos, Trial::Trusted).await?,
+            ),
             SourceMode::Versions => (DocumentSource::Versions, None, by_versions(infos).await?),
-            SourceMode::Auto => match by_export(infos.clone(), true).await {
+            SourceMode::Auto => match by_export(infos.clone(), Trial::OnTrial).await {
                 Ok(workflows) => (DocumentSource::Export, None, workflows),
                 Err(error) if export_unusable(&error) => (
                     DocumentSource::Versions,
@@ -207,18 +222,18 @@ impl Client {
         })
     }
 
-    /// [`export_all`](Self::export_all); with `check`, the first batch alone is in flight until
-    /// it succeeds, and an answer socdrift cannot read as workflows is an error.
+    /// [`export_all`](Self::export_all); on trial, the first batch alone is in flight until it
+    /// succeeds, and an answer socdrift cannot read as workflows is an error.
     async fn export_pipeline(
         &self,
-        check: bool,
+        trial: Trial,
         progress: impl FnMut(ExportProgress),
     ) -> Result<Vec<(WorkflowInfo, ExportedWorkflow)>, PipelineError> {
         let batch = self.inner.export_batch_size;
-        self.pipeline(batch, check, progress, |infos| async move {
+        self.pipeline(batch, trial, progress, |infos| async move {
             let ids: Vec<String> = infos.iter().map(|i| i.id().to_owned()).collect();
             let documents = self.export_batch(ids.clone()).await?;
-            if check {
+            if trial == Trial::OnTrial {
                 documents.iter().try_for_each(|d| recognisable(d, &ids))?;
             }
             Ok(documents)
@@ -228,11 +243,11 @@ impl Client {
 
     /// Lists the workspace and runs `work` on batches of `batch` listed workflows while the
     /// listing goes on, at most `concurrency` batches at once (only one until the first has
-    /// succeeded, when `gated`). Returns the pairs in list order.
+    /// succeeded, on trial). Returns the pairs in list order.
     async fn pipeline<W, Fut>(
         &self,
         batch: usize,
-        gated: bool,
+        trial: Trial,
         mut progress: impl FnMut(ExportProgress),
         work: W,
     ) -> Result<Vec<(WorkflowInfo, ExportedWorkflow)>, PipelineError>
@@ -258,7 +273,11 @@ impl Client {
             // eagerly into `pending`. So the next list page never queues behind a whole page of
             // work for a permit: it is asked for as soon as a page arrives and gets the first
             // free permit, while the work keeps the other permits busy.
-            let room = if gated && !succeeded { 1 } else { concurrency };
+            let room = if trial == Trial::OnTrial && !succeeded {
+                1
+            } else {
+                concurrency
+            };
             while in_flight.len() < room
                 && (pending.len() >= batch || (listing_done && !pending.is_empty()))
             {

@@ -437,7 +437,6 @@ impl Client {
         F: Future<Output = Result<AuthMaterial, ApiError>>,
     {
         let inner = &self.inner;
-        let policy = &inner.retry;
         let mut attempt: u32 = 0;
         let mut renewed_token = false;
         // Kept only from a 401 to the immediate retry with a renewed token, so that queued
@@ -445,12 +444,10 @@ impl Client {
         let mut held_permit = None;
         loop {
             attempt += 1;
-            let ctx = |request_id: Option<String>| {
-                Box::new(ErrorContext {
-                    operation: call.operation.clone(),
-                    request_id,
-                    attempts: attempt,
-                })
+            let at = Attempt {
+                call: &call,
+                number: attempt,
+                retries_left: attempt < inner.retry.max_attempts,
             };
             // SecMaster calls share the concurrency limit and the rate cap. The IAM token call
             // does not: it goes to another service, the token cache already lets only one run
@@ -466,117 +463,83 @@ impl Client {
             // Credentials are taken at the last moment, so a token cannot go stale while the
             // request waits for a permit.
             let material = auth().await?;
-            let result = match self.build_request(&call, &material) {
-                Ok(request) => self.send_and_read(request).await,
-                Err(source) => {
-                    return Err(ApiError::Decode {
+            let request =
+                self.build_request(&call, &material)
+                    .map_err(|source| ApiError::Decode {
                         what: "the credentials cannot be sent as http headers".into(),
-                        ctx: ctx(None),
+                        ctx: at.context(None),
                         source,
-                    });
+                    })?;
+            let next = match self.send_and_read(request).await {
+                Err(err) => self.after_send_error(err, &at),
+                Ok(response) if (200..300).contains(&response.status) => {
+                    after_success(response, &decode, &at)
+                }
+                Ok(response) => {
+                    if response.status == 401
+                        && call.secmaster
+                        && !renewed_token
+                        && self.forget_token(&material, &call).await
+                    {
+                        renewed_token = true;
+                        held_permit = permit;
+                        continue;
+                    }
+                    after_failure_status(&response, &at)
                 }
             };
-            let retries_left = attempt < policy.max_attempts;
-            let response = match result {
-                Ok(response) => response,
-                Err(SendError::TooLarge {
-                    content_length,
-                    request_id,
-                }) => {
-                    return Err(ApiError::TooLarge {
-                        limit: inner.max_body_bytes,
-                        content_length,
-                        ctx: ctx(request_id),
-                    });
-                }
-                Err(SendError::Http(source)) => {
-                    if retries_left {
-                        tracing::debug!(operation = %call.operation, attempt, error = %source, "retrying after a transport error");
-                        drop(permit); // never sleep on a permit
-                        self.backoff(attempt, None).await;
-                        continue;
-                    }
-                    return Err(if source.is_timeout() {
-                        ApiError::Timeout {
-                            ctx: ctx(None),
-                            source,
-                        }
-                    } else {
-                        ApiError::Transport {
-                            ctx: ctx(None),
-                            source,
-                        }
-                    });
-                }
-            };
-            let status = response.status;
-            if (200..300).contains(&status) {
-                let envelope = (call.secmaster && response.body.len() <= ENVELOPE_CHECK_BYTES)
-                    .then(|| ErrorEnvelope::detect_bytes(&response.body))
-                    .flatten();
-                if let Some(envelope) = envelope {
-                    let throttled = envelope
-                        .fields
-                        .code
-                        .as_deref()
-                        .is_some_and(is_throttling_code);
-                    if throttled && retries_left {
-                        tracing::debug!(operation = %call.operation, attempt, "retrying after a throttling envelope");
-                        drop(permit);
-                        self.backoff(attempt, None).await;
-                        continue;
-                    }
-                    let request_id = response
-                        .request_id
-                        .clone()
-                        .or_else(|| envelope.fields.request_id.clone());
-                    return Err(envelope_error(status, envelope, ctx(request_id)));
-                }
-                match decode(&response) {
-                    Ok(value) => {
-                        return Ok(Success {
-                            value,
-                            request_id: response.request_id,
-                            attempts: attempt,
-                        });
-                    }
-                    Err(failure) if failure.retry && retries_left => {
-                        tracing::debug!(operation = %call.operation, attempt, what = %failure.what, "retrying after an undecodable body");
-                        drop(permit); // never sleep on a permit
-                        self.backoff(attempt, None).await;
-                        continue;
-                    }
-                    Err(failure) => {
-                        return Err(failure.into_error(ctx(response.request_id)));
-                    }
+            match next {
+                Next::Return(result) => return result,
+                Next::Retry { retry_after } => {
+                    drop(permit); // never sleep on a permit
+                    self.backoff(attempt, retry_after).await;
                 }
             }
-            if status == 401 && call.secmaster && !renewed_token {
-                if let (AuthMaterial::Token(used), Credentials::Password { .. }) =
-                    (&material, &inner.credentials)
-                {
-                    renewed_token = true;
-                    let mut cached = inner.token_cache.lock().await;
-                    if cached.as_ref().is_some_and(|c| &c.token == used) {
-                        *cached = None;
-                    }
-                    tracing::debug!(operation = %call.operation, "401 with a cached iam token; getting a new one");
-                    held_permit = permit;
-                    continue;
-                }
-            }
-            if is_retryable_status(status) && retries_left {
-                let retry_after = response
-                    .header("retry-after")
-                    .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
-                tracing::debug!(operation = %call.operation, attempt, status, "retrying after a retryable status");
-                drop(permit);
-                self.backoff(attempt, retry_after).await;
-                continue;
-            }
-            let request_id = response.request_id.clone();
-            return Err(status_error(status, &response, ctx(request_id)));
         }
+    }
+
+    /// After a request that got no answer: retry a transport error while attempts are left.
+    fn after_send_error<T>(&self, err: SendError, at: &Attempt<'_, '_>) -> Next<T> {
+        match err {
+            SendError::TooLarge {
+                content_length,
+                request_id,
+            } => Next::Return(Err(ApiError::TooLarge {
+                limit: self.inner.max_body_bytes,
+                content_length,
+                ctx: at.context(request_id),
+            })),
+            SendError::Http(source) if at.retries_left => {
+                tracing::debug!(operation = %at.call.operation, attempt = at.number, error = %source, "retrying after a transport error");
+                Next::Retry { retry_after: None }
+            }
+            SendError::Http(source) if source.is_timeout() => {
+                Next::Return(Err(ApiError::Timeout {
+                    ctx: at.context(None),
+                    source,
+                }))
+            }
+            SendError::Http(source) => Next::Return(Err(ApiError::Transport {
+                ctx: at.context(None),
+                source,
+            })),
+        }
+    }
+
+    /// After a 401 to a request sent with a cached IAM token (password auth): forgets that token,
+    /// so the next attempt gets a new one. `false` when the credentials are not such a token.
+    async fn forget_token(&self, material: &AuthMaterial, call: &Call<'_>) -> bool {
+        let (AuthMaterial::Token(used), Credentials::Password { .. }) =
+            (material, &self.inner.credentials)
+        else {
+            return false;
+        };
+        let mut cached = self.inner.token_cache.lock().await;
+        if cached.as_ref().is_some_and(|c| &c.token == used) {
+            *cached = None;
+        }
+        tracing::debug!(operation = %call.operation, "401 with a cached iam token; getting a new one");
+        true
     }
 
     async fn backoff(&self, attempt: u32, retry_after: Option<Duration>) {
@@ -795,6 +758,94 @@ impl Client {
             refresh_at: refresh_instant(expires_at.as_deref(), chrono::Utc::now(), Instant::now()),
         })
     }
+}
+
+/// One attempt of a call: what errors are told, and whether another attempt may follow.
+struct Attempt<'c, 'o> {
+    call: &'c Call<'o>,
+    /// 1 for the first attempt.
+    number: u32,
+    retries_left: bool,
+}
+
+impl Attempt<'_, '_> {
+    fn context(&self, request_id: Option<String>) -> Box<ErrorContext> {
+        Box::new(ErrorContext {
+            operation: self.call.operation.clone(),
+            request_id,
+            attempts: self.number,
+        })
+    }
+}
+
+/// What the retry loop does after one attempt.
+enum Next<T> {
+    /// Stop: the value, or an error that another attempt would not change (or none is left).
+    Return(Result<Success<T>, ApiError>),
+    /// Back off (as long as the server asked, when it did), then try again.
+    Retry { retry_after: Option<Duration> },
+}
+
+/// After a 2xx answer: an error envelope in the body is an error (throttling ones are retried),
+/// else the body is decoded, and a body that may decode when asked again is retried.
+fn after_success<T>(
+    response: Response,
+    decode: &impl Fn(&Response) -> Result<T, DecodeFailure>,
+    at: &Attempt<'_, '_>,
+) -> Next<T> {
+    let envelope = (at.call.secmaster && response.body.len() <= ENVELOPE_CHECK_BYTES)
+        .then(|| ErrorEnvelope::detect_bytes(&response.body))
+        .flatten();
+    if let Some(envelope) = envelope {
+        let throttled = envelope
+            .fields
+            .code
+            .as_deref()
+            .is_some_and(is_throttling_code);
+        if throttled && at.retries_left {
+            tracing::debug!(operation = %at.call.operation, attempt = at.number, "retrying after a throttling envelope");
+            return Next::Retry { retry_after: None };
+        }
+        let request_id = response
+            .request_id
+            .clone()
+            .or_else(|| envelope.fields.request_id.clone());
+        return Next::Return(Err(envelope_error(
+            response.status,
+            envelope,
+            at.context(request_id),
+        )));
+    }
+    match decode(&response) {
+        Ok(value) => Next::Return(Ok(Success {
+            value,
+            request_id: response.request_id,
+            attempts: at.number,
+        })),
+        Err(failure) if failure.retry && at.retries_left => {
+            tracing::debug!(operation = %at.call.operation, attempt = at.number, what = %failure.what, "retrying after an undecodable body");
+            Next::Retry { retry_after: None }
+        }
+        Err(failure) => Next::Return(Err(failure.into_error(at.context(response.request_id)))),
+    }
+}
+
+/// After an answer that is not 2xx: retried when the status says another attempt may work
+/// (honouring `Retry-After`), else the error the status means.
+fn after_failure_status<T>(response: &Response, at: &Attempt<'_, '_>) -> Next<T> {
+    let status = response.status;
+    if is_retryable_status(status) && at.retries_left {
+        let retry_after = response
+            .header("retry-after")
+            .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
+        tracing::debug!(operation = %at.call.operation, attempt = at.number, status, "retrying after a retryable status");
+        return Next::Retry { retry_after };
+    }
+    Next::Return(Err(status_error(
+        status,
+        response,
+        at.context(response.request_id.clone()),
+    )))
 }
 
 /// When to stop using a token that expires at `expires_at`: five minutes early (or halfway

@@ -45,6 +45,8 @@
 //! # }
 //! ```
 
+#![warn(missing_docs)]
+
 mod client;
 mod credentials;
 mod error;
@@ -58,22 +60,18 @@ mod playbooks;
 mod probe;
 mod retry;
 mod secret;
-pub mod sign;
+mod sign;
 
-pub use client::{
-    ClientBuilder, DEFAULT_CONCURRENCY, DEFAULT_EXPORT_BATCH, DEFAULT_MAX_BODY_BYTES, SourceMode,
-    Timeouts,
-};
+pub use client::{ClientBuilder, SourceMode, Timeouts};
 pub use credentials::Credentials;
 pub use error::{ApiError, BoxError, BuildError, ErrorContext, ListDetail, Operation};
 pub use export::{ExportSource, ExportedWorkflow};
 pub use fetch::{ExportProgress, Fetched};
 pub use http::Client;
 pub use model::{ApiObject, ObjectError, VersionInfo, WorkflowInfo};
-pub use page::{MAX_OFFSET, PAGE_LIMIT};
 pub use playbooks::{
     ACTIONS_ENDPOINT, Deprecation, FetchedPlaybooks, PlaybookDocument, PlaybookInfo, RULE_ENDPOINT,
 };
 pub use probe::{ProbeCall, ProbeReport};
-pub use retry::{RetryPolicy, is_retryable_status, parse_retry_after};
+pub use retry::RetryPolicy;
 pub use secret::Secret;

@@ -39,7 +39,7 @@ pub enum ObjectError {
 
 impl ApiObject {
     /// Wraps raw JSON, checking it is an object with a non-empty string `id`.
-    pub fn from_raw(raw: Box<RawValue>) -> Result<Self, ObjectError> {
+    pub(crate) fn from_raw(raw: Box<RawValue>) -> Result<Self, ObjectError> {
         let value: Value = serde_json::from_str(raw.get()).map_err(ObjectError::Json)?;
         let Value::Object(object) = value else {
             return Err(ObjectError::NotObject(soc_model::json::kind_of(&value)));
@@ -52,7 +52,8 @@ impl ApiObject {
     }
 
     /// Parses an object from JSON text.
-    pub fn from_json(text: &str) -> Result<Self, ObjectError> {
+    #[cfg(test)]
+    pub(crate) fn from_json(text: &str) -> Result<Self, ObjectError> {
         let raw = RawValue::from_string(text.to_owned()).map_err(ObjectError::Json)?;
         Self::from_raw(raw)
     }
@@ -91,12 +92,6 @@ impl ApiObject {
     #[must_use]
     pub fn raw_json(&self) -> &str {
         self.raw.get()
-    }
-
-    /// The parsed object, consuming `self`.
-    #[must_use]
-    pub fn into_object(self) -> Map<String, Value> {
-        self.object
     }
 }
 

@@ -19,10 +19,10 @@ use crate::error::{ApiError, ErrorContext, ListDetail, Operation};
 use crate::model::ApiObject;
 
 /// Items per page (the API maximum).
-pub const PAGE_LIMIT: u64 = 100;
+pub(crate) const PAGE_LIMIT: u64 = 100;
 
 /// The largest offset the API accepts.
-pub const MAX_OFFSET: u64 = 10_000;
+pub(crate) const MAX_OFFSET: u64 = 10_000;
 
 /// One fetched page.
 #[derive(Debug)]

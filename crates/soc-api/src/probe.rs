@@ -430,19 +430,49 @@ impl Client {
 
     /// The playbook calls: the list (first page), the first playbook's versions, its active
     /// version, that version's rule and its actions (the last two from deprecated endpoints).
+    /// Each call needs an id from the one before; when one gives none, the rest are skipped.
     async fn probe_playbooks(&self, workspace_id: &str, calls: &mut Vec<ProbeCall>) {
-        let get = |call: usize| {
-            let (name, method, path) = PLAYBOOK_CALLS[call];
-            ProbeCall::new(name, method, path)
-        };
         let skip_from = |calls: &mut Vec<ProbeCall>, first: usize, why: &str| {
             for call in first..PLAYBOOK_CALLS.len() {
-                calls.push(get(call).skipped(why));
+                calls.push(playbook_call(call).skipped(why));
             }
         };
+        let Some((info, playbook_id)) = self.probe_playbook_list(workspace_id, calls).await else {
+            skip_from(calls, 1, "the playbook list gave no playbook");
+            return;
+        };
+        let versions = self.probe_playbook_versions(workspace_id, &info, &playbook_id, calls);
+        let Some(version_id) = versions.await else {
+            skip_from(calls, 2, "the playbook has no version");
+            return;
+        };
+        let Some(shown) = self
+            .probe_playbook_version(workspace_id, &version_id, calls)
+            .await
+        else {
+            skip_from(calls, 3, "the version could not be shown");
+            return;
+        };
+        match &shown.rule_id {
+            None => calls.push(playbook_call(3).skipped("the version has no rule_id")),
+            Some(rule_id) => {
+                let rule = self.probe_playbook_rule(workspace_id, &version_id, rule_id, &shown);
+                calls.push(rule.await);
+            }
+        }
+        let actions = self.probe_playbook_actions(workspace_id, version_id, &shown);
+        calls.push(actions.await);
+    }
+
+    /// The playbook list's first page; the first playbook's info and id, when it gives one.
+    async fn probe_playbook_list(
+        &self,
+        workspace_id: &str,
+        calls: &mut Vec<ProbeCall>,
+    ) -> Option<(serde_json::Map<String, Value>, String)> {
         let (mut list, parsed) = self
             .probe_first_page(
-                get(0),
+                playbook_call(0),
                 Operation::ListPlaybooks { offset: 0 },
                 self.soc_in(workspace_id, "playbooks", &[]),
                 PLAYBOOK_LIST_FIELDS,
@@ -467,21 +497,25 @@ impl Client {
             .and_then(Value::as_object)
             .cloned();
         calls.push(list);
-        let Some((info, playbook_id)) =
-            first.and_then(|info| Some((info.clone(), id_of(Some(&Value::Object(info)))?)))
-        else {
-            skip_from(calls, 1, "the playbook list gave no playbook");
-            return;
-        };
+        first.and_then(|info| Some((info.clone(), id_of(Some(&Value::Object(info)))?)))
+    }
 
+    /// The first playbook's versions; the id of the active one (else the first), when there is one.
+    async fn probe_playbook_versions(
+        &self,
+        workspace_id: &str,
+        info: &serde_json::Map<String, Value>,
+        playbook_id: &str,
+        calls: &mut Vec<ProbeCall>,
+    ) -> Option<String> {
         let (mut versions, parsed) = self
             .probe_first_page(
-                get(1),
+                playbook_call(1),
                 Operation::ListPlaybookVersions {
-                    playbook_id: playbook_id.clone(),
+                    playbook_id: playbook_id.to_owned(),
                     offset: 0,
                 },
-                self.soc_in(workspace_id, "playbooks", &[&playbook_id, "versions"]),
+                self.soc_in(workspace_id, "playbooks", &[playbook_id, "versions"]),
                 PLAYBOOK_LIST_FIELDS,
             )
             .await;
@@ -490,7 +524,7 @@ impl Client {
             .flatten()
             .filter_map(Value::as_object)
             .collect();
-        let active = soc_model::playbook::active_version_id(&info, &listed);
+        let active = soc_model::playbook::active_version_id(info, &listed);
         versions.ok = versions.problem.is_none() && list_data(parsed.as_ref()).is_some();
         versions.verdict = match (&versions.problem, &active) {
             (Some(_), _) => "the playbook versions list did not work".to_owned(),
@@ -498,21 +532,24 @@ impl Client {
             (None, None) => format!("{} version(s), none of them active", listed.len()),
         };
         calls.push(versions);
-        let Some(version_id) =
-            active.or_else(|| id_of(listed.first().map(|m| Value::Object((*m).clone())).as_ref()))
-        else {
-            skip_from(calls, 2, "the playbook has no version");
-            return;
-        };
+        active.or_else(|| id_of(listed.first().map(|m| Value::Object((*m).clone())).as_ref()))
+    }
 
+    /// One playbook version shown; what it says about its rule and actions, when it answers one.
+    async fn probe_playbook_version(
+        &self,
+        workspace_id: &str,
+        version_id: &str,
+        calls: &mut Vec<ProbeCall>,
+    ) -> Option<ShownVersion> {
         let (mut show, parsed) = self
             .probe_call(
-                get(2),
+                playbook_call(2),
                 Operation::ShowPlaybookVersion {
-                    version_id: version_id.clone(),
+                    version_id: version_id.to_owned(),
                 },
                 Method::GET,
-                self.soc_in(workspace_id, "playbooks", &["versions", &version_id]),
+                self.soc_in(workspace_id, "playbooks", &["versions", version_id]),
                 None,
                 PLAYBOOK_SHOW_FIELDS,
             )
@@ -521,65 +558,73 @@ impl Client {
             .as_ref()
             .and_then(|v| v.get("data"))
             .and_then(Value::as_object)
-            .cloned();
+            .map(|version| ShownVersion {
+                rule_id: version
+                    .get("rule_id")
+                    .and_then(Value::as_str)
+                    .filter(|id| !id.is_empty())
+                    .map(str::to_owned),
+                rule_needed: soc_model::playbook::rule_to_fetch(version).is_some(),
+                actions_needed: soc_model::playbook::actions_to_fetch(version),
+            });
         show.ok = show.problem.is_none() && shown.is_some();
-        let rule_needed = shown
-            .as_ref()
-            .is_some_and(|v| soc_model::playbook::rule_to_fetch(v).is_some());
-        let actions_needed = shown
-            .as_ref()
-            .is_some_and(soc_model::playbook::actions_to_fetch);
         show.verdict = match (&show.problem, &shown) {
             (Some(_), _) => "showing a playbook version did not work".to_owned(),
             (None, None) => "the answer holds no `data` version".to_owned(),
-            (None, Some(_)) if rule_needed || actions_needed => {
+            (None, Some(v)) if v.rule_needed || v.actions_needed => {
                 "the version does not carry its rule and actions inline: socdrift reads them from the (deprecated) rule and actions endpoints".to_owned()
             }
             (None, Some(_)) => "the version carries its rule and actions inline".to_owned(),
         };
         calls.push(show);
-        let Some(shown) = shown else {
-            skip_from(calls, 3, "the version could not be shown");
-            return;
-        };
+        shown
+    }
 
-        let rule_id = shown
-            .get("rule_id")
-            .and_then(Value::as_str)
-            .filter(|id| !id.is_empty())
-            .map(str::to_owned);
-        match rule_id {
-            None => calls.push(get(3).skipped("the version has no rule_id")),
-            Some(rule_id) => {
-                let (mut rule, parsed) = self
-                    .probe_call(
-                        get(3),
-                        Operation::ShowPlaybookRule {
-                            version_id: version_id.clone(),
-                            rule_id: rule_id.clone(),
-                        },
-                        Method::GET,
-                        self.soc_in(
-                            workspace_id,
-                            "playbooks",
-                            &["versions", &version_id, "rules", &rule_id],
-                        ),
-                        None,
-                        PLAYBOOK_SHOW_FIELDS,
-                    )
-                    .await;
-                let answered = rule.problem.is_none()
-                    && parsed
-                        .as_ref()
-                        .and_then(|v| v.get("data"))
-                        .and_then(|d| d.get("rule"))
-                        .is_some();
-                rule.ok = answered || !rule_needed;
-                rule.verdict = needed_verdict("the rule", answered, rule_needed);
-                calls.push(rule);
-            }
-        }
+    /// A version's rule, from the deprecated rule endpoint; a failure matters only when the
+    /// version does not carry its rule inline.
+    async fn probe_playbook_rule(
+        &self,
+        workspace_id: &str,
+        version_id: &str,
+        rule_id: &str,
+        shown: &ShownVersion,
+    ) -> ProbeCall {
+        let (mut rule, parsed) = self
+            .probe_call(
+                playbook_call(3),
+                Operation::ShowPlaybookRule {
+                    version_id: version_id.to_owned(),
+                    rule_id: rule_id.to_owned(),
+                },
+                Method::GET,
+                self.soc_in(
+                    workspace_id,
+                    "playbooks",
+                    &["versions", version_id, "rules", rule_id],
+                ),
+                None,
+                PLAYBOOK_SHOW_FIELDS,
+            )
+            .await;
+        let answered = rule.problem.is_none()
+            && parsed
+                .as_ref()
+                .and_then(|v| v.get("data"))
+                .and_then(|d| d.get("rule"))
+                .is_some();
+        rule.ok = answered || !shown.rule_needed;
+        rule.verdict = needed_verdict("the rule", answered, shown.rule_needed);
+        rule
+    }
 
+    /// A version's actions (first page), from the deprecated actions endpoint; a failure matters
+    /// only when the version does not carry its actions inline.
+    async fn probe_playbook_actions(
+        &self,
+        workspace_id: &str,
+        version_id: String,
+        shown: &ShownVersion,
+    ) -> ProbeCall {
         let mut url = self.soc_in(
             workspace_id,
             "playbooks",
@@ -590,7 +635,7 @@ impl Client {
             .append_pair("limit", "10");
         let (mut actions, parsed) = self
             .probe_call(
-                get(4),
+                playbook_call(4),
                 Operation::ListPlaybookActions {
                     version_id,
                     offset: 0,
@@ -602,9 +647,9 @@ impl Client {
             )
             .await;
         let answered = actions.problem.is_none() && list_data(parsed.as_ref()).is_some();
-        actions.ok = answered || !actions_needed;
-        actions.verdict = needed_verdict("the actions", answered, actions_needed);
-        calls.push(actions);
+        actions.ok = answered || !shown.actions_needed;
+        actions.verdict = needed_verdict("the actions", answered, shown.actions_needed);
+        actions
     }
 
     async fn probe_list(&self, workspace_id: &str) -> (ProbeCall, Option<String>) {
@@ -766,6 +811,21 @@ fn playbooks_readable(calls: &[ProbeCall]) -> bool {
         && PLAYBOOK_CALLS[1..].iter().all(|(name, _, _)| {
             call(name).is_some_and(|c| c.ok || (c.status.is_none() && c.problem.is_some()))
         })
+}
+
+/// The probe call of `PLAYBOOK_CALLS[index]`.
+fn playbook_call(index: usize) -> ProbeCall {
+    let (name, method, path) = PLAYBOOK_CALLS[index];
+    ProbeCall::new(name, method, path)
+}
+
+/// What a shown playbook version says about the calls after it.
+struct ShownVersion {
+    rule_id: Option<String>,
+    /// The version does not carry its rule inline, so socdrift reads it from the rule endpoint.
+    rule_needed: bool,
+    /// The same for its actions.
+    actions_needed: bool,
 }
 
 /// What a deprecated endpoint's answer means: whether it worked, and whether socdrift needs it.

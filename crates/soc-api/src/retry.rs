@@ -65,7 +65,7 @@ impl RetryPolicy {
 
     /// The upper bound of the jittered delay before retry number `retry` (1-based).
     #[must_use]
-    pub fn backoff_ceiling(&self, retry: u32) -> Duration {
+    pub(crate) fn backoff_ceiling(&self, retry: u32) -> Duration {
         let exponent = retry.saturating_sub(1).min(31);
         let factor = 1u32 << exponent;
         self.initial_backoff
@@ -92,14 +92,17 @@ impl RetryPolicy {
 
 /// Whether an HTTP status is worth retrying.
 #[must_use]
-pub fn is_retryable_status(status: u16) -> bool {
+pub(crate) fn is_retryable_status(status: u16) -> bool {
     matches!(status, 429 | 500 | 502 | 503 | 504)
 }
 
 /// Parses a `Retry-After` value: delay-seconds, or an HTTP date (relative to `now`).
 /// Dates in the past mean "now"; anything unparseable is ignored.
 #[must_use]
-pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+pub(crate) fn parse_retry_after(
+    value: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<Duration> {
     let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));

@@ -17,7 +17,7 @@ use crate::secret::Secret;
 pub const ALGORITHM: &str = "SDK-HMAC-SHA256";
 
 /// The `X-Sdk-Date` format (`YYYYMMDDTHHMMSSZ`, UTC).
-pub const SDK_DATE_FORMAT: &str = "%Y%m%dT%H%M%SZ";
+pub(crate) const SDK_DATE_FORMAT: &str = "%Y%m%dT%H%M%SZ";
 
 /// Everything except the RFC 3986 unreserved characters is percent-encoded.
 const ENCODE: &AsciiSet = &NON_ALPHANUMERIC
@@ -28,7 +28,7 @@ const ENCODE: &AsciiSet = &NON_ALPHANUMERIC
 
 /// The parts of a request that are signed.
 #[derive(Debug, Clone, Copy)]
-pub struct SignableRequest<'a> {
+pub(crate) struct SignableRequest<'a> {
     /// HTTP method (any case).
     pub method: &'a str,
     /// The full URL as sent (path and query are taken from it).
@@ -41,7 +41,7 @@ pub struct SignableRequest<'a> {
 
 /// Lower-case hex SHA-256 of `data`.
 #[must_use]
-pub fn hex_sha256(data: &[u8]) -> String {
+pub(crate) fn hex_sha256(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
 

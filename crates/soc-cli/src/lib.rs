@@ -1,4 +1,4 @@
-//! The `socdrift` command line as a library: the binary parses arguments and calls [`run`].
+//! The `socdrift` command line as a library: the binary parses arguments and calls [`main_with`].
 //!
 //! Everything about data lives in the library crates (soc-api → soc-store → soc-diff → report →
 //! renderer); this crate owns the configuration file, credentials from the environment, the
@@ -11,18 +11,21 @@
 //! std::process::exit(i32::from(status.code()));
 //! ```
 #![deny(clippy::print_stdout, clippy::print_stderr)]
+// The doc comments of the clap types in `cli` are the `--help` text, written for a terminal
+// (`tag ENV NAME [SNAPSHOT]`), not rustdoc links.
+#![allow(rustdoc::broken_intra_doc_links)]
 
 pub mod cli;
-pub mod commands;
+mod commands;
 pub mod completion;
-pub mod config;
-pub mod error;
+mod config;
+mod error;
 pub mod exit;
 mod hints;
-pub mod live;
-pub mod printer;
-pub mod secrets;
-pub mod side;
+mod live;
+mod printer;
+mod secrets;
+mod side;
 mod suggest;
 
 use std::path::{Path, PathBuf};
@@ -51,7 +54,7 @@ pub fn main_with(cli: Cli) -> ExitStatus {
 }
 
 /// Runs a parsed command line with a given printer.
-pub fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus, CliError> {
+pub(crate) fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus, CliError> {
     let cwd = std::env::current_dir()
         .map_err(|e| CliError::context("cannot read the current folder", e))?;
     let ctx = Context {
@@ -82,7 +85,7 @@ fn lock_wait_message(wait: &soc_store::LockWait) -> String {
 }
 
 /// What every command gets: the printer, the global options and the current folder.
-pub struct Context<'a> {
+pub(crate) struct Context<'a> {
     /// The printer.
     pub printer: &'a Printer,
     /// Global options.

@@ -40,13 +40,22 @@ pub enum ColorChoice {
     Never,
 }
 
+/// What decides colour on one stream when the choice is `auto`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stream {
+    /// The stream is a terminal (and not a dumb one).
+    pub is_terminal: bool,
+    /// `NO_COLOR` is set (or `TERM=dumb`).
+    pub no_color: bool,
+}
+
 impl ColorChoice {
     /// Whether a stream gets colour.
-    pub fn resolve(self, is_terminal: bool, no_color: bool) -> bool {
+    pub fn resolve(self, stream: Stream) -> bool {
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => is_terminal && !no_color,
+            ColorChoice::Auto => stream.is_terminal && !stream.no_color,
         }
     }
 }
@@ -103,8 +112,14 @@ impl Printer {
         // A dumb terminal cannot move the cursor, so a progress bar would print line after line.
         let stderr_is_terminal = io::stderr().is_terminal() && !dumb;
         Printer {
-            stdout_color: color.resolve(io::stdout().is_terminal(), no_color),
-            stderr_color: color.resolve(stderr_is_terminal, no_color),
+            stdout_color: color.resolve(Stream {
+                is_terminal: io::stdout().is_terminal(),
+                no_color,
+            }),
+            stderr_color: color.resolve(Stream {
+                is_terminal: stderr_is_terminal,
+                no_color,
+            }),
             stderr_is_terminal,
             verbosity,
             stdout_closed: AtomicBool::new(false),
@@ -114,11 +129,6 @@ impl Printer {
     /// Whether data written to stdout may carry ANSI colour.
     pub fn stdout_color(&self) -> bool {
         self.stdout_color
-    }
-
-    /// The verbosity.
-    pub fn verbosity(&self) -> Verbosity {
-        self.verbosity
     }
 
     /// Installs the `tracing` subscriber: logs to stderr, filtered by `RUST_LOG` or else by
@@ -300,11 +310,16 @@ mod tests {
 
     #[test]
     fn auto_colour_needs_a_terminal_and_no_no_color() {
-        assert!(ColorChoice::Auto.resolve(true, false));
-        assert!(!ColorChoice::Auto.resolve(false, false));
-        assert!(!ColorChoice::Auto.resolve(true, true));
-        assert!(ColorChoice::Always.resolve(false, true));
-        assert!(!ColorChoice::Never.resolve(true, false));
+        let stream = |is_terminal, no_color| Stream {
+            is_terminal,
+            no_color,
+        };
+        let terminal = stream(true, false);
+        assert!(ColorChoice::Auto.resolve(terminal));
+        assert!(!ColorChoice::Auto.resolve(stream(false, false)));
+        assert!(!ColorChoice::Auto.resolve(stream(true, true)));
+        assert!(ColorChoice::Always.resolve(stream(false, true)));
+        assert!(!ColorChoice::Never.resolve(terminal));
     }
 
     #[test]

@@ -20,7 +20,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use soc_diff::render::{Format, RenderOptions, render};
-use soc_diff::{DiffOptions, Entry, Normalized, Profile, diff};
+use soc_diff::{DiffOptions, diff};
+use soc_normalize::{Entry, Normalized, Profile};
 use soc_sim::generate::{GenerateOptions, generate};
 use soc_sim::{Workspace, slug};
 
@@ -55,7 +56,7 @@ fn write_files(dir: &Path, files: &Files) {
 /// As `socdrift` loads a folder or a live export: files decoded and normalized on every core
 /// (`RAYON_NUM_THREADS=1` measures one core).
 fn normalize_side(files: &Files, profile: &Profile) -> Vec<Normalized> {
-    soc_diff::decode::normalize_exports(files, profile).unwrap()
+    soc_normalize::decode::normalize_exports(files, profile).unwrap()
 }
 
 /// Entries as a snapshot store hands them over: hashes up front, content behind a loader (which
@@ -90,6 +91,8 @@ fn peak_rss_mb() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+// Long on purpose: a benchmark reads as its script, one measured phase after the other, each
+// printing its figures where it is measured.
 fn main() {
     // `cargo test` runs harness-less benches with no arguments; only `cargo bench` says `--bench`.
     let args: Vec<String> = std::env::args().collect();

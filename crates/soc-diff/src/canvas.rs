@@ -19,15 +19,15 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
 
-use crate::decode::{Content, Document};
 use crate::diff::graph::Graph;
-use crate::diff::versions::{Active, active};
-use crate::normalize::{Normalized, decode_base64};
-use crate::profile::{ElementIds, Profile};
 use crate::report::{
     Bounds, Canvas, Diagram, DiagramFlow, DiagramNode, FlowChangeKind, Mark, NodeChangeKind, Point,
     Report, WorkflowReport, WorkflowStatus,
 };
+use soc_normalize::normalize::{Normalized, decode_base64};
+use soc_normalize::profile::{ElementIds, Profile};
+use soc_normalize::versions::{Active, active};
+use soc_normalize::{Content, Document};
 
 /// One side's document of a workflow, as the caller of [`draw`] has it.
 #[derive(Debug)]
@@ -36,7 +36,12 @@ pub enum Drawable {
     Document(Document),
     /// Only the normalized form (no coordinates, unless the profile keeps layout): drawn with an
     /// automatic layout; `why` says why the export is not at hand, for the reader.
-    Normalized { normalized: Normalized, why: String },
+    Normalized {
+        /// The normalized document.
+        normalized: Normalized,
+        /// Why the export is not at hand, said on the page.
+        why: String,
+    },
 }
 
 /// Element tags that hold a diagram rather than being a node of it.
@@ -384,7 +389,7 @@ fn raw_taskflow(raw: &Value, version: &Value, profile: &Profile) -> Result<Value
             };
             let mut parsed = parsed.ok_or("the export's taskflow could not be decoded")?;
             if profile.element_ids() == ElementIds::ByName {
-                crate::element_ids::relabel(&mut parsed);
+                soc_normalize::element_ids::relabel(&mut parsed);
             }
             Ok(parsed)
         }
@@ -414,7 +419,7 @@ impl Geometry {
             Value::Object(map) => {
                 if map.get("type").and_then(Value::as_str) == Some("element") {
                     let tag = map.get("name").and_then(Value::as_str).unwrap_or_default();
-                    let local = crate::address::local_name(tag);
+                    let local = soc_normalize::address::local_name(tag);
                     if local == "BPMNDiagram" {
                         self.has_diagram = true;
                     }
@@ -448,7 +453,7 @@ impl Geometry {
                 child
                     .get("name")
                     .and_then(Value::as_str)
-                    .is_some_and(|tag| crate::address::local_name(tag) == wanted)
+                    .is_some_and(|tag| soc_normalize::address::local_name(tag) == wanted)
             })
         };
         let label = named("BPMNLabel").find_map(|label| {
@@ -482,7 +487,7 @@ fn number(attributes: &Value, key: &str) -> Option<f64> {
 
 fn bounds(element: &Value) -> Option<Bounds> {
     let tag = element.get("name").and_then(Value::as_str)?;
-    if crate::address::local_name(tag) != "Bounds" {
+    if soc_normalize::address::local_name(tag) != "Bounds" {
         return None;
     }
     let a = element.get("attributes")?;
@@ -725,9 +730,10 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::diff::{DiffOptions, Entry, diff};
-    use crate::profile::ProfileConfig;
+    use crate::diff::{DiffOptions, diff};
     use crate::report::Side;
+    use soc_normalize::Entry;
+    use soc_normalize::profile::ProfileConfig;
 
     /// A node: tag, id, name, where the console draws it.
     type N<'a> = (&'a str, &'a str, Option<&'a str>, (f64, f64));

@@ -1,18 +1,17 @@
-//! Decode, normalize, match and diff Huawei Cloud SecMaster workflow exports and playbooks.
+//! Match and diff normalized SecMaster workflows and playbooks, and report what differs.
 //!
-//! The pipeline is one-way: bytes of an export are [decoded](decode) into [`Document`]s, a
-//! [`Profile`] [normalizes](normalize) each into canonical form ([`Normalized`]), [`diff()`] matches
-//! two sets of them by name and builds a [`Report`], [`diff_sides`] does that for each [`Kind`]
-//! (workflows, and the playbooks that decide when they run), a [`CheckReport`] gathers the reports
-//! (and errors) of every pair a run compared, and a renderer formats a finished check report.
-//! The formats that draw workflows (the HTML review page, Mermaid graphs in Markdown) want the
-//! report's canvases filled in first by [`canvas::draw`], from the workflows' documents.
-//! Nothing here touches the network.
+//! The pipeline is one-way. soc-normalize turns export bytes into normalized documents
+//! ([`Entry`](soc_normalize::Entry)); [`diff()`] matches two sets of them by name and builds a
+//! [`Report`], [`diff_sides`] does that for each [`Kind`](soc_normalize::Kind) (workflows, and
+//! the playbooks that decide when they run), a [`CheckReport`] gathers the reports (and errors) of
+//! every pair a run compared, and a renderer formats a finished check report. The formats that
+//! draw workflows (the HTML review page, Mermaid graphs in Markdown) want the report's canvases
+//! filled in first by [`canvas::draw`], from the workflows' documents. Nothing here touches the
+//! network.
 //!
 //! ```
-//! use soc_diff::{
-//!     CheckReport, DiffOptions, Entry, Format, Profile, RenderOptions, decode_export, diff, render,
-//! };
+//! use soc_diff::{CheckReport, DiffOptions, Format, RenderOptions, diff, render};
+//! use soc_normalize::{Entry, Profile, decode_export};
 //!
 //! let profile = Profile::secmaster();
 //! let entries = |source: &str, json: &str| -> Vec<Entry> {
@@ -38,29 +37,17 @@
 //! # Ok::<(), soc_diff::DiffError>(())
 //! ```
 
-pub mod address;
+#![warn(missing_docs)]
+
 pub mod canvas;
-pub mod check;
-pub mod decode;
 pub mod diff;
-mod element_ids;
-mod ignore;
-pub mod kind;
-pub mod normalize;
-pub mod pattern;
-pub mod profile;
-pub mod redact;
 pub mod render;
 pub mod report;
+mod sides;
 
-pub use decode::{Content, DecodeError, Document, LoadError, decode_export, load_path};
 pub use diff::{
-    AcceptRule, AcceptRuleError, DiffError, DiffOptions, Entry, diff, diff_three,
-    structural_changes,
+    AcceptRule, AcceptRuleError, DiffError, DiffOptions, diff, diff_three, structural_changes,
 };
-pub use kind::{ByKind, Kind, SideEntries, diff_sides};
-pub use normalize::{Normalized, NormalizedContent, canonical_json};
-pub use pattern::{PathPattern, PatternError};
-pub use profile::{ArrayRule, ElementIds, Profile, ProfileConfig, ProfileError};
 pub use render::{Format, RenderOptions, render};
 pub use report::{CheckReport, CheckStatus, Counts, Filters, PairError, PairReport, Report};
+pub use sides::{OTHER_VERSIONS_REASON, diff_sides};

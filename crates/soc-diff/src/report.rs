@@ -4,7 +4,7 @@
 //! every pair a run compared, and the error of every pair it could not compare. The check report's
 //! JSON form (see `docs/report-schema.md` and `docs/report.schema.json`) is a public interface that
 //! CI jobs and other tools read, so fields are only ever added, and [`SCHEMA_VERSION`] changes when
-//! a field changes meaning. Renderers ([`render`](crate::render)) format a finished check report;
+//! a field changes meaning. Renderers ([`render`](mod@crate::render)) format a finished check report;
 //! they never recompute it.
 
 use std::collections::BTreeMap;
@@ -49,6 +49,7 @@ pub struct Report {
     /// The same for the right side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub right_source: Option<soc_model::DocumentSource>,
+    /// How many workflows and playbooks are in each state.
     pub summary: Summary,
     /// Every workflow of either side, sorted by name, unchanged ones included.
     pub workflows: Vec<WorkflowReport>,
@@ -60,7 +61,7 @@ pub struct Report {
     /// does not know its playbooks, or the filters name only another kind. Such a kind's list is
     /// empty and says nothing about it.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub not_compared: BTreeMap<crate::kind::Kind, String>,
+    pub not_compared: BTreeMap<soc_normalize::Kind, String>,
 }
 
 /// Whether a report shows drift.
@@ -150,8 +151,11 @@ impl Counts {
 /// How many differences of a three-way comparison are of each class.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ClassCounts {
+    /// Changed on the left side since the base: waiting to be promoted.
     pub promote: usize,
+    /// Changed on the right side since the base: a promotion would overwrite it.
     pub drift: usize,
+    /// Changed on both sides since the base, differently.
     pub conflict: usize,
 }
 
@@ -232,6 +236,7 @@ impl std::str::FromStr for ChangeClass {
 pub struct WorkflowReport {
     /// The name on the right side (on the left side for removed workflows).
     pub name: String,
+    /// What happened to it between the sides.
     pub status: WorkflowStatus,
     /// For renamed workflows: the name on the left side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -285,8 +290,10 @@ pub struct WorkflowReport {
 /// The label of the version that runs on each side; absent when no version runs there.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ActiveVersions {
+    /// The left side's active version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub left: Option<String>,
+    /// The right side's active version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub right: Option<String>,
 }
@@ -311,6 +318,13 @@ pub struct VersionReport {
 }
 
 /// What happened to a workflow between the left and the right side.
+///
+/// `added`: only on the right side; `removed`: only on the left side; `modified`: on both sides,
+/// different; `renamed`: on both sides under different names, otherwise the same; `unchanged`: on
+/// both sides, the same (or different in canvas layout only).
+// The variants are described above rather than one by one: documented variants would turn the
+// report schema's plain `enum` of names into a `oneOf`, for no gain to its readers.
+#[allow(missing_docs)]
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]
@@ -347,6 +361,7 @@ pub struct Change {
     /// The same place as a JSON pointer (RFC 6901) into the normalized document, for tools that
     /// look values up: array indices are the right side's, the left side's for removals.
     pub pointer: String,
+    /// Whether the place was added, removed or changed.
     pub kind: ChangeKind,
     /// The left value; absent for `added`. May be `null` (a value that was JSON null).
     #[serde(
@@ -384,7 +399,10 @@ pub struct Change {
     pub base: Option<Value>,
 }
 
-/// The kind of a structural change.
+/// The kind of a structural change: `added` (only on the right side), `removed` (only on the
+/// left side) or `changed` (on both sides, with different values).
+// Variants described above, as for `WorkflowStatus`: the schema keeps a plain `enum`.
+#[allow(missing_docs)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
@@ -396,6 +414,7 @@ pub enum ChangeKind {
 /// Why a difference is accepted, copied from the rule that accepted it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Acceptance {
+    /// The rule's reason, for reviewers.
     pub reason: String,
     /// The last day (YYYY-MM-DD) the rule applies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -410,7 +429,7 @@ impl Report {
 
     /// Builds a report from per-workflow outcomes: sorts them and derives `status` and `summary`,
     /// so the three can never disagree.
-    pub fn from_workflows(
+    pub(crate) fn from_workflows(
         left: impl Into<String>,
         right: impl Into<String>,
         workflows: Vec<WorkflowReport>,
@@ -420,7 +439,7 @@ impl Report {
 
     /// Builds a report from the outcomes of both kinds: sorts each and derives `status` (drift
     /// when a document of either kind drifted) and `summary` (both kinds together and each).
-    pub fn from_kinds(
+    pub(crate) fn from_kinds(
         left: impl Into<String>,
         right: impl Into<String>,
         mut workflows: Vec<WorkflowReport>,
@@ -471,25 +490,25 @@ impl Report {
 
     /// Whether the report speaks of playbooks (or of a kind not compared): then renderers head
     /// a section per kind. Reports of workflows only read as they always did.
-    pub fn has_playbooks(&self) -> bool {
+    pub(crate) fn has_playbooks(&self) -> bool {
         !self.playbooks.is_empty() || !self.not_compared.is_empty()
     }
 
     /// Why a kind was not compared, when it was not.
-    pub fn not_compared(&self, kind: crate::kind::Kind) -> Option<&str> {
+    pub fn not_compared(&self, kind: soc_normalize::Kind) -> Option<&str> {
         self.not_compared.get(&kind).map(String::as_str)
     }
 
     /// The outcomes of one kind.
-    pub fn of_kind(&self, kind: crate::kind::Kind) -> &[WorkflowReport] {
+    pub fn of_kind(&self, kind: soc_normalize::Kind) -> &[WorkflowReport] {
         match kind {
-            crate::kind::Kind::Workflow => &self.workflows,
-            crate::kind::Kind::Playbook => &self.playbooks,
+            soc_normalize::Kind::Workflow => &self.workflows,
+            soc_normalize::Kind::Playbook => &self.playbooks,
         }
     }
 
     /// Every outcome of either kind, mutably (for renderers that trim details).
-    pub fn all_mut(&mut self) -> impl Iterator<Item = &mut WorkflowReport> {
+    pub(crate) fn all_mut(&mut self) -> impl Iterator<Item = &mut WorkflowReport> {
         self.workflows.iter_mut().chain(self.playbooks.iter_mut())
     }
 }
@@ -498,7 +517,7 @@ impl Report {
     /// The report of a three-way comparison against `base`: counts of each class, zeros
     /// included.
     #[must_use]
-    pub fn with_base(mut self, base: impl Into<String>) -> Self {
+    pub(crate) fn with_base(mut self, base: impl Into<String>) -> Self {
         self.base = Some(base.into());
         self.summary
             .classes

@@ -3,7 +3,7 @@
 //!
 //! A single-workflow export is the workflow's `AopWorkflowInfo` fields plus a `versions` array of
 //! its `AopWorkflowVersionInfo` objects (the emulator's contract; the real format is
-//! [UNCONFIRMED]). The documented versions API answers exactly those objects, so
+//! \[UNCONFIRMED\]). The documented versions API answers exactly those objects, so
 //! [`export_from_versions`] builds the export-equivalent document from them: normalizing and
 //! diffing do not care which way a document came.
 
@@ -16,7 +16,7 @@ use crate::error::ReadError;
 use crate::json::kind_of;
 
 /// Fields of `AopWorkflowInfo` (a listed or shown workflow), from the official SDK model.
-pub const WORKFLOW_INFO_FIELDS: &[&str] = &[
+pub(crate) const WORKFLOW_INFO_FIELDS: &[&str] = &[
     "id",
     "name",
     "description",

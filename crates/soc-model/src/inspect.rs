@@ -31,7 +31,7 @@ pub struct Inspection {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub zip_members: Option<usize>,
     /// How many workflow documents it holds by its shape (see
-    /// [`workflows`](crate::document::workflows)); 0 when it holds none.
+    /// [`workflows`](crate::document::workflows())); 0 when it holds none.
     pub workflows: usize,
     /// The error envelope it is, if it is one.
     #[serde(skip_serializing_if = "Option::is_none")]

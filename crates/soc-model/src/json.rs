@@ -8,7 +8,7 @@ use crate::format::BOM;
 use crate::limits::{LimitKind, Limits};
 
 /// serde_json's nesting limit, which protects the stack (kept on deliberately).
-pub const JSON_DEPTH_LIMIT: usize = 128;
+pub(crate) const JSON_DEPTH_LIMIT: usize = 128;
 
 /// Parses one JSON document of an export. `file` names it in errors (a path, `x.zip!member`).
 ///
@@ -38,8 +38,12 @@ pub fn parse(file: &str, bytes: &[u8], limits: &Limits) -> Result<Value, ReadErr
         source: err,
     })?;
     serde_json::from_str(text).map_err(|err| {
-        let offset = bom + byte_offset(text, err.line(), err.column());
-        if err.to_string().starts_with("recursion limit exceeded") {
+        let at = byte_offset(text, err.line(), err.column());
+        let offset = bom + at;
+        // serde_json stops at its nesting limit with a syntax error like any other; the text up
+        // to where it stopped tells the two apart.
+        let read = text.as_bytes().get(..=at).unwrap_or(text.as_bytes());
+        if nests_deeper_than(read, JSON_DEPTH_LIMIT - 1) {
             ReadError::TooDeep {
                 file: file.to_owned(),
                 offset,
@@ -63,29 +67,69 @@ pub fn check_values(bytes: &[u8], limits: &Limits) -> Result<(), crate::LimitErr
     }
 }
 
+/// Whether objects and arrays in JSON text nest deeper than `limit`. Brackets inside strings do
+/// not count; malformed text may be miscounted, but only ever upwards of what a parser reaches
+/// before it fails.
+#[must_use]
+pub fn nests_deeper_than(text: &[u8], limit: usize) -> bool {
+    let mut depth = 0usize;
+    let mut strings = Strings::default();
+    for &byte in text {
+        match strings.outside(byte) {
+            Some(b'{' | b'[') => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            Some(b'}' | b']') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Tells the bytes of JSON text outside string literals from those inside, one byte at a time;
+/// the scans here count what is outside (an opening quote is outside, and starts a string).
+#[derive(Default)]
+struct Strings {
+    inside: bool,
+    escaped: bool,
+}
+
+impl Strings {
+    /// `byte` when it is outside a string literal, `None` when it is part of one.
+    #[inline]
+    fn outside(&mut self, byte: u8) -> Option<u8> {
+        if self.inside {
+            if self.escaped {
+                self.escaped = false;
+            } else if byte == b'\\' {
+                self.escaped = true;
+            } else if byte == b'"' {
+                self.inside = false;
+            }
+            return None;
+        }
+        self.inside = byte == b'"';
+        Some(byte)
+    }
+}
+
 /// Counts the JSON values in `bytes` (object keys included, as they cost memory too), in one pass
 /// without allocating. `None` as soon as there are more than `max`. An over-estimate for text
 /// that is not JSON, which the parser refuses anyway.
 #[must_use]
 pub fn count_values(bytes: &[u8], max: u64) -> Option<u64> {
     let mut count: u64 = 0;
-    let mut in_string = false;
-    let mut escaped = false;
+    let mut strings = Strings::default();
     let mut in_scalar = false;
     for &b in bytes {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
+        let Some(b) = strings.outside(b) else {
             continue;
-        }
+        };
         let starts = match b {
             b'"' => {
-                in_string = true;
                 in_scalar = false;
                 true
             }
@@ -204,6 +248,27 @@ mod tests {
             "{err:?}"
         );
         assert!(err.to_string().contains("nested deeper than 128 levels"));
+        // As deep as serde_json goes is fine; a syntax error there is a syntax error.
+        let deepest = format!("{}{}", "[".repeat(127), "]".repeat(127));
+        assert!(parse_default(deepest.as_bytes()).is_ok());
+        let bad = format!("{}x", "[".repeat(127));
+        let err = parse_default(bad.as_bytes()).unwrap_err();
+        assert!(
+            matches!(err, ReadError::Json { offset: 127, .. }),
+            "{err:?}"
+        );
+        let deep_object = format!("{}{}", r#"{"a":"#.repeat(128), "}".repeat(128));
+        let err = parse_default(deep_object.as_bytes()).unwrap_err();
+        assert!(matches!(err, ReadError::TooDeep { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn nesting_is_measured_outside_strings_only() {
+        assert!(!nests_deeper_than(br#"[[{"a": "[[[[\"{{{{"}]]"#, 3));
+        assert!(nests_deeper_than(br#"[[{"a": [1]}]]"#, 3));
+        assert!(!nests_deeper_than(b"[][][][]", 1));
+        // Unclosed brackets count too: text a parser would reject is never measured as shallow.
+        assert!(nests_deeper_than(&[b'['; 10], 9));
     }
 
     #[test]

@@ -33,6 +33,8 @@
 //! # Ok::<(), soc_model::ReadError>(())
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod document;
 pub mod envelope;
 mod error;

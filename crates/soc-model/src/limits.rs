@@ -12,13 +12,13 @@ use bytesize::ByteSize;
 /// Default for [`Limits::max_export_bytes`]: 64 MiB.
 pub const DEFAULT_MAX_EXPORT_BYTES: u64 = 64 * 1024 * 1024;
 /// Default for [`Limits::max_unpacked_bytes`]: 256 MiB.
-pub const DEFAULT_MAX_UNPACKED_BYTES: u64 = 256 * 1024 * 1024;
+pub(crate) const DEFAULT_MAX_UNPACKED_BYTES: u64 = 256 * 1024 * 1024;
 /// Default for [`Limits::max_compression_ratio`]: 100.
-pub const DEFAULT_MAX_COMPRESSION_RATIO: u64 = 100;
+pub(crate) const DEFAULT_MAX_COMPRESSION_RATIO: u64 = 100;
 /// Default for [`Limits::max_zip_members`]: 10,000.
-pub const DEFAULT_MAX_ZIP_MEMBERS: u64 = 10_000;
+pub(crate) const DEFAULT_MAX_ZIP_MEMBERS: u64 = 10_000;
 /// Default for [`Limits::max_json_values`]: 4,000,000.
-pub const DEFAULT_MAX_JSON_VALUES: u64 = 4_000_000;
+pub(crate) const DEFAULT_MAX_JSON_VALUES: u64 = 4_000_000;
 
 /// A ZIP member may always unpack to this much, whatever its compressed size: small members of
 /// plain JSON compress well, and a ratio limit must not refuse them.
@@ -87,7 +87,7 @@ impl Limits {
 
     /// A [`LimitError`] for `kind`, saying what was found (`found`, at least).
     #[must_use]
-    pub fn exceeded(&self, kind: LimitKind, found: u64) -> LimitError {
+    pub(crate) fn exceeded(&self, kind: LimitKind, found: u64) -> LimitError {
         LimitError {
             kind,
             limit: self.get(kind),

@@ -145,14 +145,14 @@ pub const PLAYBOOK_LIST_FIELDS: &[&str] = &["code", "message", "total", "size", 
 pub const PLAYBOOK_SHOW_FIELDS: &[&str] = &["code", "message", "data"];
 
 /// The only documented `action_type`: the action runs a workflow whose id is `action_id`.
-pub const ACTION_TYPE_WORKFLOW: &str = "AOP_WORKFLOW";
+pub(crate) const ACTION_TYPE_WORKFLOW: &str = "AOP_WORKFLOW";
 
 /// The key that marks a socdrift playbook document, and its value.
 pub const KIND_KEY: &str = "socdrift_document";
 /// The value of [`KIND_KEY`] in a playbook document.
 pub const KIND_PLAYBOOK: &str = "playbook";
 /// Where a playbook document holds its listed versions.
-pub const VERSIONS_KEY: &str = "versions";
+pub(crate) const VERSIONS_KEY: &str = "versions";
 /// Where a playbook document holds the active version, shown, with its rule and actions.
 pub const ACTIVE_KEY: &str = "active_version";
 /// Where a playbook document holds the names of the workflows its actions bind.
@@ -160,7 +160,7 @@ pub const BOUND_KEY: &str = "bound_workflows";
 /// Where the comparable shape holds the versions that are not active.
 pub const OTHER_VERSIONS_KEY: &str = "other_versions";
 /// The field of a comparable action that names its workflow.
-pub const WORKFLOW_KEY: &str = "workflow";
+pub(crate) const WORKFLOW_KEY: &str = "workflow";
 
 /// Whether a JSON value is a socdrift playbook document (by its marker, not by guessing).
 #[must_use]
@@ -211,7 +211,7 @@ pub fn actions_to_fetch(version: &Map<String, Value>) -> bool {
 /// The workflow ids the actions bind (`action_id` of each `AOP_WORKFLOW` action), in order,
 /// each once.
 #[must_use]
-pub fn bound_workflow_ids<'a>(actions: impl IntoIterator<Item = &'a Value>) -> Vec<String> {
+pub(crate) fn bound_workflow_ids<'a>(actions: impl IntoIterator<Item = &'a Value>) -> Vec<String> {
     let mut ids: Vec<String> = Vec::new();
     for action in actions {
         if let Some(id) = workflow_id_of(action) {

@@ -1,8 +1,8 @@
 //! Reading an export file into workflows, one at a time, within limits.
 //!
-//! What an export file may be (the export format is [UNCONFIRMED], so all of these are read):
+//! What an export file may be (the export format is \[UNCONFIRMED\], so all of these are read):
 //! - JSON: a workflow object, an array of them, or an object holding them under `workflows` or
-//!   `data` (see [`split_workflows`](crate::document::split_workflows));
+//!   `data` (see [`split_workflows`](crate::document::split_workflows()));
 //! - a ZIP: each member is read as above, in name order; members that archivers add
 //!   ([`is_junk`](crate::zip::is_junk)) are skipped; a member that is not JSON is opaque;
 //! - other text or binary data: one opaque item, compared by hash;

@@ -163,20 +163,20 @@ impl<'a> ZipExport<'a> {
     }
 }
 
-/// Every member of a ZIP export (junk skipped, in name order), within `limits`.
-pub fn read_members(file: &str, bytes: &[u8], limits: &Limits) -> Result<Vec<Member>, ReadError> {
-    let mut zip = ZipExport::open(file, bytes, limits)?;
-    let mut members = Vec::with_capacity(zip.len());
-    while let Some(member) = zip.next_member() {
-        members.push(member?);
-    }
-    Ok(members)
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
     use std::io::Write;
+
+    /// Every member of a ZIP export (junk skipped, in name order), within `limits`.
+    fn read_members(file: &str, bytes: &[u8], limits: &Limits) -> Result<Vec<Member>, ReadError> {
+        let mut zip = ZipExport::open(file, bytes, limits)?;
+        let mut members = Vec::with_capacity(zip.len());
+        while let Some(member) = zip.next_member() {
+            members.push(member?);
+        }
+        Ok(members)
+    }
 
     pub(crate) fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
         let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));

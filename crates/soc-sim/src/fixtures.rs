@@ -16,7 +16,7 @@ use crate::playbook::PLAYBOOKS_DIR;
 static BUNDLED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../testdata/workspaces");
 
 /// Names of the bundled workspaces, in the order [`bundled_workspaces`] returns them.
-pub const BUNDLED_NAMES: [&str; 2] = ["staging", "production"];
+pub(crate) const BUNDLED_NAMES: [&str; 2] = ["staging", "production"];
 
 /// Loads one bundled workspace by folder name (`staging` or `production`).
 pub fn bundled_workspace(name: &str) -> Result<Workspace, DataError> {

@@ -39,6 +39,8 @@
 //!
 //! See `docs/sim.md` for the endpoints, error shapes, faults and settings.
 
+#![warn(missing_docs)]
+
 mod error;
 pub mod export;
 mod fixtures;
@@ -52,12 +54,9 @@ pub mod sign;
 
 pub use error::DataError;
 pub use export::ExportFormat;
-pub use fixtures::{BUNDLED_NAMES, bundled_workspace, bundled_workspaces};
-pub use model::{
-    AopWorkflowInfo, AopWorkflowVersionInfo, WORKFLOWS_DIR, WORKSPACE_FILE, Workflow, Workspace,
-    slug,
-};
-pub use playbook::{PLAYBOOKS_DIR, Playbook, PlaybookVersion};
+pub use fixtures::{bundled_workspace, bundled_workspaces};
+pub use model::{AopWorkflowInfo, AopWorkflowVersionInfo, Workflow, Workspace, slug};
+pub use playbook::{Playbook, PlaybookVersion};
 #[cfg(feature = "server")]
 pub use server::{
     AccessKey, AuthKind, DEFAULT_ACCESS_KEY, DEFAULT_DOMAIN, DEFAULT_PASSWORD, DEFAULT_PROJECT_ID,

@@ -191,7 +191,7 @@ impl Workflow {
     }
 
     /// Pretty-printed export bytes with a trailing newline, as the fixture files are written.
-    pub fn export_bytes_pretty(&self) -> Result<Vec<u8>, DataError> {
+    pub(crate) fn export_bytes_pretty(&self) -> Result<Vec<u8>, DataError> {
         let mut out = serde_json::to_vec_pretty(&self.export_ref()).map_err(|source| {
             DataError::Serialize {
                 what: format!("workflow {:?}", self.info.name),
@@ -203,7 +203,7 @@ impl Workflow {
     }
 
     /// Parses one single-workflow export document.
-    pub fn from_export_bytes(bytes: &[u8]) -> Result<Self, serde_json::Error> {
+    pub(crate) fn from_export_bytes(bytes: &[u8]) -> Result<Self, serde_json::Error> {
         let owned: ExportOwned = serde_json::from_slice(bytes)?;
         Ok(Self::from_owned(owned))
     }
@@ -267,9 +267,9 @@ pub struct Workspace {
 }
 
 /// Name of the workspace metadata file inside a workspace folder.
-pub const WORKSPACE_FILE: &str = "workspace.json";
+pub(crate) const WORKSPACE_FILE: &str = "workspace.json";
 /// Name of the folder of workflow export files inside a workspace folder.
-pub const WORKFLOWS_DIR: &str = "workflows";
+pub(crate) const WORKFLOWS_DIR: &str = "workflows";
 
 impl Workspace {
     /// The workflow with this id.

@@ -15,7 +15,7 @@
 use serde_json::{Map, Value};
 
 /// Name of the folder of playbook files inside a workspace folder.
-pub const PLAYBOOKS_DIR: &str = "playbooks";
+pub(crate) const PLAYBOOKS_DIR: &str = "playbooks";
 
 /// A playbook: its info and every version.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -74,7 +74,7 @@ impl Playbook {
     }
 
     /// Parses one playbook file.
-    pub fn from_file_bytes(bytes: &[u8]) -> Result<Self, serde_json::Error> {
+    pub(crate) fn from_file_bytes(bytes: &[u8]) -> Result<Self, serde_json::Error> {
         let Value::Object(mut info) = serde_json::from_slice(bytes)? else {
             return Err(serde::de::Error::custom(
                 "a playbook file holds one JSON object",

@@ -6,7 +6,7 @@
 //! and sorted; signed headers are lower-cased, sorted and trimmed; the payload hash is the
 //! SHA-256 of the exact body bytes, or the literal `UNSIGNED-PAYLOAD`.
 //!
-//! The server verifies requests with these functions, and tests use [`sign`] to sign requests.
+//! The server verifies requests with these functions, and tests use [`authorization`] to sign requests.
 
 use hmac::{Hmac, Mac};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, percent_encode};
@@ -49,7 +49,7 @@ pub fn canonical_uri(raw_path: &str) -> String {
 
 /// Decodes one query key or value: `+` is a space (as Go's `url.Query` and servlet containers
 /// read it; the Python SDK never sends a bare `+`), then `%XX` escapes.
-pub fn decode_query_component(s: &str) -> Vec<u8> {
+pub(crate) fn decode_query_component(s: &str) -> Vec<u8> {
     percent_decode_str(&s.replace('+', " ")).collect()
 }
 
@@ -140,7 +140,11 @@ pub fn signature(secret_key: &str, string_to_sign: &str) -> String {
 }
 
 /// Checks a hex signature in constant time.
-pub fn verify_signature(secret_key: &str, string_to_sign: &str, signature_hex: &str) -> bool {
+pub(crate) fn verify_signature(
+    secret_key: &str,
+    string_to_sign: &str,
+    signature_hex: &str,
+) -> bool {
     match hex::decode(signature_hex) {
         Ok(sig) => mac(secret_key, string_to_sign).verify_slice(&sig).is_ok(),
         Err(_) => false,
@@ -173,7 +177,7 @@ pub fn authorization(
 
 /// A parsed `Authorization: SDK-HMAC-SHA256 Access=…, SignedHeaders=…, Signature=…` header.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuthorizationHeader {
+pub(crate) struct AuthorizationHeader {
     /// The access key.
     pub access: String,
     /// Lower-case signed header names, in the order given.

@@ -13,7 +13,8 @@
 
 use std::time::{Duration, Instant};
 
-use soc_diff::{DiffOptions, Entry, Profile};
+use soc_diff::DiffOptions;
+use soc_normalize::{Entry, Profile};
 use soc_sim::generate::{GenerateOptions, generate};
 use soc_store::{CommitOutcome, Snapshot, SourceInfo, Store, WorkflowInput};
 

@@ -163,8 +163,8 @@ pub enum StoreError {
     WrongKind {
         name: String,
         id: String,
-        expected: soc_diff::Kind,
-        found: soc_diff::Kind,
+        expected: soc_normalize::Kind,
+        found: soc_normalize::Kind,
     },
 
     /// The same workflow (same name and id) added twice to one snapshot.

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
-use soc_diff::Profile;
+use soc_normalize::Profile;
 
 use crate::error::{Result, StoreError};
 use crate::manifest::SourceInfo;

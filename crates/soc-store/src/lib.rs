@@ -19,7 +19,7 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use soc_diff::Profile;
+//! use soc_normalize::Profile;
 //! use soc_store::{CommitOutcome, Selector, SourceInfo, Store, WorkflowInput};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {

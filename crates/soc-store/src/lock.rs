@@ -197,10 +197,25 @@ mod tests {
         assert!(message.contains("holding it since 20"), "{message}");
         assert!(message.contains("'staging'"), "{message}");
         assert!(message.contains("gave up after 50ms;"), "{message}");
-        assert_eq!(waits.lock().unwrap().len(), 1, "told once, before waiting");
-        let StoreError::Locked { holder, .. } = err else {
+        let told = waits.lock().unwrap().clone();
+        assert_eq!(told.len(), 1, "told once, before waiting");
+        assert_eq!(told[0].env, "staging");
+        assert_eq!(told[0].path, dir.path().join(LOCK_FILE));
+        assert_eq!(told[0].holder.pid, Some(std::process::id()));
+        let StoreError::Locked {
+            holder,
+            timeout,
+            waited,
+            ..
+        } = err
+        else {
             unreachable!()
         };
+        assert_eq!(timeout, Duration::from_millis(50));
+        assert!(
+            waited >= timeout,
+            "gave up after {waited:?}, before the timeout"
+        );
         assert_eq!(holder.pid, Some(std::process::id()));
         assert!(holder.since.is_some_and(|since| since >= before));
         assert_eq!(held.path(), dir.path().join(LOCK_FILE));
@@ -224,8 +239,29 @@ mod tests {
         let wait = waits.recv_timeout(Duration::from_secs(5)).unwrap();
         assert_eq!(wait.holder.pid, Some(std::process::id()));
         assert_eq!(wait.timeout, Duration::from_secs(10));
+        assert_eq!(wait.path, dir.path().join(LOCK_FILE));
         std::thread::sleep(Duration::from_millis(100));
+        assert!(!waiter.is_finished(), "the waiter got past a held lock");
+        let released = Utc::now().trunc_subsecs(0);
         drop(held);
         waiter.join().unwrap().unwrap();
+        // The waiter took the lock after the release and wrote itself into the lock file.
+        let holder = read_holder(&dir.path().join(LOCK_FILE));
+        assert_eq!(holder.pid, Some(std::process::id()));
+        assert!(holder.since.is_some_and(|since| since >= released));
+    }
+
+    #[test]
+    fn lock_files_of_older_versions_and_garbage_name_what_they_can() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(LOCK_FILE);
+        std::fs::write(&path, "4242\n").unwrap();
+        let holder = read_holder(&path);
+        assert_eq!((holder.pid, holder.since), (Some(4242), None));
+        std::fs::write(&path, "not a pid\nnot a time\n").unwrap();
+        let holder = read_holder(&path);
+        assert_eq!((holder.pid, holder.since), (None, None));
+        let missing = read_holder(&dir.path().join("missing"));
+        assert_eq!((missing.pid, missing.since), (None, None));
     }
 }

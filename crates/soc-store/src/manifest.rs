@@ -156,8 +156,8 @@ pub enum NormalizedKind {
 pub struct WorkflowRecord {
     /// What the document is: a workflow (the default, left out of the manifest) or a playbook,
     /// whose raw document socdrift built from the playbook APIs.
-    #[serde(default, skip_serializing_if = "soc_diff::Kind::is_workflow")]
-    pub kind: soc_diff::Kind,
+    #[serde(default, skip_serializing_if = "soc_normalize::Kind::is_workflow")]
+    pub kind: soc_normalize::Kind,
     /// The workflow id in its workspace.
     pub id: String,
     /// The workflow name: its identity across workspaces.
@@ -395,7 +395,7 @@ impl Manifest {
             what: "the snapshot manifest".to_owned(),
             source,
         })?;
-        Ok(soc_diff::canonical_json(&value))
+        Ok(soc_normalize::canonical_json(&value))
     }
 }
 
@@ -403,7 +403,7 @@ impl Manifest {
 /// canonical text of the `workflows` array. Computed from the parsed file (not the struct), so
 /// [`Store::verify`](crate::Store::verify) can recheck it even for manifests with fields added later.
 pub(crate) fn content_hash(profile_hash: &str, workflows: &serde_json::Value) -> String {
-    let text = soc_diff::canonical_json(workflows);
+    let text = soc_normalize::canonical_json(workflows);
     crate::fsutil::sha256_hex(
         &[profile_hash.as_bytes(), b"\n".as_slice(), text.as_bytes()].concat(),
     )

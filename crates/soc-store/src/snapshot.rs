@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use soc_diff::{Entry, Kind, Normalized, NormalizedContent, Profile, SideEntries};
+use soc_normalize::{Entry, Kind, Normalized, NormalizedContent, Profile, SideEntries};
 
 use crate::error::{Result, StoreError};
 use crate::fsutil::sha256_hex;
@@ -324,7 +324,7 @@ fn load_record(dir: &Path, record: &WorkflowRecord) -> Result<Normalized> {
                 path: path.clone(),
                 source: serde::de::Error::custom(err),
             })?;
-            soc_diff::normalize::validate_canonical(&canonical)
+            soc_normalize::normalize::validate_canonical(&canonical)
                 .map_err(|source| StoreError::BadNormalized { path, source })?;
             NormalizedContent::Json { canonical }
         }

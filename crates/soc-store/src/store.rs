@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::Utc;
-use soc_diff::Profile;
+use soc_normalize::Profile;
 
 use std::sync::Arc;
 

@@ -274,7 +274,7 @@ fn verify_snapshot_in(env: &str, path: &Path, in_store: bool) -> SnapshotCheck {
     let playbooks = manifest
         .workflows
         .iter()
-        .filter(|r| r.kind == soc_diff::Kind::Playbook)
+        .filter(|r| r.kind == soc_normalize::Kind::Playbook)
         .count();
     check.workflows = manifest.workflows.len() - playbooks;
     check.playbooks = playbooks;

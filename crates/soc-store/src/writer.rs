@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use chrono::{SubsecRound, Utc};
-use soc_diff::{Kind, Normalized, NormalizedContent, Profile};
+use soc_normalize::{Kind, Normalized, NormalizedContent, Profile};
 
 use crate::error::{Result, StoreError};
 use crate::fsutil::{
@@ -273,7 +273,7 @@ impl SnapshotWriter {
         // The info is committed with the snapshot: it gets the same redaction as the content.
         let mut info = input.info;
         self.profile.redact(&mut info);
-        let info_text = soc_diff::canonical_json(&info);
+        let info_text = soc_normalize::canonical_json(&info);
         let (normalized_kind, normalized_text, normalized_size) = match &normalized.content {
             NormalizedContent::Json { canonical, .. } => (
                 NormalizedKind::Json,
@@ -488,7 +488,7 @@ pub(crate) fn normalize_single(
         count,
     };
     let mut documents =
-        soc_diff::decode_export(source, raw, profile).map_err(|e| StoreError::Normalize {
+        soc_normalize::decode_export(source, raw, profile).map_err(|e| StoreError::Normalize {
             name: name.to_owned(),
             id: id.to_owned(),
             source: Box::new(e),

@@ -18,6 +18,8 @@
 //! assert_eq!(soc_text::duration(Duration::from_nanos(30_000_093_842)), "30s");
 //! ```
 
+#![warn(missing_docs)]
+
 use std::borrow::Cow;
 use std::time::Duration;
 

@@ -9,8 +9,9 @@ use std::time::Instant;
 
 use soc_diff::render::Format;
 use soc_diff::report::ChangeClass;
-use soc_diff::{DiffOptions, Entry, Filters, Normalized, PairReport, Profile, Report, SideEntries};
+use soc_diff::{DiffOptions, Filters, PairReport, Report};
 use soc_model::DocumentSource;
+use soc_normalize::{Entry, Normalized, Profile, SideEntries};
 
 use crate::Context;
 use crate::cli::{ClassArg, FilterArgs, ReportFormat};
@@ -251,7 +252,7 @@ impl<'a> Loader<'a> {
             )?;
             // Said in the report rather than left out silently: playbooks were not looked at.
             report.not_compared.insert(
-                soc_diff::Kind::Playbook,
+                soc_normalize::Kind::Playbook,
                 "the three-way view (--base) compares workflows only".to_owned(),
             );
             report.left_source = left_source;
@@ -314,7 +315,7 @@ pub fn normalize_exports(
         .iter()
         .map(|(info, export)| (format!("{env}@live/{}", info.id()), &export.bytes[..]))
         .collect();
-    Ok(soc_diff::decode::normalize_exports(&exports, profile)?)
+    Ok(soc_normalize::decode::normalize_exports(&exports, profile)?)
 }
 
 /// Decodes and normalizes freshly read playbook documents.
@@ -328,7 +329,7 @@ pub fn normalize_playbooks(
         .iter()
         .map(|(info, doc)| (format!("{env}@live/playbook/{}", info.id()), &doc.bytes[..]))
         .collect();
-    let by_kind = soc_diff::decode::normalize_exports_by_kind(&documents, profile)?;
+    let by_kind = soc_normalize::decode::normalize_exports_by_kind(&documents, profile)?;
     if let Some(odd) = by_kind.workflows.first() {
         return Err(CliError::msg(format!(
             "{}: a playbook document that reads as a workflow",
@@ -354,7 +355,7 @@ pub fn load_path(
         let source = snapshot.manifest().source.api_source;
         return Ok((snapshot.side_entries(profile)?, source));
     }
-    let by_kind = soc_diff::decode::load_path_by_kind(path, profile)?;
+    let by_kind = soc_normalize::decode::load_path_by_kind(path, profile)?;
     tracing::info!(
         path = %path.display(),
         workflows = by_kind.workflows.len(),

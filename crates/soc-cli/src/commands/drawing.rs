@@ -12,8 +12,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+use soc_diff::Report;
 use soc_diff::canvas::Drawable;
-use soc_diff::{Document, Entry, Profile, Report};
+use soc_normalize::{Document, Entry, Profile};
 
 use crate::live::Exported;
 
@@ -59,13 +60,13 @@ impl Source {
                 let one = sources
                     .get(name)
                     .and_then(|source| file_of(source))
-                    .and_then(|file| soc_diff::decode::load_path(&file, profile).ok())
+                    .and_then(|file| soc_normalize::decode::load_path(&file, profile).ok())
                     .and_then(|docs| pick(docs, name));
                 if let Some(doc) = one {
                     return Some(Drawable::Document(doc));
                 }
                 let documents = documents.get_or_insert_with(|| {
-                    match soc_diff::decode::load_path(path, profile) {
+                    match soc_normalize::decode::load_path(path, profile) {
                         Ok(docs) => docs.into_iter().map(|d| (d.name.clone(), d)).collect(),
                         Err(err) => {
                             tracing::warn!(path = %path.display(), error = %err, "cannot read exports again to draw them");
@@ -102,13 +103,13 @@ fn from_snapshot(
         .workflows
         .iter()
         // Only workflows are drawn; a playbook may share a workflow's name.
-        .find(|record| record.kind == soc_diff::Kind::Workflow && record.name == name)?;
+        .find(|record| record.kind == soc_normalize::Kind::Workflow && record.name == name)?;
     match snapshot.raw_export(record) {
         Ok(Some(bytes)) => {
             let source = snapshot
                 .raw_export_path(record)
                 .map_or_else(|| record.stem.clone(), |p| p.display().to_string());
-            match soc_diff::decode_export(&source, &bytes, profile) {
+            match soc_normalize::decode_export(&source, &bytes, profile) {
                 Ok(documents) => return pick(documents, name).map(Drawable::Document),
                 Err(err) => {
                     tracing::warn!(workflow = name, error = %err, "cannot decode the raw export to draw it");
@@ -139,7 +140,7 @@ fn from_live(exports: &[Exported], name: &str, profile: &Profile) -> Option<Draw
         .filter(|(info, _)| info.name().is_none_or(|n| n == name));
     for (info, export) in candidates {
         let source = format!("live/{}", info.id());
-        match soc_diff::decode_export(&source, &export.bytes, profile) {
+        match soc_normalize::decode_export(&source, &export.bytes, profile) {
             Ok(documents) => {
                 if let Some(doc) = pick(documents, name) {
                     return Some(Drawable::Document(doc));

@@ -43,36 +43,60 @@ pub fn run(ctx: &Context<'_>, args: &ExportArgs) -> Result<ExitStatus, CliError>
         let listed: Vec<soc_api::WorkflowInfo> = runtime
             .block_on(client.list_workflows().try_collect())
             .map_err(|e| live::api_error(&args.env, env, "list workflows of", e))?;
-        let mut chosen = Vec::new();
-        for wanted in &args.workflows {
-            match listed
-                .iter()
-                .find(|info| info.name() == Some(wanted.as_str()))
-            {
-                Some(info)
-                    if chosen
-                        .iter()
-                        .any(|c: &soc_api::WorkflowInfo| c.id() == info.id()) => {}
-                Some(info) => chosen.push(info.clone()),
-                None => {
-                    let names = listed.iter().filter_map(|i| i.name());
-                    let err =
-                        CliError::msg(format!("`{}` has no workflow named {wanted:?}", args.env));
-                    return Err(match suggest::did_you_mean(wanted, names) {
-                        Some(hint) => err.with_hint(hint),
-                        None => err.with_hint("names must match exactly, as in the console"),
-                    });
-                }
-            }
-        }
+        let chosen = choose(&listed, &args.workflows, &args.env)?;
         let fetched = runtime
             .block_on(client.fetch(chosen))
             .map_err(|e| live::api_error(&args.env, env, "export workflows of", e))?;
         live::say_fallback(ctx.printer, &args.env, &fetched);
         fetched.workflows
     };
-    soc_store::create_private_dir_all(&out)
-        .map_err(|e| CliError::context(format!("cannot create {}", args.out.display()), e))?;
+    let mut written = write_workflows(&out, &args.out, &exported)?;
+    if let Some(playbooks) = &playbooks {
+        written.push_str(&format!(" and {}", write_playbooks(&out, playbooks)?));
+    }
+    ctx.printer.status(&format!(
+        "exported {written} of `{}` to {}",
+        args.env,
+        args.out.display()
+    ));
+    Ok(ExitStatus::NoDrift)
+}
+
+/// The listed workflows named `wanted`, each once, in the order asked; a name that is not there
+/// is an error with the nearest one.
+fn choose(
+    listed: &[soc_api::WorkflowInfo],
+    wanted: &[String],
+    env_name: &str,
+) -> Result<Vec<soc_api::WorkflowInfo>, CliError> {
+    let mut chosen = Vec::new();
+    for wanted in wanted {
+        match listed
+            .iter()
+            .find(|info| info.name() == Some(wanted.as_str()))
+        {
+            Some(info)
+                if chosen
+                    .iter()
+                    .any(|c: &soc_api::WorkflowInfo| c.id() == info.id()) => {}
+            Some(info) => chosen.push(info.clone()),
+            None => {
+                let names = listed.iter().filter_map(|i| i.name());
+                let err = CliError::msg(format!("`{env_name}` has no workflow named {wanted:?}"));
+                return Err(match suggest::did_you_mean(wanted, names) {
+                    Some(hint) => err.with_hint(hint),
+                    None => err.with_hint("names must match exactly, as in the console"),
+                });
+            }
+        }
+    }
+    Ok(chosen)
+}
+
+/// Writes the workflow exports into `out` (shown as `shown`); says how many.
+fn write_workflows(out: &Path, shown: &Path, exported: &[Exported]) -> Result<String, CliError> {
+    soc_store::create_private_dir_all(out)
+        .map_err(|e| CliError::context(format!("cannot create {}", shown.display()), e))?;
     let names: Vec<(String, String)> = exported
         .iter()
         .map(|(info, export)| {
@@ -90,38 +114,31 @@ pub fn run(ctx: &Context<'_>, args: &ExportArgs) -> Result<ExitStatus, CliError>
         .zip(&stems)
         .map(|((_, export), stem)| (stem.as_str(), &export.bytes[..]))
         .collect();
-    write_files(&out, &files)?;
-    let mut written = counted(exported.len(), "workflow");
-    if let Some(playbooks) = &playbooks {
-        // Their own folder: a `diff` of the two folders, or an import, knows the playbooks then,
-        // even when there are none.
-        let folder = out.join("playbooks");
-        soc_store::create_private_dir_all(&folder)
-            .map_err(|e| CliError::context(format!("cannot create {}", folder.display()), e))?;
-        let names: Vec<(&str, &str)> = playbooks
-            .playbooks
-            .iter()
-            .map(|(info, doc)| (info.name().unwrap_or(doc.id.as_str()), info.id()))
-            .collect();
-        let stems = soc_store::assign_stems(&names);
-        let files: Vec<(&str, &[u8])> = playbooks
-            .playbooks
-            .iter()
-            .zip(&stems)
-            .map(|((_, doc), stem)| (stem.as_str(), &doc.bytes[..]))
-            .collect();
-        write_files(&folder, &files)?;
-        written.push_str(&format!(
-            " and {}",
-            counted(playbooks.playbooks.len(), "playbook")
-        ));
-    }
-    ctx.printer.status(&format!(
-        "exported {written} of `{}` to {}",
-        args.env,
-        args.out.display()
-    ));
-    Ok(ExitStatus::NoDrift)
+    write_files(out, &files)?;
+    Ok(counted(exported.len(), "workflow"))
+}
+
+/// Writes the playbook documents into `out/playbooks/`; says how many.
+fn write_playbooks(out: &Path, playbooks: &soc_api::FetchedPlaybooks) -> Result<String, CliError> {
+    // Their own folder: a `diff` of the two folders, or an import, knows the playbooks then,
+    // even when there are none.
+    let folder = out.join("playbooks");
+    soc_store::create_private_dir_all(&folder)
+        .map_err(|e| CliError::context(format!("cannot create {}", folder.display()), e))?;
+    let names: Vec<(&str, &str)> = playbooks
+        .playbooks
+        .iter()
+        .map(|(info, doc)| (info.name().unwrap_or(doc.id.as_str()), info.id()))
+        .collect();
+    let stems = soc_store::assign_stems(&names);
+    let files: Vec<(&str, &[u8])> = playbooks
+        .playbooks
+        .iter()
+        .zip(&stems)
+        .map(|((_, doc), stem)| (stem.as_str(), &doc.bytes[..]))
+        .collect();
+    write_files(&folder, &files)?;
+    Ok(counted(playbooks.playbooks.len(), "playbook"))
 }
 
 /// Writes each `(stem, bytes)` as `<stem>.<json|zip|bin>` into `folder`, private to the user.

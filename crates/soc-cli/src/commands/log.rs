@@ -43,11 +43,11 @@ pub fn run(ctx: &Context<'_>, args: &LogArgs) -> Result<ExitStatus, CliError> {
             .or_else(|| manifest.source.workspace_id.clone())
             .or_else(|| manifest.source.imported_from.clone())
             .unwrap_or_default();
-        let workflows = snapshot.records(soc_diff::Kind::Workflow).count();
+        let workflows = snapshot.records(soc_normalize::Kind::Workflow).count();
         // Unknown (`-`, JSON null) for a snapshot taken before socdrift read playbooks.
         let playbooks = manifest
             .playbooks_captured
-            .then(|| snapshot.records(soc_diff::Kind::Playbook).count());
+            .then(|| snapshot.records(soc_normalize::Kind::Playbook).count());
         match args.list.format {
             ListFormat::Text => lines.push(format!(
                 "{}  {}  {workflows:>4} workflows  {:>4} playbooks  {}{}",

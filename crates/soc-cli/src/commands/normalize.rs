@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use soc_diff::NormalizedContent;
+use soc_normalize::NormalizedContent;
 
 use crate::Context;
 use crate::cli::NormalizeArgs;
@@ -32,11 +32,13 @@ pub fn run(ctx: &Context<'_>, args: &NormalizeArgs) -> Result<ExitStatus, CliErr
             args.file.display()
         )));
     }
-    let documents = match soc_diff::decode::load_path(&args.file, &profile) {
+    let documents = match soc_normalize::decode::load_path(&args.file, &profile) {
         Ok(documents) => documents,
         // Over a limit it may well be an export, and reading it whole to print it is what the
         // limit is there to prevent: that stays an error, even for git.
-        Err(soc_diff::LoadError::Decode(err)) if err.limit().is_some() => return Err(err.into()),
+        Err(soc_normalize::LoadError::Decode(err)) if err.limit().is_some() => {
+            return Err(err.into());
+        }
         Err(err) if args.file.is_file() => return not_an_export(ctx, &args.file, &err),
         Err(err) => return Err(err.into()),
     };
@@ -70,7 +72,7 @@ pub fn run(ctx: &Context<'_>, args: &NormalizeArgs) -> Result<ExitStatus, CliErr
 fn not_an_export(
     ctx: &Context<'_>,
     path: &Path,
-    err: &soc_diff::LoadError,
+    err: &soc_normalize::LoadError,
 ) -> Result<ExitStatus, CliError> {
     let bytes = std::fs::read(path)
         .map_err(|e| CliError::context(format!("cannot read {}", path.display()), e))?;
@@ -79,7 +81,7 @@ fn not_an_export(
             ctx.printer.warn(&format!(
                 "{err}; not a workflow export, so printed as canonical JSON"
             ));
-            ctx.printer.data(&soc_diff::canonical_json(&value))?;
+            ctx.printer.data(&soc_normalize::canonical_json(&value))?;
         }
         Err(_) => {
             ctx.printer

@@ -89,6 +89,15 @@ impl Outputs<'_> {
                 || self.html_file.is_some()
                 || summary)
     }
+
+    /// How the report is rendered on stdout (before colour), in `output_file` and in Markdown:
+    /// summaries only when `--stat` says so. JSON and JUnit files are always whole.
+    fn render_options(&self) -> RenderOptions {
+        RenderOptions {
+            color: false,
+            stat_only: self.stat,
+        }
+    }
 }
 
 /// Puts the report everywhere it goes, and says what the run amounts to.
@@ -111,12 +120,11 @@ pub fn emit(
         let _ = write_files(ctx, &report, outputs);
     }
     if outputs.output_file.is_none() {
-        let text = render(
-            &report,
-            outputs.format,
-            outputs.stat,
-            ctx.printer.stdout_color(),
-        );
+        let options = RenderOptions {
+            color: ctx.printer.stdout_color(),
+            ..outputs.render_options()
+        };
+        let text = render(&report, outputs.format, options);
         ctx.printer.data(&text)?;
     }
     if outputs.github && github_actions() {
@@ -166,18 +174,27 @@ fn write_files(
     report: &CheckReport,
     outputs: &Outputs<'_>,
 ) -> Result<(), CliError> {
+    let whole = RenderOptions::default();
     let files = [
-        (outputs.output_file, outputs.format, outputs.stat),
-        (outputs.json_file, Format::Json, false),
-        (outputs.junit_file, Format::Junit, false),
-        (outputs.markdown_file, Format::Markdown, outputs.stat),
-        (outputs.html_file, Format::Html, outputs.stat),
+        (
+            outputs.output_file,
+            outputs.format,
+            outputs.render_options(),
+        ),
+        (outputs.json_file, Format::Json, whole),
+        (outputs.junit_file, Format::Junit, whole),
+        (
+            outputs.markdown_file,
+            Format::Markdown,
+            outputs.render_options(),
+        ),
+        (outputs.html_file, Format::Html, outputs.render_options()),
     ];
     let mut first_error = None;
-    for (path, format, stat) in files {
+    for (path, format, options) in files {
         let Some(path) = path else { continue };
         let path = ctx.absolute(path);
-        if let Err(err) = write_file(&path, &render(report, format, stat, false)) {
+        if let Err(err) = write_file(&path, &render(report, format, options)) {
             // A report from an earlier run must not survive a run that failed to write one.
             match std::fs::remove_file(&path) {
                 Ok(()) => {}
@@ -201,7 +218,7 @@ fn append_step_summary(report: &CheckReport, outputs: &Outputs<'_>) -> Result<()
         return Ok(());
     };
     let path = Path::new(&path);
-    let markdown = render(report, Format::Markdown, outputs.stat, false);
+    let markdown = render(report, Format::Markdown, outputs.render_options());
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -219,11 +236,11 @@ pub fn in_days(days: i64) -> String {
         .to_string()
 }
 
-/// Renders a report for stdout (coloured when asked) or for a file (never coloured).
-pub fn render(report: &CheckReport, format: Format, stat: bool, color: bool) -> String {
+/// Renders a report; colour only ever in the text format.
+fn render(report: &CheckReport, format: Format, options: RenderOptions) -> String {
     let options = RenderOptions {
-        color: color && format == Format::Text,
-        stat_only: stat,
+        color: options.color && format == Format::Text,
+        ..options
     };
     soc_diff::render::render(report, format, &options)
 }

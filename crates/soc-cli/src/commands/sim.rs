@@ -82,6 +82,12 @@ pub fn sim_config(ctx: &Context<'_>, args: &SimArgs) -> Result<SimConfig, CliErr
         SimExportFormat::Json => soc_sim::ExportFormat::Json,
         SimExportFormat::Zip => soc_sim::ExportFormat::Zip,
     };
+    config.faults = fault_config(args)?;
+    Ok(config)
+}
+
+/// The fault injection flags; what a flag leaves out injects nothing.
+fn fault_config(args: &SimArgs) -> Result<FaultConfig, CliError> {
     let mut faults = FaultConfig::default();
     if let Some(seed) = args.fault_seed {
         faults.seed = seed;
@@ -115,8 +121,7 @@ pub fn sim_config(ctx: &Context<'_>, args: &SimArgs) -> Result<SimConfig, CliErr
     faults.list_total_surplus = args.list_total_surplus.unwrap_or(0);
     faults.versions_without_content = args.versions_without_content;
     faults.playbook_details_separate = args.playbook_details_separate;
-    config.faults = faults;
-    Ok(config)
+    Ok(faults)
 }
 
 /// Ctrl-C, or SIGTERM on Unix (what `kill`, systemd and container runtimes send).
@@ -170,6 +175,7 @@ mod tests {
         assert_eq!(config_for(&["socdrift", "sim"]), SimConfig::default());
     }
 
+    // Long on purpose: every flag beside the setting it sets, one line each.
     #[test]
     fn flags_map_one_to_one() {
         let config = config_for(&[

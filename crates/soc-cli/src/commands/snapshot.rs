@@ -1,7 +1,7 @@
 //! `socdrift snapshot --env NAME`: export into the store.
 
 use soc_api::Client;
-use soc_diff::Profile;
+use soc_normalize::Profile;
 use soc_store::{CommitOutcome, SourceInfo, Store, WorkflowInput};
 
 use crate::Context;

@@ -10,7 +10,7 @@ use crate::error::CliError;
 use crate::exit::ExitStatus;
 use crate::printer::counted;
 use crate::side::Selector;
-use soc_diff::check as content;
+use soc_normalize::check as content;
 
 /// What to check.
 enum Target {

@@ -145,7 +145,7 @@ fn log_escapes_where_a_snapshot_came_from() {
         workspace_name: Some(HOSTILE.to_owned()),
         ..soc_store::SourceInfo::default()
     };
-    let profile = soc_diff::Profile::default();
+    let profile = soc_normalize::Profile::default();
     let mut writer = store
         .begin(
             "staging",

@@ -15,6 +15,78 @@ fn identical_folders_exit_0() {
     let run = env.run(&["diff", STAGING, STAGING]);
     assert_eq!(run.code, 0, "{run}");
     assert_run!(env, run);
+
+    // A second folder with the same workflows, written differently (keys in reverse order, other
+    // whitespace, one file a JSON array): every workflow is compared, and none differs.
+    let copy = env.path().join("copy");
+    std::fs::create_dir(&copy).unwrap();
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(env.path().join(STAGING)).unwrap() {
+        let path = entry.unwrap().path();
+        let value: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        names.push(value["name"].as_str().unwrap().to_owned());
+        let file_name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        let text = if file_name.starts_with("01-") {
+            format!("[{}]", reversed_text(&value))
+        } else {
+            reversed_text(&value)
+        };
+        std::fs::write(copy.join(file_name), text).unwrap();
+    }
+    names.sort();
+    assert_eq!(names.len(), 6);
+    let run = env.run(&["diff", STAGING, "copy", "-o", "json"]);
+    assert_eq!(run.code, 0, "{run}");
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["status"], "no_drift");
+    let pair = &report["pairs"][0];
+    assert_eq!(pair["status"], "no_drift");
+    let summary = &pair["summary"]["workflows"];
+    for (count, expected) in [
+        ("unchanged", 6),
+        ("modified", 0),
+        ("added", 0),
+        ("removed", 0),
+        ("renamed", 0),
+        ("layout_only", 0),
+    ] {
+        assert_eq!(summary[count], expected, "{count}\n{run}");
+    }
+    let compared: Vec<(&str, &str)> = pair["workflows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| (w["name"].as_str().unwrap(), w["status"].as_str().unwrap()))
+        .collect();
+    let expected: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "unchanged")).collect();
+    assert_eq!(compared, expected);
+}
+
+/// The JSON text of `value` with every object's keys in reverse order and other whitespace than
+/// socdrift's own (serde_json values keep their keys sorted, so the text is written by hand).
+fn reversed_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Object(map) => {
+            let members: Vec<String> = map
+                .iter()
+                .rev()
+                .map(|(key, value)| {
+                    format!(
+                        "{} :{}",
+                        serde_json::Value::from(key.as_str()),
+                        reversed_text(value)
+                    )
+                })
+                .collect();
+            format!("{{\n\t{}}}", members.join(",\n\t"))
+        }
+        serde_json::Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(reversed_text).collect();
+            format!("[ {} ]", items.join(" , "))
+        }
+        other => other.to_string(),
+    }
 }
 
 #[test]

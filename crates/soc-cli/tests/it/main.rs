@@ -3,6 +3,7 @@
 // Test helpers outside #[test] functions panic on purpose when the test setup fails.
 #![allow(clippy::unwrap_used)]
 
+mod architecture;
 mod basics;
 mod config;
 mod hostile;

@@ -119,6 +119,8 @@ fn assert_run_clean(run: &Run) {
     assert_no_secret("stderr", &run.stderr);
 }
 
+// Long on purpose: one run from snapshot to every report file, so that every artifact of the same
+// run is searched for the planted secrets.
 #[test]
 fn nothing_committed_or_published_holds_a_secret() {
     let mut live = Live::start_with(

@@ -2,7 +2,7 @@
 //! first contact with a workspace, end to end.
 
 use soc_api::{ClientBuilder, Credentials, RetryPolicy, SourceMode};
-use soc_diff::Profile;
+use soc_normalize::Profile;
 use soc_sim::{ExportFault, FaultConfig, SimConfig};
 
 use crate::live::Live;
@@ -51,10 +51,11 @@ fn every_bundled_workflow_normalizes_the_same_through_export_and_versions() {
                 exported.workflows.iter().zip(&built.workflows)
             {
                 assert_eq!(info.id(), built_info.id());
-                let a =
-                    soc_diff::decode::decode_normalized("export", &export.bytes, &profile).unwrap();
-                let b = soc_diff::decode::decode_normalized("versions", &document.bytes, &profile)
+                let a = soc_normalize::decode::decode_normalized("export", &export.bytes, &profile)
                     .unwrap();
+                let b =
+                    soc_normalize::decode::decode_normalized("versions", &document.bytes, &profile)
+                        .unwrap();
                 assert_eq!(a.len(), 1);
                 assert_eq!(
                     (a[0].canonical(), &a[0].sha256, &a[0].layout_sha256),

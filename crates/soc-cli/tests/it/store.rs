@@ -353,7 +353,7 @@ fn a_writer_says_at_once_whom_it_waits_for() {
         .begin(
             "staging",
             soc_store::SourceInfo::default(),
-            &soc_diff::Profile::default(),
+            &soc_normalize::Profile::default(),
             Duration::from_secs(5),
         )
         .unwrap();

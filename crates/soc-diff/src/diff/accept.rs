@@ -5,10 +5,10 @@
 
 use chrono::NaiveDate;
 
-use crate::address::Address;
-use crate::kind::Kind;
-use crate::pattern::{PathPattern, PatternError};
 use crate::report::Acceptance;
+use soc_normalize::Kind;
+use soc_normalize::address::Address;
+use soc_normalize::pattern::{PathPattern, PatternError};
 
 /// The format of expiry dates, in rules and in reports.
 const DATE_FORMAT: &str = "%Y-%m-%d";
@@ -42,12 +42,18 @@ pub enum AcceptRuleError {
     EmptyWorkflow,
     /// The reason is empty or blank: reviewers could not judge the rule.
     #[error("accept rule for workflow {workflow:?} has an empty reason")]
-    EmptyReason { workflow: String },
+    EmptyReason {
+        /// The rule's workflow (or playbook) glob.
+        workflow: String,
+    },
     /// The path is not a valid pattern.
     #[error("accept rule for workflow {workflow:?} has an invalid path {path:?}")]
     Path {
+        /// The rule's workflow (or playbook) glob.
         workflow: String,
+        /// The path as written.
         path: String,
+        /// What is wrong with it.
         #[source]
         source: PatternError,
     },
@@ -55,7 +61,12 @@ pub enum AcceptRuleError {
     #[error(
         "accept rule for workflow {workflow:?} expires on {expires:?}, which is not a YYYY-MM-DD date"
     )]
-    Expires { workflow: String, expires: String },
+    Expires {
+        /// The rule's workflow (or playbook) glob.
+        workflow: String,
+        /// The expiry as written.
+        expires: String,
+    },
 }
 
 impl AcceptRuleError {
@@ -134,7 +145,7 @@ impl AcceptRule {
 
     /// [`with_expires`](Self::with_expires) for a date already parsed.
     #[must_use]
-    pub fn expiring(mut self, day: NaiveDate) -> Self {
+    pub(crate) fn expiring(mut self, day: NaiveDate) -> Self {
         self.expires = Some(day);
         self
     }

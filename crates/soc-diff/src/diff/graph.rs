@@ -13,11 +13,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde_json::{Map, Value};
 
 use super::structure::Differ;
-use crate::address::local_name;
-use crate::profile::Profile;
 use crate::report::{
     FlowChange, FlowChangeKind, GraphSummary, NodeChange, NodeChangeKind, ParamChange,
 };
+use soc_normalize::address::local_name;
+use soc_normalize::profile::Profile;
 
 /// Compares the diagrams of two taskflows; `None` when neither holds one or nothing differs.
 /// With `ids_only`, the diagrams are known to differ only in element ids, and the summary says
@@ -121,8 +121,9 @@ fn element<'v>(tag: &'v str, map: &'v Map<String, Value>) -> Option<Element<'v>>
     if tag == "definitions" {
         return None;
     }
-    let name = attribute("name")
-        .filter(|name| !name.is_empty() && !crate::element_ids::is_generated_name(id, name));
+    let name = attribute("name").filter(|name| {
+        !name.is_empty() && !soc_normalize::element_ids::is_generated_name(id, name)
+    });
     let ends = attribute("sourceRef").zip(attribute("targetRef"));
     let mut params = Map::new();
     for (key, value) in attributes {

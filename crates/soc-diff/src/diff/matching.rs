@@ -7,8 +7,8 @@ use serde_json::Value;
 use super::threeway::{self, Base};
 use super::workflow::one_sided;
 use super::{DiffError, DiffOptions, Entry, Run};
-use crate::normalize::{Normalized, NormalizedContent, canonical_json, parse_canonical};
 use crate::report::{Filters, WorkflowReport, WorkflowStatus};
+use soc_normalize::normalize::{Normalized, NormalizedContent, canonical_json, parse_canonical};
 
 /// Keeps the workflows `options.filters` selects on each side. Filtering by name happens before
 /// matching, so a workflow renamed out of (or into) the selection shows as removed (or added).

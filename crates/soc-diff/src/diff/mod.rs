@@ -32,8 +32,8 @@ use serde_json::Value;
 pub(crate) use accept::glob_match;
 pub use accept::{AcceptRule, AcceptRuleError};
 
-use crate::normalize::Normalized;
-use crate::profile::Profile;
+use soc_normalize::{Entry, Normalized, Profile};
+
 use crate::report::{Change, ChangeClass, Filters, Report};
 use accept::Rules;
 use matching::{by_name, renames_and_the_rest, select};
@@ -41,78 +41,13 @@ use structure::{RawChange, raw_changes};
 use threeway::Base;
 use workflow::{compare, unchanged};
 
-/// One side's document as input to [`diff`](crate::diff()): either already normalized, or known by
-/// hash with a loader, so that documents whose hashes match (under the same profile) are reported
-/// unchanged without being read or parsed.
-pub enum Entry {
-    Loaded(Normalized),
-    Deferred {
-        name: String,
-        /// `Normalized::sha256` as recorded when the document was stored.
-        sha256: String,
-        layout_sha256: Option<String>,
-        /// The hash of the profile that produced `sha256`; the shortcut applies only when both
-        /// sides were normalized by a profile with the same hash as the current one.
-        profile_hash: String,
-        load: Box<
-            dyn FnOnce() -> Result<Normalized, Box<dyn std::error::Error + Send + Sync>> + Send,
-        >,
-    },
-}
-
-impl Entry {
-    /// The workflow name this entry is matched by.
-    pub fn name(&self) -> &str {
-        match self {
-            Self::Loaded(normalized) => &normalized.name,
-            Self::Deferred { name, .. } => name,
-        }
-    }
-
-    /// `(sha256, layout_sha256)` when they can be trusted under a profile with hash `profile_hash`.
-    fn fingerprint(&self, profile_hash: &str) -> Option<(&str, Option<&str>)> {
-        match self {
-            Self::Loaded(n) => Some((&n.sha256, n.layout_sha256.as_deref())),
-            Self::Deferred {
-                sha256,
-                layout_sha256,
-                profile_hash: stored,
-                ..
-            } => (stored == profile_hash).then_some((sha256.as_str(), layout_sha256.as_deref())),
-        }
-    }
-
-    fn load(self, side: &str) -> Result<Normalized, DiffError> {
-        match self {
-            Self::Loaded(normalized) => Ok(normalized),
-            Self::Deferred { name, load, .. } => load().map_err(|source| DiffError::Load {
-                side: side.to_owned(),
-                name,
-                source,
-            }),
-        }
-    }
-}
-
-impl std::fmt::Debug for Entry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Loaded(normalized) => f.debug_tuple("Loaded").field(normalized).finish(),
-            Self::Deferred {
-                name,
-                sha256,
-                layout_sha256,
-                profile_hash,
-                ..
-            } => f
-                .debug_struct("Deferred")
-                .field("name", name)
-                .field("sha256", sha256)
-                .field("layout_sha256", layout_sha256)
-                .field("profile_hash", profile_hash)
-                .finish_non_exhaustive(),
-        }
-    }
+/// Runs `entry`'s loader, naming the side it belongs to when it fails.
+fn load(entry: Entry, side: &str) -> Result<Normalized, DiffError> {
+    entry.load().map_err(|err| DiffError::Load {
+        side: side.to_owned(),
+        name: err.name,
+        source: err.source,
+    })
 }
 
 /// How to compare and what to call the two sides.
@@ -163,12 +98,20 @@ pub enum DiffError {
          all but one of each",
         quoted(names)
     )]
-    DuplicateNames { side: String, names: Vec<String> },
+    DuplicateNames {
+        /// The side's label.
+        side: String,
+        /// Each name held by more than one workflow.
+        names: Vec<String>,
+    },
     /// A deferred entry's loader failed.
     #[error("cannot load workflow {name:?} of the {side} side")]
     Load {
+        /// The side's label.
         side: String,
+        /// The workflow's name.
         name: String,
+        /// What the loader (the store) reported.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
@@ -179,8 +122,11 @@ pub enum DiffError {
         quoted(patterns)
     )]
     NothingSelected {
+        /// The left side's label.
         left: String,
+        /// The right side's label.
         right: String,
+        /// The filter's patterns, as given.
         patterns: Vec<String>,
     },
 }
@@ -260,7 +206,7 @@ fn run_diff(
     let mut only_left = Vec::new();
     for (name, l) in left {
         let Some(r) = right.remove(&name) else {
-            only_left.push(l.load(&options.left_label)?);
+            only_left.push(load(l, &options.left_label)?);
             continue;
         };
         if let (Some((ls, ll)), Some((rs, rl))) =
@@ -271,8 +217,8 @@ fn run_diff(
                 continue;
             }
         }
-        let l = l.load(&options.left_label)?;
-        let r = r.load(&options.right_label)?;
+        let l = load(l, &options.left_label)?;
+        let r = load(r, &options.right_label)?;
         let base_doc = match &mut base {
             Some(base) => Some(base.get(&name)?),
             None => None,
@@ -281,7 +227,7 @@ fn run_diff(
     }
     let only_right = right
         .into_values()
-        .map(|r| r.load(&options.right_label))
+        .map(|r| load(r, &options.right_label))
         .collect::<Result<Vec<_>, _>>()?;
     workflows.extend(renames_and_the_rest(
         only_left,
@@ -316,9 +262,9 @@ pub fn structural_changes(left: &Value, right: &Value, profile: &Profile) -> Vec
 mod tests {
     use super::testing::*;
     use super::*;
-    use crate::normalize::NormalizedContent;
     use crate::report::WorkflowStatus;
     use serde_json::json;
+    use soc_normalize::normalize::NormalizedContent;
 
     #[test]
     fn canonical_text_that_does_not_parse_is_compared_as_text() {

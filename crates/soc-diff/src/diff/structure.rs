@@ -4,7 +4,7 @@
 //!
 //! Each change carries two names for its place: the JSON pointer into the document (positions as
 //! they are, the right side's, the left side's for a removal) and the stable
-//! [`Address`](crate::address::Address), which names array items by identity.
+//! [`Address`](soc_normalize::address::Address), which names array items by identity.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -13,10 +13,10 @@ use std::hash::{Hash, Hasher};
 use serde_json::{Map, Value};
 use similar::{Algorithm, DiffOp};
 
-use crate::address::{Address, Cursor, ItemId, Step};
-use crate::pattern::pointer;
-use crate::profile::{ArrayRule, Profile, key_of};
 use crate::report::{Change, ChangeKind};
+use soc_normalize::address::{Address, Cursor, ItemId, Step};
+use soc_normalize::pattern::pointer;
+use soc_normalize::profile::{ArrayRule, Profile, key_of};
 
 /// A change with its place still in parts (accept rules match them).
 #[derive(Debug, Clone)]
@@ -389,9 +389,9 @@ mod tests {
     use super::super::structural_changes;
     use super::super::testing::*;
     use super::*;
-    use crate::address::value_identity;
-    use crate::profile::ProfileConfig;
     use serde_json::json;
+    use soc_normalize::address::value_identity;
+    use soc_normalize::profile::ProfileConfig;
 
     #[test]
     fn a_changed_scalar_is_one_change_at_its_path() {
@@ -564,7 +564,7 @@ mod tests {
         // so both recursion paths are exercised (tests run on 2 MiB thread stacks).
         let deep = |leaf: i64| {
             let mut value = json!(leaf);
-            for level in 0..crate::normalize::MAX_DEPTH {
+            for level in 0..soc_normalize::normalize::MAX_DEPTH {
                 value = if level % 2 == 0 {
                     json!([value])
                 } else {
@@ -577,7 +577,7 @@ mod tests {
         assert_eq!(changes.len(), 1);
         assert_eq!(
             changes[0].path.matches('/').count(),
-            crate::normalize::MAX_DEPTH
+            soc_normalize::normalize::MAX_DEPTH
         );
     }
 

@@ -4,9 +4,9 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::{DiffOptions, Entry, diff, structural_changes};
-use crate::normalize::{Normalized, NormalizedContent, canonical_json};
-use crate::profile::Profile;
 use crate::report::{ChangeKind, Report};
+use soc_normalize::normalize::{Normalized, NormalizedContent, canonical_json};
+use soc_normalize::profile::Profile;
 
 /// A date written YYYY-MM-DD.
 pub(super) fn day(text: &str) -> chrono::NaiveDate {

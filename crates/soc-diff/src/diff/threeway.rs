@@ -18,9 +18,9 @@ use super::matching::{by_name, select_one};
 use super::structure::RawChange;
 use super::versions;
 use super::{DiffError, DiffOptions, Entry};
-use crate::normalize::{Normalized, parse_canonical};
-use crate::profile::Profile;
 use crate::report::ChangeClass;
+use soc_normalize::normalize::{Normalized, parse_canonical};
+use soc_normalize::profile::Profile;
 
 /// The base of a three-way comparison: its workflows by name, loaded only when needed.
 pub(super) struct Base {
@@ -64,7 +64,7 @@ impl Base {
     /// The base's workflow of this name, loaded.
     pub(super) fn get(&mut self, name: &str) -> Result<Option<&Normalized>, DiffError> {
         if let Some(entry) = self.entries.remove(name) {
-            let doc = entry.load(&self.label)?;
+            let doc = super::load(entry, &self.label)?;
             self.loaded.insert(name.to_owned(), doc);
         }
         Ok(self.loaded.get(name))

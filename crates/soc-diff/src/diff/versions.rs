@@ -19,88 +19,12 @@
 
 use serde_json::{Map, Value};
 
+use soc_normalize::Profile;
+use soc_normalize::address::Step;
+use soc_normalize::versions::{Active, active, label_of, names, status_of};
+
 use super::structure::{Differ, RawChange};
-use crate::address::Step;
-use crate::profile::Profile;
 use crate::report::ChangeKind;
-
-/// The `status` of a version that runs (secmaster-api.md §2.2).
-const ACTIVATED: &str = "activated";
-
-/// Which version of one workflow runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Active {
-    /// The version at this index of `versions`.
-    Index(usize),
-    /// None: the workflow runs nothing (no version is activated).
-    None,
-    /// It cannot be told; the text says why.
-    Unknown(String),
-}
-
-/// Which version of `workflow` (a normalized workflow object with a `versions` array) is active.
-///
-/// The version whose `status` is `activated`; when no version has a `status` (a user rule may
-/// ignore it), the one whose `enabled` is `true`; when several qualify, or neither field exists,
-/// the one whose `version` label is the workflow's own `version` (the label of its active version;
-/// the workflow's `version_id` says the same by id, but ids are dropped by normalization).
-pub(crate) fn active(workflow: &Map<String, Value>, versions: &[Value]) -> Active {
-    let has = |field: &str| versions.iter().any(|v| v.get(field).is_some());
-    let candidates: Vec<usize> = if has("status") {
-        indices(versions, |v| {
-            v.get("status").and_then(Value::as_str) == Some(ACTIVATED)
-        })
-    } else if has("enabled") {
-        indices(versions, |v| {
-            v.get("enabled").and_then(Value::as_bool) == Some(true)
-        })
-    } else {
-        (0..versions.len()).collect()
-    };
-    let decided_by_status = has("status") || has("enabled");
-    match candidates.as_slice() {
-        [one] if decided_by_status => return Active::Index(*one),
-        [] if decided_by_status => return Active::None,
-        _ => {}
-    }
-    let label = workflow.get("version").and_then(Value::as_str);
-    let by_label: Vec<usize> = candidates
-        .iter()
-        .copied()
-        .filter(|&i| label.is_some() && label_of(versions.get(i)) == label)
-        .collect();
-    match by_label.as_slice() {
-        [one] => Active::Index(*one),
-        _ if decided_by_status => Active::Unknown(format!(
-            "{} versions are activated",
-            candidates.len()
-        )),
-        _ => Active::Unknown(
-            "no version has a `status` or `enabled` field, and the workflow's `version` names none of them"
-                .to_owned(),
-        ),
-    }
-}
-
-fn indices(versions: &[Value], keep: impl Fn(&Value) -> bool) -> Vec<usize> {
-    (0..versions.len())
-        .filter(|&i| versions.get(i).is_some_and(&keep))
-        .collect()
-}
-
-fn label_of(version: Option<&Value>) -> Option<&str> {
-    version?
-        .get("version")?
-        .as_str()
-        .filter(|label| !label.is_empty())
-}
-
-fn status_of(version: &Value) -> Option<String> {
-    version
-        .get("status")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-}
 
 /// One version of one side: its index in `versions` and its value.
 type Side<'v> = Option<(usize, &'v Value)>;
@@ -169,8 +93,8 @@ pub(super) fn compare<'v>(
         compared.changes = differ.finish();
         return compared;
     }
-    let left_active = index_of(&la).and_then(|i| pairs.take_left(i));
-    let right_active = index_of(&ra).and_then(|i| pairs.take_right(i));
+    let left_active = la.index().and_then(|i| pairs.take_left(i));
+    let right_active = ra.index().and_then(|i| pairs.take_right(i));
     compared.active_labels = Some((
         left_active
             .and_then(|(_, v)| label_of(Some(v)))
@@ -231,13 +155,6 @@ fn others(pairs: Pairs<'_>, profile: &Profile) -> Vec<OtherVersion> {
     others
 }
 
-fn index_of(active: &Active) -> Option<usize> {
-    match active {
-        Active::Index(i) => Some(*i),
-        Active::None | Active::Unknown(_) => None,
-    }
-}
-
 /// The note when a side's active version cannot be told, `None` when both can.
 fn unknown(left: &Active, right: &Active, labels: (&str, &str)) -> Option<String> {
     let why: Vec<String> = [(left, labels.0), (right, labels.1)]
@@ -278,41 +195,6 @@ fn version(differ: &mut Differ<'_>, step: Step, left: Side<'_>, right: Side<'_>)
         }
         (None, None) => {}
     }
-}
-
-/// The name of each version in an address: its `version` label, or, for a version without a
-/// label or whose label is not unique in its workflow, `#1`, `#2`, … by position among such
-/// versions.
-fn names(versions: &[Value]) -> Vec<String> {
-    let labels: Vec<Option<&str>> = versions.iter().map(|v| label_of(Some(v))).collect();
-    let mut unnamed = 0;
-    labels
-        .iter()
-        .map(|label| match label {
-            Some(l) if labels.iter().filter(|x| *x == label).count() == 1 => (*l).to_owned(),
-            _ => {
-                unnamed += 1;
-                format!("#{unnamed}")
-            }
-        })
-        .collect()
-}
-
-/// The address step of each version of a workflow, as the differ names them: `[@active]` for
-/// the active one, its name (see [`names`]) for the others.
-pub(crate) fn steps(workflow: &Map<String, Value>, versions: &[Value]) -> Vec<Step> {
-    let active = index_of(&active(workflow, versions));
-    names(versions)
-        .into_iter()
-        .enumerate()
-        .map(|(i, name)| {
-            if Some(i) == active {
-                Step::Active
-            } else {
-                Step::Item(name)
-            }
-        })
-        .collect()
 }
 
 /// The versions of both sides not yet paired, with their names.
@@ -390,11 +272,6 @@ mod tests {
         json!({"name": "wf", "version": label, "versions": versions})
     }
 
-    fn active_of(workflow: &Value) -> Active {
-        let map = workflow.as_object().unwrap();
-        active(map, map["versions"].as_array().unwrap())
-    }
-
     fn paths(changes: &[RawChange]) -> Vec<String> {
         changes.iter().map(|c| c.address.to_string()).collect()
     }
@@ -410,39 +287,6 @@ mod tests {
             Box::leak(Box::new(Profile::secmaster())),
             ("staging", "production"),
         )
-    }
-
-    #[test]
-    fn the_active_version_is_the_activated_one() {
-        let wf = workflow(
-            "v2",
-            vec![
-                v("v1", "not_activated", 1),
-                v("v2", "activated", 2),
-                v("v3", "pending_submit", 3),
-            ],
-        );
-        assert_eq!(active_of(&wf), Active::Index(1));
-        let none = workflow(
-            "v1",
-            vec![v("v1", "not_activated", 1), v("v2", "pending_approval", 2)],
-        );
-        assert_eq!(active_of(&none), Active::None);
-        // Without statuses, `enabled` decides; without either, the workflow's own label.
-        let enabled = json!({"version": "x", "versions": [{"version": "a", "enabled": false}, {"version": "b", "enabled": true}]});
-        assert_eq!(active_of(&enabled), Active::Index(1));
-        let labelled = json!({"version": "b", "versions": [{"version": "a"}, {"version": "b"}]});
-        assert_eq!(active_of(&labelled), Active::Index(1));
-        let unknown = json!({"version": "z", "versions": [{"version": "a"}, {"version": "b"}]});
-        assert!(matches!(active_of(&unknown), Active::Unknown(_)));
-        // Two activated: the workflow's label breaks the tie, or nothing does.
-        let two = workflow("v2", vec![v("v1", "activated", 1), v("v2", "activated", 2)]);
-        assert_eq!(active_of(&two), Active::Index(1));
-        let two = workflow("v9", vec![v("v1", "activated", 1), v("v2", "activated", 2)]);
-        assert_eq!(
-            active_of(&two),
-            Active::Unknown("2 versions are activated".into())
-        );
     }
 
     #[test]

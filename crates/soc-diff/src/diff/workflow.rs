@@ -11,12 +11,12 @@ use super::text::unified_diff;
 use super::threeway::{self, Side};
 use super::versions::{self, OtherVersion};
 use super::{DiffOptions, Run};
-use crate::normalize::{Normalized, NormalizedContent, parse_canonical};
-use crate::profile::{ElementIds, Profile};
 use crate::report::{
     ActiveVersions, ChangeClass, ChangeKind, GraphSummary, VersionReport, WorkflowReport,
     WorkflowStatus,
 };
+use soc_normalize::normalize::{Normalized, NormalizedContent, parse_canonical};
+use soc_normalize::profile::{ElementIds, Profile};
 
 /// An unchanged workflow (its canvas layout may differ).
 pub(super) fn unchanged(name: String, layout_changed: bool) -> WorkflowReport {
@@ -149,7 +149,7 @@ fn only_element_ids_differ(changes: &[RawChange], l: &Value, r: &Value, profile:
     profile.element_ids() == ElementIds::Keep
         && !changes.is_empty()
         && changes.iter().all(in_taskflow)
-        && crate::element_ids::differ_only_in_element_ids(l, r, profile)
+        && soc_normalize::element_ids::differ_only_in_element_ids(l, r, profile)
 }
 
 /// Asks the accept rules about each change (classed, in a three-way comparison); the workflow

@@ -12,11 +12,11 @@ use quick_xml::escape::partial_escape;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
 use super::{RenderOptions, change_line, diff_lines, error_facts, plural};
-use crate::kind::Kind;
 use crate::report::{
     CheckReport, PairError, PairFailure, PairReport, Report, WorkflowReport, WorkflowStatus,
     printable,
 };
+use soc_normalize::Kind;
 
 /// The name of the suite that holds a run-level error (no pair to name it after).
 const RUN_SUITE: &str = "socdrift";

@@ -19,11 +19,11 @@ use super::{
     counts, diff_lines, error_facts, graph_lines, pair_counts, plural, short_value, shorten,
     shows_text_diff, version_line,
 };
-use crate::kind::Kind;
 use crate::report::{
     Change, ChangeClass, ChangeKind, CheckReport, CheckStatus, GraphSummary, PairError, PairReport,
     Report, WorkflowReport, WorkflowStatus, printable,
 };
+use soc_normalize::Kind;
 
 /// The most bytes of Markdown to produce (GitHub's comment limit is 65,536 characters), with room
 /// for the line saying what was left out.

@@ -180,15 +180,16 @@ fn counts(report: &Report) -> String {
         out.push_str(&kind_counts(&report.summary.workflows));
         return out;
     }
-    let of =
-        |kind: crate::kind::Kind, counts: &crate::report::Counts| match report.not_compared(kind) {
-            Some(_) => format!("{}: not compared", kind.plural()),
-            None => format!("{}: {}", kind.plural(), kind_counts(counts)),
-        };
+    let of = |kind: soc_normalize::Kind, counts: &crate::report::Counts| match report
+        .not_compared(kind)
+    {
+        Some(_) => format!("{}: not compared", kind.plural()),
+        None => format!("{}: {}", kind.plural(), kind_counts(counts)),
+    };
     out.push_str(&format!(
         "{}; {}",
-        of(crate::kind::Kind::Workflow, &report.summary.workflows),
-        of(crate::kind::Kind::Playbook, &report.summary.playbooks)
+        of(soc_normalize::Kind::Workflow, &report.summary.workflows),
+        of(soc_normalize::Kind::Playbook, &report.summary.playbooks)
     ));
     out
 }

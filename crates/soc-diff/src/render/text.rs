@@ -11,11 +11,11 @@ use super::{
     diff_lines, error_line, graph_lines, marker, pair_counts, shows_text_diff, version_line,
     workflow_remark,
 };
-use crate::kind::Kind;
 use crate::report::{
     ChangeKind, CheckReport, CheckStatus, GraphSummary, PairFailure, PairReport, Report,
     WorkflowReport, WorkflowStatus, printable,
 };
+use soc_normalize::Kind;
 
 const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();

@@ -52,7 +52,9 @@ impl Canvas {
 /// Which side of a comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Side {
+    /// The left side (the first one named).
     Left,
+    /// The right side.
     Right,
 }
 
@@ -124,9 +126,13 @@ pub struct DiagramFlow {
 /// A rectangle on the canvas, in the console's units.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Bounds {
+    /// The left edge.
     pub x: f64,
+    /// The top edge.
     pub y: f64,
+    /// The width.
     pub width: f64,
+    /// The height.
     pub height: f64,
 }
 
@@ -143,7 +149,9 @@ impl Bounds {
 /// A point on the canvas.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Point {
+    /// From the left.
     pub x: f64,
+    /// From the top.
     pub y: f64,
 }
 

@@ -33,6 +33,7 @@ impl GraphSummary {
 /// One node of the diagram that differs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct NodeChange {
+    /// How the node differs.
     pub change: NodeChangeKind,
     /// The element id (the right side's; the left side's for a removed node).
     pub id: String,
@@ -74,6 +75,7 @@ pub enum NodeChangeKind {
 /// One sequence flow of the diagram that differs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FlowChange {
+    /// How the flow differs.
     pub change: FlowChangeKind,
     /// The element id (the right side's; the left side's for a removed flow).
     pub id: String,

@@ -162,10 +162,10 @@ impl Filters {
     /// The filters for one kind, as [`matches`](Self::matches) applies them (its include globs in
     /// `workflow`); `None` when no document of that kind is compared (other kinds are named and
     /// this one is not).
-    pub fn for_kind(&self, kind: crate::kind::Kind) -> Option<Filters> {
+    pub fn for_kind(&self, kind: soc_normalize::Kind) -> Option<Filters> {
         let include = match kind {
-            crate::kind::Kind::Workflow => &self.workflow,
-            crate::kind::Kind::Playbook => &self.playbook,
+            soc_normalize::Kind::Workflow => &self.workflow,
+            soc_normalize::Kind::Playbook => &self.playbook,
         };
         let names_some_kind = !self.workflow.is_empty() || !self.playbook.is_empty();
         if names_some_kind && include.is_empty() {
@@ -437,7 +437,7 @@ mod tests {
 
     #[test]
     fn filters_name_kinds() {
-        use crate::kind::Kind;
+        use soc_normalize::Kind;
         let none = Filters::default();
         assert_eq!(none.for_kind(Kind::Playbook), Some(Filters::default()));
         let workflows = Filters {

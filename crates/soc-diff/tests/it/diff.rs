@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde_json::json;
 use soc_diff::diff::AcceptRule;
 use soc_diff::report::{ChangeKind, WorkflowReport, WorkflowStatus};
-use soc_diff::{DiffOptions, Entry, Normalized, Profile, Report, diff};
+use soc_diff::{DiffOptions, Report, diff};
+use soc_normalize::{Entry, Normalized, Profile};
 use soc_sim::generate::{DriftKind, GenerateOptions, generate_with_mutations};
 
 pub fn workspace_dir(side: &str) -> PathBuf {
@@ -19,7 +20,7 @@ pub fn workspace_dir(side: &str) -> PathBuf {
 
 /// Decodes and normalizes every export file under `dir`.
 pub fn normalize_dir(dir: &Path, profile: &Profile) -> Vec<Normalized> {
-    soc_diff::decode::load_path(dir, profile)
+    soc_normalize::decode::load_path(dir, profile)
         .unwrap()
         .iter()
         .map(|doc| profile.normalize(doc))
@@ -55,6 +56,7 @@ fn find<'r>(report: &'r Report, name: &str) -> &'r WorkflowReport {
         .unwrap_or_else(|| panic!("no workflow {name:?} in {report:#?}"))
 }
 
+// Long on purpose: every fixture workflow with the drift it was made with, checked in one table.
 #[test]
 fn fixtures_show_the_drift_they_were_made_with() {
     let report = fixture_report(&fixture_options());
@@ -280,7 +282,8 @@ fn generated_drift_is_found_exactly() {
             .iter()
             .flat_map(|wf| {
                 let bytes = wf.export_bytes().unwrap();
-                soc_diff::decode_export(&format!("{}.json", wf.info.id), &bytes, &profile).unwrap()
+                soc_normalize::decode_export(&format!("{}.json", wf.info.id), &bytes, &profile)
+                    .unwrap()
             })
             .map(|doc| Entry::Loaded(profile.normalize(&doc)))
             .collect()
@@ -400,7 +403,7 @@ fn diff_rebuilt(profile: &Profile, rebuilt: &[(String, Vec<u8>)]) -> Report {
         .collect();
     let right = rebuilt
         .iter()
-        .flat_map(|(source, bytes)| soc_diff::decode_export(source, bytes, profile).unwrap())
+        .flat_map(|(source, bytes)| soc_normalize::decode_export(source, bytes, profile).unwrap())
         .map(|doc| Entry::Loaded(profile.normalize(&doc)))
         .collect();
     diff(left, right, profile, &DiffOptions::default()).unwrap()
@@ -409,8 +412,8 @@ fn diff_rebuilt(profile: &Profile, rebuilt: &[(String, Vec<u8>)]) -> Report {
 #[test]
 fn element_ids_by_name_matches_workflows_built_separately() {
     let by_name = Profile::secmaster()
-        .with_config(&soc_diff::ProfileConfig {
-            element_ids: soc_diff::ElementIds::ByName,
+        .with_config(&soc_normalize::ProfileConfig {
+            element_ids: soc_normalize::ElementIds::ByName,
             ..Default::default()
         })
         .unwrap();
@@ -505,7 +508,7 @@ fn edit_process(export: &mut serde_json::Value, edit: impl Fn(&mut Vec<serde_jso
 fn block_ip(edit: impl Fn(&mut Vec<serde_json::Value>), options: &DiffOptions) -> WorkflowReport {
     let profile = Profile::secmaster();
     let entries = |export: serde_json::Value| -> Vec<Entry> {
-        soc_diff::decode_export("x.json", export.to_string().as_bytes(), &profile)
+        soc_normalize::decode_export("x.json", export.to_string().as_bytes(), &profile)
             .unwrap()
             .iter()
             .map(|doc| Entry::Loaded(profile.normalize(doc)))
@@ -623,7 +626,7 @@ fn a_positional_rule_of_an_older_report_still_matches_and_says_what_to_write() {
 
 #[test]
 fn ignore_rules_name_places_by_address_too() {
-    let config = soc_diff::ProfileConfig {
+    let config = soc_normalize::ProfileConfig {
         ignore: vec![
             "/versions[@active]/taskflow/serviceTask[Activity_u0ugsc7]/soar:params/duration".into(),
             "/**/webhook/api_token".into(),
@@ -657,7 +660,7 @@ fn ignore_rules_name_places_by_address_too() {
 
     // Array rules name arrays by JSON pointer; an identity there is a clear error.
     let err = Profile::secmaster()
-        .with_config(&soc_diff::ProfileConfig {
+        .with_config(&soc_normalize::ProfileConfig {
             sets: vec!["/versions[@active]/taskconfig/recipients".into()],
             ..Default::default()
         })
@@ -725,7 +728,7 @@ pub fn promotion_report(options: &DiffOptions) -> Report {
     let entries = |side: Vec<(String, serde_json::Value)>| -> Vec<Entry> {
         side.iter()
             .flat_map(|(file, export)| {
-                soc_diff::decode_export(file, export.to_string().as_bytes(), &profile).unwrap()
+                soc_normalize::decode_export(file, export.to_string().as_bytes(), &profile).unwrap()
             })
             .map(|doc| Entry::Loaded(profile.normalize(&doc)))
             .collect()

@@ -3,9 +3,7 @@
 // Test helpers outside `#[test]` functions unwrap too; clippy.toml's test allowance does not reach them.
 #![allow(clippy::unwrap_used)]
 
-mod decode;
 mod diff;
-mod normalize;
 mod playbooks;
 mod props;
 mod redaction;

@@ -8,11 +8,9 @@ use serde_json::{Value, json};
 use soc_diff::diff::AcceptRule;
 use soc_diff::render::{Format, RenderOptions};
 use soc_diff::report::WorkflowStatus;
-use soc_diff::{
-    CheckReport, DiffError, DiffOptions, Entry, Filters, Kind, Profile, Report, SideEntries,
-    decode_export, diff_sides,
-};
+use soc_diff::{CheckReport, DiffError, DiffOptions, Filters, Report, diff_sides};
 use soc_model::playbook::{ActiveParts, PlaybookParts, build, build_inline};
+use soc_normalize::{Entry, Kind, Profile, SideEntries, decode_export};
 
 use crate::diff::fixture_options;
 
@@ -223,7 +221,7 @@ fn other_versions_are_reported_but_never_drift() {
     assert_eq!(pb.changes[0].path, "/other_versions[v2]");
     assert_eq!(
         pb.changes[0].accepted.as_ref().unwrap().reason,
-        soc_diff::kind::OTHER_VERSIONS_REASON
+        soc_diff::OTHER_VERSIONS_REASON
     );
     // The draft keeps no id, time or person either.
     assert_eq!(
@@ -627,10 +625,10 @@ mod props {
             let profile = Profile::secmaster();
             let doc = &decode_export("p.json", &left, &profile).unwrap()[0];
             let once = profile.normalize(doc);
-            let again = soc_diff::Document {
+            let again = soc_normalize::Document {
                 name: once.name.clone(),
                 source: once.source.clone(),
-                content: soc_diff::Content::Json(once.value().unwrap().unwrap()),
+                content: soc_normalize::Content::Json(once.value().unwrap().unwrap()),
             };
             let twice = profile.normalize(&again);
             prop_assert_eq!(twice.canonical(), once.canonical());

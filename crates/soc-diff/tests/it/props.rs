@@ -2,9 +2,10 @@
 
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
+use soc_diff::diff;
 use soc_diff::diff::structural_changes;
 use soc_diff::report::ChangeKind;
-use soc_diff::{Content, Document, Entry, Profile, ProfileConfig, diff};
+use soc_normalize::{Content, Document, Entry, Profile, ProfileConfig};
 
 use crate::diff::fixture_options;
 
@@ -104,8 +105,8 @@ proptest! {
         let value = workflow(body);
         let mut shuffled = String::new();
         write_shuffled(&value, &mut { seed }, &mut shuffled);
-        let left = soc_diff::decode_export("left.json", value.to_string().as_bytes(), &profile).unwrap();
-        let right = soc_diff::decode_export("right.json", shuffled.as_bytes(), &profile).unwrap();
+        let left = soc_normalize::decode_export("left.json", value.to_string().as_bytes(), &profile).unwrap();
+        let right = soc_normalize::decode_export("right.json", shuffled.as_bytes(), &profile).unwrap();
         let report = diff(entries(&profile, &left), entries(&profile, &right), &profile, &fixture_options()).unwrap();
         prop_assert!(!report.has_drift(), "{:#?}", report);
     }

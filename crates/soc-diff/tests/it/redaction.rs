@@ -4,7 +4,8 @@
 use base64::Engine as _;
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
-use soc_diff::{Document, Entry, Format, Profile, RenderOptions, diff, render};
+use soc_diff::{Format, RenderOptions, diff, render};
+use soc_normalize::{Document, Entry, Profile};
 
 use crate::diff::fixture_options;
 
@@ -165,7 +166,7 @@ fn entry(profile: &Profile, value: Value) -> Entry {
     Entry::Loaded(profile.normalize(&Document {
         name: "wf".into(),
         source: "wf.json".into(),
-        content: soc_diff::Content::Json(value),
+        content: soc_normalize::Content::Json(value),
     }))
 }
 

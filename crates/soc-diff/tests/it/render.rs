@@ -6,10 +6,8 @@ use quick_xml::events::Event;
 use serde_json::json;
 use soc_diff::diff::AcceptRule;
 use soc_diff::render::{AnnotationOptions, Format, RenderOptions, github_annotations};
-use soc_diff::{
-    CheckReport, Content, DiffOptions, Document, Entry, PairError, PairReport, Profile, Report,
-    diff,
-};
+use soc_diff::{CheckReport, DiffOptions, PairError, PairReport, Report, diff};
+use soc_normalize::{Content, Document, Entry, Profile};
 
 use crate::diff::{fixture_options, fixture_report};
 

@@ -6,7 +6,8 @@ use serde_json::json;
 use soc_diff::canvas::draw_documents;
 use soc_diff::render::{Format, RenderOptions};
 use soc_diff::report::{Mark, WorkflowStatus};
-use soc_diff::{CheckReport, Content, Document, Entry, Profile, Report, diff};
+use soc_diff::{CheckReport, Report, diff};
+use soc_normalize::{Content, Document, Entry, Profile};
 use soc_sim::generate::{GenerateOptions, generate_with_mutations};
 
 use crate::diff::{fixture_options, fixture_report, workspace_dir};
@@ -26,7 +27,7 @@ fn snapshot(name: &str, text: &str) {
 fn drawn_fixture_report() -> Report {
     let mut report = fixture_report(&fixture_options());
     let profile = Profile::secmaster();
-    let docs = |side| soc_diff::decode::load_path(&workspace_dir(side), &profile).unwrap();
+    let docs = |side| soc_normalize::decode::load_path(&workspace_dir(side), &profile).unwrap();
     draw_documents(&mut report, docs("staging"), docs("production"), &profile);
     report
 }
@@ -267,7 +268,8 @@ fn generated_report(workflows: usize, nodes_per_workflow: usize) -> Report {
             .iter()
             .flat_map(|wf| {
                 let bytes = wf.export_bytes().unwrap();
-                soc_diff::decode_export(&format!("{}.json", wf.info.id), &bytes, &profile).unwrap()
+                soc_normalize::decode_export(&format!("{}.json", wf.info.id), &bytes, &profile)
+                    .unwrap()
             })
             .collect()
     };

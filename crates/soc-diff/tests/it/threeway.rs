@@ -2,7 +2,8 @@
 
 use serde_json::{Value, json};
 use soc_diff::report::{ChangeClass, ClassCounts, WorkflowReport, WorkflowStatus};
-use soc_diff::{DiffOptions, Entry, Profile, Report, diff_three};
+use soc_diff::{DiffOptions, Report, diff_three};
+use soc_normalize::{Entry, Profile};
 
 use crate::diff::fixture_options;
 
@@ -30,7 +31,7 @@ fn entries(profile: &Profile, workflows: &[Value]) -> Vec<Entry> {
     workflows
         .iter()
         .flat_map(|wf| {
-            soc_diff::decode_export("x.json", wf.to_string().as_bytes(), profile).unwrap()
+            soc_normalize::decode_export("x.json", wf.to_string().as_bytes(), profile).unwrap()
         })
         .map(|doc| Entry::Loaded(profile.normalize(&doc)))
         .collect()

@@ -283,6 +283,8 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
     into_response(reply, &request_id, fault)
 }
 
+/// One request through the gateway: authenticated and rate-limited (except the IAM token call),
+/// perhaps failed on purpose, then answered by its route.
 async fn process(
     ctx: &Ctx<'_>,
     route: Route,
@@ -291,19 +293,44 @@ async fn process(
     auth_kind: &mut AuthKind,
     fault: &mut Option<InjectedFault>,
 ) -> Reply {
+    if let Err(reply) = admit(ctx, &route, &parts, &body, auth_kind, fault) {
+        return reply;
+    }
+    *fault = ctx.shared.faults.pick(route.kind());
+    if let Some(InjectedFault::ServerError(code)) = *fault {
+        return server_error(code, ctx.request_id);
+    }
+    dispatch(ctx, route, parts, body, auth_kind).await
+}
+
+/// What the gateway checks before a route sees the request: the caller's credentials, and the
+/// rate limit. `Err` holds the gateway's answer to a request that does not pass.
+fn admit(
+    ctx: &Ctx<'_>,
+    route: &Route,
+    parts: &Parts,
+    body: &Bytes,
+    auth_kind: &mut AuthKind,
+    fault: &mut Option<InjectedFault>,
+) -> Result<(), Reply> {
     let shared = ctx.shared;
-    let principal = if route == Route::IamToken {
+    let principal = if *route == Route::IamToken {
         None
     } else {
         match shared
             .auth
-            .authenticate(&parts.method, &parts.uri, &parts.headers, &body)
+            .authenticate(&parts.method, &parts.uri, &parts.headers, body)
         {
             Ok(p) => Some(p),
             Err(failure) => {
                 *auth_kind = failure.auth_kind(&parts.headers);
                 let (code, msg) = failure.code_and_message();
-                return Reply::gateway(StatusCode::UNAUTHORIZED, code, &msg, ctx.request_id);
+                return Err(Reply::gateway(
+                    StatusCode::UNAUTHORIZED,
+                    code,
+                    &msg,
+                    ctx.request_id,
+                ));
             }
         }
     };
@@ -324,13 +351,20 @@ async fn process(
             reply
                 .headers
                 .push((header::RETRY_AFTER, secs.max(1).to_string()));
-            return reply;
+            return Err(reply);
         }
     }
-    *fault = shared.faults.pick(route.kind());
-    if let Some(InjectedFault::ServerError(code)) = *fault {
-        return server_error(code, ctx.request_id);
-    }
+    Ok(())
+}
+
+/// The route's answer.
+async fn dispatch(
+    ctx: &Ctx<'_>,
+    route: Route,
+    parts: Parts,
+    body: Bytes,
+    auth_kind: &mut AuthKind,
+) -> Reply {
     match route {
         Route::IamToken => iam_token(ctx, &body, auth_kind),
         Route::IamProjects => iam_projects(ctx, parts.uri.query().unwrap_or("")),

@@ -216,38 +216,12 @@ impl Authenticator {
             .keys
             .get(&auth.access)
             .ok_or(AuthFailure::Signature("access key not found"))?;
-        let sent_token = header(headers, "x-security-token");
-        match (&key.security_token, sent_token) {
-            (None, None) => {}
-            (Some(expected), Some(sent)) => {
-                if !constant_time_eq(expected.expose().as_bytes(), sent.trim().as_bytes()) {
-                    return Err(AuthFailure::Signature("security token mismatch"));
-                }
-                if !auth.signed_headers.iter().any(|h| h == "x-security-token") {
-                    return Err(AuthFailure::Signature("x-security-token is not signed"));
-                }
-            }
-            (Some(_), None) => {
-                return Err(AuthFailure::Signature(
-                    "temporary access key needs x-security-token",
-                ));
-            }
-            (None, Some(_)) => {
-                return Err(AuthFailure::Signature(
-                    "permanent access key with x-security-token",
-                ));
-            }
-        }
-        let mut signed = Vec::with_capacity(auth.signed_headers.len());
-        for name in &auth.signed_headers {
-            let value = if name == "host" {
-                header(headers, "host").or_else(|| uri.authority().map(|a| a.as_str().to_owned()))
-            } else {
-                header(headers, name)
-            };
-            let value = value.ok_or(AuthFailure::Signature("a signed header is missing"))?;
-            signed.push((name.clone(), value));
-        }
+        check_security_token(
+            key,
+            header(headers, "x-security-token"),
+            &auth.signed_headers,
+        )?;
+        let signed = signed_values(&auth.signed_headers, headers, uri)?;
         let unsigned =
             header(headers, "x-sdk-content-sha256").is_some_and(|v| v.trim() == UNSIGNED_PAYLOAD);
         let body_hash = sign::sha256_hex(body);
@@ -277,6 +251,55 @@ impl Authenticator {
         }
         Err(AuthFailure::Signature("signature mismatch"))
     }
+}
+
+/// A temporary access key comes with its security token, signed; a permanent one without.
+fn check_security_token(
+    key: &AccessKey,
+    sent: Option<String>,
+    signed_headers: &[String],
+) -> Result<(), AuthFailure> {
+    match (&key.security_token, sent) {
+        (None, None) => {}
+        (Some(expected), Some(sent)) => {
+            if !constant_time_eq(expected.expose().as_bytes(), sent.trim().as_bytes()) {
+                return Err(AuthFailure::Signature("security token mismatch"));
+            }
+            if !signed_headers.iter().any(|h| h == "x-security-token") {
+                return Err(AuthFailure::Signature("x-security-token is not signed"));
+            }
+        }
+        (Some(_), None) => {
+            return Err(AuthFailure::Signature(
+                "temporary access key needs x-security-token",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(AuthFailure::Signature(
+                "permanent access key with x-security-token",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The values of the signed headers, in their order (`host` from the URI when there is no header).
+fn signed_values(
+    signed_headers: &[String],
+    headers: &HeaderMap,
+    uri: &Uri,
+) -> Result<Vec<(String, String)>, AuthFailure> {
+    let mut signed = Vec::with_capacity(signed_headers.len());
+    for name in signed_headers {
+        let value = if name == "host" {
+            header(headers, "host").or_else(|| uri.authority().map(|a| a.as_str().to_owned()))
+        } else {
+            header(headers, name)
+        };
+        let value = value.ok_or(AuthFailure::Signature("a signed header is missing"))?;
+        signed.push((name.clone(), value));
+    }
+    Ok(signed)
 }
 
 /// All values of a header joined by `,`, as UTF-8 (lossy); `None` when absent.
@@ -386,9 +409,10 @@ mod tests {
         let other: Uri = "http://127.0.0.1:8080/v1/p/workspaces?limit=3&offset=0"
             .parse()
             .unwrap();
-        assert!(
-            verify(&a, &other, &headers, now).is_err(),
-            "changed query must fail"
+        assert_eq!(
+            verify(&a, &other, &headers, now),
+            Err(AuthFailure::Signature("signature mismatch")),
+            "a changed query must fail"
         );
 
         let (uri3, unknown) = signed_request("NOPE", "SK", &date, &[], b"");
@@ -403,7 +427,15 @@ mod tests {
             Err(AuthFailure::ClockSkew)
         );
         let earlier = now - chrono::Duration::minutes(14);
-        assert!(verify(&a, &uri, &headers, earlier).is_ok());
+        assert_eq!(verify(&a, &uri, &headers, earlier).unwrap(), "AK");
+        // What the gateway answers for them, as the real one does.
+        assert_eq!(AuthFailure::ClockSkew.code_and_message().0, "APIGW.0303");
+        let (code, message) = AuthFailure::Signature("signature mismatch").code_and_message();
+        assert_eq!(code, "APIGW.0301");
+        assert!(
+            message.ends_with("verify aksk signature fail (signature mismatch)"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -417,15 +449,34 @@ mod tests {
             &[("x-security-token", "sec-token")],
             b"",
         );
-        assert!(verify(&a, &uri, &ok, now).is_ok());
+        assert_eq!(verify(&a, &uri, &ok, now).unwrap(), "TMP");
         let (uri, missing) = signed_request("TMP", "TSK", &date, &[], b"");
-        assert!(verify(&a, &uri, &missing, now).is_err());
+        assert_eq!(
+            verify(&a, &uri, &missing, now),
+            Err(AuthFailure::Signature(
+                "temporary access key needs x-security-token"
+            ))
+        );
         let (uri, wrong) =
             signed_request("TMP", "TSK", &date, &[("x-security-token", "other")], b"");
-        assert!(verify(&a, &uri, &wrong, now).is_err());
+        assert_eq!(
+            verify(&a, &uri, &wrong, now),
+            Err(AuthFailure::Signature("security token mismatch"))
+        );
+        let (uri, mut unsigned) = signed_request("TMP", "TSK", &date, &[], b"");
+        unsigned.insert("x-security-token", HeaderValue::from_static("sec-token"));
+        assert_eq!(
+            verify(&a, &uri, &unsigned, now),
+            Err(AuthFailure::Signature("x-security-token is not signed"))
+        );
         let (uri, on_permanent) =
             signed_request("AK", "SK", &date, &[("x-security-token", "sec-token")], b"");
-        assert!(verify(&a, &uri, &on_permanent, now).is_err());
+        assert_eq!(
+            verify(&a, &uri, &on_permanent, now),
+            Err(AuthFailure::Signature(
+                "permanent access key with x-security-token"
+            ))
+        );
     }
 
     #[test]
@@ -433,8 +484,11 @@ mod tests {
         let a = auth();
         let t = a.issue("u", "tok".to_owned());
         assert!(t.expires_at > t.issued_at);
-        assert!(a.check_token("tok").is_ok());
-        assert!(a.check_token("tok").is_ok());
+        for _ in 0..2 {
+            let principal = a.check_token("tok").unwrap();
+            assert_eq!(principal.rate_key, "user:u");
+            assert_eq!(principal.auth, AuthKind::Token);
+        }
         assert_eq!(a.check_token("tok").unwrap_err(), AuthFailure::ExpiredToken);
         assert_eq!(
             a.check_token("forged").unwrap_err(),

@@ -95,22 +95,13 @@ impl Sim {
     /// Loads the fixtures, binds `config.listen` and serves until shut down.
     ///
     /// Must be called inside a Tokio runtime; the server runs on a spawned task.
-    pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
-        let mut workspaces = match config.fixtures {
-            Fixtures::Bundled => crate::bundled_workspaces().map_err(SimError::Fixtures)?,
-            Fixtures::Dir(dir) => Workspace::load_root(&dir).map_err(SimError::Fixtures)?,
-            Fixtures::Workspaces(ws) => ws,
-        };
-        let mut seen = HashSet::new();
-        for ws in &workspaces {
-            if !seen.insert(ws.id.clone()) {
-                return Err(SimError::DuplicateWorkspace { id: ws.id.clone() });
-            }
-        }
+    pub async fn start(mut config: SimConfig) -> Result<RunningSim, SimError> {
+        let fixtures = std::mem::replace(&mut config.fixtures, Fixtures::Bundled);
+        let mut workspaces = load_fixtures(fixtures)?;
         if config.access_keys.is_empty() && config.users.is_empty() {
             return Err(SimError::NoCredentials);
         }
-        let project_id = match config.project_id {
+        let project_id = match config.project_id.take() {
             Some(id) => {
                 for ws in &mut workspaces {
                     rewrite_project(ws, &id);
@@ -122,10 +113,6 @@ impl Sim {
                 .find_map(|w| w.project_id.clone())
                 .unwrap_or_else(|| DEFAULT_PROJECT_ID.to_owned()),
         };
-        let domain_name = config
-            .users
-            .first()
-            .map_or_else(|| DEFAULT_DOMAIN.to_owned(), |u| u.domain.clone());
         let summaries = workspaces
             .iter()
             .map(|w| WorkspaceSummary {
@@ -144,31 +131,10 @@ impl Sim {
             source,
         })?;
         let log = RequestLog::default();
-        let shared = Arc::new(Shared {
-            domain_id: crate::sign::sha256_hex(domain_name.as_bytes())
-                .chars()
-                .take(32)
-                .collect(),
-            domain_name,
-            project_name: config.project_name,
-            project_id: project_id.clone(),
-            export_format: config.export_format,
-            workspaces: RwLock::new(workspaces),
-            auth: auth::Authenticator::new(
-                &config.access_keys,
-                config.users,
-                config.token_ttl,
-                config.token_max_uses,
-                config.max_clock_skew,
-            ),
-            faults: faults::Faults::new(config.faults),
-            log: log.clone(),
-            seq: AtomicU64::new(0),
-            boot_nanos: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos()),
-        });
-        let router = axum::Router::new().fallback(api::handle).with_state(shared);
+        let shared = Shared::new(config, workspaces, project_id.clone(), log.clone());
+        let router = axum::Router::new()
+            .fallback(api::handle)
+            .with_state(Arc::new(shared));
         let (tx, mut rx) = watch::channel(false);
         let server = axum::serve(listener, router).with_graceful_shutdown(async move {
             // Either a shutdown request or every sender gone ends the server.
@@ -184,6 +150,61 @@ impl Sim {
             task: Some(task),
         })
     }
+}
+
+impl Shared {
+    /// The state every request sees, from the configuration (its fixtures already loaded).
+    fn new(
+        config: SimConfig,
+        workspaces: Vec<Workspace>,
+        project_id: String,
+        log: RequestLog,
+    ) -> Self {
+        let domain_name = config
+            .users
+            .first()
+            .map_or_else(|| DEFAULT_DOMAIN.to_owned(), |u| u.domain.clone());
+        Shared {
+            domain_id: crate::sign::sha256_hex(domain_name.as_bytes())
+                .chars()
+                .take(32)
+                .collect(),
+            domain_name,
+            project_name: config.project_name,
+            project_id,
+            export_format: config.export_format,
+            workspaces: RwLock::new(workspaces),
+            auth: auth::Authenticator::new(
+                &config.access_keys,
+                config.users,
+                config.token_ttl,
+                config.token_max_uses,
+                config.max_clock_skew,
+            ),
+            faults: faults::Faults::new(config.faults),
+            log,
+            seq: AtomicU64::new(0),
+            boot_nanos: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        }
+    }
+}
+
+/// The workspaces a simulator serves; two with the same id are an error.
+fn load_fixtures(fixtures: Fixtures) -> Result<Vec<Workspace>, SimError> {
+    let workspaces = match fixtures {
+        Fixtures::Bundled => crate::bundled_workspaces().map_err(SimError::Fixtures)?,
+        Fixtures::Dir(dir) => Workspace::load_root(&dir).map_err(SimError::Fixtures)?,
+        Fixtures::Workspaces(ws) => ws,
+    };
+    let mut seen = HashSet::new();
+    for ws in &workspaces {
+        if !seen.insert(ws.id.clone()) {
+            return Err(SimError::DuplicateWorkspace { id: ws.id.clone() });
+        }
+    }
+    Ok(workspaces)
 }
 
 /// Rewrites the data's project id so the served objects agree with the configured one.

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use soc_diff::Profile;
+use soc_normalize::Profile;
 use soc_store::{CommitOutcome, Snapshot, SnapshotId, SourceInfo, Store, WorkflowInput};
 
 pub const LOCK_TIMEOUT: Duration = Duration::from_secs(10);

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use soc_diff::Profile;
+use soc_normalize::Profile;
 use soc_store::{Selector, Store, StoreError};
 
 use crate::common::{LOCK_TIMEOUT, small_input, source};

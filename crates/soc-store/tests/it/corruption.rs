@@ -190,7 +190,7 @@ fn an_edited_manifest_is_caught_by_the_id_hash() {
     let mut manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     manifest["workflows"][0]["name"] = "Renamed by hand".into();
-    std::fs::write(&path, soc_diff::canonical_json(&manifest)).unwrap();
+    std::fs::write(&path, soc_normalize::canonical_json(&manifest)).unwrap();
     let problem = only_problem(&store, dir.path());
     assert!(
         matches!(&problem, Problem::ManifestMismatch { .. }),
@@ -205,7 +205,7 @@ fn a_hostile_manifest_cannot_point_outside_the_snapshot() {
     let mut manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     manifest["workflows"][0]["normalized_file"] = "../../../../etc/passwd".into();
-    std::fs::write(&path, soc_diff::canonical_json(&manifest)).unwrap();
+    std::fs::write(&path, soc_normalize::canonical_json(&manifest)).unwrap();
     let problem = only_problem(&store, dir.path());
     assert!(
         matches!(&problem, Problem::BadManifest { error } if error.contains("not a plain file name")),

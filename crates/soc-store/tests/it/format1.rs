@@ -4,7 +4,8 @@
 
 use std::path::Path;
 
-use soc_diff::{DiffOptions, Profile};
+use soc_diff::DiffOptions;
+use soc_normalize::Profile;
 use soc_store::{Selector, Store};
 
 use crate::common::{fixture_inputs, write};

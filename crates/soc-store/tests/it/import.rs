@@ -1,6 +1,6 @@
 //! Importing folders of export files.
 
-use soc_diff::Profile;
+use soc_normalize::Profile;
 use soc_store::{Store, StoreError};
 
 use crate::common::{fixture_inputs, write};

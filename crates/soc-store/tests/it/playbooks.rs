@@ -1,8 +1,8 @@
 //! Playbooks stored beside workflows: records of kind `playbook` written through the same path,
 //! read back apart from the workflows, verified like them, and known or not by each snapshot.
 
-use soc_diff::{Kind, Profile};
 use soc_model::playbook::build_inline;
+use soc_normalize::{Kind, Profile};
 use soc_store::{CommitOutcome, Store, StoreError, WorkflowInput};
 
 use crate::common::{LOCK_TIMEOUT, fixture_inputs, source, write};
@@ -143,7 +143,7 @@ fn renormalizing_from_raw_keeps_the_kinds() {
         .snapshot()
         .clone();
     let other = Profile::secmaster()
-        .with_config(&soc_diff::ProfileConfig {
+        .with_config(&soc_normalize::ProfileConfig {
             ignore: vec!["/enabled".into()],
             ..Default::default()
         })
@@ -152,7 +152,7 @@ fn renormalizing_from_raw_keeps_the_kinds() {
     let playbooks = entries.playbooks.unwrap();
     assert_eq!(playbooks.len(), 6);
     for entry in playbooks {
-        let soc_diff::Entry::Deferred { load, .. } = entry else {
+        let soc_normalize::Entry::Deferred { load, .. } = entry else {
             panic!("deferred")
         };
         let normalized = load().unwrap();

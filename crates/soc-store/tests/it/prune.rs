@@ -80,7 +80,7 @@ fn prune_waits_for_the_writer_lock() {
         .begin(
             "staging",
             crate::common::source(),
-            &soc_diff::Profile::default(),
+            &soc_normalize::Profile::default(),
             Duration::from_secs(1),
         )
         .unwrap();

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use soc_diff::{DiffOptions, Entry, NormalizedContent, Profile};
+use soc_diff::DiffOptions;
+use soc_normalize::{Entry, NormalizedContent, Profile};
 use soc_store::{CommitOutcome, LAYOUT_DIR, MANIFEST_FILE, Selector, Snapshot, Store, StoreError};
 
 use crate::common::{
@@ -67,9 +68,9 @@ fn a_snapshot_holds_raw_info_and_normalized_files_with_a_canonical_manifest() {
             panic!("fixtures are JSON");
         };
         let value = normalized.value().unwrap().unwrap();
-        assert_eq!(canonical, &soc_diff::canonical_json(&value));
+        assert_eq!(canonical, &soc_normalize::canonical_json(&value));
         // The stored normalized form is what normalizing the raw export gives now.
-        let docs = soc_diff::decode_export("x.json", &input.raw, &Profile::default()).unwrap();
+        let docs = soc_normalize::decode_export("x.json", &input.raw, &Profile::default()).unwrap();
         let fresh = Profile::default().normalize(&docs[0]);
         assert_eq!(fresh.sha256, record.normalized_sha256);
         assert_eq!(fresh.layout_sha256, record.layout_sha256);
@@ -78,7 +79,7 @@ fn a_snapshot_holds_raw_info_and_normalized_files_with_a_canonical_manifest() {
     // The manifest on disk is canonical: sorted keys, two-space indent, trailing newline.
     let text = std::fs::read_to_string(snapshot.path().join(MANIFEST_FILE)).unwrap();
     let value: serde_json::Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(text, soc_diff::canonical_json(&value));
+    assert_eq!(text, soc_normalize::canonical_json(&value));
 
     // Readable file names for readable git diffs.
     let files = files_under(snapshot.path());
@@ -160,7 +161,7 @@ fn unchanged_content_can_be_skipped() {
     assert!(matches!(outcome, CommitOutcome::Written(_)));
 
     // So is the same content under another profile.
-    let config = soc_diff::ProfileConfig {
+    let config = soc_normalize::ProfileConfig {
         keep_layout: true,
         ..Default::default()
     };
@@ -547,7 +548,7 @@ fn a_clone_without_raw_exports_diffs_but_refuses_to_renormalize() {
     assert!(report.has_drift());
 
     let changed = profile
-        .with_config(&soc_diff::ProfileConfig {
+        .with_config(&soc_normalize::ProfileConfig {
             ignore: vec!["/description".into()],
             ..Default::default()
         })
@@ -646,7 +647,7 @@ fn a_changed_profile_renormalizes_stored_exports() {
         write(&store, "staging", inputs)
     });
     let ignoring = Profile::default()
-        .with_config(&soc_diff::ProfileConfig {
+        .with_config(&soc_normalize::ProfileConfig {
             ignore: vec!["/description".to_owned()],
             ..Default::default()
         })

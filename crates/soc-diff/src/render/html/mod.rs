@@ -27,13 +27,13 @@ use super::{
     counts, diff_lines, error_facts, graph_lines, marker, pair_counts, plural, short_value,
     shows_text_diff, version_line, workflow_remark,
 };
-use crate::address::{Address, Step, element_identity};
-use crate::kind::Kind;
 use crate::report::{
     Canvas, Change, ChangeKind, CheckReport, CheckStatus, Diagram, FlowChangeKind, GraphSummary,
     Mark, NodeChangeKind, PairError, PairReport, Report, Side, WorkflowReport, WorkflowStatus,
     printable,
 };
+use soc_normalize::Kind;
+use soc_normalize::address::{Address, Step, element_identity};
 
 const CSS: &str = include_str!("page.css");
 /// Diagrams wider than this (in the console's units) and flat are shown one above the other.

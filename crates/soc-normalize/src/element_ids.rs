@@ -25,8 +25,9 @@ use serde_json::Value;
 use crate::Profile;
 use crate::decode::{Content, Document};
 
-/// Replaces the element ids of a decoded taskflow (xml-js JSON) and every reference to them.
-pub(crate) fn relabel(taskflow: &mut Value) {
+/// Replaces the element ids of a decoded taskflow (xml-js JSON) and every reference to them, as
+/// `element_ids = "by_name"` does (the review page draws such workflows under the same labels).
+pub fn relabel(taskflow: &mut Value) {
     let mut elements = Vec::new();
     collect(taskflow, &mut elements);
     if elements.is_empty() {
@@ -40,7 +41,7 @@ pub(crate) fn relabel(taskflow: &mut Value) {
 
 /// Whether two normalized workflows that differ would be equal with `element_ids = "by_name"`:
 /// the hint a report gives when ids alone make workflows built separately look rewritten.
-pub(crate) fn differ_only_in_element_ids(left: &Value, right: &Value, profile: &Profile) -> bool {
+pub fn differ_only_in_element_ids(left: &Value, right: &Value, profile: &Profile) -> bool {
     let relabelled = |value: &Value| {
         let mut value = value.clone();
         relabel_taskflows(&mut value);
@@ -75,7 +76,7 @@ fn relabel_taskflows(value: &mut Value) {
 
 /// Whether `name` was made from `id` by the console (`Service_Process1756712343827` for
 /// `Process_1756712343827`): it differs wherever the id does, so it is no name.
-pub(crate) fn is_generated_name(id: &str, name: &str) -> bool {
+pub fn is_generated_name(id: &str, name: &str) -> bool {
     // Short ids (`A`, `T1`) occur in real names by chance; console ids are long.
     id.len() >= 8 && (name.contains(id) || name.contains(&id.replace('_', "")))
 }

@@ -31,16 +31,20 @@ pub struct Document {
     /// Where it came from, for messages: `path/to/file.json` or `export.zip!member.json` or
     /// `file.json[3]` for the fourth item of an array.
     pub source: String,
+    /// What it holds.
     pub content: Content,
 }
 
 /// What a document holds.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Content {
+    /// A JSON document (a workflow, or a playbook document).
     Json(Value),
     /// Not JSON (nor a ZIP of JSON): compared by hash only, reported as "binary content changed".
     Opaque {
+        /// SHA-256 (lowercase hex) of the bytes.
         sha256: String,
+        /// How many bytes.
         len: u64,
     },
 }
@@ -77,12 +81,16 @@ impl Document {
 /// Why [`load_path`] failed; names the path.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// A folder could not be listed.
     #[error("cannot walk {}", path.display())]
     Walk {
+        /// The folder.
         path: PathBuf,
+        /// Why.
         #[source]
         source: walkdir::Error,
     },
+    /// A file could not be read as an export (it names the file).
     #[error(transparent)]
     Decode(#[from] DecodeError),
 }
@@ -93,7 +101,7 @@ pub enum LoadError {
 /// named after its last component. Never panics, whatever the bytes.
 ///
 /// ```
-/// use soc_diff::{Profile, decode_export};
+/// use soc_normalize::{Profile, decode_export};
 ///
 /// let profile = Profile::secmaster();
 /// let bytes = br#"[{"name": "Block IP", "id": "1"}, {"name": "Notify", "id": "2"}]"#;
@@ -106,7 +114,7 @@ pub enum LoadError {
 ///
 /// let err = decode_export("bad.json", b"{\"name\": ", &profile).unwrap_err();
 /// assert_eq!(err.to_string(), "bad.json: invalid JSON near byte 8");
-/// # Ok::<(), soc_diff::DecodeError>(())
+/// # Ok::<(), soc_normalize::DecodeError>(())
 /// ```
 pub fn decode_export(
     source: &str,

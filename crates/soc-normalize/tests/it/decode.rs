@@ -3,14 +3,14 @@
 use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
-use soc_diff::decode::{LoadError, load_path};
-use soc_diff::{Content, DecodeError, Profile, decode_export};
+use soc_normalize::decode::{LoadError, load_path};
+use soc_normalize::{Content, DecodeError, Profile, decode_export};
 
 pub fn testdata() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
 }
 
-fn decode_file(path: &Path) -> Result<Vec<soc_diff::Document>, DecodeError> {
+fn decode_file(path: &Path) -> Result<Vec<soc_normalize::Document>, DecodeError> {
     let bytes = std::fs::read(path).unwrap();
     decode_export(&path.display().to_string(), &bytes, &Profile::secmaster())
 }

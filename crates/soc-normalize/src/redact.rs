@@ -1,4 +1,4 @@
-//! Which values are secrets, and how they are replaced: the redaction rules of a [`Profile`].
+//! Which values are secrets, and how they are replaced: the redaction rules of a [`Profile`](crate::Profile).
 //!
 //! Four shapes, all driven by the word lists below and extended by the `[normalize]` settings
 //! `redact_keys`, `redact_pairs` and `redact_query_params` (see `docs/normalization.md`):
@@ -20,17 +20,17 @@
 //! letter or digit and at camelCase humps (`X-Amz-Signature` → `x`, `amz`, `signature`;
 //! `clientKey` → `client`, `key`). It is secret when a secret word's parts occur in it as
 //! consecutive whole parts, so `auth` matches `auth`, `x_auth` and `authToken` but never `author`,
-//! `authority` or `oauth`. A key whose last part is a *descriptor* ([`NOT_SECRET_LAST_PARTS`]:
+//! `authority` or `oauth`. A key whose last part is a *descriptor* (`NOT_SECRET_LAST_PARTS`:
 //! `auth_type`, `token_url`, `password_policy`, `secret_path`) describes a secret rather than
 //! holding one, and is not secret unless the secret word itself ends the key.
 
 use serde_json::{Map, Value};
 
-use crate::normalize::{canonical_json, is_redaction_marker, sha256_hex};
+use crate::normalize::{canonical_json, sha256_hex};
 
 /// Words whose values are redacted by default, matched as word parts of keys, of the names of
 /// name/value pairs and of `NAME=` assignments in text (see the module docs).
-pub const DEFAULT_REDACT_KEYS: &[&str] = &[
+pub(crate) const DEFAULT_REDACT_KEYS: &[&str] = &[
     "password",
     "passwd",
     "pwd",
@@ -59,7 +59,7 @@ pub const DEFAULT_REDACT_KEYS: &[&str] = &[
 
 /// Last word parts that make a key *describe* a secret rather than hold one (`auth_type`,
 /// `token_url`, `secret_path`), unless the secret word itself is the last part.
-pub const NOT_SECRET_LAST_PARTS: &[&str] = &[
+pub(crate) const NOT_SECRET_LAST_PARTS: &[&str] = &[
     "type",
     "kind",
     "mode",
@@ -93,7 +93,7 @@ pub const NOT_SECRET_LAST_PARTS: &[&str] = &[
 /// Name/value field pairs: in an object whose first field holds a secret word (`"name":
 /// "Authorization"`), the second field's value is redacted. Field names match as written or
 /// capitalized (`Key`/`Value`).
-pub const DEFAULT_REDACT_PAIRS: &[(&str, &str)] = &[
+pub(crate) const DEFAULT_REDACT_PAIRS: &[(&str, &str)] = &[
     ("name", "value"),
     ("key", "value"),
     ("header", "value"),
@@ -109,7 +109,7 @@ pub const DEFAULT_REDACT_PAIRS: &[(&str, &str)] = &[
 
 /// URL query parameters whose values are redacted although they are not secret words as keys:
 /// `?key=` carries the API key of many public APIs.
-pub const DEFAULT_REDACT_QUERY_PARAMS: &[&str] = &["key"];
+pub(crate) const DEFAULT_REDACT_QUERY_PARAMS: &[&str] = &["key"];
 
 /// The redaction rules of a profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -591,6 +591,15 @@ fn closing_quote(bytes: &[u8], mut at: usize, quote: u8) -> usize {
         at += 1;
     }
     bytes.len()
+}
+
+/// Whether `text` is a redaction marker as written by normalization (`<redacted:0123abcd>`).
+pub fn is_redaction_marker(text: &str) -> bool {
+    text.strip_prefix("<redacted:")
+        .and_then(|rest| rest.strip_suffix('>'))
+        .is_some_and(|hash| {
+            hash.len() == 8 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        })
 }
 
 #[cfg(test)]

@@ -85,7 +85,7 @@ pub fn check_workflow(name: &str, workflow: &Value) -> Vec<String> {
 
 /// A taskflow as stored: standard base64 of JSON (padding and line breaks tolerated), or JSON
 /// text, or (already decoded) a JSON object.
-pub fn decode_taskflow(taskflow: &Value) -> Result<Value, String> {
+pub(crate) fn decode_taskflow(taskflow: &Value) -> Result<Value, String> {
     let text = match taskflow {
         Value::Object(_) => return Ok(taskflow.clone()),
         Value::String(text) => text,
@@ -102,7 +102,7 @@ pub fn decode_taskflow(taskflow: &Value) -> Result<Value, String> {
 }
 
 /// Sequence flows whose `sourceRef` or `targetRef` names no element of the diagram.
-pub fn dangling_flows(graph: &Value) -> Vec<String> {
+pub(crate) fn dangling_flows(graph: &Value) -> Vec<String> {
     let mut ids = BTreeSet::new();
     let mut flows = Vec::new();
     collect(graph, &mut ids, &mut flows);

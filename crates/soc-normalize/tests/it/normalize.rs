@@ -3,8 +3,8 @@
 use base64::Engine as _;
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use soc_diff::normalize::is_redaction_marker;
-use soc_diff::{
+use soc_normalize::redact::is_redaction_marker;
+use soc_normalize::{
     Content, Document, Normalized, NormalizedContent, Profile, ProfileConfig, decode_export,
 };
 
@@ -477,6 +477,7 @@ fn pin_normalized(hasher: &mut sha2::Sha256, n: &Normalized) {
 /// set sorting, keyed sorting with duplicate keys, and kept layout. Any change to normalization that
 /// changes a single byte fails here; a deliberate format change must bump `NORMALIZER_FORMAT` and
 /// record the new constant.
+// Long on purpose: every corpus and profile goes into the one pinned hash.
 #[test]
 fn normalized_output_is_byte_identical_to_the_pinned_corpus() {
     use sha2::Digest as _;
@@ -528,7 +529,7 @@ fn normalized_output_is_byte_identical_to_the_pinned_corpus() {
     for env in ["staging", "production"] {
         let dir = testdata().join("workspaces").join(env).join("workflows");
         for profile in [&secmaster, &sets, &keyed_by_name, &generic] {
-            for doc in soc_diff::load_path(&dir, profile).unwrap() {
+            for doc in soc_normalize::load_path(&dir, profile).unwrap() {
                 pin_normalized(&mut hasher, &profile.normalize(&doc));
                 count += 1;
             }
@@ -586,13 +587,13 @@ fn parallel_loading_gives_what_loading_one_by_one_gives_in_the_same_order() {
     let one_by_one = |docs: Vec<Document>| -> Vec<Normalized> {
         docs.iter().map(|d| profile.normalize(d)).collect()
     };
-    let from_folder = soc_diff::decode::load_path_normalized(dir.path(), &profile).unwrap();
+    let from_folder = soc_normalize::decode::load_path_normalized(dir.path(), &profile).unwrap();
     assert_eq!(from_folder.len(), 40);
     assert_eq!(
         from_folder,
-        one_by_one(soc_diff::load_path(dir.path(), &profile).unwrap())
+        one_by_one(soc_normalize::load_path(dir.path(), &profile).unwrap())
     );
-    let in_memory = soc_diff::decode::normalize_exports(&exports, &profile).unwrap();
+    let in_memory = soc_normalize::decode::normalize_exports(&exports, &profile).unwrap();
     let sequential: Vec<Document> = exports
         .iter()
         .flat_map(|(source, bytes)| decode_export(source, bytes, &profile).unwrap())
@@ -602,10 +603,10 @@ fn parallel_loading_gives_what_loading_one_by_one_gives_in_the_same_order() {
     // The error is the first bad file's, in order, however the work was scheduled.
     std::fs::write(dir.path().join("010.json"), b"{\"name\": ").unwrap();
     std::fs::write(dir.path().join("020.json"), b"[1,").unwrap();
-    let err = soc_diff::decode::load_path_normalized(dir.path(), &profile).unwrap_err();
+    let err = soc_normalize::decode::load_path_normalized(dir.path(), &profile).unwrap_err();
     assert!(err.to_string().contains("010.json"), "{err}");
     exports[30].1 = b"{".to_vec();
     exports[35].1 = b"[".to_vec();
-    let err = soc_diff::decode::normalize_exports(&exports, &profile).unwrap_err();
+    let err = soc_normalize::decode::normalize_exports(&exports, &profile).unwrap_err();
     assert!(err.to_string().contains("gen/030.json"), "{err}");
 }

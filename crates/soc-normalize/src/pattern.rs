@@ -23,7 +23,7 @@ use crate::address::{ACTIVE, Step};
 /// A parsed path pattern (see the [module docs](self) for the syntax).
 ///
 /// ```
-/// use soc_diff::PathPattern;
+/// use soc_normalize::PathPattern;
 ///
 /// let pattern = PathPattern::parse("/versions/*/id")?;
 /// assert!(pattern.matches(&["versions", "0", "id"]));
@@ -31,7 +31,7 @@ use crate::address::{ACTIVE, Step};
 /// assert!(PathPattern::parse("/**/create_time")?.matches(&["versions", "2", "create_time"]));
 /// let address = PathPattern::parse("/versions[@active]/taskflow/serviceTask[*]/soar:timeout")?;
 /// assert_eq!(address.as_str(), "/versions[@active]/taskflow/serviceTask[*]/soar:timeout");
-/// # Ok::<(), soc_diff::PatternError>(())
+/// # Ok::<(), soc_normalize::PatternError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PathPattern {
@@ -62,30 +62,56 @@ enum Segment {
 /// Why a pattern could not be parsed; names the pattern.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PatternError {
+    /// It does not start with `/`.
     #[error(
         "pattern `{pattern}` must start with `/` (an address such as `/versions/*/taskconfig/timeout`)"
     )]
-    NoLeadingSlash { pattern: String },
+    NoLeadingSlash {
+        /// The pattern as written.
+        pattern: String,
+    },
+    /// A `~` that is not `~0` or `~1`.
     #[error(
         "pattern `{pattern}` has a bad escape at byte {offset}: `~` must be followed by `0` (for `~`) or `1` (for `/`)"
     )]
-    BadEscape { pattern: String, offset: usize },
+    BadEscape {
+        /// The pattern as written.
+        pattern: String,
+        /// Where, in bytes.
+        offset: usize,
+    },
+    /// A `[` or `"` that is never closed.
     #[error(
         "pattern `{pattern}` has an unclosed `[` or `\"` at byte {offset}; write a name holding `[`, `]`, `/` or `\"` as a JSON string, e.g. `serviceTask[\"a/b\"]`"
     )]
-    Unclosed { pattern: String, offset: usize },
+    Unclosed {
+        /// The pattern as written.
+        pattern: String,
+        /// Where the `[` or `"` opens, in bytes.
+        offset: usize,
+    },
+    /// A character that cannot stand where it does.
     #[error(
         "pattern `{pattern}` has an unexpected {found:?} at byte {offset}; a segment is a key or a JSON string, then any number of `[identity]`"
     )]
     Unexpected {
+        /// The pattern as written.
         pattern: String,
+        /// Where, in bytes.
         offset: usize,
+        /// The character found there.
         found: char,
     },
+    /// A `[@…]` selector other than `[@active]`.
     #[error(
         "pattern `{pattern}` has the selector `[{selector}]`, which means nothing; `[@active]` is the active version, and an identity that starts with `@` is written as a JSON string (`[\"{selector}\"]`)"
     )]
-    UnknownSelector { pattern: String, selector: String },
+    UnknownSelector {
+        /// The pattern as written.
+        pattern: String,
+        /// The selector, without its brackets.
+        selector: String,
+    },
 }
 
 /// A step of a place, as a pattern sees it: a JSON pointer token, or an address step.
@@ -177,7 +203,7 @@ impl PathPattern {
     }
 
     /// Whether the pattern names array items by identity (`[…]`), which only addresses have.
-    pub fn has_selectors(&self) -> bool {
+    pub(crate) fn has_selectors(&self) -> bool {
         self.segments
             .iter()
             .any(|s| matches!(s, Segment::Item(_) | Segment::Active | Segment::AnyItem))
@@ -406,7 +432,7 @@ fn unescape(raw: &str) -> Result<String, usize> {
 }
 
 /// Escapes one token for a JSON pointer (`~` as `~0`, `/` as `~1`).
-pub fn escape_token(token: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn escape_token(token: &str) -> std::borrow::Cow<'_, str> {
     if token.contains(['~', '/']) {
         std::borrow::Cow::Owned(token.replace('~', "~0").replace('/', "~1"))
     } else {
@@ -539,12 +565,77 @@ mod tests {
         );
     }
 
+    /// A pointer token that counts how often a pattern looks at it, and fails the test at once
+    /// when the looks pass `bound` (a matcher gone exponential fails instead of hanging).
+    struct Counted<'c> {
+        token: String,
+        looks: &'c std::cell::Cell<usize>,
+        bound: usize,
+    }
+
+    impl Counted<'_> {
+        fn look(&self) {
+            self.looks.set(self.looks.get() + 1);
+            assert!(
+                self.looks.get() <= self.bound,
+                "more than {} looks",
+                self.bound
+            );
+        }
+    }
+
+    impl PathStep for Counted<'_> {
+        fn matches_literal(&self, literal: &str, _: bool) -> bool {
+            self.look();
+            self.token == literal
+        }
+        fn matches_item(&self, _: &str) -> bool {
+            self.look();
+            false
+        }
+        fn is_active(&self) -> bool {
+            false
+        }
+        fn is_item(&self) -> bool {
+            false
+        }
+    }
+
     #[test]
-    fn many_double_stars_stay_fast() {
-        let pattern = format!("{}/z", "/**/a".repeat(20));
+    fn many_double_stars_stay_linear_in_pattern_times_path() {
+        // The worst case of backtracking matchers: many `**`, a last step that matches (so no
+        // shortcut rejects the path), and a step before it that never does. Naive backtracking
+        // tries every way to spread 200 steps over 20 `**`s (about 10^30); this matcher looks at
+        // each step at most once per pattern segment.
+        let pattern = format!("{}/b/z", "/**/a".repeat(20));
         let p = PathPattern::parse(&pattern).unwrap();
-        let long: Vec<String> = (0..200).map(|_| "a".to_owned()).collect();
-        assert!(!p.matches(&long));
+        let looks = std::cell::Cell::new(0);
+        let bound = p.segments.len() * 200;
+        let path = |tokens: &[&str]| -> Vec<Counted<'_>> {
+            tokens
+                .iter()
+                .map(|token| Counted {
+                    token: (*token).to_owned(),
+                    looks: &looks,
+                    bound,
+                })
+                .collect()
+        };
+        let mut no_b = vec!["a"; 199];
+        no_b.push("z");
+        let mut with_b = vec!["a"; 198];
+        with_b.extend(["b", "z"]);
+
+        assert!(!p.matches_steps(&path(&no_b), true));
+        assert!(
+            looks.get() > 200,
+            "the path was walked, not rejected up front"
+        );
+        looks.set(0);
+        assert!(p.matches_steps(&path(&with_b), true));
+        // The same answers through the public entry point.
+        assert!(!p.matches(&no_b));
+        assert!(p.matches(&with_b));
     }
 
     fn addr(steps: Vec<Step>) -> crate::address::Address {

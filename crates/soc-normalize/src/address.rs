@@ -46,7 +46,7 @@ pub enum Step {
 /// (see the [module docs](self)).
 ///
 /// ```
-/// use soc_diff::address::{Address, Step};
+/// use soc_normalize::address::{Address, Step};
 ///
 /// let address = Address::from(vec![
 ///     Step::Key("versions".into()),
@@ -172,7 +172,7 @@ fn quote(out: &mut String, text: &str) {
 
 /// How an array item is identified, which decides its address step outside a taskflow.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum ItemId<'v> {
+pub enum ItemId<'v> {
     /// By position (ordered arrays).
     Position(usize),
     /// By its key (keyed arrays).
@@ -185,7 +185,7 @@ pub(crate) enum ItemId<'v> {
 /// key or array item, and left in reverse order. The differ and the ignore rules that match
 /// addresses walk with it, so both name every place alike.
 #[derive(Debug, Default)]
-pub(crate) struct Cursor {
+pub struct Cursor {
     address: Address,
     /// The length of `address` at the innermost decoded taskflow, where BPMN elements with an
     /// id are addressed from, wherever they sit in the diagram.
@@ -194,7 +194,7 @@ pub(crate) struct Cursor {
 
 /// What [`Cursor::leave`] needs to step back out.
 #[must_use]
-pub(crate) struct Mark {
+pub struct Mark {
     len: usize,
     taskflow: Option<usize>,
     /// The address before a jump to an element's own address.
@@ -202,7 +202,8 @@ pub(crate) struct Mark {
 }
 
 impl Cursor {
-    pub(crate) fn address(&self) -> &Address {
+    /// The address of the place the cursor is at.
+    pub fn address(&self) -> &Address {
         &self.address
     }
 
@@ -216,7 +217,7 @@ impl Cursor {
 
     /// Whether `object` is an xml-js element whose fields are addressed the BPMN way (inside a
     /// decoded taskflow).
-    pub(crate) fn is_bpmn_element(&self, object: &serde_json::Map<String, Value>) -> bool {
+    pub fn is_bpmn_element(&self, object: &serde_json::Map<String, Value>) -> bool {
         self.taskflow.is_some()
             && object.get("type").and_then(Value::as_str) == Some("element")
             && object.get("name").is_some_and(Value::is_string)
@@ -227,7 +228,7 @@ impl Cursor {
     /// no step (an attribute is addressed as `…/serviceTask[A]/soar:timeout`), its other fields
     /// are written with a `#` (`#name`, its tag). Below a `taskflow` key holding an object or
     /// array, BPMN elements with an id are addressed from there.
-    pub(crate) fn enter_key(&mut self, key: &str, element: bool, child: &Value) -> Mark {
+    pub fn enter_key(&mut self, key: &str, element: bool, child: &Value) -> Mark {
         let mark = self.mark();
         match key {
             "attributes" | "elements" if element => {}
@@ -243,7 +244,7 @@ impl Cursor {
 
     /// Enters an array item: `item` is the value that names it (the right side's when both
     /// sides have it), `id` how its array identifies it.
-    pub(crate) fn enter_item(&mut self, item: &Value, id: ItemId<'_>) -> Mark {
+    pub fn enter_item(&mut self, item: &Value, id: ItemId<'_>) -> Mark {
         let mut mark = self.mark();
         match (self.taskflow, xml_node(item)) {
             (Some(root), Some(XmlNode::Identified { tag, identity })) => {
@@ -273,7 +274,7 @@ impl Cursor {
     }
 
     /// Enters steps given outright (the versions of a workflow, which the caller names).
-    pub(crate) fn enter_steps(&mut self, steps: Vec<Step>) -> Mark {
+    pub fn enter_steps(&mut self, steps: Vec<Step>) -> Mark {
         let mark = self.mark();
         for step in steps {
             self.address.push(step);
@@ -282,7 +283,7 @@ impl Cursor {
     }
 
     /// Steps back to where `mark` was taken.
-    pub(crate) fn leave(&mut self, mark: Mark) {
+    pub fn leave(&mut self, mark: Mark) {
         match mark.jumped {
             Some(address) => self.address = address,
             None => self.address.truncate(mark.len),
@@ -293,7 +294,7 @@ impl Cursor {
 
 /// The identity of a set item: its text for a string, its JSON for another scalar, and `#` with
 /// the first 8 hex digits of the SHA-256 of its compact JSON for an object or a list.
-pub(crate) fn value_identity(value: &Value) -> String {
+pub fn value_identity(value: &Value) -> String {
     match value {
         Value::String(text) => text.clone(),
         Value::Null | Value::Bool(_) | Value::Number(_) => value.to_string(),
@@ -342,14 +343,14 @@ pub(crate) fn xml_node(value: &Value) -> Option<XmlNode<'_>> {
 }
 
 /// `bpmn2:serviceTask` -> `serviceTask`.
-pub(crate) fn local_name(tag: &str) -> &str {
+pub fn local_name(tag: &str) -> &str {
     tag.rsplit(':').next().unwrap_or(tag)
 }
 
 /// An element's id as its address shows it: with `element_ids = "by_name"` the id is a label that
 /// starts with the tag (`serviceTask[Block on WAF]`, `exclusiveGateway#2`), which the address
 /// already says, so only the rest is kept (`Block on WAF`, `#2`).
-pub(crate) fn element_identity(tag: &str, id: &str) -> String {
+pub fn element_identity(tag: &str, id: &str) -> String {
     let named = id
         .strip_prefix(tag)
         .and_then(|rest| rest.strip_prefix('['))

@@ -1,4 +1,4 @@
-//! Decoding and normalizing speed on generated SecMaster workspaces (`cargo bench -p soc-diff --bench normalize`).
+//! Decoding and normalizing speed on generated SecMaster workspaces (`cargo bench -p soc-normalize --bench normalize`).
 //!
 //! Prints the median of several runs for each case; numbers are noisy on a shared machine, so
 //! compare medians, not single runs.
@@ -8,7 +8,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use soc_diff::{Profile, decode_export};
+use soc_normalize::{Profile, decode_export};
 use soc_sim::generate::{GenerateOptions, generate};
 
 fn median(mut samples: Vec<Duration>) -> Duration {
@@ -72,7 +72,7 @@ fn main() {
     }
     case("typical workspace", 100, 20, 11);
     let with_rules = Profile::secmaster()
-        .with_config(&soc_diff::ProfileConfig {
+        .with_config(&soc_normalize::ProfileConfig {
             ignore: vec![
                 "/**/soar:timeout".into(),
                 "/versions/*/taskconfig/timeout".into(),

@@ -12,9 +12,6 @@ use sha2::{Digest, Sha256};
 
 use crate::pattern::{PathPattern, PatternError};
 use crate::redact::Redaction;
-pub use crate::redact::{
-    DEFAULT_REDACT_KEYS, DEFAULT_REDACT_PAIRS, DEFAULT_REDACT_QUERY_PARAMS, NOT_SECRET_LAST_PARTS,
-};
 
 /// Version of the normalizer's output format, part of [`Profile::hash`].
 ///
@@ -26,7 +23,7 @@ pub const NORMALIZER_FORMAT: u32 = 2;
 
 /// The environment-identity and audit fields the SecMaster profile ignores, at workflow level
 /// (`/<field>`) and version level (`/versions/*/<field>`).
-pub const SECMASTER_IGNORED_FIELDS: &[&str] = &[
+pub(crate) const SECMASTER_IGNORED_FIELDS: &[&str] = &[
     "id",
     "project_id",
     "workspace_id",
@@ -48,10 +45,10 @@ pub const SECMASTER_IGNORED_FIELDS: &[&str] = &[
 
 /// What identifies, dates or names the people who touched a playbook and its parts: dropped like
 /// the workflow fields. Playbook level (`/<field>`, beside [`SECMASTER_IGNORED_FIELDS`]):
-pub const PLAYBOOK_IGNORED_FIELDS: &[&str] = &["unaudited_version_id", "reject_version_id"];
+pub(crate) const PLAYBOOK_IGNORED_FIELDS: &[&str] = &["unaudited_version_id", "reject_version_id"];
 
 /// ... version level (`/active_version/<field>`, `/other_versions/*/<field>`):
-pub const PLAYBOOK_VERSION_IGNORED_FIELDS: &[&str] = &[
+pub(crate) const PLAYBOOK_VERSION_IGNORED_FIELDS: &[&str] = &[
     "id",
     "playbook_id",
     "project_id",
@@ -66,11 +63,11 @@ pub const PLAYBOOK_VERSION_IGNORED_FIELDS: &[&str] = &[
 
 /// ... action level (`/active_version/actions/*/<field>`; `action_id` is replaced by the bound
 /// workflow's name before this, see [`soc_model::playbook::comparable`]):
-pub const PLAYBOOK_ACTION_IGNORED_FIELDS: &[&str] =
+pub(crate) const PLAYBOOK_ACTION_IGNORED_FIELDS: &[&str] =
     &["id", "playbook_id", "playbook_version_id", "project_id"];
 
 /// ... and rule level (`/active_version/rules/<field>`).
-pub const PLAYBOOK_RULE_IGNORED_FIELDS: &[&str] = &["id", "project_id"];
+pub(crate) const PLAYBOOK_RULE_IGNORED_FIELDS: &[&str] = &["id", "project_id"];
 
 /// How the items of an array are compared.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -213,28 +210,52 @@ pub struct ProfileConfig {
 /// A `[normalize]` setting that cannot be used; names the setting and the offending value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProfileError {
+    /// A pattern that does not parse.
     #[error("invalid pattern in `normalize.{setting}`")]
     Pattern {
+        /// The setting (`ignore`, `sets`, …).
         setting: &'static str,
+        /// What is wrong with the pattern.
         #[source]
         source: PatternError,
     },
     #[error(
         "`normalize.keyed` entry `{pattern}` has key field `{field}`; give a dotted field path such as `attributes.id`"
     )]
-    KeyField { pattern: String, field: String },
+    /// A key field that is not a dotted field path.
+    KeyField {
+        /// The array pattern.
+        pattern: String,
+        /// The key field as written.
+        field: String,
+    },
     #[error(
         "pattern `{pattern}` is listed in more than one of `normalize.sets`, `normalize.keyed` and `normalize.ordered`; keep one"
     )]
-    ConflictingArrayRules { pattern: String },
+    /// One array under two array rules.
+    ConflictingArrayRules {
+        /// The pattern.
+        pattern: String,
+    },
     #[error("`normalize.{setting}` has an entry {key:?} with no letters or digits; remove it")]
-    RedactKey { setting: &'static str, key: String },
+    /// A redaction key that could match nothing useful.
+    RedactKey {
+        /// The setting (`redact_keys`, …).
+        setting: &'static str,
+        /// The key as written.
+        key: String,
+    },
+    /// An empty `name_key`.
     #[error("`normalize.name_key` is empty; remove it to use the default `name`")]
     EmptyNameKey,
     #[error(
         "array rule pattern `{pattern}` names items by identity (`[…]`); `sets`, `keyed` and `ordered` name arrays by JSON pointer, with `*` for any item (e.g. `/versions/*/taskconfig/steps`)"
     )]
-    SelectorInArrayRule { pattern: String },
+    /// An array rule that names items by identity.
+    SelectorInArrayRule {
+        /// The pattern.
+        pattern: String,
+    },
 }
 
 impl Default for Profile {
@@ -437,7 +458,7 @@ impl Profile {
     }
 
     /// Whether the value at `pointer_segments` is dropped before comparing.
-    pub fn is_ignored<S: AsRef<str>>(&self, pointer_segments: &[S]) -> bool {
+    pub(crate) fn is_ignored<S: AsRef<str>>(&self, pointer_segments: &[S]) -> bool {
         self.ignore
             .iter()
             .any(|pattern| pattern.matches(pointer_segments))
@@ -468,7 +489,7 @@ impl Profile {
     /// `token_url`) that the match does not end. So `api_token`, `db_password`, `authToken` and
     /// `X-Auth-Token` match; `author`, `tokenizer`, `task`, `skip` and `auth_type` do not. See
     /// [`crate::redact`].
-    pub fn is_secret_key(&self, key: &str) -> bool {
+    pub(crate) fn is_secret_key(&self, key: &str) -> bool {
         self.redaction.is_secret_key(key)
     }
 

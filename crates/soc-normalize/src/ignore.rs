@@ -12,10 +12,10 @@
 use serde_json::{Map, Value};
 
 use crate::address::{Cursor, ItemId};
-use crate::diff::versions;
 use crate::normalize::{sort_keyed, sort_set};
 use crate::pattern::PathPattern;
 use crate::profile::{ArrayRule, Profile};
+use crate::versions;
 
 /// Removes from a normalized document every place whose address one of `patterns` matches.
 pub(crate) fn prune(document: &mut Value, profile: &Profile, patterns: &[PathPattern]) {

@@ -1,0 +1,158 @@
+//! Both kinds of document compared in one run: workflows, and the playbooks that decide when they run.
+//!
+//! [`diff_sides`] matches and diffs each [`Kind`] on its own with [`diff()`](crate::diff()) and
+//! gathers both into one [`Report`], so a workflow and a playbook of the same name are never
+//! matched with each other.
+
+use std::collections::BTreeMap;
+
+use soc_normalize::{Entry, Kind, Profile, SideEntries};
+
+use crate::diff::{AcceptRule, DiffError, DiffOptions, diff};
+use crate::report::{Report, WorkflowReport};
+
+/// Why the versions of a playbook other than the active one never count as drift.
+pub const OTHER_VERSIONS_REASON: &str =
+    "not the active version: drafts and older versions do not run";
+
+/// The accept rule every playbook comparison carries: differences in a playbook's other versions
+/// (drafts, older versions) are shown, accepted with [`OTHER_VERSIONS_REASON`], never drift; the
+/// active version is what runs. User rules come first, so theirs win where both apply.
+pub(crate) fn other_versions_rule() -> AcceptRule {
+    let path = format!("/{}/**", soc_model::playbook::OTHER_VERSIONS_KEY);
+    AcceptRule::new("*", OTHER_VERSIONS_REASON)
+        .and_then(|rule| rule.with_path(&path))
+        // A constant pattern, tested below: not input, so a failure is a bug in this crate.
+        .expect("the built-in pattern of other playbook versions parses")
+        .for_kind(Kind::Playbook)
+}
+
+/// Compares two sides kind by kind and gathers the outcomes into one report.
+///
+/// Each kind is matched and diffed by [`diff()`] on its own, under `options` with the filters
+/// for that kind ([`Filters::for_kind`](crate::report::Filters::for_kind)): `options.accept`
+/// holds the accept rules about workflows (their `workflow` field names a workflow), and
+/// `playbook_rules` those about playbooks (their `workflow` field names a playbook), followed by
+/// the built-in rule that accepts every difference in a playbook's other versions
+/// ([`OTHER_VERSIONS_REASON`]). A filter that selects nothing of either kind is
+/// [`DiffError::NothingSelected`], as is one that selects only playbooks when a side does not know
+/// its playbooks: a gate that compares nothing proves nothing.
+pub fn diff_sides(
+    left: SideEntries,
+    right: SideEntries,
+    profile: &Profile,
+    options: &DiffOptions,
+    playbook_rules: &[AcceptRule],
+) -> Result<Report, DiffError> {
+    let filters = &options.filters;
+    let mut not_compared = BTreeMap::new();
+    let unnamed = || {
+        "not named by the filters (--workflow, --playbook, or [check] workflow and playbook)"
+            .to_owned()
+    };
+    let workflows = match filters.for_kind(Kind::Workflow) {
+        None => {
+            not_compared.insert(Kind::Workflow, unnamed());
+            None
+        }
+        Some(kind_filters) => {
+            let kind_options = DiffOptions {
+                filters: kind_filters,
+                ..options.clone()
+            };
+            diff_kind(left.workflows, right.workflows, profile, &kind_options)?
+        }
+    };
+    let playbooks = match filters.for_kind(Kind::Playbook) {
+        None => {
+            not_compared.insert(Kind::Playbook, unnamed());
+            None
+        }
+        Some(kind_filters) => match known_playbooks(left.playbooks, right.playbooks, options) {
+            Err(why) => {
+                not_compared.insert(Kind::Playbook, why);
+                None
+            }
+            Ok((left_playbooks, right_playbooks)) => {
+                let mut accept = playbook_rules.to_vec();
+                accept.push(other_versions_rule());
+                let kind_options = DiffOptions {
+                    filters: kind_filters,
+                    accept,
+                    ..options.clone()
+                };
+                diff_kind(left_playbooks, right_playbooks, profile, &kind_options)?
+            }
+        },
+    };
+    if workflows.is_none() && playbooks.is_none() && !filters.is_empty() {
+        return Err(DiffError::NothingSelected {
+            left: options.left_label.clone(),
+            right: options.right_label.clone(),
+            patterns: filters.patterns(),
+        });
+    }
+    let mut report = Report::from_kinds(
+        options.left_label.clone(),
+        options.right_label.clone(),
+        workflows.unwrap_or_default(),
+        playbooks.unwrap_or_default(),
+    );
+    report.not_compared = not_compared;
+    Ok(report)
+}
+
+/// The documents of one kind diffed; `None` when the filters select none of them.
+fn diff_kind(
+    left: Vec<Entry>,
+    right: Vec<Entry>,
+    profile: &Profile,
+    options: &DiffOptions,
+) -> Result<Option<Vec<WorkflowReport>>, DiffError> {
+    match diff(left, right, profile, options) {
+        Ok(report) => Ok(Some(report.workflows)),
+        Err(DiffError::NothingSelected { .. }) => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// Both sides' playbooks, or why they cannot be compared (a side that does not know them).
+fn known_playbooks(
+    left: Option<Vec<Entry>>,
+    right: Option<Vec<Entry>>,
+    options: &DiffOptions,
+) -> Result<(Vec<Entry>, Vec<Entry>), String> {
+    match (left, right) {
+        (Some(left), Some(right)) => Ok((left, right)),
+        (None, None) => Err(
+            "neither side holds playbooks (folders of workflow exports, or \
+                             snapshots taken before socdrift read playbooks)"
+                .to_owned(),
+        ),
+        (left, _) => {
+            let unknown = if left.is_none() {
+                &options.left_label
+            } else {
+                &options.right_label
+            };
+            Err(format!(
+                "the playbooks of {unknown} are not known (a snapshot taken before socdrift \
+                 read playbooks, or a folder without playbook documents)"
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_other_versions_rule_is_about_playbooks_and_their_other_versions() {
+        let rule = other_versions_rule();
+        assert_eq!(rule.kind(), Kind::Playbook);
+        assert_eq!(rule.workflow(), "*");
+        assert!(rule.path().is_some());
+        assert_eq!(rule.reason(), OTHER_VERSIONS_REASON);
+    }
+}
