@@ -44,7 +44,7 @@ pub(super) fn render(report: &CheckReport, options: &RenderOptions) -> String {
     }
     let heads: Vec<String> = ordered.iter().map(|pair| head(pair, heading)).collect();
     let mut reserved: usize = heads.iter().map(String::len).sum();
-    let (mut without_diff, mut without_chart, mut omitted) = (0, 0, 0);
+    let mut left_out = LeftOut::default();
     for (pair, head) in ordered.iter().zip(&heads) {
         // A heading needs a blank line before it to be one after a `</details>`.
         if !md.is_empty() && !md.ends_with("\n\n") {
@@ -55,70 +55,92 @@ pub(super) fn render(report: &CheckReport, options: &RenderOptions) -> String {
         let PairReport::Compared(compared) = pair else {
             continue;
         };
-        if options.stat_only {
-            continue;
-        }
-        let with_details = Kind::ALL.into_iter().flat_map(|kind| {
-            listed(compared, compared.of_kind(kind))
-                .into_iter()
-                .filter(|wf| {
-                    !wf.changes.is_empty()
-                        || wf.text_diff.is_some()
-                        || !wf.notes.is_empty()
-                        || !wf.versions.is_empty()
-                })
-                .map(move |wf| (kind, wf))
-        });
-        for (kind, wf) in with_details {
-            let room = BUDGET.saturating_sub(reserved);
-            // The unified diff goes first, then the diagram, then the whole section.
-            let chart = mermaid::flowchart(wf);
-            let has_diff = wf.text_diff.is_some() && shows_text_diff(wf);
-            let levels = [
-                (true, chart.as_ref()),
-                (false, chart.as_ref()),
-                (false, None),
-            ];
-            let fitting = levels.into_iter().find_map(|(with_diff, chart)| {
-                let text = details(compared, kind, wf, with_diff, chart);
-                (md.len() + text.len() <= room).then_some((text, with_diff, chart.is_some()))
-            });
-            match fitting {
-                Some((text, with_diff, with_chart)) => {
-                    md.push_str(&text);
-                    without_diff += usize::from(has_diff && !with_diff);
-                    without_chart += usize::from(chart.is_some() && !with_chart);
-                }
-                None => omitted += 1,
-            }
+        if !options.stat_only {
+            pair_details(&mut md, compared, reserved, &mut left_out);
         }
     }
-    let mut left_out = Vec::new();
-    if without_diff > 0 {
-        left_out.push(plural(without_diff, "unified diff"));
-    }
-    if without_chart > 0 {
-        left_out.push(plural(without_chart, "diagram"));
-    }
-    if omitted > 0 {
-        let any_playbooks = report.compared().any(Report::has_playbooks);
-        let what = if any_playbooks {
-            "workflow or playbook"
-        } else {
-            "workflow"
-        };
-        left_out.push(format!("the details of {}", plural(omitted, what)));
-    }
-    if !left_out.is_empty() {
+    if let Some(note) = left_out.note(report) {
         // Writing to a String cannot fail; the results below are ignored for that reason.
-        let _ = writeln!(
-            md,
-            "\n_To stay within GitHub's comment size limit, {} left out; the JSON report has \
-             everything._",
-            left_out.join(" and ")
-        );
+        let _ = writeln!(md, "\n{note}");
     }
     md
+}
+
+/// What the comment size limit made a report leave out.
+#[derive(Default)]
+struct LeftOut {
+    without_diff: usize,
+    without_chart: usize,
+    omitted: usize,
+}
+
+impl LeftOut {
+    /// The line that says so, when anything was left out.
+    fn note(&self, report: &CheckReport) -> Option<String> {
+        let mut left_out = Vec::new();
+        if self.without_diff > 0 {
+            left_out.push(plural(self.without_diff, "unified diff"));
+        }
+        if self.without_chart > 0 {
+            left_out.push(plural(self.without_chart, "diagram"));
+        }
+        if self.omitted > 0 {
+            let any_playbooks = report.compared().any(Report::has_playbooks);
+            let what = if any_playbooks {
+                "workflow or playbook"
+            } else {
+                "workflow"
+            };
+            left_out.push(format!("the details of {}", plural(self.omitted, what)));
+        }
+        (!left_out.is_empty()).then(|| {
+            format!(
+                "_To stay within GitHub's comment size limit, {} left out; the JSON report has \
+                 everything._",
+                left_out.join(" and ")
+            )
+        })
+    }
+}
+
+/// The collapsible sections of one pair's workflows and playbooks, each as whole as the room
+/// left allows (`reserved` is what the headings still to come need): with its unified diff and
+/// diagram, else without the diff, else without the diagram too, else left out.
+fn pair_details(md: &mut String, compared: &Report, reserved: usize, left_out: &mut LeftOut) {
+    let with_details = Kind::ALL.into_iter().flat_map(|kind| {
+        listed(compared, compared.of_kind(kind))
+            .into_iter()
+            .filter(|wf| {
+                !wf.changes.is_empty()
+                    || wf.text_diff.is_some()
+                    || !wf.notes.is_empty()
+                    || !wf.versions.is_empty()
+            })
+            .map(move |wf| (kind, wf))
+    });
+    for (kind, wf) in with_details {
+        let room = BUDGET.saturating_sub(reserved);
+        // The unified diff goes first, then the diagram, then the whole section.
+        let chart = mermaid::flowchart(wf);
+        let has_diff = wf.text_diff.is_some() && shows_text_diff(wf);
+        let levels = [
+            (true, chart.as_ref()),
+            (false, chart.as_ref()),
+            (false, None),
+        ];
+        let fitting = levels.into_iter().find_map(|(with_diff, chart)| {
+            let text = details(compared, kind, wf, with_diff, chart);
+            (md.len() + text.len() <= room).then_some((text, with_diff, chart.is_some()))
+        });
+        match fitting {
+            Some((text, with_diff, with_chart)) => {
+                md.push_str(&text);
+                left_out.without_diff += usize::from(has_diff && !with_diff);
+                left_out.without_chart += usize::from(chart.is_some() && !with_chart);
+            }
+            None => left_out.omitted += 1,
+        }
+    }
 }
 
 /// The run's verdict, its error if any, and one row per pair (in the order of the sections).

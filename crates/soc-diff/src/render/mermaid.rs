@@ -197,12 +197,31 @@ fn write(nodes: &[Node<'_>], flows: &[Flow<'_>], shown: &[usize]) -> String {
     // Mermaid ids follow the drawing order: n0 is the leftmost node.
     let id: HashMap<usize, usize> = order.iter().enumerate().map(|(k, &i)| (i, k)).collect();
     let mut text = String::from("flowchart LR\n");
+    let classes = write_nodes(&mut text, nodes, &order, &id);
+    let kept: BTreeSet<usize> = shown.iter().copied().collect();
+    let drawn: Vec<&Flow<'_>> = flows
+        .iter()
+        .filter(|f| kept.contains(&f.from) && kept.contains(&f.to))
+        .collect();
+    write_flows(&mut text, &drawn, &id);
+    write_classes(&mut text, &classes);
+    write_link_styles(&mut text, &drawn);
+    text
+}
+
+/// One line per node; returns the Mermaid ids of the changed ones, by mark.
+fn write_nodes(
+    text: &mut String,
+    nodes: &[Node<'_>],
+    order: &[usize],
+    id: &HashMap<usize, usize>,
+) -> [(Mark, Vec<String>); 3] {
     let mut classes: [(Mark, Vec<String>); 3] = [
         (Mark::Added, Vec::new()),
         (Mark::Removed, Vec::new()),
         (Mark::Changed, Vec::new()),
     ];
-    for &i in &order {
+    for &i in order {
         let node = &nodes[i];
         let label = label(
             node.name.unwrap_or(&super::kind_words(node.kind)),
@@ -216,11 +235,26 @@ fn write(nodes: &[Node<'_>], flows: &[Flow<'_>], shown: &[usize]) -> String {
             }
         }
     }
-    let kept: BTreeSet<usize> = shown.iter().copied().collect();
-    for flow in flows
-        .iter()
-        .filter(|f| kept.contains(&f.from) && kept.contains(&f.to))
-    {
+    classes
+}
+
+/// The classes that style the changed nodes.
+fn write_classes(text: &mut String, classes: &[(Mark, Vec<String>); 3]) {
+    for (mark, members) in classes {
+        if !members.is_empty() {
+            let _ = writeln!(text, "  class {} {}", members.join(","), mark.as_str());
+        }
+    }
+    text.push_str(
+        "  classDef added fill:#dafbe1,stroke:#1a7f37,stroke-width:3px\n  \
+         classDef removed fill:#ffebe9,stroke:#cf222e,stroke-width:2px,stroke-dasharray:6 3\n  \
+         classDef changed fill:#fff8c5,stroke:#9a6700,stroke-width:3px\n",
+    );
+}
+
+/// One line per flow between drawn nodes: changed ones bold or dotted, and labelled.
+fn write_flows(text: &mut String, flows: &[&Flow<'_>], id: &HashMap<usize, usize>) {
+    for flow in flows {
         let arrow = match flow.mark {
             Some(Mark::Added | Mark::Changed) => "==>",
             Some(Mark::Removed) => "-.->",
@@ -243,19 +277,12 @@ fn write(nodes: &[Node<'_>], flows: &[Flow<'_>], shown: &[usize]) -> String {
             }
         }
     }
-    for (mark, members) in &classes {
-        if !members.is_empty() {
-            let _ = writeln!(text, "  class {} {}", members.join(","), mark.as_str());
-        }
-    }
-    text.push_str(
-        "  classDef added fill:#dafbe1,stroke:#1a7f37,stroke-width:3px\n  \
-         classDef removed fill:#ffebe9,stroke:#cf222e,stroke-width:2px,stroke-dasharray:6 3\n  \
-         classDef changed fill:#fff8c5,stroke:#9a6700,stroke-width:3px\n",
-    );
+}
+
+/// The colours of the changed flows, which Mermaid addresses by the flows' order.
+fn write_link_styles(text: &mut String, flows: &[&Flow<'_>]) {
     let links: Vec<(usize, Mark)> = flows
         .iter()
-        .filter(|f| kept.contains(&f.from) && kept.contains(&f.to))
         .enumerate()
         .filter_map(|(i, f)| Some((i, f.mark?)))
         .collect();
@@ -273,7 +300,6 @@ fn write(nodes: &[Node<'_>], flows: &[Flow<'_>], shown: &[usize]) -> String {
             let _ = writeln!(text, "  linkStyle {} stroke:{colour}", indices.join(","));
         }
     }
-    text
 }
 
 /// The brackets of a node's shape: events round, gateways diamonds, sub-processes framed.

@@ -172,6 +172,13 @@ fn clip(b: Bounds, toward: Point) -> Point {
 /// furthest node that flows into it (loops broken where they close); within a layer, nodes in
 /// the order they were reached.
 fn automatic(diagram: &Diagram) -> HashMap<&str, Bounds> {
+    let (outgoing, incoming) = edges(diagram);
+    let (layer, order) = layering(diagram, &outgoing, &incoming);
+    grid(diagram, &layer, order)
+}
+
+/// Each node's successors (by index), and how many flows come into it; self-loops left out.
+fn edges(diagram: &Diagram) -> (Vec<Vec<usize>>, Vec<usize>) {
     let index: HashMap<&str, usize> = diagram
         .nodes
         .iter()
@@ -193,10 +200,20 @@ fn automatic(diagram: &Diagram) -> HashMap<&str, Bounds> {
             }
         }
     }
+    (outgoing, incoming)
+}
+
+/// Each node's layer, and the order nodes were reached in (see [`automatic`]).
+fn layering(
+    diagram: &Diagram,
+    outgoing: &[Vec<usize>],
+    incoming: &[usize],
+) -> (Vec<usize>, Vec<usize>) {
+    let n = diagram.nodes.len();
     let mut layer = vec![0usize; n];
     let mut done = vec![false; n];
     let mut reached = vec![false; n];
-    let mut remaining = incoming.clone();
+    let mut remaining = incoming.to_vec();
     let mut order = Vec::with_capacity(n);
     // Start events first, then anything else nothing flows into.
     let mut starts: Vec<usize> = (0..n).filter(|&i| incoming[i] == 0).collect();
@@ -231,13 +248,18 @@ fn automatic(diagram: &Diagram) -> HashMap<&str, Bounds> {
             }
         }
     }
+    (layer, order)
+}
+
+/// Boxes on a grid: a column per layer, a row per node within its layer.
+fn grid<'d>(diagram: &'d Diagram, layer: &[usize], order: Vec<usize>) -> HashMap<&'d str, Bounds> {
     let layers = layer.iter().copied().max().map_or(0, |m| m + 1);
     let mut rows = vec![0usize; layers];
     let (cell_w, cell_h) = (
         Shape::Task.size().0 + LAYER_GAP,
         Shape::Task.size().1 + ROW_GAP,
     );
-    let mut boxes = HashMap::with_capacity(n);
+    let mut boxes = HashMap::with_capacity(order.len());
     for i in order {
         let node = &diagram.nodes[i];
         let (w, h) = Shape::of(&node.kind).size();

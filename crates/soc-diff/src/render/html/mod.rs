@@ -69,41 +69,7 @@ pub(super) fn render(report: &CheckReport, options: &RenderOptions) -> String {
         csp_hash(JS)
     );
     defs(&mut page);
-    let _ = writeln!(
-        page,
-        "<header>\n<h1>socdrift review <span class=\"verdict {}\">{verdict}</span></h1>\n\
-         <p class=\"meta\">{}</p>",
-        report.status.as_str(),
-        esc(&pair_counts(report))
-    );
-    let mut meta = Vec::new();
-    if let Some(started) = &report.started_at {
-        meta.push(format!("started {}", esc(started)));
-    }
-    if !report.filters.is_empty() {
-        let list = |globs: &[String]| {
-            globs
-                .iter()
-                .map(|g| format!("<code>{}</code>", esc(g)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        if !report.filters.workflow.is_empty() {
-            meta.push(format!("workflows {}", list(&report.filters.workflow)));
-        }
-        if !report.filters.exclude.is_empty() {
-            meta.push(format!("excluding {}", list(&report.filters.exclude)));
-        }
-    }
-    if !meta.is_empty() {
-        let _ = writeln!(page, "<p class=\"meta\">{}</p>", meta.join(" · "));
-    }
-    page.push_str("</header>\n");
-    if let Some(error) = &report.error {
-        page.push_str("<div class=\"error-box\" role=\"alert\"><b>The run failed:</b> ");
-        error_text(&mut page, error);
-        page.push_str("</div>\n");
-    }
+    header(&mut page, report, verdict);
     page.push_str("<main>\n");
     // Errors first, then drift, then the pairs without drift, as in the Markdown report.
     let mut ordered: Vec<(usize, &PairReport)> = report.pairs.iter().enumerate().collect();
@@ -137,6 +103,49 @@ pub(super) fn render(report: &CheckReport, options: &RenderOptions) -> String {
     );
     let _ = write!(page, "<script>{JS}</script>\n</body>\n</html>\n");
     page
+}
+
+/// The page's header: the run's verdict, when it started and what it was limited to, and the
+/// error that failed the run as a whole, if any.
+fn header(page: &mut String, report: &CheckReport, verdict: &str) {
+    let _ = writeln!(
+        page,
+        "<header>\n<h1>socdrift review <span class=\"verdict {}\">{verdict}</span></h1>\n\
+         <p class=\"meta\">{}</p>",
+        report.status.as_str(),
+        esc(&pair_counts(report))
+    );
+    let mut meta = Vec::new();
+    if let Some(started) = &report.started_at {
+        meta.push(format!("started {}", esc(started)));
+    }
+    if !report.filters.is_empty() {
+        let list = |globs: &[String]| {
+            globs
+                .iter()
+                .map(|g| format!("<code>{}</code>", esc(g)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if !report.filters.workflow.is_empty() {
+            meta.push(format!("workflows {}", list(&report.filters.workflow)));
+        }
+        if !report.filters.playbook.is_empty() {
+            meta.push(format!("playbooks {}", list(&report.filters.playbook)));
+        }
+        if !report.filters.exclude.is_empty() {
+            meta.push(format!("excluding {}", list(&report.filters.exclude)));
+        }
+    }
+    if !meta.is_empty() {
+        let _ = writeln!(page, "<p class=\"meta\">{}</p>", meta.join(" · "));
+    }
+    page.push_str("</header>\n");
+    if let Some(error) = &report.error {
+        page.push_str("<div class=\"error-box\" role=\"alert\"><b>The run failed:</b> ");
+        error_text(page, error);
+        page.push_str("</div>\n");
+    }
 }
 
 fn verdict(status: CheckStatus) -> &'static str {
@@ -597,37 +606,7 @@ fn canvases(page: &mut String, report: &Report, wf: &WorkflowReport, prefix: &st
         });
         for ((side, diagram), placed) in diagrams.iter().zip(&placed) {
             let label = labels[side_slot(*side)];
-            let version = diagram
-                .version
-                .as_deref()
-                .map(|v| format!(" <span class=\"meta\">{}</span>", esc(v)))
-                .unwrap_or_default();
-            let _ = writeln!(
-                page,
-                "<figure class=\"canvas\" data-side=\"{}\">\n<figcaption><span class=\"side\">{}</span>{version}\
-                 <span class=\"zoom\"><button type=\"button\" data-zoom=\"out\" title=\"Zoom out\">−</button>\
-                 <button type=\"button\" data-zoom=\"fit\" title=\"Fit to width\">fit</button>\
-                 <button type=\"button\" data-zoom=\"actual\" title=\"Actual size\">1:1</button>\
-                 <button type=\"button\" data-zoom=\"in\" title=\"Zoom in\">+</button>\
-                 <output>fit</output></span></figcaption>\n<div class=\"viewport\">",
-                side.as_str(),
-                esc(label)
-            );
-            let title = format!("{} in {label}", wf.name);
-            if diagram.nodes.is_empty() {
-                page.push_str("<p class=\"meta\">The diagram has no nodes.</p>\n");
-            } else {
-                svg::diagram(page, diagram, placed, *side, prefix, &title);
-            }
-            page.push_str("</div>\n");
-            if let Some(why) = &diagram.automatic_layout {
-                let _ = writeln!(
-                    page,
-                    "<p class=\"auto-layout\">No diagram coordinates ({}): drawn with an automatic layout.</p>",
-                    esc(why)
-                );
-            }
-            page.push_str("</figure>\n");
+            figure(page, wf, (*side, label), diagram, placed, prefix);
         }
         page.push_str("</div>\n");
         legend(page, report, canvas);
@@ -654,6 +633,49 @@ fn canvases(page: &mut String, report: &Report, wf: &WorkflowReport, prefix: &st
         }
         page.push_str("</ul>\n");
     }
+}
+
+/// One side's canvas in its figure: caption with zoom buttons, the drawing, and why it was laid
+/// out automatically when it was.
+fn figure(
+    page: &mut String,
+    wf: &WorkflowReport,
+    (side, label): (Side, &str),
+    diagram: &Diagram,
+    placed: &layout::Placed<'_>,
+    prefix: &str,
+) {
+    let version = diagram
+        .version
+        .as_deref()
+        .map(|v| format!(" <span class=\"meta\">{}</span>", esc(v)))
+        .unwrap_or_default();
+    let _ = writeln!(
+        page,
+        "<figure class=\"canvas\" data-side=\"{}\">\n<figcaption><span class=\"side\">{}</span>{version}\
+         <span class=\"zoom\"><button type=\"button\" data-zoom=\"out\" title=\"Zoom out\">−</button>\
+         <button type=\"button\" data-zoom=\"fit\" title=\"Fit to width\">fit</button>\
+         <button type=\"button\" data-zoom=\"actual\" title=\"Actual size\">1:1</button>\
+         <button type=\"button\" data-zoom=\"in\" title=\"Zoom in\">+</button>\
+         <output>fit</output></span></figcaption>\n<div class=\"viewport\">",
+        side.as_str(),
+        esc(label)
+    );
+    let title = format!("{} in {label}", wf.name);
+    if diagram.nodes.is_empty() {
+        page.push_str("<p class=\"meta\">The diagram has no nodes.</p>\n");
+    } else {
+        svg::diagram(page, diagram, placed, side, prefix, &title);
+    }
+    page.push_str("</div>\n");
+    if let Some(why) = &diagram.automatic_layout {
+        let _ = writeln!(
+            page,
+            "<p class=\"auto-layout\">No diagram coordinates ({}): drawn with an automatic layout.</p>",
+            esc(why)
+        );
+    }
+    page.push_str("</figure>\n");
 }
 
 /// What the marks mean, in words and shapes as well as colours.
@@ -794,63 +816,82 @@ fn change_table(page: &mut String, report: &Report, wf: &WorkflowReport, anchors
     }
     page.push_str("</tr></thead>\n<tbody>\n");
     for change in &wf.changes {
-        let (class, sign) = match change.kind {
-            ChangeKind::Added => ("added", "+"),
-            ChangeKind::Removed => ("removed", "−"),
-            ChangeKind::Changed => ("changed", "~"),
+        let columns = Columns {
+            class: with_class,
+            acceptance: with_acceptance,
         };
-        let row_class = if change.accepted.is_some() {
-            " class=\"accepted\""
-        } else {
-            ""
-        };
-        let _ = write!(
-            page,
-            "<tr{row_class}><td class=\"sign {class}\">{sign}</td>"
-        );
-        if with_class {
-            let _ = write!(
-                page,
-                "<td>{}</td>",
-                change.class.map(|c| c.as_str()).unwrap_or_default()
-            );
-        }
-        let mut location = format!("<code>{}</code>", esc(&change.path));
-        if let Some(context) = &change.context {
-            let _ = write!(
-                location,
-                "<br>{}",
-                linked(&esc(context), &anchors.of_change(change))
-            );
-        }
-        let value = |v: Option<&serde_json::Value>| {
-            v.map(|v| format!("<code>{}</code>", esc(&short_value(v))))
-                .unwrap_or_default()
-        };
-        let _ = write!(
-            page,
-            "<td class=\"path\">{location}</td><td class=\"value\">{}</td><td class=\"value\">{}</td>",
-            value(change.left.as_ref()),
-            value(change.right.as_ref())
-        );
-        if with_class {
-            let _ = write!(
-                page,
-                "<td class=\"value\">{}</td>",
-                value(change.base.as_ref())
-            );
-        }
-        if with_acceptance {
-            let accepted = change
-                .accepted
-                .as_ref()
-                .map(|a| esc(&acceptance_text(a)))
-                .unwrap_or_default();
-            let _ = write!(page, "<td>{accepted}</td>");
-        }
-        page.push_str("</tr>\n");
+        change_row(page, change, anchors, columns);
     }
     page.push_str("</tbody>\n</table>\n");
+}
+
+/// The optional columns of a change table.
+#[derive(Clone, Copy)]
+struct Columns {
+    /// The three-way class and the base's value.
+    class: bool,
+    /// Why a change is accepted.
+    acceptance: bool,
+}
+
+/// One change as a table row: sign, class, address (linked to what it is in), the values, and
+/// its acceptance; the optional columns only when the table has them.
+fn change_row(page: &mut String, change: &Change, anchors: &Anchors, columns: Columns) {
+    let (class, sign) = match change.kind {
+        ChangeKind::Added => ("added", "+"),
+        ChangeKind::Removed => ("removed", "−"),
+        ChangeKind::Changed => ("changed", "~"),
+    };
+    let row_class = if change.accepted.is_some() {
+        " class=\"accepted\""
+    } else {
+        ""
+    };
+    let _ = write!(
+        page,
+        "<tr{row_class}><td class=\"sign {class}\">{sign}</td>"
+    );
+    if columns.class {
+        let _ = write!(
+            page,
+            "<td>{}</td>",
+            change.class.map(|c| c.as_str()).unwrap_or_default()
+        );
+    }
+    let mut location = format!("<code>{}</code>", esc(&change.path));
+    if let Some(context) = &change.context {
+        let _ = write!(
+            location,
+            "<br>{}",
+            linked(&esc(context), &anchors.of_change(change))
+        );
+    }
+    let value = |v: Option<&serde_json::Value>| {
+        v.map(|v| format!("<code>{}</code>", esc(&short_value(v))))
+            .unwrap_or_default()
+    };
+    let _ = write!(
+        page,
+        "<td class=\"path\">{location}</td><td class=\"value\">{}</td><td class=\"value\">{}</td>",
+        value(change.left.as_ref()),
+        value(change.right.as_ref())
+    );
+    if columns.class {
+        let _ = write!(
+            page,
+            "<td class=\"value\">{}</td>",
+            value(change.base.as_ref())
+        );
+    }
+    if columns.acceptance {
+        let accepted = change
+            .accepted
+            .as_ref()
+            .map(|a| esc(&acceptance_text(a)))
+            .unwrap_or_default();
+        let _ = write!(page, "<td>{accepted}</td>");
+    }
+    page.push_str("</tr>\n");
 }
 
 #[cfg(test)]

@@ -151,6 +151,20 @@ fn flow_svg(
 
 fn node_svg(out: &mut String, node: &DiagramNode, b: Bounds, anchor: &str) {
     let shape = Shape::of(&node.kind);
+    node_open(out, node, shape, anchor);
+    shape_svg(out, node, shape, b);
+    name_svg(out, node, shape, b);
+    if let Some(mark) = node.mark {
+        badge(out, mark, b.x + b.width, b.y);
+    }
+    if node.moved {
+        moved_badge(out, b.x, b.y);
+    }
+    out.push_str("</g>\n");
+}
+
+/// A node's group: its classes, the `data-*` attributes tests read, and its tooltip.
+fn node_open(out: &mut String, node: &DiagramNode, shape: Shape, anchor: &str) {
     let shape_class = match shape {
         Shape::Event => "event",
         Shape::Gateway => "gateway",
@@ -174,6 +188,11 @@ fn node_svg(out: &mut String, node: &DiagramNode, b: Bounds, anchor: &str) {
         out.push_str(" data-moved=\"true\"");
     }
     let _ = writeln!(out, "><title>{}</title>", esc(&node_title(node)));
+}
+
+/// The outline of a node by its shape: a circle for events, a diamond for gateways, a
+/// rectangle (rounded for tasks) with the type above the name.
+fn shape_svg(out: &mut String, node: &DiagramNode, shape: Shape, b: Bounds) {
     let c = b.center();
     match shape {
         Shape::Event => {
@@ -240,14 +259,6 @@ fn node_svg(out: &mut String, node: &DiagramNode, b: Bounds, anchor: &str) {
             }
         }
     }
-    name_svg(out, node, shape, b);
-    if let Some(mark) = node.mark {
-        badge(out, mark, b.x + b.width, b.y);
-    }
-    if node.moved {
-        moved_badge(out, b.x, b.y);
-    }
-    out.push_str("</g>\n");
 }
 
 /// The name: wrapped inside a task, under an event or gateway (or where the console puts its
