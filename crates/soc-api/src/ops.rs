@@ -1,6 +1,7 @@
 //! The read operations and export.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::future::Future;
 
 use bytes::Bytes;
 use futures_util::stream::{FuturesUnordered, StreamExt, TryStreamExt};
@@ -410,57 +411,136 @@ impl Client {
     /// completes.
     pub async fn export_all(
         &self,
-        mut progress: impl FnMut(ExportProgress),
+        progress: impl FnMut(ExportProgress),
     ) -> Result<Vec<(WorkflowInfo, ExportedWorkflow)>, ApiError> {
-        let batch_size = self.inner.export_batch_size;
-        let list = self.list_workflows();
-        pin_mut!(list);
-        let mut infos: Vec<WorkflowInfo> = Vec::new();
-        let mut pending: VecDeque<String> = VecDeque::new();
-        let mut in_flight = FuturesUnordered::new();
-        let mut exported: HashMap<String, ExportedWorkflow> = HashMap::new();
-        let mut listing_done = false;
-        loop {
-            // At most `concurrency` batches are started at a time, and the listing is read
-            // eagerly into `pending`. So the next list page never queues behind a whole page of
-            // exports for a permit: it is asked for as soon as a page arrives and gets the
-            // first free permit, while exports keep the other permits busy.
-            while in_flight.len() < self.inner.concurrency
-                && (pending.len() >= batch_size || (listing_done && !pending.is_empty()))
-            {
-                let take = batch_size.min(pending.len());
-                in_flight.push(self.export_batch(pending.drain(..take).collect()));
-            }
-            tokio::select! {
-                item = list.next(), if !listing_done => {
-                    match item {
-                        Some(info) => {
-                            let info = info?;
-                            pending.push_back(info.id().to_owned());
-                            infos.push(info);
-                        }
-                        None => listing_done = true,
-                    }
-                    progress(ExportProgress { listed: infos.len(), exported: exported.len(), listing_done });
-                }
-                Some(done) = in_flight.next(), if !in_flight.is_empty() => {
-                    for workflow in done? {
-                        exported.insert(workflow.id.clone(), workflow);
-                    }
-                    progress(ExportProgress { listed: infos.len(), exported: exported.len(), listing_done });
-                }
-                else => break,
-            }
-        }
-        infos
+        let mut exported: Vec<(usize, WorkflowInfo, ExportedWorkflow)> =
+            self.export_listed(progress).try_collect().await?;
+        exported.sort_by_key(|(index, _, _)| *index);
+        Ok(exported
             .into_iter()
-            .map(|info| {
-                let workflow = exported
-                    .remove(info.id())
-                    .ok_or_else(|| missing_export(info.id()))?;
-                Ok((info, workflow))
-            })
-            .collect()
+            .map(|(_, info, workflow)| (info, workflow))
+            .collect())
+    }
+
+    /// Lists the workspace and exports every workflow like [`export_all`](Self::export_all), but
+    /// yields each `(listed info, export)` as soon as its export is in, in no particular order,
+    /// so the caller can process and drop it: nothing is held beyond the listing and the batches
+    /// in flight (at most the client's concurrency). The stream works only while it is polled, so
+    /// a slow consumer slows the export down instead of piling exports up. It ends after every
+    /// listed workflow was yielded once, or with the first error.
+    pub fn export_stream<'a>(
+        &'a self,
+        progress: impl FnMut(ExportProgress) + 'a,
+    ) -> impl Stream<Item = Result<(WorkflowInfo, ExportedWorkflow), ApiError>> + 'a {
+        self.export_listed(progress)
+            .map_ok(|(_, info, workflow)| (info, workflow))
+    }
+
+    /// [`export_stream`](Self::export_stream) with each workflow's position in the listing.
+    fn export_listed<'a>(
+        &'a self,
+        progress: impl FnMut(ExportProgress) + 'a,
+    ) -> impl Stream<Item = Result<(usize, WorkflowInfo, ExportedWorkflow), ApiError>> + 'a {
+        type Batch<'b> = std::pin::Pin<
+            Box<dyn Future<Output = Result<Vec<ExportedWorkflow>, ApiError>> + Send + 'b>,
+        >;
+        struct State<'a, P> {
+            list: std::pin::Pin<Box<dyn Stream<Item = Result<WorkflowInfo, ApiError>> + Send + 'a>>,
+            progress: P,
+            /// Listed and not yet exported, by id: position and info.
+            listed: HashMap<String, (usize, WorkflowInfo)>,
+            count: usize,
+            exported: usize,
+            pending: VecDeque<String>,
+            in_flight: FuturesUnordered<Batch<'a>>,
+            ready: VecDeque<(usize, WorkflowInfo, ExportedWorkflow)>,
+            listing_done: bool,
+            finished: bool,
+        }
+        let state = State {
+            list: Box::pin(self.list_workflows()),
+            progress,
+            listed: HashMap::new(),
+            count: 0,
+            exported: 0,
+            pending: VecDeque::new(),
+            in_flight: FuturesUnordered::new(),
+            ready: VecDeque::new(),
+            listing_done: false,
+            finished: false,
+        };
+        let batch_size = self.inner.export_batch_size;
+        let concurrency = self.inner.concurrency;
+        futures_util::stream::unfold(state, move |mut state| async move {
+            loop {
+                if let Some(item) = state.ready.pop_front() {
+                    return Some((Ok(item), state));
+                }
+                if state.finished {
+                    return None;
+                }
+                // At most `concurrency` batches are started at a time, and the listing is read
+                // eagerly into `pending`. So the next list page never queues behind a whole
+                // page of exports for a permit: it is asked for as soon as a page arrives and
+                // gets the first free permit, while exports keep the other permits busy.
+                while state.in_flight.len() < concurrency
+                    && (state.pending.len() >= batch_size
+                        || (state.listing_done && !state.pending.is_empty()))
+                {
+                    let take = batch_size.min(state.pending.len());
+                    let batch: Vec<String> = state.pending.drain(..take).collect();
+                    state.in_flight.push(Box::pin(self.export_batch(batch)));
+                }
+                if state.listing_done && state.in_flight.is_empty() {
+                    state.finished = true;
+                    // Cannot happen (every batch is reconciled), but must never be silent.
+                    if let Some(id) = state.listed.keys().next() {
+                        return Some((Err(missing_export(id)), state));
+                    }
+                    return None;
+                }
+                let outcome: Result<(), ApiError> = tokio::select! {
+                    item = state.list.next(), if !state.listing_done => {
+                        match item {
+                            Some(Ok(info)) => {
+                                let id = info.id().to_owned();
+                                state.pending.push_back(id.clone());
+                                state.listed.insert(id, (state.count, info));
+                                state.count += 1;
+                                Ok(())
+                            }
+                            Some(Err(err)) => Err(err),
+                            None => {
+                                state.listing_done = true;
+                                Ok(())
+                            }
+                        }
+                    }
+                    Some(done) = state.in_flight.next(), if !state.in_flight.is_empty() => {
+                        done.and_then(|workflows| {
+                            for workflow in workflows {
+                                let (index, info) = state
+                                    .listed
+                                    .remove(&workflow.id)
+                                    .ok_or_else(|| missing_export(&workflow.id))?;
+                                state.exported += 1;
+                                state.ready.push_back((index, info, workflow));
+                            }
+                            Ok(())
+                        })
+                    }
+                };
+                (state.progress)(ExportProgress {
+                    listed: state.count,
+                    exported: state.exported,
+                    listing_done: state.listing_done,
+                });
+                if let Err(err) = outcome {
+                    state.finished = true;
+                    return Some((Err(err), state));
+                }
+            }
+        })
     }
 }
 
