@@ -119,6 +119,94 @@ pub fn export_all(
     Ok(exported)
 }
 
+/// Exports every workflow through a built client and hands each to `sink` as soon as it
+/// arrives, on one thread per core, while the export goes on: the CPU work of a workflow
+/// (normalizing, hashing, compressing, writing) overlaps the network work of the next ones, and
+/// memory holds the exports in flight, not the workspace. Returns how many workflows were
+/// exported; the first error (of the export or of `sink`) stops the export and is returned.
+pub fn export_each(
+    runtime: &tokio::runtime::Runtime,
+    printer: &Printer,
+    client: &Client,
+    env_name: &str,
+    env: &EnvConfig,
+    sink: &(dyn Fn(Exported) -> Result<(), CliError> + Sync),
+) -> Result<usize, CliError> {
+    use futures_util::StreamExt;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let workers = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Exported>(workers * 2);
+    let rx = Mutex::new(rx);
+    let failed = AtomicBool::new(false);
+    let failure: Mutex<Option<CliError>> = Mutex::new(None);
+    let bar = printer.progress_counting(env_name);
+    let started = std::time::Instant::now();
+    let exported = std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let item = rx
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .blocking_recv();
+                    let Some(item) = item else { break };
+                    // After a failure, drain what is queued so the exporter never waits on a
+                    // full channel that nobody empties.
+                    if failed.load(Ordering::SeqCst) {
+                        continue;
+                    }
+                    if let Err(err) = sink(item) {
+                        failed.store(true, Ordering::SeqCst);
+                        failure
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .get_or_insert(err);
+                    }
+                }
+            });
+        }
+        let mut total = None;
+        let result = runtime.block_on(async {
+            let stream = client.export_stream(|p| {
+                if let Some(len) = bar_total(total, p) {
+                    total = Some(len);
+                    crate::printer::set_total(&bar, len);
+                }
+                bar.set_position(p.exported as u64);
+            });
+            futures_util::pin_mut!(stream);
+            let mut count = 0;
+            while let Some(item) = stream.next().await {
+                let item = item?;
+                if failed.load(Ordering::SeqCst) || tx.send(item).await.is_err() {
+                    break;
+                }
+                count += 1;
+            }
+            Ok(count)
+        });
+        drop(tx);
+        result
+    });
+    bar.finish_and_clear();
+    if let Some(err) = failure
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    {
+        return Err(err);
+    }
+    let exported = exported.map_err(|e| api_error(env_name, env, "export workflows of", e))?;
+    tracing::info!(
+        env = env_name,
+        workflows = exported,
+        elapsed = %soc_text::duration(started.elapsed()),
+        "exported"
+    );
+    Ok(exported)
+}
+
 /// The bar's total, once it is known for good: the number listed when the listing is complete.
 /// Until then the display counts, so its total never shrinks and the bar never jumps backwards.
 /// Returns `None` when nothing changes.

@@ -32,7 +32,7 @@ fn store_workspace(
     workspace: &soc_sim::Workspace,
 ) -> (Snapshot, Duration, Duration) {
     let profile = Profile::default();
-    let mut writer = store
+    let writer = store
         .begin(
             env,
             SourceInfo::default(),

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use soc_diff::Profile;
 
 use crate::error::{Result, StoreError};
-use crate::manifest::{ExportFormat, SourceInfo};
+use crate::manifest::{ExportFormat, SourceInfo, SourceKind};
 use crate::snapshot::Snapshot;
 use crate::store::Store;
 use crate::writer::{CommitOutcome, WorkflowInput};
@@ -49,6 +49,7 @@ impl Store {
         };
         let mut source = read_workspace_info(folder)?;
         source.imported_from = Some(folder.display().to_string());
+        source.kind = Some(SourceKind::Import);
 
         let mut files: Vec<PathBuf> = Vec::new();
         for entry in fs_err::read_dir(&exports_dir)? {
@@ -70,7 +71,7 @@ impl Store {
         for path in &files {
             pieces.extend(split_export_file(path)?);
         }
-        let mut writer = self.begin(env, source, profile, self.default_lock_timeout())?;
+        let writer = self.begin(env, source, profile, self.default_lock_timeout())?;
         for piece in pieces {
             writer.add(WorkflowInput::from_object(
                 piece.raw,

@@ -50,28 +50,41 @@
 
 mod error;
 mod fsutil;
+mod gc;
 mod id;
 mod import;
 mod lock;
 mod manifest;
+mod migrate;
 mod name;
+mod pack;
+mod scratch;
 mod snapshot;
 mod store;
 mod verify;
+mod view;
 mod writer;
 
 pub use error::{Result, StoreError};
 pub use fsutil::{create_private_dir_all, write_private_file};
+pub use gc::{GcReport, PruneReport};
 pub use id::{Selector, SnapshotId};
 pub use lock::{LockHolder, LockWait};
 pub use manifest::{
-    ExpectedFile, ExportFormat, FORMAT, FORMAT_VERSION, MANIFEST_FILE, Manifest, NormalizedKind,
-    READABLE_FORMAT_VERSIONS, SourceInfo, WorkflowRecord,
+    ExpectedFile, ExportFormat, FORMAT, FORMAT_VERSION, MANIFEST_EXTENSION, MANIFEST_FILE,
+    Manifest, MigratedFrom, NormalizedKind, READABLE_FORMAT_VERSIONS, SourceInfo, SourceKind,
+    WorkflowRecord,
 };
+pub use migrate::{MigrateReport, Migrated};
 pub use name::{
     MAX_ENV_NAME_BYTES, MAX_SLUG_BYTES, assign_stems, is_safe_file_name, slug, validate_environment,
 };
+pub use scratch::{Scratch, ScratchEntries};
 pub use snapshot::{Snapshot, SnapshotSummary};
-pub use store::{DEFAULT_LOCK_TIMEOUT, LAYOUT_DIR, RAW_DIR, Store, TEMP_PREFIX};
+pub use store::{
+    DEFAULT_LOCK_TIMEOUT, LAYOUT_DIR, LEGACY_LAYOUT_DIR, LEGACY_RAW_DIR, PACKS_DIR, RAW_DIR,
+    SNAPSHOTS_DIR, Store, TEMP_PREFIX, VIEW_DIR,
+};
 pub use verify::{Problem, SnapshotCheck, StoreProblem, VerifyReport, verify_snapshot};
+pub use view::WORKFLOWS_DIR;
 pub use writer::{CommitOutcome, SnapshotWriter, WorkflowInput};

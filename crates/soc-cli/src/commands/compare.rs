@@ -7,14 +7,16 @@ use std::path::Path;
 use std::time::Instant;
 
 use soc_diff::render::Format;
-use soc_diff::{DiffOptions, Entry, Filters, Normalized, PairReport, Profile, Report};
+use soc_diff::{DiffOptions, Entry, Filters, PairReport, Profile, Report};
+use soc_store::ScratchEntries;
 
 use crate::Context;
 use crate::cli::{FilterArgs, ReportFormat};
 use crate::commands::outputs::pair_error;
 use crate::config::Config;
 use crate::error::CliError;
-use crate::live::{self, Exported};
+use crate::live;
+use crate::secrets;
 use crate::side::{self, Selector, Side};
 
 impl From<ReportFormat> for Format {
@@ -35,7 +37,7 @@ pub struct Loader<'a> {
     config: &'a Config,
     profile: &'a Profile,
     filters: &'a Filters,
-    live: RefCell<BTreeMap<String, Vec<Normalized>>>,
+    live: RefCell<BTreeMap<String, ScratchEntries>>,
 }
 
 impl<'a> Loader<'a> {
@@ -65,13 +67,11 @@ impl<'a> Loader<'a> {
                 selector: Selector::Live,
             } => {
                 if let Some(cached) = self.live.borrow().get(env) {
-                    return Ok(cached.iter().cloned().map(Entry::Loaded).collect());
+                    return Ok(cached.entries());
                 }
-                let runtime = self.ctx.runtime()?;
-                let exported = live::export_env(runtime, self.ctx.printer, self.config, env)?;
-                let normalized = normalize_exports(env, &exported, self.profile)?;
-                let entries = normalized.iter().cloned().map(Entry::Loaded).collect();
-                self.live.borrow_mut().insert(env.clone(), normalized);
+                let scratch = live_scratch(self.ctx, self.config, env, self.profile)?;
+                let entries = scratch.entries();
+                self.live.borrow_mut().insert(env.clone(), scratch);
                 Ok(entries)
             }
             Side::Env {
@@ -136,26 +136,39 @@ pub fn filters(base: &Filters, args: &FilterArgs) -> Filters {
     filters
 }
 
-/// Decodes and normalizes freshly exported workflows.
-pub fn normalize_exports(
+/// Exports a configured environment and normalizes each workflow as it arrives into a scratch
+/// pack on disk: a live side holds in memory only the workflows being normalized, and the diff
+/// reads back only those whose hashes differ from the other side's.
+fn live_scratch(
+    ctx: &Context<'_>,
+    config: &Config,
     env: &str,
-    exported: &[Exported],
     profile: &Profile,
-) -> Result<Vec<Normalized>, CliError> {
-    let exports: Vec<(String, &[u8])> = exported
-        .iter()
-        .map(|(info, export)| (format!("{env}@live/{}", info.id()), &export.bytes[..]))
-        .collect();
-    Ok(soc_diff::decode::normalize_exports(&exports, profile)?)
+) -> Result<ScratchEntries, CliError> {
+    let runtime = ctx.runtime()?;
+    let env_config = config.env(env)?;
+    let client = live::client(env, env_config, &secrets::process_env)?;
+    let scratch = soc_store::Scratch::new(None, profile)?;
+    live::export_each(runtime, ctx.printer, &client, env, env_config, &|(
+        info,
+        export,
+    )| {
+        let source = format!("{env}@live/{}", info.id());
+        for document in soc_diff::decode_export(&source, &export.bytes, profile)? {
+            scratch.add_normalized(profile.normalize(&document))?;
+        }
+        Ok(())
+    })?;
+    Ok(scratch.finish()?)
 }
 
-/// A snapshot folder (it has a manifest), or a file or folder of export files, decoded and
-/// normalized.
+/// A snapshot (a store-v1 snapshot folder, or a store-v2 manifest file inside its store), or a
+/// file or folder of export files, decoded and normalized.
 pub fn load_path(path: &Path, profile: &Profile) -> Result<Vec<Entry>, CliError> {
     if !path.exists() {
         return Err(CliError::msg(format!("{} does not exist", path.display())));
     }
-    if path.join(soc_store::MANIFEST_FILE).is_file() {
+    if soc_store::Snapshot::is_snapshot_path(path) {
         return Ok(soc_store::Snapshot::open(path)?.entries_under(profile)?);
     }
     let normalized = soc_diff::decode::load_path_normalized(path, profile)?;

@@ -2,7 +2,7 @@
 
 use soc_api::Client;
 use soc_diff::Profile;
-use soc_store::{CommitOutcome, SourceInfo, Store, WorkflowInput};
+use soc_store::{CommitOutcome, SourceInfo, SourceKind, Store, WorkflowInput};
 
 use crate::Context;
 use crate::cli::SnapshotArgs;
@@ -60,8 +60,8 @@ pub fn snapshot_env(
     skip_unchanged: bool,
 ) -> Result<CommitOutcome, CliError> {
     let runtime = ctx.runtime()?;
-    let exported = live::export_all(runtime, ctx.printer, client, name, env)?;
-    // Resolved (and cached) by the export; recorded so a snapshot says exactly where it came from.
+    // Resolved (and cached) before the export, which needs it too; recorded so a snapshot says
+    // exactly where it came from. A failure here is the export's to report, with its hints.
     let workspace_id = runtime
         .block_on(client.workspace_id())
         .ok()
@@ -73,30 +73,34 @@ pub fn snapshot_env(
         workspace_id,
         workspace_name: env.workspace.clone(),
         imported_from: None,
+        kind: Some(SourceKind::Export),
     };
     let fail = |e: soc_store::StoreError| {
         CliError::from(e).within(format!("cannot store the snapshot of `{name}`"))
     };
-    let mut writer = store
+    let writer = store
         .begin(name, source, profile, soc_store::DEFAULT_LOCK_TIMEOUT)
         .map_err(fail)?;
-    let count = exported.len();
-    let inputs = exported
-        .into_iter()
-        .map(|(info, export)| WorkflowInput {
-            id: info.id().to_string(),
-            name: info
-                .name()
-                .or(export.name.as_deref())
-                .unwrap_or_else(|| info.id())
-                .to_string(),
-            info: serde_json::Value::Object(info.as_object().clone()),
-            raw: export.bytes.to_vec(),
-            content_type: export.content_type,
-            file_name: export.file_name,
-        })
-        .collect();
-    writer.add_all(inputs).map_err(fail)?;
+    // Each workflow is normalized, hashed, compressed and written as it arrives.
+    let count = live::export_each(runtime, ctx.printer, client, name, env, &|(
+        info,
+        export,
+    )| {
+        writer
+            .add(WorkflowInput {
+                id: info.id().to_string(),
+                name: info
+                    .name()
+                    .or(export.name.as_deref())
+                    .unwrap_or_else(|| info.id())
+                    .to_string(),
+                info: serde_json::Value::Object(info.as_object().clone()),
+                raw: export.bytes.to_vec(),
+                content_type: export.content_type,
+                file_name: export.file_name,
+            })
+            .map_err(fail)
+    })?;
     let outcome = writer.commit(skip_unchanged).map_err(fail)?;
     match &outcome {
         CommitOutcome::Written(snapshot) => ctx.printer.status(&format!(

@@ -8,6 +8,7 @@ mod config;
 mod hostile;
 mod live;
 mod local;
+mod packs;
 mod reports;
 mod secrets;
 mod sim;

@@ -30,15 +30,15 @@ fn snapshot_then_log_and_diff_the_snapshots() {
     assert_eq!(run.code, 1, "{run}");
     assert_run!(live.env, "diff_latest_snapshots", run);
 
-    // A snapshot folder given by path is a side too.
-    let folder = std::fs::read_dir(live.env.path().join(".socdrift/store-v1/staging"))
+    // A snapshot given by the path of its manifest is a side too.
+    let manifest = std::fs::read_dir(live.env.path().join(".socdrift/store-v2/snapshots/staging"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .find(|p| p.is_dir())
+        .find(|p| p.to_string_lossy().ends_with(".json.zst"))
         .unwrap();
     let run = live
         .env
-        .run(&["diff", folder.to_str().unwrap(), "staging@live", "--stat"]);
+        .run(&["diff", manifest.to_str().unwrap(), "staging@live", "--stat"]);
     assert_eq!(run.code, 0, "{run}");
 
     let run = live
@@ -136,16 +136,21 @@ fn verify_reports_corruption_and_broken_content() {
     assert_eq!(doc["status"], "ok", "{run}");
     assert_eq!(doc["content"]["exports"], 12, "{run}");
 
-    let env_dir = live.env.path().join(".socdrift/store-v1/staging");
-    let snapshot = std::fs::read_dir(&env_dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.is_dir())
+    // Damage the stored normalized form of one workflow of staging.
+    let store = soc_store::Store::open(live.env.path().join(".socdrift")).unwrap();
+    let snapshot = store
+        .resolve("staging", &soc_store::Selector::Latest)
         .unwrap();
-    let export = snapshot.join("block-malicious-source-ip.normalized.json");
-    let mut bytes = std::fs::read(&export).unwrap();
-    bytes.truncate(bytes.len() / 2);
-    std::fs::write(&export, bytes).unwrap();
+    let record = snapshot
+        .manifest()
+        .workflows
+        .iter()
+        .find(|r| r.name == "Block malicious source IP")
+        .unwrap();
+    crate::packs::damage_object(
+        &live.env.path().join(".socdrift/store-v2/packs"),
+        &record.normalized_sha256,
+    );
     let run = live.env.run(&["verify", "staging"]);
     assert_eq!(run.code, 2, "{run}");
     assert_run!(live.env, "verify_corrupted", run);
@@ -159,7 +164,7 @@ fn verify_reports_corruption_and_broken_content() {
         .iter()
         .map(|s| s["problems"].as_array().unwrap().len())
         .sum();
-    assert_eq!(store_problems, 1, "the truncated file: {run}");
+    assert_eq!(store_problems, 1, "the damaged object: {run}");
 
     // Export files checked by path: a flow to a node that does not exist.
     let mut workflow: serde_json::Value = serde_json::from_slice(

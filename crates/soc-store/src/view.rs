@@ -1,0 +1,262 @@
+//! The readable view: per environment, the latest snapshot's normalized workflows at stable paths,
+//! `view/<env>/workflows/<stem>.json`, so that committing the store after each snapshot makes
+//! `git diff` and `git log -p` show exactly the changed workflows' normalized lines.
+//!
+//! The view is derived from the latest snapshot and rewritten by every writer of the environment.
+//! Only files whose content changes are written (each to a temporary name, then renamed over the
+//! old one); a file whose stem no longer exists is removed. `.view-state.json` in the environment's
+//! manifest folder (not committed) remembers each file's hash, size and modification time, so an
+//! unchanged file is recognized without reading it; a file changed by someone else (a checkout, an
+//! editor) has another modification time and is read again. It also says whether an update is
+//! under way, so `verify` can tell a view a crash left half written (the next writer finishes it)
+//! from one edited by hand.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::fsutil::{create_private_dir_all, create_private_file, sha256_file, sha256_hex};
+use crate::manifest::{NormalizedKind, WorkflowRecord};
+use crate::snapshot::Snapshot;
+use crate::store::{Store, TEMP_PREFIX};
+
+/// The folder of workflows inside an environment's view (playbooks would get their own).
+pub const WORKFLOWS_DIR: &str = "workflows";
+
+/// The view's bookkeeping file, in the environment's manifest folder.
+pub(crate) const STATE_FILE: &str = ".view-state.json";
+
+/// What the view of an environment holds, as its last writer left it.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub(crate) struct ViewState {
+    /// The snapshot it shows (or is being updated to).
+    #[serde(default)]
+    pub(crate) snapshot: String,
+    /// Whether a writer started updating it and has not finished.
+    #[serde(default)]
+    pub(crate) updating: bool,
+    /// Per stem: what the file held when written or last checked.
+    #[serde(default)]
+    pub(crate) files: BTreeMap<String, FileState>,
+}
+
+/// A view file as last seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct FileState {
+    sha256: String,
+    size: u64,
+    modified_ns: u128,
+}
+
+impl ViewState {
+    pub(crate) fn read(env_dir: &Path) -> ViewState {
+        fs_err::read(env_dir.join(STATE_FILE))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default()
+    }
+
+    /// Replaces the state file (temporary file, then rename: never half written).
+    fn write(&self, env_dir: &Path) -> Result<()> {
+        let bytes = serde_json::to_vec(self).map_err(|source| crate::StoreError::Serialize {
+            what: "the view state".to_owned(),
+            source,
+        })?;
+        replace_file(&env_dir.join(STATE_FILE), &bytes)
+    }
+}
+
+/// The file name of a workflow in the view.
+pub(crate) fn file_name(record: &WorkflowRecord) -> String {
+    format!("{}.json", record.stem)
+}
+
+/// The bytes the view holds for a workflow: its canonical normalized JSON, or for content that is
+/// not JSON (compared by hash only) a small canonical JSON naming its hash and size.
+pub(crate) fn content(snapshot: &Snapshot, record: &WorkflowRecord) -> Result<Vec<u8>> {
+    match record.normalized_kind {
+        // Checked against its hash, which the manifest took of the normalizer's output.
+        NormalizedKind::Json => Ok(snapshot.normalized_bytes(record)?.0),
+        NormalizedKind::Opaque => Ok(opaque_text(record).into_bytes()),
+    }
+}
+
+/// The hash of what the view holds for a workflow, known from the manifest alone.
+pub(crate) fn expected_sha256(record: &WorkflowRecord) -> String {
+    match record.normalized_kind {
+        NormalizedKind::Json => record.normalized_sha256.clone(),
+        NormalizedKind::Opaque => sha256_hex(opaque_text(record).as_bytes()),
+    }
+}
+
+fn opaque_text(record: &WorkflowRecord) -> String {
+    soc_diff::canonical_json(&serde_json::json!({
+        "name": record.name,
+        "normalized_kind": "opaque",
+        "sha256": record.normalized_sha256,
+        "size": record.normalized_size,
+        "notes": record.notes,
+    }))
+}
+
+fn stat(path: &Path) -> Option<(u64, u128)> {
+    let metadata = fs_err::metadata(path).ok()?;
+    let modified = metadata
+        .modified()
+        .ok()?
+        .duration_since(UNIX_EPOCH)
+        .ok()?
+        .as_nanos();
+    Some((metadata.len(), modified))
+}
+
+/// Writes `bytes` to `path` through a temporary file beside it and a rename.
+fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = path.with_file_name(format!("{TEMP_PREFIX}{}-{name}", std::process::id()));
+    let _ = fs_err::remove_file(&temp);
+    let written = create_private_file(&temp)
+        .and_then(|mut file| Ok(file.write_all(bytes)?))
+        .and_then(|()| Ok(fs_err::rename(&temp, path)?));
+    if written.is_err() {
+        let _ = fs_err::remove_file(&temp);
+    }
+    written
+}
+
+/// Marks the view of the environment as being updated to `snapshot`, before the snapshot is
+/// published: a crash between publishing and the end of the view update then leaves a view
+/// `verify` knows to be unfinished rather than edited.
+pub(crate) fn mark_updating(env_dir: &Path, snapshot: &str) -> Result<()> {
+    let mut state = ViewState::read(env_dir);
+    state.snapshot = snapshot.to_owned();
+    state.updating = true;
+    state.write(env_dir)
+}
+
+impl Store {
+    /// Brings the view of `env` up to date with `snapshot` (its latest). Called with the
+    /// environment's lock held.
+    pub(crate) fn refresh_view(&self, env: &str, snapshot: &Snapshot) -> Result<()> {
+        let env_dir = self.environment_dir(env)?;
+        let dir = self.view_dir(env)?.join(WORKFLOWS_DIR);
+        create_private_dir_all(&dir)?;
+        mark_updating(&env_dir, snapshot.id().as_str())?;
+        let mut state = ViewState::read(&env_dir);
+
+        let mut files = BTreeMap::new();
+        for record in &snapshot.manifest().workflows {
+            let name = file_name(record);
+            let path = dir.join(&name);
+            let wanted = expected_sha256(record);
+            let current = stat(&path);
+            let unchanged = match (state.files.get(&record.stem), current) {
+                (Some(seen), Some((size, modified))) if seen.sha256 == wanted => {
+                    (seen.size, seen.modified_ns) == (size, modified)
+                        || sha256_file(&path).is_ok_and(|(sha, _)| sha == wanted)
+                }
+                (_, Some(_)) => sha256_file(&path).is_ok_and(|(sha, _)| sha == wanted),
+                (_, None) => false,
+            };
+            if !unchanged {
+                replace_file(&path, &content(snapshot, record)?)?;
+            }
+            let (size, modified_ns) = stat(&path).unwrap_or_default();
+            files.insert(
+                record.stem.clone(),
+                FileState {
+                    sha256: wanted,
+                    size,
+                    modified_ns,
+                },
+            );
+        }
+        let wanted: BTreeSet<String> = snapshot
+            .manifest()
+            .workflows
+            .iter()
+            .map(file_name)
+            .collect();
+        for entry in fs_err::read_dir(&dir)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let stray = name.starts_with(TEMP_PREFIX)
+                || (name.ends_with(".json") && !wanted.contains(&name));
+            if stray && entry.file_type()?.is_file() {
+                fs_err::remove_file(entry.path())?;
+            }
+        }
+        state.files = files;
+        state.updating = false;
+        state.write(&env_dir)
+    }
+
+    /// Rewrites the view of every environment (or of `env`) from its latest snapshot: after git
+    /// merged snapshots taken elsewhere, or to repair a view someone edited. Takes each
+    /// environment's lock in turn. Returns the environments whose view it wrote.
+    pub fn refresh_views(&self, env: Option<&str>) -> Result<Vec<String>> {
+        let envs = match env {
+            Some(env) => vec![env.to_owned()],
+            None => self.environments()?,
+        };
+        let mut done = Vec::new();
+        for env in envs {
+            let Some(latest) = self.list(&env)?.pop() else {
+                continue;
+            };
+            let _lock = self.lock(&env, self.default_lock_timeout())?;
+            let snapshot = self.open_snapshot(&latest)?;
+            self.refresh_view(&env, &snapshot)?;
+            done.push(env);
+        }
+        Ok(done)
+    }
+}
+
+/// How a view differs from the snapshot it should show: files missing, differing, or extra.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct ViewDiff {
+    pub(crate) missing: Vec<PathBuf>,
+    pub(crate) differing: Vec<PathBuf>,
+    pub(crate) extra: Vec<PathBuf>,
+}
+
+impl ViewDiff {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.missing.is_empty() && self.differing.is_empty() && self.extra.is_empty()
+    }
+}
+
+/// Reads every file of a view and compares it with what `records` (the latest snapshot's) say.
+pub(crate) fn compare(view_dir: &Path, records: &[WorkflowRecord]) -> ViewDiff {
+    let dir = view_dir.join(WORKFLOWS_DIR);
+    let mut diff = ViewDiff::default();
+    let mut wanted = BTreeSet::new();
+    for record in records {
+        let name = file_name(record);
+        let path = dir.join(&name);
+        match sha256_file(&path) {
+            Ok((sha, _)) if sha == expected_sha256(record) => {}
+            Ok(_) => diff.differing.push(path),
+            Err(_) => diff.missing.push(path),
+        }
+        wanted.insert(name);
+    }
+    if let Ok(entries) = fs_err::read_dir(&dir) {
+        let mut extra: Vec<PathBuf> = entries
+            .filter_map(|entry| entry.ok())
+            .filter(|entry| !wanted.contains(&entry.file_name().to_string_lossy().into_owned()))
+            .map(|entry| entry.path())
+            .collect();
+        extra.sort();
+        diff.extra = extra;
+    }
+    diff
+}
