@@ -54,9 +54,39 @@ pub(crate) fn parse_hash(hex_text: &str) -> Option<Hash> {
     Some(hash)
 }
 
+thread_local! {
+    /// One compression context per thread, reused: making one costs more than compressing a
+    /// small object.
+    static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+    static DECOMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 /// Compresses an object (done by the caller's thread, outside any lock).
 pub(crate) fn compress(bytes: &[u8]) -> Result<Vec<u8>> {
-    zstd::bulk::compress(bytes, LEVEL).map_err(|source| StoreError::Compress { source })
+    COMPRESSOR
+        .with(|cell| {
+            let mut cell = cell.borrow_mut();
+            let compressor = match cell.as_mut() {
+                Some(compressor) => compressor,
+                None => cell.insert(zstd::bulk::Compressor::new(LEVEL)?),
+            };
+            compressor.compress(bytes)
+        })
+        .map_err(|source| StoreError::Compress { source })
+}
+
+/// Decompresses a frame whose content is `size` bytes.
+fn decompress(stored: &[u8], size: usize) -> std::io::Result<Vec<u8>> {
+    DECOMPRESSOR.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        let decompressor = match cell.as_mut() {
+            Some(decompressor) => decompressor,
+            None => cell.insert(zstd::bulk::Decompressor::new()?),
+        };
+        decompressor.decompress(stored, size)
+    })
 }
 
 /// Where an object is inside a pack.
@@ -339,13 +369,12 @@ fn decode_object(path: &Path, entry: &PackEntry, stored: &[u8]) -> Result<Vec<u8
             reason: format!("its index claims {} bytes", entry.size),
         });
     }
-    let bytes = zstd::bulk::decompress(stored, entry.size as usize).map_err(|err| {
-        StoreError::CorruptedObject {
+    let bytes =
+        decompress(stored, entry.size as usize).map_err(|err| StoreError::CorruptedObject {
             pack: path.to_owned(),
             hash: hash.clone(),
             reason: format!("it does not decompress ({err})"),
-        }
-    })?;
+        })?;
     let actual: Hash = Sha256::digest(&bytes).into();
     if bytes.len() as u64 != entry.size || actual != entry.hash {
         return Err(StoreError::CorruptedObject {

@@ -141,10 +141,80 @@ pub(crate) fn mark_updating(env_dir: &Path, snapshot: &str) -> Result<()> {
     state.write(env_dir)
 }
 
+/// Workflows a writer normalized, set aside for the view as `<normalized sha256>.json` in a
+/// temporary folder of the environment's view (so publishing them is a rename, not a read of the
+/// object back), and the view files as the writer found them.
+#[derive(Debug)]
+pub(crate) struct Staged {
+    dir: PathBuf,
+    /// The view's files when the writer began: stem -> sha256.
+    current: BTreeMap<String, String>,
+}
+
+impl Staged {
+    /// A staging folder in the view of the environment whose manifests are in `env_dir`.
+    pub(crate) fn new(view_dir: &Path, env_dir: &Path) -> Staged {
+        let dir = view_dir.join(format!(
+            "{TEMP_PREFIX}{}-{}",
+            std::process::id(),
+            chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+        ));
+        let current = ViewState::read(env_dir)
+            .files
+            .into_iter()
+            .map(|(stem, file)| (stem, file.sha256))
+            .collect();
+        Staged { dir, current }
+    }
+
+    /// Sets a freshly normalized workflow aside, unless the view shows it already (its stem is
+    /// most likely the slug of its name).
+    pub(crate) fn stage(&self, name: &str, sha256: &str, canonical: &str) -> Result<()> {
+        use std::io::Write;
+        let slug = crate::name::slug(name);
+        if self.current.get(&slug).is_some_and(|seen| seen == sha256) {
+            return Ok(());
+        }
+        create_private_dir_all(&self.dir)?;
+        match create_private_file(&self.dir.join(format!("{sha256}.json"))) {
+            Ok(mut file) => Ok(file.write_all(canonical.as_bytes())?),
+            // Another workflow with the same content set it aside already.
+            Err(crate::StoreError::Io(err)) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+                Ok(())
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    /// The staged file of a workflow's content, when there is one.
+    fn take(&self, sha256: &str) -> Option<PathBuf> {
+        let path = self.dir.join(format!("{sha256}.json"));
+        path.is_file().then_some(path)
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        // What is left was not needed; a failure leaves a `.tmp-*` folder the next writer removes.
+        let _ = fs_err::remove_dir_all(&self.dir);
+    }
+}
+
 impl Store {
     /// Brings the view of `env` up to date with `snapshot` (its latest). Called with the
     /// environment's lock held.
     pub(crate) fn refresh_view(&self, env: &str, snapshot: &Snapshot) -> Result<()> {
+        self.refresh_view_with(env, snapshot, None)
+    }
+
+    /// [`refresh_view`](Self::refresh_view), moving workflows a writer set aside into place
+    /// instead of reading them back from the packs.
+    pub(crate) fn refresh_view_with(
+        &self,
+        env: &str,
+        snapshot: &Snapshot,
+        staged: Option<&Staged>,
+    ) -> Result<()> {
         let env_dir = self.environment_dir(env)?;
         let dir = self.view_dir(env)?.join(WORKFLOWS_DIR);
         create_private_dir_all(&dir)?;
@@ -166,7 +236,12 @@ impl Store {
                 (_, None) => false,
             };
             if !unchanged {
-                replace_file(&path, &content(snapshot, record)?)?;
+                let moved = staged
+                    .and_then(|staged| staged.take(&wanted))
+                    .is_some_and(|file| fs_err::rename(file, &path).is_ok());
+                if !moved {
+                    replace_file(&path, &content(snapshot, record)?)?;
+                }
             }
             let (size, modified_ns) = stat(&path).unwrap_or_default();
             files.insert(

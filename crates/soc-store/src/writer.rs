@@ -159,6 +159,8 @@ pub struct SnapshotWriter {
     reuse: HashMap<String, Known>,
     objects: Option<PackWriter>,
     raw: Option<PackWriter>,
+    /// Freshly normalized workflows set aside for the view.
+    staged: crate::view::Staged,
     pending: Mutex<Pending>,
     // Declared last: fields drop in order, so temporary files are gone before the locks are
     // released.
@@ -192,6 +194,7 @@ impl SnapshotWriter {
             Some(latest) => reusable(store, &latest.path, &profile_hash, &known),
             None => HashMap::new(),
         };
+        let staged = crate::view::Staged::new(&store.view_dir(env)?, &env_dir);
         Ok(SnapshotWriter {
             store: store.clone(),
             env: env.to_owned(),
@@ -204,6 +207,7 @@ impl SnapshotWriter {
             reuse,
             objects: Some(PackWriter::new(packs.join(&temp))),
             raw: Some(PackWriter::new(raw_packs.join(&temp))),
+            staged,
             pending: Mutex::new(Pending::default()),
             _store_lock: store_lock,
             _lock: lock,
@@ -284,6 +288,8 @@ impl SnapshotWriter {
                 let known = Known::from(&normalized);
                 if let NormalizedContent::Json { canonical } = normalized.content {
                     self.keep_object(&normalized.sha256, canonical.as_bytes(), &mut objects)?;
+                    self.staged
+                        .stage(&input.name, &normalized.sha256, &canonical)?;
                 }
                 known
             }
@@ -500,7 +506,8 @@ impl SnapshotWriter {
             self.store.raw_objects(),
         );
         if update_view {
-            self.store.refresh_view(&self.env, &snapshot)?;
+            self.store
+                .refresh_view_with(&self.env, &snapshot, Some(&self.staged))?;
         }
         Ok(snapshot)
     }
