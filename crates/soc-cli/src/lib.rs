@@ -18,6 +18,7 @@ pub mod completion;
 pub mod config;
 pub mod error;
 pub mod exit;
+pub mod git;
 mod hints;
 pub mod live;
 pub mod printer;

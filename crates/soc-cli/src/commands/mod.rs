@@ -7,12 +7,14 @@ mod demo;
 mod diff;
 mod export;
 mod log;
+mod migrate;
 mod normalize;
 mod outputs;
 mod prune;
 mod sim;
 mod snapshot;
 mod verify;
+mod view;
 
 use crate::Context;
 use crate::cli::Command;
@@ -31,6 +33,8 @@ pub fn dispatch(ctx: &Context<'_>, command: Command) -> Result<ExitStatus, CliEr
         Command::Snapshot(args) => snapshot::run(ctx, &args),
         Command::Log(args) => log::run(ctx, &args),
         Command::Prune(args) => prune::run(ctx, &args),
+        Command::Migrate(args) => migrate::run(ctx, &args),
+        Command::View(args) => view::run(ctx, &args),
         Command::Verify(args) => verify::run(ctx, &args),
         Command::Normalize(args) => normalize::run(ctx, &args),
     }

@@ -9,6 +9,7 @@ use crate::cli::SnapshotArgs;
 use crate::config::EnvConfig;
 use crate::error::CliError;
 use crate::exit::ExitStatus;
+use crate::git;
 use crate::live;
 use crate::printer::counted;
 use crate::secrets;
@@ -32,10 +33,17 @@ pub fn run(ctx: &Context<'_>, args: &SnapshotArgs) -> Result<ExitStatus, CliErro
     }
     let profile = config.profile(false)?;
     let store = ctx.store(&config)?;
+    // Found before exporting anything: a store outside git cannot be committed.
+    let repo = if args.commit || args.push {
+        Some(git::Repo::find(&store.root().join(soc_store::LAYOUT_DIR))?)
+    } else {
+        None
+    };
+    let mut outcomes = Vec::new();
     for name in &names {
         let env = config.env(name)?;
         let client = live::client(name, env, &secrets::process_env)?;
-        snapshot_env(
+        let outcome = snapshot_env(
             ctx,
             &store,
             &profile,
@@ -44,8 +52,62 @@ pub fn run(ctx: &Context<'_>, args: &SnapshotArgs) -> Result<ExitStatus, CliErro
             &client,
             args.skip_unchanged,
         )?;
+        outcomes.push((name.clone(), outcome));
+    }
+    if let Some(repo) = repo {
+        share(ctx, &store, &repo, args, &outcomes)?;
     }
     Ok(ExitStatus::NoDrift)
+}
+
+/// Commits what the snapshots changed in the store, and pushes when asked.
+fn share(
+    ctx: &Context<'_>,
+    store: &Store,
+    repo: &git::Repo,
+    args: &SnapshotArgs,
+    outcomes: &[(String, CommitOutcome)],
+) -> Result<(), CliError> {
+    let summary: Vec<String> = outcomes
+        .iter()
+        .map(|(name, outcome)| match outcome {
+            CommitOutcome::Written(snapshot) => format!(
+                "{name} {} ({})",
+                snapshot.id(),
+                counted(snapshot.manifest().workflows.len(), "workflow")
+            ),
+            CommitOutcome::Unchanged(latest) => format!("{name} unchanged since {}", latest.id()),
+        })
+        .collect();
+    let message = format!("socdrift snapshot: {}", summary.join(", "));
+    if repo.commit(&message)? {
+        ctx.printer
+            .status(&format!("committed the store: {}", summary.join(", ")));
+    } else {
+        ctx.printer
+            .status("nothing to commit: the store's committed part is unchanged");
+    }
+    if !args.push {
+        return Ok(());
+    }
+    let target = repo.target(args.remote.as_deref(), args.branch.as_deref())?;
+    let root = store.root().to_path_buf();
+    // After a rebase onto other runners' snapshots the view must show the merged store's latest
+    // snapshots: read the store afresh (git changed its files) and rewrite it.
+    let refresh = move || -> Result<(), CliError> {
+        Store::open(&root)?.refresh_views(None)?;
+        Ok(())
+    };
+    let pushed = repo.push(&target, &refresh)?;
+    let mut status = format!("pushed to {}/{}", target.remote, target.branch);
+    if pushed.rebased {
+        status.push_str(&format!(
+            " after rebasing onto snapshots pushed meanwhile ({} attempts)",
+            pushed.attempts
+        ));
+    }
+    ctx.printer.status(&status);
+    Ok(())
 }
 
 /// Exports one environment through `client` and commits it to the store; says what it did on

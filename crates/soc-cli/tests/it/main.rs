@@ -5,6 +5,7 @@
 
 mod basics;
 mod config;
+mod git;
 mod hostile;
 mod live;
 mod local;
