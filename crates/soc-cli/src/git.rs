@@ -186,7 +186,7 @@ impl Repo {
                 ));
             }
             tracing::info!(
-                remote = %target.remote,
+                remote = %without_credentials(&target.remote),
                 branch = %target.branch,
                 attempt,
                 "the branch moved on; rebasing onto it"
@@ -285,12 +285,35 @@ fn git_failed(args: &[&str], out: &Output) -> CliError {
         .filter(|text| !text.is_empty())
         .collect::<Vec<_>>()
         .join("\n");
-    CliError::msg(format!(
+    CliError::msg(without_credentials(&format!(
         "`git {}` failed{}{}",
         args.join(" "),
         if said.is_empty() { "" } else { ": " },
         said
-    ))
+    )))
+}
+
+/// `text` with the user info of every URL in it removed: a push URL such as
+/// `https://oauth2:TOKEN@gitlab.example/group/repo.git` (how CI jobs often push) must never reach
+/// a log.
+pub fn without_credentials(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (head, tail) = rest.split_at(at + 3);
+        out.push_str(head);
+        let authority_end = tail
+            .find(|c: char| c == '/' || c.is_whitespace() || c == '\'' || c == '"')
+            .unwrap_or(tail.len());
+        let authority = &tail[..authority_end];
+        match authority.rfind('@') {
+            Some(user_end) => out.push_str(&authority[user_end + 1..]),
+            None => out.push_str(authority),
+        }
+        rest = &tail[authority_end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Whether a failed `git push --porcelain` was refused because the branch moved on (and a rebase
@@ -340,6 +363,7 @@ fn lines(out: &Output) -> Vec<String> {
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
     fn output(code: i32, stdout: &str, stderr: &str) -> Output {
         use std::os::unix::process::ExitStatusExt;
         Output {
@@ -349,6 +373,7 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
     #[test]
     fn a_push_behind_the_remote_is_told_from_other_refusals() {
         let behind = output(
@@ -365,6 +390,21 @@ mod tests {
         assert!(!is_behind(&hook));
         let auth = output(128, "", "fatal: Authentication failed for 'https://x'");
         assert!(!is_behind(&auth));
+    }
+
+    #[test]
+    fn credentials_in_urls_never_reach_a_message() {
+        assert_eq!(
+            without_credentials(
+                "fatal: unable to access 'https://oauth2:glpat-SECRET@gitlab.example/g/r.git/': 403"
+            ),
+            "fatal: unable to access 'https://gitlab.example/g/r.git/': 403"
+        );
+        assert_eq!(
+            without_credentials("pushed to https://x:y@h/a and file:///tmp/r.git"),
+            "pushed to https://h/a and file:///tmp/r.git"
+        );
+        assert_eq!(without_credentials("no url here"), "no url here");
     }
 
     #[test]

@@ -99,7 +99,11 @@ fn share(
         Ok(())
     };
     let pushed = repo.push(&target, &refresh)?;
-    let mut status = format!("pushed to {}/{}", target.remote, target.branch);
+    let mut status = format!(
+        "pushed to {}/{}",
+        git::without_credentials(&target.remote),
+        target.branch
+    );
     if pushed.rebased {
         status.push_str(&format!(
             " after rebasing onto snapshots pushed meanwhile ({} attempts)",
