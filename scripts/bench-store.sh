@@ -111,15 +111,28 @@ EOF
 
 growth() { printf '%-34s %s\n' "$1" "$(python3 -c "import sys; print(f'{int(sys.argv[1]) / 1e6:.2f} MB')" "$2")"; }
 
+# folders DIR STEP: bytes per store folder (the layout's second level, e.g. store-v2/packs) after
+# STEP, appended to $WORK/folders.
+folders() {
+    for folder in "$1"/.socdrift/*/ "$1"/.socdrift/*/*/; do
+        [ -d "$folder" ] || continue
+        printf '%s\t%s\t%s\n' "$2" "${folder#"$1"/.socdrift/}" "$(bytes "$folder")" >>"$WORK/folders"
+    done
+}
+
 for run in $(seq 1 "$RUNS"); do
     dir=$WORK/run$run
     config "$dir"
+    : >"$WORK/folders"
     measure snapshot-first "$dir" snapshot --env staging
     size_first=$(bytes "$dir/.socdrift")
+    folders "$dir" "first snapshot"
     measure snapshot-again "$dir" snapshot --env staging
     size_again=$(bytes "$dir/.socdrift")
+    folders "$dir" "unchanged re-snapshot"
     measure snapshot-production "$dir" snapshot --env production
     size_both=$(bytes "$dir/.socdrift")
+    folders "$dir" "other environment"
     measure check-both "$dir" check
     measure diff-snapshots "$dir" diff staging production
     echo "$size_first $size_again $size_both" >>"$WORK/sizes"
@@ -146,5 +159,14 @@ growth "store after the first snapshot" "$first"
 growth "added by an unchanged re-snapshot" "$((again - first))"
 growth "added by the other environment" "$((both - again))"
 echo
-echo "store folders after the last run:"
-du -sh "$WORK/run$RUNS/.socdrift"/* | sed 's|'"$WORK/run$RUNS/"'||'
+echo "store folders (MB) after each step of the last run:"
+python3 - "$WORK/folders" <<'EOF'
+import sys
+rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1]) if line.strip()]
+steps = list(dict.fromkeys(r[0] for r in rows))
+folders = list(dict.fromkeys(r[1] for r in rows))
+size = {(r[0], r[1]): int(r[2]) for r in rows}
+print(f"{'folder':<28}" + "".join(f"{s:>24}" for s in steps))
+for folder in folders:
+    print(f"{folder:<28}" + "".join(f"{size.get((s, folder), 0) / 1e6:>24.2f}" for s in steps))
+EOF
