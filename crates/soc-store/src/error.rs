@@ -66,6 +66,18 @@ pub enum StoreError {
         path: PathBuf,
     },
 
+    /// The store-wide lock stayed taken for longer than the timeout: by snapshot writers while
+    /// garbage collection waited, or by garbage collection while a writer waited.
+    #[error(
+        "the store is locked by {holder}; gave up after {}; lock file: {path}",
+        soc_text::duration(*timeout)
+    )]
+    StoreLocked {
+        holder: crate::lock::LockHolder,
+        timeout: Duration,
+        path: PathBuf,
+    },
+
     /// The lock file could not be locked for a reason other than another holder.
     #[error("cannot lock {path}")]
     Lock {

@@ -84,7 +84,7 @@ impl Store {
             removed
         };
         let gc = match self.collect_garbage() {
-            Err(StoreError::Locked {
+            Err(StoreError::StoreLocked {
                 holder, timeout, ..
             }) => GcReport {
                 skipped: Some(format!(

@@ -141,6 +141,13 @@ impl EnvLock {
                 break;
             }
             let waited = started.elapsed();
+            if waited >= timeout && is_store_lock(&path) {
+                return Err(StoreError::StoreLocked {
+                    holder: holder_for(mode, &path),
+                    timeout,
+                    path,
+                });
+            }
             if waited >= timeout {
                 return Err(StoreError::Locked {
                     env: env.to_owned(),
@@ -192,14 +199,17 @@ impl Drop for EnvLock {
 /// snapshot writers sharing it (or for another exclusive holder, which it cannot tell apart); a
 /// shared or environment locker waits for the holder its lock file names.
 fn holder_for(mode: LockMode, path: &Path) -> LockHolder {
-    let store_wide = path.file_name().is_some_and(|name| name == STORE_LOCK_FILE);
-    if mode == LockMode::Exclusive && store_wide {
+    if mode == LockMode::Exclusive && is_store_lock(path) {
         return LockHolder {
             writers: true,
             ..LockHolder::default()
         };
     }
     read_holder(path)
+}
+
+fn is_store_lock(path: &Path) -> bool {
+    path.file_name().is_some_and(|name| name == STORE_LOCK_FILE)
 }
 
 /// The holder as the lock file says: its pid on the first line, the time it took the lock on the
@@ -263,6 +273,36 @@ mod tests {
         assert_eq!(held.path(), dir.path().join(LOCK_FILE));
         drop(held);
         EnvLock::acquire("staging", dir.path(), Duration::from_millis(50), None).unwrap();
+    }
+
+    #[test]
+    fn writers_share_the_store_lock_and_garbage_collection_waits_for_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(STORE_LOCK_FILE);
+        let short = Duration::from_millis(50);
+        let shared = |env| EnvLock::acquire_file(env, &path, LockMode::Shared, short, None);
+        let exclusive = || EnvLock::acquire_file("*", &path, LockMode::Exclusive, short, None);
+        let a = shared("staging").unwrap();
+        let b = shared("production").unwrap();
+        let err = exclusive().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "the store is locked by processes writing snapshots to the store; gave up after \
+                 50ms; lock file: {}",
+                path.display()
+            )
+        );
+        drop((a, b));
+        let gc = exclusive().unwrap();
+        let err = shared("staging").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(&format!("process {}", std::process::id())),
+            "a writer waiting for garbage collection names its process: {err}"
+        );
+        drop(gc);
+        shared("staging").unwrap();
     }
 
     #[test]
