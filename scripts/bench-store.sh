@@ -15,7 +15,8 @@
 #   GEN        where the generated workspaces are kept between runs
 #              (default target/bench-store/gen-$WORKFLOWS-$NODES)
 #
-# Prints one line per measurement: what, median seconds, median peak RSS in MB, and the runs.
+# Prints one line per measurement: what, median wall seconds, median CPU seconds (user + system) of
+# the socdrift process, median peak RSS in MB, and the runs; then what each step added to the store.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -85,7 +86,7 @@ measure() {
     local name=$1 dir=$2
     shift 2
     local code=0
-    (cd "$dir" && /usr/bin/time -f '%e %M' -o "$WORK/time" "$SOCDRIFT" "$@" >"$WORK/out" 2>"$WORK/err") || code=$?
+    (cd "$dir" && /usr/bin/time -f '%e %M %U %S' -o "$WORK/time" "$SOCDRIFT" "$@" >"$WORK/out" 2>"$WORK/err") || code=$?
     if [ "$code" -gt 1 ]; then
         echo "$name: socdrift $* exited $code" >&2
         cat "$WORK/err" >&2
@@ -104,8 +105,10 @@ name, path = sys.argv[1], sys.argv[2]
 runs = [tuple(map(float, line.split())) for line in open(path) if line.strip()]
 secs = [r[0] for r in runs]
 mbs = [r[1] / 1024 for r in runs]
-print(f"{name:<34} {statistics.median(secs):6.2f} s  {statistics.median(mbs):7.1f} MB   runs: "
-      + ", ".join(f"{s:.2f} s/{m:.0f} MB" for s, m in zip(secs, mbs)))
+cpus = [r[2] + r[3] for r in runs]
+print(f"{name:<22} {statistics.median(secs):6.2f} s  cpu {statistics.median(cpus):5.2f} s  "
+      f"{statistics.median(mbs):6.1f} MB   runs: "
+      + ", ".join(f"{s:.2f} s/{c:.2f} s/{m:.0f} MB" for s, c, m in zip(secs, cpus, mbs)))
 EOF
 }
 

@@ -164,7 +164,9 @@ impl Repo {
     ) -> Result<Pushed, CliError> {
         let refspec = format!("HEAD:refs/heads/{}", target.branch);
         let mut rebased = false;
-        for attempt in 1..=PUSH_ATTEMPTS {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
             let out = self.git_raw(&["push", "--porcelain", &target.remote, &refspec])?;
             if out.status.success() {
                 return Ok(Pushed {
@@ -175,7 +177,7 @@ impl Repo {
             if !is_behind(&out) {
                 return Err(git_failed(&["push", &target.remote, &refspec], &out));
             }
-            if attempt == PUSH_ATTEMPTS {
+            if attempt >= PUSH_ATTEMPTS {
                 return Err(CliError::msg(format!(
                     "{} moved on {attempt} times while this snapshot was being pushed; gave up",
                     target.branch
@@ -198,7 +200,6 @@ impl Repo {
             rebased = true;
             std::thread::sleep(backoff(attempt));
         }
-        unreachable_attempts()
     }
 
     /// Rebases HEAD onto FETCH_HEAD. A step that conflicts only in the store is resolved and
@@ -340,10 +341,6 @@ fn backoff(attempt: u32) -> Duration {
         .map(|d| u64::from(d.subsec_nanos()))
         .unwrap_or_default();
     Duration::from_millis(base + (nanos ^ u64::from(std::process::id())) % base)
-}
-
-fn unreachable_attempts() -> Result<Pushed, CliError> {
-    Err(CliError::msg("no push attempt was made"))
 }
 
 fn stdout_line(out: &Output) -> String {
