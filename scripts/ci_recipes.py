@@ -3,8 +3,8 @@
 Run by scripts/ci-recipes.sh (which makes the venv and builds socdrift; SOCDRIFT names the binary).
 
 1. Reports: `socdrift check` over the bundled fixtures with one, two and three pairs, the pair that
-   cannot be compared first, in the middle and last (and `socdrift diff`, and a run whose config is
-   broken). Every JSON report (stdout and --report-file) is validated against
+   cannot be compared first, in the middle and last (and `socdrift diff`, with and without
+   `--base`, and a run whose config is broken). Every JSON report (stdout and --report-file) is validated against
    docs/report.schema.json with `jsonschema`; every JUnit report is read with `junitparser` and its
    declared counts checked against its test cases.
 2. docs/ci.md: every `run:` of the GitHub Actions workflows, every command of the GitLab jobs, every
@@ -190,6 +190,18 @@ def single_runs():
         )
         res = socdrift(tmp, "diff", STAGING, PRODUCTION, "-o", "junit", "--output-file", "d.xml")
         junit_counts("diff junit", tmp / "d.xml")
+        # The three-way view: production is the base, so staging's differences are promotions
+        # (exit 0); staging as the base makes them production's drift (exit 1).
+        for base, want in [(PRODUCTION, 0), (STAGING, 1)]:
+            res = socdrift(tmp, "diff", STAGING, PRODUCTION, "--base", base, "-o", "json")
+            name = f"diff --base {'production' if base == PRODUCTION else 'staging'}"
+            check(f"{name}: exit {want}", res.returncode == want, res.stderr)
+            doc = valid_json(name, res.stdout)
+            classes = doc["pairs"][0]["summary"].get("classes") if doc else None
+            check(f"{name}: class counts", classes is not None, str(classes))
+            res = socdrift(tmp, "diff", STAGING, PRODUCTION, "--base", base, "-o", "junit",
+                           "--output-file", "three.xml")
+            junit_counts(f"{name} junit", tmp / "three.xml")
         (tmp / "socdrift.toml").write_text("[check]\npairz = 1\n")
         res = socdrift(tmp, "check", "-o", "json", "--junit", "bad.xml")
         check("broken config: exit 2", res.returncode == 2, res.stderr)

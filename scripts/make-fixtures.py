@@ -1,6 +1,12 @@
 #!/usr/bin/env python3
 """Writes testdata/workspaces/{staging,production}: the bundled SecMaster workspaces.
 
+Playbooks (the automation that decides when workflows run) are written beside the workflows, in
+`playbooks/`: the same playbooks in both workspaces, bound to each workspace's own workflow ids,
+drifted as real ones drift: one disabled in production, one whose trigger condition was changed
+there, one bound to another workflow, one following the renamed workflow, and one with a draft
+version only in staging.
+
 The two workspaces hold the same playbook workflows, promoted from staging to production, and then
 drifted the way real ones do: a changed node parameter, a changed taskconfig value, a rotated secret,
 a workflow only in staging, one only in production, one renamed, one whose nodes were only moved on
@@ -204,6 +210,105 @@ def ts(env, ms, extra=0):
     return base.strftime("%Y-%m-%dT%H:%M:%SZ+0800")
 
 
+def condition(name, detail, *data):
+    return {"name": name, "detail": detail, "data": list(data)}
+
+
+def event_rule(conditions, logics):
+    return {"expression_type": "common", "conditions": conditions, "logics": logics}
+
+
+def playbooks(env):
+    """(key, name, description, enabled, trigger, rule, [(action name, bound workflow key)], extra drafts)."""
+    prod = env == "production"
+    high = condition("condition_0", "High or critical alert", "alert.severity", "in", "High,Critical")
+    return [
+        ("auto-block", "Auto-block malicious sources",
+         "Blocks the source of every high-risk alert as it is raised.", True, "EVENT",
+         event_rule([high, condition("condition_1", "Has a source IP", "alert.src_ip", "is not empty", "")],
+                    ["condition_0", "AND", "condition_1"]),
+         [("Block the source IP", "block-ip")], 0),
+        ("notify", "Notify the on-call analyst",
+         "Pages the on-call analyst for every high-severity alert.", not prod, "EVENT",
+         event_rule([high], ["condition_0"]),
+         [("Page the analyst", "notify")], 0),
+        ("contain", "Contain compromised hosts",
+         "Isolates hosts named in malware alerts.", True, "EVENT",
+         event_rule([condition("condition_0", "Malware alert", "alert.type", "==", "Malware"),
+                     condition("condition_1", "Severe enough",
+                               "alert.severity", "in", "Critical" if prod else "High,Critical")],
+                    ["condition_0", "AND", "condition_1"]),
+         [("Isolate the host", "isolate")], 0),
+        ("suspicious-login", "Triage suspicious logins",
+         "Reacts to impossible-travel and brute-force login alerts.", True, "EVENT",
+         event_rule([condition("condition_0", "Login anomaly", "alert.category", "==", "Suspicious login")],
+                    ["condition_0"]),
+         [("Contain the account's host", "block-ip" if prod else "isolate")], 0),
+        ("phishing", "Respond to reported phishing",
+         "Triages every mail users report as phishing.", True, "EVENT",
+         event_rule([condition("condition_0", "Reported mail", "alert.type", "==", "Phishing")],
+                    ["condition_0"]),
+         [("Triage the mail", "phishing")], 0),
+        ("stale-sweep", "Close stale false positives",
+         "Closes alerts marked as false positives once a day.", True, "TIMER",
+         {"cron": "0 0 2 * * ?", "schedule_type": "day", "start_type": "IMMEDIATELY",
+          "end_type": "FOREVER", "end_time": "", "start_time": "", "repeat_range": "",
+          "only_once": False, "execution_type": "SERIAL_WAIT"},
+         [("Close the false positives", "false-positive")], 0 if prod else 1),
+    ]
+
+
+def write_playbooks(env, wdir, project_id, workspace_id):
+    creator_id, creator_name = CREATORS[env]
+    approver = "release-bot" if env == "production" else "bob.chen"
+    pdir = os.path.join(wdir, "playbooks")
+    os.makedirs(pdir, exist_ok=True)
+    for f in os.listdir(pdir):
+        os.remove(os.path.join(pdir, f))
+    wf_ids = {key: uid(env, key, "workflow") for key, *_ in workflows(env)}
+    dataclass_id = uid(env, "dataclass", "alert")
+    for i, (key, name, desc, enabled, trigger, rule, actions, drafts) in enumerate(playbooks(env)):
+        ms = 1712000000000 + i * 86400000
+        pb_id = uid(env, key, "playbook")
+        versions = []
+        for n in range(1 + drafts):
+            draft = n > 0
+            ver_id = uid(env, key, "playbook-version", str(n))
+            rule_id = uid(env, key, "playbook-rule", str(n))
+            versions.append({
+                "id": ver_id, "description": "Draft: narrower trigger" if draft else desc,
+                "create_time": ts(env, ms, 60 + n * 3600), "update_time": ts(env, ms, 120 + n * 3600),
+                "project_id": project_id, "creator_id": creator_id, "modifier_id": creator_id,
+                "playbook_id": pb_id, "version": f"v{n + 1}", "enabled": not draft,
+                "status": "EDITING" if draft else "PUBLISHED", "action_strategy": "ASYNC",
+                "rule_enable": True, "dataclass_id": dataclass_id, "trigger_type": trigger,
+                "dataobject_create": trigger == "EVENT", "dataobject_update": False,
+                "dataobject_delete": False, "version_type": 0 if draft else 1, "rule_id": rule_id,
+                "dataclass_name": "Alert", "approve_name": "" if draft else approver,
+                "rules": {"id": rule_id, "project_id": project_id,
+                          "rule": json.dumps(rule, separators=(",", ":"))},
+                "actions": [
+                    {"id": uid(env, key, "action", str(n), str(j)), "name": action_name,
+                     "description": "Runs when the trigger matches", "action_type": "AOP_WORKFLOW",
+                     "action_id": wf_ids[wf_key], "playbook_id": pb_id,
+                     "playbook_version_id": ver_id, "project_id": project_id}
+                    for j, (action_name, wf_key) in enumerate(actions)
+                ],
+            })
+        info = {
+            "id": pb_id, "name": name, "description": desc, "create_time": ts(env, ms),
+            "update_time": ts(env, ms, 7200), "project_id": project_id,
+            "version_id": versions[0]["id"], "enabled": enabled, "workspace_id": workspace_id,
+            "approve_role": "", "user_role": "", "edit_role": "", "owner_id": creator_id,
+            "version": "v1", "dataclass_name": "Alert", "dataclass_id": dataclass_id,
+            "unaudited_version_id": "", "reject_version_id": "",
+        }
+        with open(os.path.join(pdir, f"{i + 1:02d}-{key}.json"), "w") as fh:
+            # Sorted keys: the simulator keeps playbooks as JSON maps and writes them sorted.
+            json.dump({**info, "versions": versions}, fh, indent=2, ensure_ascii=False, sort_keys=True)
+            fh.write("\n")
+
+
 def main():
     for env in ("staging", "production"):
         project_id = "0a1b2c3d4e5f40718293a4b5c6d7e8f9"
@@ -250,6 +355,7 @@ def main():
             with open(os.path.join(wdir, "workflows", f"{i + 1:02d}-{key}.json"), "w") as fh:
                 json.dump({**info, "versions": [version]}, fh, indent=2, ensure_ascii=False)
                 fh.write("\n")
+        write_playbooks(env, wdir, project_id, workspace_id)
     print(f"wrote {ROOT}", file=sys.stderr)
 
 

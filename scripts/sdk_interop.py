@@ -25,8 +25,10 @@ from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 from huaweicloudsdksecmaster.v1 import (
     ExportAopworkflowInfo, ExportAopworkflowRequest, ImportAopworkflowRequest,
-    ImportAopworkflowRequestBody, ListAopWorkflowVersionsRequest, ListWorkflowsRequest,
-    ListWorkspacesRequest, SecMasterClient, ShowAopWorkflowRequest, ShowAopWorkflowVersionRequest,
+    ImportAopworkflowRequestBody, ListAopWorkflowVersionsRequest, ListPlaybookActionsRequest,
+    ListPlaybooksRequest, ListPlaybookVersionsRequest, ListWorkflowsRequest, ListWorkspacesRequest,
+    SecMasterClient, ShowAopWorkflowRequest, ShowAopWorkflowVersionRequest, ShowPlaybookRuleRequest,
+    ShowPlaybookVersionRequest,
 )
 
 ENDPOINT = os.environ["SOC_SIM_ENDPOINT"]
@@ -142,11 +144,16 @@ def t_list_versions():
     doc = json.loads(base64.b64decode(v.taskflow))
     check(doc["elementType"] == "{}", "taskflow is xml-js JSON")
     json.loads(v.taskconfig)
+    STATE["listed_version"] = v
 
 
 def t_show_version():
     r = SDK.show_aop_workflow_version(ShowAopWorkflowVersionRequest(workspace_id=WORKSPACE, version_id=STATE["version_id"]))
     check(r.data.id == STATE["version_id"] and r.data.aopworkflow_id == STATE["ids"][0], r.data.id)
+    # What socdrift's versions source builds a document from: the shown version equals the listed one.
+    listed = STATE["listed_version"]
+    for field in ("taskflow", "taskconfig", "taskflow_type", "status", "version", "input", "output"):
+        check(getattr(r.data, field) == getattr(listed, field), f"show and list agree on {field}")
 
 
 def export(ids, workspace=WORKSPACE):
@@ -176,8 +183,8 @@ def t_unknown_workflow_400():
                  400, "SecMaster.20040611")
 
 
-def t_unknown_workspace_400():
-    expect_error(lambda: SDK.list_workflows(ListWorkflowsRequest(workspace_id="nope", limit=10)), 400, "SecMaster.20010001")
+def t_unknown_workspace_403():
+    expect_error(lambda: SDK.list_workflows(ListWorkflowsRequest(workspace_id="nope", limit=10)), 403, "SecMaster.20010001")
 
 
 def t_limit_101_400():
@@ -199,6 +206,74 @@ def t_import_into_production():
     check(r.status_code == 200, r.status_code)
     listed = SDK.list_workflows(ListWorkflowsRequest(workspace_id=WORKSPACE_PROD, name="Enrich", limit=10))
     check(listed.total == 1 and listed.data[0].id != enrich, "imported with a new id")
+
+
+def t_list_playbooks_paged():
+    seen, offset, pages, total = [], 0, 0, None
+    while True:
+        r = SDK.list_playbooks(ListPlaybooksRequest(workspace_id=WORKSPACE, offset=offset, limit=4))
+        pages += 1
+        total = r.total
+        check(r.size == len(r.data), f"size {r.size} != {len(r.data)}")
+        seen.extend(r.data)
+        offset += len(r.data)
+        if not r.data or offset >= total:
+            break
+    check(total == 6 and pages == 2, f"total {total}, pages {pages}")
+    check(len({p.id for p in seen}) == 6, "every playbook once")
+    check(all(isinstance(p.enabled, bool) and p.version_id for p in seen), "PlaybookInfo fields")
+    r = SDK.list_playbooks(ListPlaybooksRequest(workspace_id=WORKSPACE_PROD, offset=0, limit=10, enabled=False))
+    check(r.total == 1 and r.data[0].name == "Notify the on-call analyst", [p.name for p in r.data])
+    STATE["playbooks"] = {p.name: p for p in seen}
+
+
+def t_list_playbook_versions():
+    sweep = STATE["playbooks"]["Close stale false positives"]
+    r = SDK.list_playbook_versions(ListPlaybookVersionsRequest(
+        workspace_id=WORKSPACE, playbook_id=sweep.id, offset=0, limit=10))
+    check(r.total == 2 and len(r.data) == 2, f"total {r.total}")
+    check(all(isinstance(v.version_type, int) for v in r.data), "version_type is a number")
+    drafts = SDK.list_playbook_versions(ListPlaybookVersionsRequest(
+        workspace_id=WORKSPACE, playbook_id=sweep.id, offset=0, limit=10, version_type=0))
+    check(drafts.total == 1 and drafts.data[0].status == "EDITING", drafts.data)
+    check(any(v.id == sweep.version_id and v.enabled for v in r.data), "the active version is listed")
+
+
+def t_show_playbook_version():
+    triage = STATE["playbooks"]["Triage suspicious logins"]
+    r = SDK.show_playbook_version(ShowPlaybookVersionRequest(workspace_id=WORKSPACE, version_id=triage.version_id))
+    v = r.data
+    check(v.id == triage.version_id and v.playbook_id == triage.id, v.id)
+    condition = json.loads(v.rules.rule)
+    check(condition["conditions"][0]["data"][0] == "alert.category", condition)
+    check(v.actions and v.actions[0].action_type == "AOP_WORKFLOW", v.actions)
+    workflows = {w.id: w.name for w in SDK.list_workflows(ListWorkflowsRequest(workspace_id=WORKSPACE, limit=100)).data}
+    check(workflows.get(v.actions[0].action_id) == "Isolate compromised host", "the action binds a workflow by id")
+    STATE["playbook_version"] = v
+
+
+def t_show_playbook_rule_deprecated():
+    v = STATE["playbook_version"]
+    r = SDK.show_playbook_rule(ShowPlaybookRuleRequest(workspace_id=WORKSPACE, version_id=v.id, rule_id=v.rule_id))
+    check(r.data.id == v.rule_id and r.data.rule == v.rules.rule, "the rule equals the inline one")
+    check(r.x_api_deprecation_info and r.x_api_deprecation_date, "deprecation headers")
+
+
+def t_list_playbook_actions_deprecated():
+    v = STATE["playbook_version"]
+    r = SDK.list_playbook_actions(ListPlaybookActionsRequest(workspace_id=WORKSPACE, version_id=v.id, offset=0, limit=10))
+    check(r.total == 1 and r.data[0].action_id == v.actions[0].action_id, "the actions equal the inline ones")
+    check(r.x_api_deprecation_info and r.x_api_deprecation_date, "deprecation headers")
+
+
+def t_playbook_errors_400():
+    v = STATE["playbook_version"]
+    expect_error(lambda: SDK.show_playbook_version(ShowPlaybookVersionRequest(workspace_id=WORKSPACE, version_id="nope")),
+                 400, "SecMaster.20048004")
+    expect_error(lambda: SDK.show_playbook_rule(ShowPlaybookRuleRequest(workspace_id=WORKSPACE, version_id=v.id, rule_id="nope")),
+                 400, "SecMaster.20048004")
+    expect_error(lambda: SDK.list_playbook_actions(ListPlaybookActionsRequest(workspace_id=WORKSPACE, version_id="nope", offset=0, limit=10)),
+                 400, "SecMaster.20030005")
 
 
 def t_wrong_sk_401():
@@ -236,7 +311,9 @@ def t_flipped_signature_401():
 CHECKS = [t_list_workspaces, t_list_workflows_paged, t_list_filter_and_order, t_project_id_from_iam,
           t_temporary_key_with_security_token, t_show_workflow,
           t_list_versions, t_show_version, t_export_one, t_export_batch, t_unknown_workflow_400,
-          t_unknown_workspace_400, t_limit_101_400, t_import_into_production, t_wrong_sk_401,
+          t_unknown_workspace_403, t_limit_101_400, t_list_playbooks_paged, t_list_playbook_versions,
+          t_show_playbook_version, t_show_playbook_rule_deprecated, t_list_playbook_actions_deprecated,
+          t_playbook_errors_400, t_import_into_production, t_wrong_sk_401,
           t_raw_signed_request_ok, t_flipped_signature_401]
 
 

@@ -12,8 +12,8 @@ use crate::error::BuildError;
 use crate::http::{Inner, Pacer};
 use crate::retry::RetryPolicy;
 
-/// Default cap on a response body: 64 MiB.
-pub const DEFAULT_MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
+/// Default cap on a response body: 64 MiB ([`soc_model::Limits`]' export size).
+pub const DEFAULT_MAX_BODY_BYTES: u64 = soc_model::limits::DEFAULT_MAX_EXPORT_BYTES;
 
 /// Default number of requests in flight.
 pub const DEFAULT_CONCURRENCY: usize = 8;
@@ -42,6 +42,31 @@ impl Default for Timeouts {
     }
 }
 
+/// Where workflow documents come from (`source` of an environment in `socdrift.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SourceMode {
+    /// The export API only.
+    Export,
+    /// The workflow and versions APIs only; each document is built as an export would hold it.
+    Versions,
+    /// Export first; when the export route does not exist or does not answer a workflow
+    /// document, the versions APIs for that environment.
+    #[default]
+    Auto,
+}
+
+impl SourceMode {
+    /// `export`, `versions` or `auto`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Export => "export",
+            Self::Versions => "versions",
+            Self::Auto => "auto",
+        }
+    }
+}
+
 /// Which workspace the client works in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum WorkspaceRef {
@@ -65,7 +90,8 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     concurrency: usize,
     requests_per_second: Option<f64>,
-    max_body_bytes: u64,
+    limits: soc_model::Limits,
+    source: SourceMode,
     export_batch_size: usize,
     ca_bundle: Option<PathBuf>,
     accept_invalid_certs: bool,
@@ -87,7 +113,8 @@ impl fmt::Debug for ClientBuilder {
             .field("retry", &self.retry)
             .field("concurrency", &self.concurrency)
             .field("requests_per_second", &self.requests_per_second)
-            .field("max_body_bytes", &self.max_body_bytes)
+            .field("limits", &self.limits)
+            .field("source", &self.source)
             .field("export_batch_size", &self.export_batch_size)
             .field("ca_bundle", &self.ca_bundle)
             .field("accept_invalid_certs", &self.accept_invalid_certs)
@@ -116,7 +143,8 @@ impl ClientBuilder {
             retry: RetryPolicy::default(),
             concurrency: DEFAULT_CONCURRENCY,
             requests_per_second: None,
-            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            limits: soc_model::Limits::default(),
+            source: SourceMode::default(),
             export_batch_size: DEFAULT_EXPORT_BATCH,
             ca_bundle: None,
             accept_invalid_certs: false,
@@ -195,7 +223,21 @@ impl ClientBuilder {
 
     /// The largest response body accepted, in bytes.
     pub fn max_body_bytes(mut self, bytes: u64) -> Self {
-        self.max_body_bytes = bytes;
+        self.limits.max_export_bytes = bytes;
+        self
+    }
+
+    /// The limits every answer is read within: the body cap is `max_export_bytes`, and ZIP and
+    /// JSON answers are unpacked and parsed within the others.
+    pub fn limits(mut self, limits: soc_model::Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Where [`Client::fetch_all`](crate::Client::fetch_all) gets workflow documents from
+    /// (default [`SourceMode::Auto`]).
+    pub fn source(mut self, source: SourceMode) -> Self {
+        self.source = source;
         self
     }
 
@@ -283,8 +325,8 @@ impl ClientBuilder {
         if self.export_batch_size == 0 {
             return Err(invalid("export_batch_size", "must be at least 1"));
         }
-        if self.max_body_bytes == 0 {
-            return Err(invalid("max_body_bytes", "must be at least 1"));
+        if let Err(kind) = self.limits.validate() {
+            return Err(invalid("limits", &format!("{kind} must be at least 1")));
         }
         if self.retry.max_attempts == 0 {
             return Err(invalid("retry.max_attempts", "must be at least 1"));
@@ -353,7 +395,9 @@ impl ClientBuilder {
                 permits: tokio::sync::Semaphore::new(self.concurrency),
                 concurrency: self.concurrency,
                 pacer,
-                max_body_bytes: self.max_body_bytes,
+                max_body_bytes: self.limits.max_export_bytes,
+                limits: self.limits,
+                source: self.source,
                 export_batch_size: self.export_batch_size,
             }),
         })

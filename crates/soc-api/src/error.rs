@@ -41,6 +41,37 @@ pub enum Operation {
         /// The workflow ids in the request.
         ids: Vec<String>,
     },
+    /// A page of the playbooks list.
+    ListPlaybooks {
+        /// The page offset.
+        offset: u64,
+    },
+    /// A page of one playbook's versions.
+    ListPlaybookVersions {
+        /// The playbook id.
+        playbook_id: String,
+        /// The page offset.
+        offset: u64,
+    },
+    /// Showing one playbook version.
+    ShowPlaybookVersion {
+        /// The version id.
+        version_id: String,
+    },
+    /// Showing a playbook version's rule (a deprecated endpoint).
+    ShowPlaybookRule {
+        /// The version id.
+        version_id: String,
+        /// The rule id.
+        rule_id: String,
+    },
+    /// A page of a playbook version's actions (a deprecated endpoint).
+    ListPlaybookActions {
+        /// The version id.
+        version_id: String,
+        /// The page offset.
+        offset: u64,
+    },
 }
 
 impl Operation {
@@ -81,6 +112,45 @@ impl fmt::Display for Operation {
                 [first, ..] => write!(f, "exporting {} workflows ({first:?}, ...)", ids.len()),
                 [] => f.write_str("exporting no workflows"),
             },
+            Self::ListPlaybooks { offset } => {
+                write!(f, "listing playbooks (page at offset {offset})")
+            }
+            Self::ListPlaybookVersions {
+                playbook_id,
+                offset,
+            } => write!(
+                f,
+                "listing versions of playbook {playbook_id:?} (page at offset {offset})"
+            ),
+            Self::ShowPlaybookVersion { version_id } => {
+                write!(f, "showing playbook version {version_id:?}")
+            }
+            Self::ShowPlaybookRule {
+                version_id,
+                rule_id,
+            } => write!(
+                f,
+                "showing rule {rule_id:?} of playbook version {version_id:?}"
+            ),
+            Self::ListPlaybookActions { version_id, offset } => write!(
+                f,
+                "listing actions of playbook version {version_id:?} (page at offset {offset})"
+            ),
+        }
+    }
+}
+
+impl Operation {
+    /// What a listing operation lists, for messages about its pages (`workflows`, `playbooks`).
+    #[must_use]
+    pub fn listed(&self) -> &'static str {
+        match self {
+            Self::ListWorkspaces { .. } => "workspaces",
+            Self::ListVersions { .. } => "versions",
+            Self::ListPlaybooks { .. } => "playbooks",
+            Self::ListPlaybookVersions { .. } => "playbook versions",
+            Self::ListPlaybookActions { .. } => "playbook actions",
+            _ => "workflows",
         }
     }
 }
@@ -114,13 +184,52 @@ impl fmt::Display for ErrorContext {
 /// A boxed cause for decode failures of different kinds (JSON, ZIP, missing fields).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
-/// `status code: message` as the server gave them, for messages.
+/// `: code: message (what the code means)` as the server gave them, for messages.
 fn server_says(code: &Option<String>, message: &Option<String>) -> String {
-    match (code, message) {
+    let said = match (code, message) {
         (Some(c), Some(m)) => format!(": {c}: {m}"),
         (Some(c), None) => format!(": {c}"),
         (None, Some(m)) => format!(": {m}"),
         (None, None) => String::new(),
+    };
+    match code.as_deref().and_then(soc_model::code_meaning) {
+        Some(meaning) => format!("{said} ({meaning})"),
+        None => said,
+    }
+}
+
+/// ` "name"` when the name is known, for messages about a workflow.
+fn named(name: &Option<String>) -> String {
+    name.as_deref()
+        .map(|n| format!(" {:?}", soc_model::envelope::clean(n)))
+        .unwrap_or_default()
+}
+
+/// What an incomplete list was about and what its answer said.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListDetail {
+    /// The workflow whose versions were listed.
+    pub workflow_id: Option<String>,
+    /// Its name, when known.
+    pub workflow_name: Option<String>,
+    /// The list answer's `code`.
+    pub code: Option<String>,
+    /// The list answer's `message`.
+    pub message: Option<String>,
+}
+
+impl fmt::Display for ListDetail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(id) = &self.workflow_id {
+            write!(f, " (workflow {id:?}{})", named(&self.workflow_name))?;
+        }
+        let said = match (&self.code, &self.message) {
+            (Some(c), Some(m)) => format!("code {c}: {m}"),
+            (Some(c), None) => format!("code {c}"),
+            (None, Some(m)) => m.clone(),
+            (None, None) => return Ok(()),
+        };
+        write!(f, "; the answer said {said}")
     }
 }
 
@@ -261,6 +370,67 @@ pub enum ApiError {
         /// Where.
         ctx: Box<ErrorContext>,
     },
+    /// SecMaster says the workspace does not exist in the project (`SecMaster.20010001`, HTTP 403
+    /// or 400).
+    #[error(
+        "{ctx}: workspace {workspace:?} does not exist in project {project} (http {status}: SecMaster.20010001{})",
+        message.as_deref().map(|m| format!(": {m}")).unwrap_or_default()
+    )]
+    WorkspaceNotFound {
+        /// HTTP status.
+        status: u16,
+        /// The workspace id (or name) that was asked for.
+        workspace: String,
+        /// The project id.
+        project: String,
+        /// `message` from the body.
+        message: Option<String>,
+        /// Where.
+        ctx: Box<ErrorContext>,
+    },
+    /// A success status whose body is an error envelope: an error, never a document.
+    #[error("{ctx}: the answer is an error although its status is http {status}: {envelope}")]
+    ErrorAnswer {
+        /// HTTP status (2xx).
+        status: u16,
+        /// The envelope, with code, message and request id.
+        envelope: Box<soc_model::ErrorEnvelope>,
+        /// Where.
+        ctx: Box<ErrorContext>,
+    },
+    /// A success answer that holds no workflow document (empty, an HTML page, JSON of another
+    /// shape), on every attempt.
+    #[error("{ctx}: {what}")]
+    NotAWorkflow {
+        /// What it was, e.g. `the answer is an HTML page, not a workflow document`.
+        what: String,
+        /// Where.
+        ctx: Box<ErrorContext>,
+    },
+    /// A list whose `total` promised more items than its pages delivered.
+    #[error("{ctx}: the list promised {total} {what} but its pages held {listed}{detail}")]
+    ListIncomplete {
+        /// What was listed: `workflows`, `versions`, `playbooks`, `playbook versions`,
+        /// `playbook actions`.
+        what: &'static str,
+        /// The `total` the list answered.
+        total: u64,
+        /// How many items its pages held.
+        listed: u64,
+        /// The workflow whose versions were listed, and what the list answer said.
+        detail: Box<ListDetail>,
+        /// Where.
+        ctx: Box<ErrorContext>,
+    },
+    /// An answer over one of the parsing limits.
+    #[error("{ctx}: the answer is over a limit")]
+    Limit {
+        /// Which limit and what was found.
+        #[source]
+        source: soc_model::ReadError,
+        /// Where.
+        ctx: Box<ErrorContext>,
+    },
     /// A workspace name matched no workspace, or several.
     #[error("{ctx}: {found} workspaces are named {name:?}; give the workspace id instead")]
     WorkspaceName {
@@ -290,6 +460,11 @@ impl ApiError {
             | Self::ListingChanged { ctx, .. }
             | Self::RepeatedPage { ctx }
             | Self::ExportMismatch { ctx, .. }
+            | Self::WorkspaceNotFound { ctx, .. }
+            | Self::ErrorAnswer { ctx, .. }
+            | Self::NotAWorkflow { ctx, .. }
+            | Self::ListIncomplete { ctx, .. }
+            | Self::Limit { ctx, .. }
             | Self::WorkspaceName { ctx, .. } => ctx,
         }
     }
@@ -312,8 +487,24 @@ impl ApiError {
         match self {
             Self::Api { status, .. }
             | Self::NotFound { status, .. }
-            | Self::Auth { status, .. } => Some(*status),
+            | Self::Auth { status, .. }
+            | Self::WorkspaceNotFound { status, .. }
+            | Self::ErrorAnswer { status, .. } => Some(*status),
             Self::Throttled { .. } => Some(429),
+            _ => None,
+        }
+    }
+
+    /// The error code the server gave, if any.
+    #[must_use]
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::Api { code, .. } | Self::NotFound { code, .. } | Self::Auth { code, .. } => {
+                code.as_deref()
+            }
+            Self::WorkspaceNotFound { .. } => Some(crate::http::WORKSPACE_NOT_FOUND),
+            Self::ErrorAnswer { envelope, .. } => envelope.fields.code.as_deref(),
+            Self::ListIncomplete { detail, .. } => detail.code.as_deref(),
             _ => None,
         }
     }
@@ -422,7 +613,7 @@ mod tests {
         };
         assert_eq!(
             err.to_string(),
-            "showing workflow \"wf-1\" (request id req-9, 1 attempt): not found (http 400: SecMaster.20040611: workflow not exist)"
+            "showing workflow \"wf-1\" (request id req-9, 1 attempt): not found (http 400: SecMaster.20040611: workflow not exist (the workflow does not exist))"
         );
         assert!(err.is_not_found());
         assert_eq!(err.request_id(), Some("req-9"));
@@ -460,6 +651,6 @@ mod tests {
 
     #[test]
     fn error_stays_small() {
-        assert!(size_of::<ApiError>() <= 80, "{}", size_of::<ApiError>());
+        assert!(size_of::<ApiError>() <= 120, "{}", size_of::<ApiError>());
     }
 }

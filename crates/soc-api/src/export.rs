@@ -6,11 +6,11 @@
 //! asks for one workflow per request and keeps each answer whole.
 
 use std::collections::HashMap;
-use std::io::Read;
 
 use bytes::Bytes;
-use serde::Deserialize;
-use serde_json::value::RawValue;
+use soc_model::format::strip_bom;
+use soc_model::zip::{Member, ZipExport};
+use soc_model::{ErrorEnvelope, Format, IdName, Limits};
 
 /// How an [`ExportedWorkflow`]'s bytes were cut from the server's answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +21,9 @@ pub enum ExportSource {
     JsonArrayElement,
     /// One member of a ZIP answer to a batch request.
     ZipMember,
+    /// Built from the workflow and versions APIs, not exported
+    /// ([`Client::document_from_versions`](crate::Client::document_from_versions)).
+    Versions,
 }
 
 /// One exported workflow.
@@ -44,27 +47,6 @@ pub struct ExportedWorkflow {
     pub source: ExportSource,
 }
 
-/// The format of an export answer, told from its first bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Format {
-    JsonArray,
-    JsonObject,
-    Zip,
-    Other,
-}
-
-pub(crate) fn sniff(body: &[u8]) -> Format {
-    if body.starts_with(b"PK\x03\x04") || body.starts_with(b"PK\x05\x06") {
-        return Format::Zip;
-    }
-    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    match body.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'[') => Format::JsonArray,
-        Some(b'{') => Format::JsonObject,
-        _ => Format::Other,
-    }
-}
-
 /// A workflow cut from a batch answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Piece {
@@ -83,37 +65,17 @@ pub(crate) enum SplitError {
     Json(#[source] serde_json::Error),
     #[error("element {0} of the json array has no string \"id\"")]
     ElementWithoutId(usize),
-    #[error("the zip is malformed (truncated?)")]
-    Zip(#[source] zip::result::ZipError),
-    #[error("cannot read zip member {name:?}")]
-    ZipMember {
-        name: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("zip member {name:?} is larger than {limit} bytes")]
-    MemberTooLarge { name: String, limit: u64 },
-}
-
-#[derive(Deserialize)]
-struct IdName {
-    id: Option<String>,
-    name: Option<String>,
-}
-
-/// The `id` and `name` of a JSON object, if the bytes are one.
-fn id_name(bytes: &[u8]) -> Option<IdName> {
-    serde_json::from_slice::<IdName>(bytes).ok()
+    #[error(transparent)]
+    Read(#[from] soc_model::ReadError),
 }
 
 /// Splits a JSON-array answer into its elements, byte-identically.
 pub(crate) fn split_json_array(body: &Bytes) -> Result<Vec<Piece>, SplitError> {
-    let elements: Vec<&RawValue> = serde_json::from_slice(body).map_err(SplitError::Json)?;
+    let elements = soc_model::json::split_array(body).map_err(SplitError::Json)?;
     let mut pieces = Vec::with_capacity(elements.len());
-    for (index, element) in elements.into_iter().enumerate() {
-        let text = element.get();
+    for (index, text) in elements.into_iter().enumerate() {
         let IdName { id: Some(id), name } =
-            id_name(text.as_bytes()).ok_or(SplitError::ElementWithoutId(index))?
+            IdName::of(text.as_bytes()).map_err(|_| SplitError::ElementWithoutId(index))?
         else {
             return Err(SplitError::ElementWithoutId(index));
         };
@@ -130,36 +92,17 @@ pub(crate) fn split_json_array(body: &Bytes) -> Result<Vec<Piece>, SplitError> {
     Ok(pieces)
 }
 
-/// Splits a ZIP answer into its members. A member's workflow id is the `id` inside it when it
-/// is a JSON object, else its file name without `.json`.
-pub(crate) fn split_zip(body: &Bytes, max_member_bytes: u64) -> Result<Vec<Piece>, SplitError> {
-    let mut archive =
-        zip::ZipArchive::new(std::io::Cursor::new(body.as_ref())).map_err(SplitError::Zip)?;
-    let mut pieces = Vec::with_capacity(archive.len());
-    for index in 0..archive.len() {
-        let member = archive.by_index(index).map_err(SplitError::Zip)?;
-        if member.is_dir() {
-            continue;
-        }
-        let name = member.name().to_owned();
-        // The declared size can lie (zip bombs), so the read itself is capped.
-        let mut data = Vec::new();
-        member
-            .take(max_member_bytes.saturating_add(1))
-            .read_to_end(&mut data)
-            .map_err(|source| SplitError::ZipMember {
-                name: name.clone(),
-                source,
-            })?;
-        if data.len() as u64 > max_member_bytes {
-            return Err(SplitError::MemberTooLarge {
-                name,
-                limit: max_member_bytes,
-            });
-        }
+/// Splits a ZIP answer into its members (archiver junk skipped, within `limits`). A member's
+/// workflow id is the `id` inside it when it is a JSON object, else its file name without
+/// `.json`.
+pub(crate) fn split_zip(body: &Bytes, limits: &Limits) -> Result<Vec<Piece>, SplitError> {
+    let mut zip = ZipExport::open("the export answer", body, limits)?;
+    let mut pieces = Vec::with_capacity(zip.len());
+    while let Some(member) = zip.next_member() {
+        let Member { name, data } = member?;
         let base = name.rsplit('/').next().unwrap_or(&name);
         let stem = base.strip_suffix(".json").unwrap_or(base).to_owned();
-        let parsed = id_name(&data);
+        let parsed = IdName::of(&data).ok();
         let is_json = parsed.is_some();
         let (id, workflow_name) = match parsed {
             Some(IdName { id: Some(id), name }) => (id, name),
@@ -181,7 +124,7 @@ pub(crate) fn split_zip(body: &Bytes, max_member_bytes: u64) -> Result<Vec<Piece
 /// An export answer, parsed once.
 #[derive(Debug)]
 pub(crate) enum Parsed {
-    /// A JSON object (one workflow's export), with its `id` and `name` when they are strings.
+    /// A JSON object holding one workflow, with its `id` and `name` when they are strings.
     Object {
         id: Option<String>,
         name: Option<String>,
@@ -190,41 +133,93 @@ pub(crate) enum Parsed {
     Pieces(Vec<Piece>),
     /// A well-formed JSON array or ZIP that cannot be split per workflow (why).
     Unsplittable(String),
-    /// Neither JSON nor ZIP: an opaque file.
+    /// Text or binary data of no format socdrift knows: kept whole, compared by hash.
     Opaque,
+    /// An error envelope, although the status said success.
+    Envelope(ErrorEnvelope),
 }
 
-/// Whether a JSON error means the text is cut short or garbled (as opposed to well-formed
-/// JSON of an unexpected shape).
-fn is_malformed(err: &serde_json::Error) -> bool {
-    !matches!(err.classify(), serde_json::error::Category::Data)
+/// Why an answer is no workflow document at all.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum AnswerError {
+    /// Claims JSON or ZIP but is truncated or garbled: asking again may help.
+    #[error(transparent)]
+    Malformed(SplitError),
+    /// Empty, an HTML page, or JSON of a shape that holds no workflow (what it is).
+    #[error("the answer is {0}, not a workflow document")]
+    NotAWorkflow(String),
+    /// Over one of the limits: asking again would get the same.
+    #[error(transparent)]
+    Limit(soc_model::ReadError),
 }
 
-/// Parses an export answer. `Err` means the body claims JSON or ZIP but is truncated or
-/// garbled: asking again may help. Each byte is parsed once for objects and ZIPs (the
-/// elements of an array twice: once to cut them, once to read their `id`).
-pub(crate) fn parse_answer(body: &Bytes, max_member_bytes: u64) -> Result<Parsed, SplitError> {
+/// Parses an export answer. Each byte is parsed once for objects and ZIPs (the elements of an
+/// array twice: once to cut them, once to read their `id`).
+pub(crate) fn parse_answer(body: &Bytes, limits: &Limits) -> Result<Parsed, AnswerError> {
     let unsplittable = |err: SplitError| Ok(Parsed::Unsplittable(err.to_string()));
-    match sniff(body) {
-        Format::JsonObject => match serde_json::from_slice::<IdName>(body) {
-            Ok(IdName { id, name }) => Ok(Parsed::Object { id, name }),
-            Err(err) if is_malformed(&err) => Err(SplitError::Json(err)),
-            Err(_) => Ok(Parsed::Object {
-                id: None,
-                name: None,
-            }),
-        },
+    let format = Format::sniff(body);
+    match format {
+        Format::JsonObject => {
+            soc_model::json::check_values(body, limits).map_err(|source| {
+                AnswerError::Limit(soc_model::ReadError::Limit {
+                    file: "the export answer".into(),
+                    source,
+                })
+            })?;
+            let value: serde_json::Value = serde_json::from_slice(strip_bom(body))
+                .map_err(|err| AnswerError::Malformed(SplitError::Json(err)))?;
+            if let Some(envelope) = ErrorEnvelope::detect(&value) {
+                return Ok(Parsed::Envelope(envelope));
+            }
+            match soc_model::document::workflows(&value) {
+                Some(found) if found.len() == 1 => {
+                    let text =
+                        |k: &str| found[0].get(k).and_then(|v| v.as_str()).map(str::to_owned);
+                    Ok(Parsed::Object {
+                        id: text("id"),
+                        name: text("name"),
+                    })
+                }
+                Some(found) => Ok(Parsed::Unsplittable(format!(
+                    "is a JSON object holding {} workflows",
+                    found.len()
+                ))),
+                None => Err(AnswerError::NotAWorkflow(describe_json(&value))),
+            }
+        }
         Format::JsonArray => match split_json_array(body) {
+            Ok(pieces) if pieces.is_empty() => {
+                Err(AnswerError::NotAWorkflow("an empty JSON array".into()))
+            }
             Ok(pieces) => Ok(Parsed::Pieces(pieces)),
-            Err(SplitError::Json(err)) if is_malformed(&err) => Err(SplitError::Json(err)),
+            Err(SplitError::Json(err)) if soc_model::json::is_malformed(&err) => {
+                Err(AnswerError::Malformed(SplitError::Json(err)))
+            }
             Err(err) => unsplittable(err),
         },
-        Format::Zip => match split_zip(body, max_member_bytes) {
+        Format::Zip => match split_zip(body, limits) {
+            Ok(pieces) if pieces.is_empty() => Err(AnswerError::NotAWorkflow(
+                "a ZIP archive without members".into(),
+            )),
             Ok(pieces) => Ok(Parsed::Pieces(pieces)),
-            Err(err @ (SplitError::Zip(_) | SplitError::ZipMember { .. })) => Err(err),
-            Err(err) => unsplittable(err),
+            Err(SplitError::Read(err)) if err.limit().is_some() => Err(AnswerError::Limit(err)),
+            Err(err) => Err(AnswerError::Malformed(err)),
         },
-        Format::Other => Ok(Parsed::Opaque),
+        Format::Empty | Format::Html => Err(AnswerError::NotAWorkflow(format.describe().into())),
+        Format::Text | Format::Binary => Ok(Parsed::Opaque),
+    }
+}
+
+/// `a JSON object with fields code, message, success` for messages.
+fn describe_json(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Object(map) if map.is_empty() => "an empty JSON object".into(),
+        serde_json::Value::Object(map) => {
+            let keys: Vec<&str> = map.keys().take(8).map(String::as_str).collect();
+            let more = if map.len() > 8 { ", ..." } else { "" };
+            format!("a JSON object with fields {}{more}", keys.join(", "))
+        }
+        other => format!("JSON holding {}", soc_model::json::kind_of(other)),
     }
 }
 
@@ -281,6 +276,7 @@ pub(crate) fn check_single(requested: &str, parsed: Parsed) -> Result<Option<Str
         }
         // Nothing tells which workflow it is; it is kept whole.
         Parsed::Unsplittable(_) | Parsed::Opaque => Ok(None),
+        Parsed::Envelope(envelope) => Err(format!("is an error: {envelope}")),
     }
 }
 
@@ -338,22 +334,20 @@ mod tests {
     }
 
     /// The pieces of a splittable answer (panics otherwise).
+    fn limits(max: u64) -> Limits {
+        Limits {
+            max_export_bytes: max,
+            ..Limits::default()
+        }
+    }
+
     fn split(body: &Bytes, max: u64) -> Result<Vec<Piece>, String> {
-        match parse_answer(body, max) {
+        match parse_answer(body, &limits(max)) {
             Ok(Parsed::Pieces(pieces)) => Ok(pieces),
             Ok(Parsed::Unsplittable(why)) => Err(format!("unsplittable: {why}")),
             Ok(other) => Err(format!("not a batch: {other:?}")),
             Err(err) => Err(format!("malformed: {err}")),
         }
-    }
-
-    #[test]
-    fn sniffs_formats() {
-        assert_eq!(sniff(b"  [{}]"), Format::JsonArray);
-        assert_eq!(sniff(b"\xEF\xBB\xBF{\"id\":1}"), Format::JsonObject);
-        assert_eq!(sniff(b"PK\x03\x04rest"), Format::Zip);
-        assert_eq!(sniff(b"<xml/>"), Format::Other);
-        assert_eq!(sniff(b""), Format::Other);
     }
 
     #[test]
@@ -383,11 +377,37 @@ mod tests {
         assert!(bad(br#"[{"id":"a"},7]"#).contains("element 1"));
         assert!(bad(br#"{"id":"a"}"#).starts_with("not a batch"));
         assert!(bad(b"\x00opaque").starts_with("not a batch"));
-        assert!(parse_answer(&Bytes::from_static(br#"{"id":"a","na<html>"#), 99).is_err());
+        assert!(parse_answer(&Bytes::from_static(br#"{"id":"a","na<html>"#), &limits(99)).is_err());
         assert!(matches!(
-            parse_answer(&Bytes::from_static(br#"{"id":5}"#), 99),
+            parse_answer(&Bytes::from_static(br#"{"id":5,"name":"n"}"#), &limits(99)),
             Ok(Parsed::Object { id: None, .. })
         ));
+        for not_workflow in [
+            &b""[..],
+            b"  ",
+            b"<html><body>502</body></html>",
+            b"[]",
+            br#"{"code":"00000000","message":"","success":true}"#,
+            br#"{"data":null}"#,
+        ] {
+            assert!(
+                matches!(
+                    parse_answer(&Bytes::copy_from_slice(not_workflow), &limits(99)),
+                    Err(AnswerError::NotAWorkflow(_))
+                ),
+                "{}",
+                String::from_utf8_lossy(not_workflow)
+            );
+        }
+        for envelope in [
+            &br#"{"code":"SecMaster.20040611","message":"no","success":false}"#[..],
+            br#"{"error_code":"APIGW.0101","error_msg":"no","request_id":"r"}"#,
+        ] {
+            assert!(matches!(
+                parse_answer(&Bytes::copy_from_slice(envelope), &limits(999)),
+                Ok(Parsed::Envelope(_))
+            ));
+        }
     }
 
     #[test]
@@ -411,12 +431,16 @@ mod tests {
     #[test]
     fn zip_members_are_capped_and_truncated_zips_fail() {
         let body = zip_of(&[("a.json", &[b' '; 5000])]);
-        assert!(split(&body, 4999).unwrap_err().contains("larger than 4999"));
+        assert!(
+            split(&body, 4999)
+                .unwrap_err()
+                .contains("limits.max_export_size")
+        );
         assert!(split(&body, 5000).is_ok());
         let truncated = body.slice(..body.len() - 10);
         assert!(matches!(
-            parse_answer(&truncated, 1 << 20),
-            Err(SplitError::Zip(_))
+            parse_answer(&truncated, &limits(1 << 20)),
+            Err(AnswerError::Malformed(_))
         ));
     }
 
@@ -458,7 +482,7 @@ mod tests {
         let single = |requested: &str, body: &'static [u8]| {
             check_single(
                 requested,
-                parse_answer(&Bytes::from_static(body), 99).unwrap(),
+                parse_answer(&Bytes::from_static(body), &limits(99)).unwrap(),
             )
         };
         let obj: &[u8] = br#"{"id":"a","name":"Alpha"}"#;
@@ -475,7 +499,7 @@ mod tests {
         /// each split piece is exactly the bytes that went into the array.
         #[test]
         fn json_split_is_byte_exact(
-            entries in proptest::collection::vec(("[a-z0-9-]{1,12}", "\\PC{0,16}", 0usize..3), 0..8),
+            entries in proptest::collection::vec(("[a-z0-9-]{1,12}", "\\PC{0,16}", 0usize..3), 1..8),
         ) {
             let mut seen = std::collections::HashSet::new();
             let entries: Vec<_> = entries.into_iter().filter(|(id, _, _)| seen.insert(id.clone())).collect();
@@ -496,7 +520,7 @@ mod tests {
             let pieces = reconcile(&ids, split(&Bytes::from(body), 1 << 20).unwrap()).unwrap();
             for ((piece, single), (_, name, _)) in pieces.iter().zip(&singles).zip(&entries) {
                 proptest::prop_assert_eq!(piece.bytes.as_ref(), single.as_slice());
-                proptest::prop_assert_eq!(piece.name.as_deref(), Some(name.as_str()));
+                proptest::prop_assert_eq!(piece.name.as_deref(), Some(name.as_str()).filter(|n| !n.is_empty()));
             }
         }
     }

@@ -9,6 +9,7 @@ use bytes::{Bytes, BytesMut};
 use reqwest::Method;
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::Value;
+use soc_model::{ErrorEnvelope, ErrorFields};
 use tokio::time::Instant;
 use url::Url;
 
@@ -19,11 +20,24 @@ use crate::retry::{is_retryable_status, parse_retry_after};
 use crate::secret::Secret;
 use crate::sign;
 
-/// Error codes that mean "this object does not exist" (workflow, version, workspace).
+/// The code SecMaster answers (with HTTP 403, or 400 in its docs) for a workspace id that does
+/// not exist in the project.
+pub(crate) const WORKSPACE_NOT_FOUND: &str = "SecMaster.20010001";
+
+/// Error envelopes are small; a larger 2xx body is not looked at for one (a list or an export
+/// parser still refuses it if it is no document).
+const ENVELOPE_CHECK_BYTES: usize = 1024 * 1024;
+
+/// Error codes that mean "this object does not exist": workflow, workflow version, workspace,
+/// playbook version or rule (`SecMaster.20048004`), playbook action (`SecMaster.20030005`),
+/// playbook (`SecMaster.20048006`, "invalid playbook id").
 const NOT_FOUND_CODES: &[&str] = &[
     "SecMaster.20040611",
     "SecMaster.20040605",
     "SecMaster.20011003",
+    "SecMaster.20048004",
+    "SecMaster.20030005",
+    "SecMaster.20048006",
 ];
 
 /// An async client for one SecMaster workspace. Cheap to clone; clones share the connection
@@ -66,6 +80,8 @@ pub(crate) struct Inner {
     pub concurrency: usize,
     pub pacer: Option<Pacer>,
     pub max_body_bytes: u64,
+    pub limits: soc_model::Limits,
+    pub source: crate::client::SourceMode,
     pub export_batch_size: usize,
 }
 
@@ -128,25 +144,85 @@ pub(crate) struct Success<T> {
 /// Why a 2xx body was not usable.
 pub(crate) struct DecodeFailure {
     pub what: String,
-    pub source: BoxError,
+    pub source: Option<BoxError>,
     /// Whether asking again may help (a truncated body) or not (a wrong shape).
     pub retry: bool,
+    pub kind: FailureKind,
+}
+
+/// Which [`ApiError`] a decode failure becomes once no retry is left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FailureKind {
+    /// [`ApiError::Decode`].
+    Decode,
+    /// [`ApiError::NotAWorkflow`].
+    NotAWorkflow,
+    /// [`ApiError::Limit`].
+    Limit,
 }
 
 impl DecodeFailure {
     pub(crate) fn retryable(what: impl Into<String>, source: impl Into<BoxError>) -> Self {
         Self {
             what: what.into(),
-            source: source.into(),
+            source: Some(source.into()),
             retry: true,
+            kind: FailureKind::Decode,
         }
     }
 
     pub(crate) fn permanent(what: impl Into<String>, source: impl Into<BoxError>) -> Self {
         Self {
             what: what.into(),
-            source: source.into(),
+            source: Some(source.into()),
             retry: false,
+            kind: FailureKind::Decode,
+        }
+    }
+
+    /// An answer that holds no workflow document: retried like a transient fault (a proxy's
+    /// error page, a body lost on the way), then [`ApiError::NotAWorkflow`].
+    pub(crate) fn not_a_workflow(what: impl Into<String>) -> Self {
+        Self {
+            what: what.into(),
+            source: None,
+            retry: true,
+            kind: FailureKind::NotAWorkflow,
+        }
+    }
+
+    /// An answer over a parsing limit: never retried.
+    pub(crate) fn limit(source: soc_model::ReadError) -> Self {
+        Self {
+            what: "the answer is over a limit".into(),
+            source: Some(Box::new(source)),
+            retry: false,
+            kind: FailureKind::Limit,
+        }
+    }
+
+    fn into_error(self, ctx: Box<ErrorContext>) -> ApiError {
+        match (self.kind, self.source) {
+            (FailureKind::NotAWorkflow, _) | (_, None) => ApiError::NotAWorkflow {
+                what: self.what,
+                ctx,
+            },
+            (FailureKind::Limit, Some(source)) => match source.downcast::<soc_model::ReadError>() {
+                Ok(source) => ApiError::Limit {
+                    source: *source,
+                    ctx,
+                },
+                Err(source) => ApiError::Decode {
+                    what: self.what,
+                    ctx,
+                    source,
+                },
+            },
+            (FailureKind::Decode, Some(source)) => ApiError::Decode {
+                what: self.what,
+                ctx,
+                source,
+            },
         }
     }
 }
@@ -196,59 +272,51 @@ fn request_id_of(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Server text made safe for one-line messages: control characters out, length bounded.
-fn clean(text: &str) -> String {
-    let mut out: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(300)
-        .collect();
-    if text.chars().count() > 300 {
-        out.push_str("...");
-    }
-    out.trim().to_owned()
+/// Gateway codes that mean "too many requests", whatever the status.
+fn is_throttling_code(code: &str) -> bool {
+    matches!(code, "APIGW.0308" | "APIG.0308")
 }
 
-fn as_text(value: Option<&Value>) -> Option<String> {
-    match value? {
-        Value::String(s) if !s.is_empty() => Some(clean(s)),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
+/// The typed error for a 2xx answer whose body is an error envelope.
+pub(crate) fn envelope_error(
+    status: u16,
+    envelope: ErrorEnvelope,
+    ctx: Box<ErrorContext>,
+) -> ApiError {
+    if envelope.fields.code.as_deref() == Some(WORKSPACE_NOT_FOUND) {
+        return ApiError::WorkspaceNotFound {
+            status,
+            workspace: String::new(),
+            project: String::new(),
+            message: envelope.fields.message,
+            ctx,
+        };
     }
-}
-
-/// `(code, message, request_id)` from an error body: `error_code`/`error_msg` (gateway, some
-/// APIs) or `code`/`message` (SecMaster), looking one level into nested objects such as
-/// `{"error": {...}}`. A non-JSON body becomes the message.
-pub(crate) fn error_fields(body: &[u8]) -> (Option<String>, Option<String>, Option<String>) {
-    let Ok(value) = serde_json::from_slice::<Value>(body) else {
-        let text = clean(&String::from_utf8_lossy(body));
-        return (None, (!text.is_empty()).then_some(text), None);
-    };
-    fn fields(map: &serde_json::Map<String, Value>) -> Option<(Option<String>, Option<String>)> {
-        let code = as_text(map.get("error_code")).or_else(|| as_text(map.get("code")));
-        let message = as_text(map.get("error_msg")).or_else(|| as_text(map.get("message")));
-        (code.is_some() || message.is_some()).then_some((code, message))
+    ApiError::ErrorAnswer {
+        status,
+        envelope: Box::new(envelope),
+        ctx,
     }
-    let Value::Object(map) = &value else {
-        return (None, None, None);
-    };
-    let request_id = as_text(map.get("request_id"));
-    let found = fields(map).or_else(|| {
-        map.values().find_map(|v| match v {
-            Value::Object(inner) => fields(inner),
-            _ => None,
-        })
-    });
-    let (code, message) = found.unwrap_or((None, None));
-    (code, message, request_id)
 }
 
 /// The typed error for a final non-2xx response.
 pub(crate) fn status_error(status: u16, resp: &Response, mut ctx: Box<ErrorContext>) -> ApiError {
-    let (code, message, body_request_id) = error_fields(&resp.body);
+    let ErrorFields {
+        code,
+        message,
+        request_id: body_request_id,
+    } = ErrorFields::from_body(&resp.body);
     if ctx.request_id.is_none() {
         ctx.request_id = body_request_id;
+    }
+    if code.as_deref() == Some(WORKSPACE_NOT_FOUND) {
+        return ApiError::WorkspaceNotFound {
+            status,
+            workspace: String::new(),
+            project: String::new(),
+            message,
+            ctx,
+        };
     }
     let is_gateway = code.as_deref().is_some_and(|c| c.starts_with("APIG"));
     if status == 429 {
@@ -294,6 +362,65 @@ impl Client {
     ) -> Result<Success<T>, ApiError> {
         self.execute_with(call, decode, || self.auth_material())
             .await
+            .map_err(|err| self.locate(err))
+    }
+
+    /// Sends `call` once, whatever the answer: no retry, no decoding, any status is returned.
+    /// For looking at what the server answers (`probe`), not for getting work done.
+    pub(crate) async fn send_once(&self, call: Call<'_>) -> Result<Response, ApiError> {
+        let ctx = |request_id| {
+            Box::new(ErrorContext {
+                operation: call.operation.clone(),
+                request_id,
+                attempts: 1,
+            })
+        };
+        let _permit = self.inner.permits.acquire().await.ok();
+        if let Some(pacer) = &self.inner.pacer {
+            pacer.wait().await;
+        }
+        let material = self.auth_material().await?;
+        let request = self
+            .build_request(&call, &material)
+            .map_err(|source| ApiError::Decode {
+                what: "the credentials cannot be sent as http headers".into(),
+                ctx: ctx(None),
+                source,
+            })?;
+        match self.send_and_read(request).await {
+            Ok(response) => Ok(response),
+            Err(SendError::TooLarge {
+                content_length,
+                request_id,
+            }) => Err(ApiError::TooLarge {
+                limit: self.inner.max_body_bytes,
+                content_length,
+                ctx: ctx(request_id),
+            }),
+            Err(SendError::Http(source)) if source.is_timeout() => Err(ApiError::Timeout {
+                ctx: ctx(None),
+                source,
+            }),
+            Err(SendError::Http(source)) => Err(ApiError::Transport {
+                ctx: ctx(None),
+                source,
+            }),
+        }
+    }
+
+    /// Names the workspace and project in an error that is about them.
+    fn locate(&self, mut err: ApiError) -> ApiError {
+        if let ApiError::WorkspaceNotFound {
+            workspace, project, ..
+        } = &mut err
+        {
+            project.clone_from(&self.inner.project_id);
+            *workspace = match (&self.inner.workspace, self.inner.workspace_id.get()) {
+                (_, Some(id)) => id.clone(),
+                (WorkspaceRef::Id(id), None) | (WorkspaceRef::Name(id), None) => id.clone(),
+            };
+        }
+        err
     }
 
     /// The retry loop. `auth` gives each attempt its credentials; it is a parameter (not a
@@ -384,6 +511,27 @@ impl Client {
             };
             let status = response.status;
             if (200..300).contains(&status) {
+                let envelope = (call.secmaster && response.body.len() <= ENVELOPE_CHECK_BYTES)
+                    .then(|| ErrorEnvelope::detect_bytes(&response.body))
+                    .flatten();
+                if let Some(envelope) = envelope {
+                    let throttled = envelope
+                        .fields
+                        .code
+                        .as_deref()
+                        .is_some_and(is_throttling_code);
+                    if throttled && retries_left {
+                        tracing::debug!(operation = %call.operation, attempt, "retrying after a throttling envelope");
+                        drop(permit);
+                        self.backoff(attempt, None).await;
+                        continue;
+                    }
+                    let request_id = response
+                        .request_id
+                        .clone()
+                        .or_else(|| envelope.fields.request_id.clone());
+                    return Err(envelope_error(status, envelope, ctx(request_id)));
+                }
                 match decode(&response) {
                     Ok(value) => {
                         return Ok(Success {
@@ -399,11 +547,7 @@ impl Client {
                         continue;
                     }
                     Err(failure) => {
-                        return Err(ApiError::Decode {
-                            what: failure.what,
-                            ctx: ctx(response.request_id),
-                            source: failure.source,
-                        });
+                        return Err(failure.into_error(ctx(response.request_id)));
                     }
                 }
             }
@@ -692,37 +836,6 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    #[test]
-    fn error_bodies_of_both_shapes() {
-        assert_eq!(
-            error_fields(br#"{"code":"SecMaster.20040611","message":"workflow not exist"}"#),
-            (
-                Some("SecMaster.20040611".into()),
-                Some("workflow not exist".into()),
-                None
-            )
-        );
-        assert_eq!(
-            error_fields(
-                br#"{"error_code":"APIGW.0308","error_msg":"over ratelimit","request_id":"r1"}"#
-            ),
-            (
-                Some("APIGW.0308".into()),
-                Some("over ratelimit".into()),
-                Some("r1".into())
-            )
-        );
-        assert_eq!(
-            error_fields(br#"{"error":{"code":"X.1","message":"nested"}}"#),
-            (Some("X.1".into()), Some("nested".into()), None)
-        );
-        assert_eq!(
-            error_fields(b"<html>\nBad Gateway\n</html>"),
-            (None, Some("<html> Bad Gateway </html>".into()), None)
-        );
-        assert_eq!(error_fields(b""), (None, None, None));
-    }
-
     fn response(status: u16, body: &str) -> Response {
         Response {
             status,
@@ -808,12 +921,5 @@ mod tests {
             url.as_str(),
             "http://127.0.0.1:8080/prefix/v1/p/workflows/..%2Fx%3Fy%23z"
         );
-    }
-
-    #[test]
-    fn server_text_is_cleaned() {
-        let long = "x".repeat(400);
-        assert_eq!(clean(&long).len(), 303);
-        assert_eq!(clean("a\u{1b}[31mb\nc"), "a [31mb c");
     }
 }

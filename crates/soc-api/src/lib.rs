@@ -1,7 +1,9 @@
-//! An async client for Huawei Cloud SecMaster that gets every SOAR workflow out of a workspace.
+//! An async client for Huawei Cloud SecMaster that gets every SOAR workflow and playbook out of a
+//! workspace.
 //!
-//! It only reads: list, show, versions and export. It never creates, changes or deletes
-//! anything in a workspace, so a drift check is read-only by construction.
+//! It only reads: list, show, versions, export, and the playbook, version, rule and action reads.
+//! It never creates, changes or deletes anything in a workspace, so a drift check is read-only by
+//! construction.
 //!
 //! - Credentials: AK/SK (`SDK-HMAC-SHA256` signing, with `X-Security-Token` for temporary
 //!   keys), a static IAM token, or an IAM password exchanged for a cached project-scoped token.
@@ -47,23 +49,31 @@ mod client;
 mod credentials;
 mod error;
 mod export;
+mod fetch;
 mod http;
 mod model;
 mod ops;
 mod page;
+mod playbooks;
+mod probe;
 mod retry;
 mod secret;
 pub mod sign;
 
 pub use client::{
-    ClientBuilder, DEFAULT_CONCURRENCY, DEFAULT_EXPORT_BATCH, DEFAULT_MAX_BODY_BYTES, Timeouts,
+    ClientBuilder, DEFAULT_CONCURRENCY, DEFAULT_EXPORT_BATCH, DEFAULT_MAX_BODY_BYTES, SourceMode,
+    Timeouts,
 };
 pub use credentials::Credentials;
-pub use error::{ApiError, BoxError, BuildError, ErrorContext, Operation};
+pub use error::{ApiError, BoxError, BuildError, ErrorContext, ListDetail, Operation};
 pub use export::{ExportSource, ExportedWorkflow};
+pub use fetch::{ExportProgress, Fetch, FetchSource, Fetched};
 pub use http::Client;
 pub use model::{ApiObject, ObjectError, VersionInfo, WorkflowInfo};
-pub use ops::ExportProgress;
 pub use page::{MAX_OFFSET, PAGE_LIMIT};
+pub use playbooks::{
+    ACTIONS_ENDPOINT, Deprecation, FetchedPlaybooks, PlaybookDocument, PlaybookInfo, RULE_ENDPOINT,
+};
+pub use probe::{ProbeCall, ProbeReport};
 pub use retry::{RetryPolicy, is_retryable_status, parse_retry_after};
 pub use secret::Secret;

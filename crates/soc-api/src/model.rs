@@ -37,23 +37,12 @@ pub enum ObjectError {
     MissingId,
 }
 
-fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 impl ApiObject {
     /// Wraps raw JSON, checking it is an object with a non-empty string `id`.
     pub fn from_raw(raw: Box<RawValue>) -> Result<Self, ObjectError> {
         let value: Value = serde_json::from_str(raw.get()).map_err(ObjectError::Json)?;
         let Value::Object(object) = value else {
-            return Err(ObjectError::NotObject(kind_of(&value)));
+            return Err(ObjectError::NotObject(soc_model::json::kind_of(&value)));
         };
         let id = match object.get("id") {
             Some(Value::String(id)) if !id.is_empty() => id.clone(),
@@ -131,6 +120,10 @@ fn count_of(value: Option<&Value>) -> Option<u64> {
 pub(crate) struct RawPage {
     pub items: Vec<Box<RawValue>>,
     pub total: Option<u64>,
+    /// The answer's `code` and `message` fields, when they are strings.
+    pub said: (Option<String>, Option<String>),
+    /// Whether the items field was there (possibly null).
+    pub has_items: bool,
 }
 
 /// Decodes a list page whose items are under `items_key` and whose total is under `total_key`
@@ -153,7 +146,20 @@ pub(crate) fn decode_page(
         }
         None => Vec::new(),
     };
-    Ok(RawPage { items, total })
+    let text = |key: &str| -> Option<String> {
+        fields
+            .get(key)
+            .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok())
+            .filter(|s| !s.is_empty())
+            .map(|s| soc_model::envelope::clean(&s))
+    };
+    let said = (text("code"), text("message"));
+    Ok(RawPage {
+        items,
+        total,
+        said,
+        has_items: fields.contains_key(items_key),
+    })
 }
 
 /// Decodes the `data` object of a show response.

@@ -1,31 +1,19 @@
 //! The read operations and export.
 
-use std::collections::{HashMap, HashSet, VecDeque};
-use std::future::Future;
+use std::collections::{HashMap, HashSet};
 
 use bytes::Bytes;
-use futures_util::stream::{FuturesUnordered, StreamExt, TryStreamExt};
+use futures_util::stream::{StreamExt, TryStreamExt};
 use futures_util::{Stream, pin_mut};
 use reqwest::Method;
 use url::Url;
 
 use crate::client::WorkspaceRef;
-use crate::error::{ApiError, ErrorContext, Operation};
+use crate::error::{ApiError, ErrorContext, ListDetail, Operation};
 use crate::export::{self, ExportSource, ExportedWorkflow};
-use crate::http::{Call, Client, DecodeFailure, Response, Success, join_url};
+use crate::http::{Call, Client, DecodeFailure, Response, Success, envelope_error, join_url};
 use crate::model::{ApiObject, VersionInfo, WorkflowInfo, decode_data_object, decode_page};
 use crate::page::{MAX_OFFSET, PAGE_LIMIT, Page, paginate};
-
-/// Progress of [`Client::export_all`], reported after each listed page item and each export.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ExportProgress {
-    /// Workflows listed so far.
-    pub listed: usize,
-    /// Workflows exported so far.
-    pub exported: usize,
-    /// Whether the listing is complete (then `listed` is the total).
-    pub listing_done: bool,
-}
 
 /// The raw answer of one export request.
 struct ExportAnswer {
@@ -33,6 +21,45 @@ struct ExportAnswer {
     parsed: export::Parsed,
     content_type: Option<String>,
     file_name: Option<String>,
+}
+
+/// A decoded list page: its objects, its `total`, and its `code` and `message`.
+pub(crate) type ListAnswer = (
+    Vec<ApiObject>,
+    Option<u64>,
+    (Option<String>, Option<String>),
+);
+
+/// A list answer: a JSON object holding its items (under `items_key`) or its total (under
+/// `total_key`), each item an object with an id; anything else is no list.
+pub(crate) fn decode_list(
+    resp: &Response,
+    items_key: &str,
+    total_key: &str,
+    offset: u64,
+) -> Result<ListAnswer, DecodeFailure> {
+    let format = soc_model::Format::sniff(&resp.body);
+    if format != soc_model::Format::JsonObject {
+        return Err(DecodeFailure::not_a_workflow(format!(
+            "the list answer is {}, not a JSON object",
+            format.describe()
+        )));
+    }
+    let page = decode_page(&resp.body, items_key, total_key)
+        .map_err(|err| DecodeFailure::retryable("the list page is not the expected json", err))?;
+    if !page.has_items && page.total.is_none() {
+        return Err(DecodeFailure::not_a_workflow(format!(
+            "the list answer has neither `{items_key}` nor `{total_key}`: it holds no list"
+        )));
+    }
+    Ok((objects(page.items, offset)?, page.total, page.said))
+}
+
+/// A show answer: `{"data": {...object with an id...}}`.
+pub(crate) fn decode_show(resp: &Response) -> Result<ApiObject, DecodeFailure> {
+    decode_data_object(&resp.body).map_err(|err| {
+        DecodeFailure::retryable("expected {\"data\": {...object with an id...}}", err)
+    })
 }
 
 /// Turns each raw page item into an API object; a malformed item is a permanent failure.
@@ -134,7 +161,7 @@ impl Client {
         }
     }
 
-    async fn fetch_page(
+    pub(crate) async fn fetch_page(
         &self,
         operation: Operation,
         url: Url,
@@ -144,27 +171,32 @@ impl Client {
     ) -> Result<Page<ApiObject>, ApiError> {
         let call = Call::get(&operation, url);
         let Success {
-            value: (items, total),
+            value: (items, total, said),
             request_id,
             attempts,
         } = self
-            .execute(call, |resp| {
-                let page = decode_page(&resp.body, items_key, total_key).map_err(|err| {
-                    DecodeFailure::retryable("the list page is not the expected json", err)
-                })?;
-                Ok((objects(page.items, offset)?, page.total))
-            })
+            .execute(call, |resp| decode_list(resp, items_key, total_key, offset))
             .await?;
         Ok(Page {
             items,
             total,
             request_id,
             attempts,
+            said,
         })
     }
 
     /// `…/workspaces/{workspace_id}/soc/workflows` plus `tail`, every part encoded.
     async fn soc_url(&self, tail: &[&str]) -> Result<Url, ApiError> {
+        self.soc_collection_url("workflows", tail).await
+    }
+
+    /// `…/workspaces/{workspace_id}/soc/{collection}` plus `tail`, every part encoded.
+    pub(crate) async fn soc_collection_url(
+        &self,
+        collection: &str,
+        tail: &[&str],
+    ) -> Result<Url, ApiError> {
         let workspace = self.workspace_id().await?;
         let mut segments = vec![
             "v1",
@@ -172,7 +204,7 @@ impl Client {
             "workspaces",
             workspace,
             "soc",
-            "workflows",
+            collection,
         ];
         segments.extend_from_slice(tail);
         Ok(join_url(&self.inner.endpoint, &segments))
@@ -184,37 +216,43 @@ impl Client {
     /// Errors end the stream: [`ApiError::PageLimit`] past offset 10000,
     /// [`ApiError::ListingChanged`] when the total changes between pages.
     pub fn list_workflows(&self) -> impl Stream<Item = Result<WorkflowInfo, ApiError>> + Send + '_ {
-        let fetch = move |offset: u64| async move {
-            let mut url = self.soc_url(&[]).await?;
-            url.query_pairs_mut()
-                .append_pair("offset", &offset.to_string())
-                .append_pair("limit", &PAGE_LIMIT.to_string());
-            self.fetch_page(
-                Operation::ListWorkflows { offset },
-                url,
-                "data",
-                "total",
-                offset,
-            )
-            .await
+        self.list_soc("workflows", Vec::new(), |offset| Operation::ListWorkflows {
+            offset,
+        })
+    }
+
+    /// A lazy stream over the pages of `…/soc/{collection}/{tail}?offset=…&limit=100`, whose
+    /// items are under `data` and whose total is `total`; `operation(offset)` names each page.
+    pub(crate) fn list_soc<'a, O>(
+        &'a self,
+        collection: &'static str,
+        tail: Vec<String>,
+        operation: O,
+    ) -> impl Stream<Item = Result<ApiObject, ApiError>> + Send + 'a
+    where
+        O: Fn(u64) -> Operation + Clone + Send + Sync + 'a,
+    {
+        let named = operation.clone();
+        let fetch = move |offset: u64| {
+            let operation = named(offset);
+            let tail = tail.clone();
+            async move {
+                let tail: Vec<&str> = tail.iter().map(String::as_str).collect();
+                let mut url = self.soc_collection_url(collection, &tail).await?;
+                url.query_pairs_mut()
+                    .append_pair("offset", &offset.to_string())
+                    .append_pair("limit", &PAGE_LIMIT.to_string());
+                self.fetch_page(operation, url, "data", "total", offset)
+                    .await
+            }
         };
-        paginate(
-            MAX_OFFSET,
-            |offset| Operation::ListWorkflows { offset },
-            fetch,
-        )
+        paginate(MAX_OFFSET, operation, fetch)
     }
 
     async fn get_object(&self, operation: Operation, tail: &[&str]) -> Result<ApiObject, ApiError> {
         let url = self.soc_url(tail).await?;
         let call = Call::get(&operation, url);
-        let success = self
-            .execute(call, |resp| {
-                decode_data_object(&resp.body).map_err(|err| {
-                    DecodeFailure::retryable("expected {\"data\": {...object with an id...}}", err)
-                })
-            })
-            .await?;
+        let success = self.execute(call, decode_show).await?;
         Ok(success.value)
     }
 
@@ -241,19 +279,30 @@ impl Client {
             workflow_id: workflow_id.to_owned(),
         };
         let url = self.soc_url(&[workflow_id, "versions"]).await?;
-        let page = self.fetch_page(operation, url, "data", "total", 0).await?;
-        if page
-            .total
-            .is_some_and(|total| total > page.items.len() as u64)
-        {
-            tracing::warn!(
-                workflow_id,
-                listed = page.items.len(),
-                total = page.total,
-                "the versions list reports more versions than it returned"
-            );
+        let page = self
+            .fetch_page(operation.clone(), url, "data", "total", 0)
+            .await?;
+        let listed = page.items.len() as u64;
+        match page.total {
+            // The API does not page versions; a list short of its total lost some.
+            Some(total) if total > listed => Err(ApiError::ListIncomplete {
+                what: "versions",
+                total,
+                listed,
+                detail: Box::new(ListDetail {
+                    workflow_id: Some(workflow_id.to_owned()),
+                    workflow_name: None,
+                    code: page.said.0,
+                    message: page.said.1,
+                }),
+                ctx: Box::new(ErrorContext {
+                    operation,
+                    request_id: page.request_id,
+                    attempts: page.attempts,
+                }),
+            }),
+            _ => Ok(page.items),
         }
-        Ok(page.items)
     }
 
     async fn export_request(
@@ -271,8 +320,16 @@ impl Client {
             secmaster: true,
         };
         self.execute(call, |resp: &Response| {
-            let parsed = export::parse_answer(&resp.body, self.inner.max_body_bytes)
-                .map_err(|err| DecodeFailure::retryable("the export file is incomplete", err))?;
+            let parsed =
+                export::parse_answer(&resp.body, &self.inner.limits).map_err(|err| match err {
+                    export::AnswerError::Malformed(err) => {
+                        DecodeFailure::retryable("the export file is incomplete", err)
+                    }
+                    export::AnswerError::NotAWorkflow(what) => DecodeFailure::not_a_workflow(
+                        format!("the export answer is {what}, not a workflow document"),
+                    ),
+                    export::AnswerError::Limit(err) => DecodeFailure::limit(err),
+                })?;
             Ok(ExportAnswer {
                 body: resp.body.clone(),
                 parsed,
@@ -295,6 +352,16 @@ impl Client {
             request_id,
             attempts,
         } = self.export_request(&operation, &[id.to_owned()]).await?;
+        let ctx = || {
+            Box::new(ErrorContext {
+                operation: operation.clone(),
+                request_id: request_id.clone(),
+                attempts,
+            })
+        };
+        if let export::Parsed::Envelope(envelope) = answer.parsed {
+            return Err(envelope_error(200, envelope, ctx()));
+        }
         let name = export::check_single(id, answer.parsed).map_err(|problem| {
             ApiError::ExportMismatch {
                 problem,
@@ -318,7 +385,10 @@ impl Client {
 
     /// Exports a batch in one request when the answer splits per workflow; otherwise one
     /// request per workflow.
-    async fn export_batch(&self, ids: Vec<String>) -> Result<Vec<ExportedWorkflow>, ApiError> {
+    pub(crate) async fn export_batch(
+        &self,
+        ids: Vec<String>,
+    ) -> Result<Vec<ExportedWorkflow>, ApiError> {
         if let [id] = ids.as_slice() {
             return Ok(vec![self.export_one(id).await?]);
         }
@@ -334,6 +404,17 @@ impl Client {
                     export::Parsed::Unsplittable(why) => Err(why),
                     export::Parsed::Object { .. } => Err("is a single json object".to_owned()),
                     export::Parsed::Opaque => Err("is neither a json array nor a zip".to_owned()),
+                    export::Parsed::Envelope(envelope) => {
+                        return Err(envelope_error(
+                            200,
+                            envelope,
+                            Box::new(ErrorContext {
+                                operation,
+                                request_id,
+                                attempts: 1,
+                            }),
+                        ));
+                    }
                 };
                 match split {
                     Ok(pieces) => {
@@ -358,6 +439,8 @@ impl Client {
                     ),
                 }
             }
+            // A missing route is missing for every id: asking per id would only repeat it.
+            Err(err) if matches!(err.status(), Some(404 | 405 | 501)) => return Err(err),
             // A batch refused as a whole (one bad id) is retried per id, so the error that
             // remains names the workflow.
             Err(
@@ -405,147 +488,10 @@ impl Client {
         }
         Ok(ordered)
     }
-
-    /// Lists the workspace and exports every workflow, exporting while the listing goes on.
-    /// Returns `(listed info, export)` pairs in list order; `progress` is called as work
-    /// completes.
-    pub async fn export_all(
-        &self,
-        progress: impl FnMut(ExportProgress),
-    ) -> Result<Vec<(WorkflowInfo, ExportedWorkflow)>, ApiError> {
-        let mut exported: Vec<(usize, WorkflowInfo, ExportedWorkflow)> =
-            self.export_listed(progress).try_collect().await?;
-        exported.sort_by_key(|(index, _, _)| *index);
-        Ok(exported
-            .into_iter()
-            .map(|(_, info, workflow)| (info, workflow))
-            .collect())
-    }
-
-    /// Lists the workspace and exports every workflow like [`export_all`](Self::export_all), but
-    /// yields each `(listed info, export)` as soon as its export is in, in no particular order,
-    /// so the caller can process and drop it: nothing is held beyond the listing and the batches
-    /// in flight (at most the client's concurrency). The stream works only while it is polled, so
-    /// a slow consumer slows the export down instead of piling exports up. It ends after every
-    /// listed workflow was yielded once, or with the first error.
-    pub fn export_stream<'a>(
-        &'a self,
-        progress: impl FnMut(ExportProgress) + 'a,
-    ) -> impl Stream<Item = Result<(WorkflowInfo, ExportedWorkflow), ApiError>> + 'a {
-        self.export_listed(progress)
-            .map_ok(|(_, info, workflow)| (info, workflow))
-    }
-
-    /// [`export_stream`](Self::export_stream) with each workflow's position in the listing.
-    fn export_listed<'a>(
-        &'a self,
-        progress: impl FnMut(ExportProgress) + 'a,
-    ) -> impl Stream<Item = Result<(usize, WorkflowInfo, ExportedWorkflow), ApiError>> + 'a {
-        type Batch<'b> = std::pin::Pin<
-            Box<dyn Future<Output = Result<Vec<ExportedWorkflow>, ApiError>> + Send + 'b>,
-        >;
-        struct State<'a, P> {
-            list: std::pin::Pin<Box<dyn Stream<Item = Result<WorkflowInfo, ApiError>> + Send + 'a>>,
-            progress: P,
-            /// Listed and not yet exported, by id: position and info.
-            listed: HashMap<String, (usize, WorkflowInfo)>,
-            count: usize,
-            exported: usize,
-            pending: VecDeque<String>,
-            in_flight: FuturesUnordered<Batch<'a>>,
-            ready: VecDeque<(usize, WorkflowInfo, ExportedWorkflow)>,
-            listing_done: bool,
-            finished: bool,
-        }
-        let state = State {
-            list: Box::pin(self.list_workflows()),
-            progress,
-            listed: HashMap::new(),
-            count: 0,
-            exported: 0,
-            pending: VecDeque::new(),
-            in_flight: FuturesUnordered::new(),
-            ready: VecDeque::new(),
-            listing_done: false,
-            finished: false,
-        };
-        let batch_size = self.inner.export_batch_size;
-        let concurrency = self.inner.concurrency;
-        futures_util::stream::unfold(state, move |mut state| async move {
-            loop {
-                if let Some(item) = state.ready.pop_front() {
-                    return Some((Ok(item), state));
-                }
-                if state.finished {
-                    return None;
-                }
-                // At most `concurrency` batches are started at a time, and the listing is read
-                // eagerly into `pending`. So the next list page never queues behind a whole
-                // page of exports for a permit: it is asked for as soon as a page arrives and
-                // gets the first free permit, while exports keep the other permits busy.
-                while state.in_flight.len() < concurrency
-                    && (state.pending.len() >= batch_size
-                        || (state.listing_done && !state.pending.is_empty()))
-                {
-                    let take = batch_size.min(state.pending.len());
-                    let batch: Vec<String> = state.pending.drain(..take).collect();
-                    state.in_flight.push(Box::pin(self.export_batch(batch)));
-                }
-                if state.listing_done && state.in_flight.is_empty() {
-                    state.finished = true;
-                    // Cannot happen (every batch is reconciled), but must never be silent.
-                    if let Some(id) = state.listed.keys().next() {
-                        return Some((Err(missing_export(id)), state));
-                    }
-                    return None;
-                }
-                let outcome: Result<(), ApiError> = tokio::select! {
-                    item = state.list.next(), if !state.listing_done => {
-                        match item {
-                            Some(Ok(info)) => {
-                                let id = info.id().to_owned();
-                                state.pending.push_back(id.clone());
-                                state.listed.insert(id, (state.count, info));
-                                state.count += 1;
-                                Ok(())
-                            }
-                            Some(Err(err)) => Err(err),
-                            None => {
-                                state.listing_done = true;
-                                Ok(())
-                            }
-                        }
-                    }
-                    Some(done) = state.in_flight.next(), if !state.in_flight.is_empty() => {
-                        done.and_then(|workflows| {
-                            for workflow in workflows {
-                                let (index, info) = state
-                                    .listed
-                                    .remove(&workflow.id)
-                                    .ok_or_else(|| missing_export(&workflow.id))?;
-                                state.exported += 1;
-                                state.ready.push_back((index, info, workflow));
-                            }
-                            Ok(())
-                        })
-                    }
-                };
-                (state.progress)(ExportProgress {
-                    listed: state.count,
-                    exported: state.exported,
-                    listing_done: state.listing_done,
-                });
-                if let Err(err) = outcome {
-                    state.finished = true;
-                    return Some((Err(err), state));
-                }
-            }
-        })
-    }
 }
 
 /// Cannot happen (every batch is reconciled), but a missing workflow must never be silent.
-fn missing_export(id: &str) -> ApiError {
+pub(crate) fn missing_export(id: &str) -> ApiError {
     ApiError::ExportMismatch {
         problem: format!("lacks {id:?}"),
         ctx: Box::new(ErrorContext {

@@ -6,14 +6,16 @@
 //! silently truncated one. A workflow listed twice (offset paging shifts when a workflow is
 //! created mid-listing) is dropped with a warning: the copy is identical in substance and
 //! nothing is lost. A changed `total` is an error instead, because a deletion mid-listing
-//! shifts a workflow past the pages already read, and nothing would notice it is missing.
+//! shifts a workflow past the pages already read, and nothing would notice it is missing; so is a
+//! list whose pages end before its `total`: a truncated list must never look like a smaller
+//! workspace.
 
 use std::collections::{HashSet, VecDeque};
 use std::future::Future;
 
 use futures_util::Stream;
 
-use crate::error::{ApiError, ErrorContext, Operation};
+use crate::error::{ApiError, ErrorContext, ListDetail, Operation};
 use crate::model::ApiObject;
 
 /// Items per page (the API maximum).
@@ -29,6 +31,8 @@ pub(crate) struct Page<T> {
     pub total: Option<u64>,
     pub request_id: Option<String>,
     pub attempts: u32,
+    /// The list answer's `code` and `message`, for errors about it.
+    pub said: (Option<String>, Option<String>),
 }
 
 /// Something that has an identity for duplicate detection.
@@ -51,6 +55,8 @@ pub(crate) enum PageProblem {
     TotalChanged { before: u64, after: u64 },
     /// A non-empty page held only items already seen: the server ignores the offset.
     RepeatedPage,
+    /// The pages ended before `total` items were listed.
+    Incomplete { total: u64, listed: u64 },
 }
 
 /// The paging state machine, kept free of I/O so its rules are unit-tested directly.
@@ -100,12 +106,10 @@ impl Pager {
         if items.is_empty() {
             self.done = true;
             if let Some(total) = self.total {
-                if (self.seen.len() as u64) < total {
-                    tracing::warn!(
-                        listed = self.seen.len(),
-                        total,
-                        "the server ended the list before its reported total"
-                    );
+                let listed = self.seen.len() as u64;
+                if listed < total {
+                    // A truncated list must never look like a smaller workspace.
+                    return Err(PageProblem::Incomplete { total, listed });
                 }
             }
             return Ok(items);
@@ -141,8 +145,24 @@ struct State<T, F, O> {
     operation: O,
 }
 
-fn problem_error(problem: PageProblem, ctx: Box<ErrorContext>, max_offset: u64) -> ApiError {
+fn problem_error(
+    problem: PageProblem,
+    ctx: Box<ErrorContext>,
+    max_offset: u64,
+    said: (Option<String>, Option<String>),
+) -> ApiError {
     match problem {
+        PageProblem::Incomplete { total, listed } => ApiError::ListIncomplete {
+            what: ctx.operation.listed(),
+            total,
+            listed,
+            detail: Box::new(ListDetail {
+                code: said.0,
+                message: said.1,
+                ..ListDetail::default()
+            }),
+            ctx,
+        },
         PageProblem::PastMaxOffset => ApiError::PageLimit { max_offset, ctx },
         PageProblem::TotalChanged { before, after } => {
             ApiError::ListingChanged { before, after, ctx }
@@ -189,7 +209,10 @@ where
                         request_id: None,
                         attempts: 0,
                     });
-                    return Some((Err(problem_error(problem, ctx, max_offset)), st));
+                    return Some((
+                        Err(problem_error(problem, ctx, max_offset, (None, None))),
+                        st,
+                    ));
                 }
             };
             match (st.fetch)(offset).await {
@@ -202,7 +225,7 @@ where
                             request_id: page.request_id,
                             attempts: page.attempts,
                         });
-                        return Some((Err(problem_error(problem, ctx, max_offset)), st));
+                        return Some((Err(problem_error(problem, ctx, max_offset, page.said)), st));
                     }
                 },
                 Err(err) => {
@@ -246,6 +269,7 @@ mod tests {
                 total,
                 request_id: None,
                 attempts: 1,
+                said: (None, None),
             }))
         };
         (fetch, asked)
@@ -286,6 +310,25 @@ mod tests {
         let got = run(fetch, MAX_OFFSET);
         assert_eq!(got.len(), 200);
         assert_eq!(*asked.borrow(), vec![0, 100, 200]);
+    }
+
+    #[test]
+    fn pages_that_end_before_the_total_are_an_error() {
+        let (fetch, _) = serve(ids(0..150), Some(180));
+        let got = run(fetch, MAX_OFFSET);
+        let err = got.last().unwrap().as_ref().unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ApiError::ListIncomplete {
+                    total: 180,
+                    listed: 150,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert_eq!(got.len(), 151);
     }
 
     #[test]
@@ -342,6 +385,7 @@ mod tests {
                 total: None,
                 request_id: None,
                 attempts: 1,
+                said: (None, None),
             }))
         };
         let got: Vec<String> = run(fetch, MAX_OFFSET)
@@ -361,6 +405,7 @@ mod tests {
                 total: Some(total),
                 request_id: Some("r2".into()),
                 attempts: 1,
+                said: (None, None),
             }))
         };
         let got = run(fetch, MAX_OFFSET);
@@ -387,6 +432,7 @@ mod tests {
                 total: None,
                 request_id: None,
                 attempts: 1,
+                said: (None, None),
             }))
         };
         let got = run(fetch, MAX_OFFSET);
@@ -408,6 +454,7 @@ mod tests {
                     total: Some(300),
                     request_id: None,
                     attempts: 1,
+                    said: (None, None),
                 })
             } else {
                 Err(ApiError::PageLimit {

@@ -4,13 +4,14 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::exit::EXIT_CODES_HELP;
+use crate::exit::{DIFF_EXIT_CODES_HELP, EXIT_CODES_HELP};
 use crate::printer::ColorChoice;
 
 /// socdrift: catch drift in Huawei Cloud SecMaster SOAR workflows between workspaces.
 ///
-/// Snapshots the workflows of each environment (staging, production, …), compares them after
-/// normalizing away ids, timestamps, creators and canvas layout, and reports what really differs.
+/// Snapshots the workflows and playbooks of each environment (staging, production, …), compares
+/// them after normalizing away ids, timestamps, creators and canvas layout, and reports what
+/// really differs.
 /// Try `socdrift demo`: it needs no config, no network and no credentials.
 #[derive(Debug, Parser)]
 #[command(
@@ -75,9 +76,10 @@ pub enum Command {
 
     /// Export an environment's workflows as raw export files into a folder.
     ///
-    /// One file per workflow, named after the workflow (made safe for every OS). Refuses to write
-    /// into a folder that is not empty unless --force, which replaces files of the same name and
-    /// leaves other files alone.
+    /// One file per workflow, named after the workflow (made safe for every OS), and one playbook
+    /// document per playbook in its `playbooks/` folder. Refuses to write into a folder that is
+    /// not empty unless --force, which replaces files of the same name and leaves other files
+    /// alone.
     #[command(after_help = "Exit codes:\n  0  exported\n  2  error")]
     Export(ExportArgs),
 
@@ -97,9 +99,15 @@ pub enum Command {
     /// A side is a path (a folder of export files, a snapshot folder, or one export file) or
     /// ENV@SELECTOR for an environment of the config, where SELECTOR is `latest` (the default when
     /// `@…` is left out), `live` (export now, store nothing), `~N` (the N-th snapshot before
-    /// latest) or a snapshot id. An argument with a `/` is always a path; otherwise a configured
-    /// environment name wins over a file of the same name (write ./NAME for the file).
-    #[command(after_help = EXIT_CODES_HELP)]
+    /// latest), a tag (see `socdrift tag`) or a snapshot id. An argument with a `/` is always a
+    /// path; otherwise a configured environment name wins over a file of the same name (write
+    /// ./NAME for the file).
+    ///
+    /// With --base, every difference is classed against the base: promote (LEFT changed it since
+    /// the base), drift (RIGHT changed it: promoting LEFT would overwrite it) or conflict (both
+    /// changed it, differently), e.g. socdrift diff staging@live production@live --base
+    /// production@promoted.
+    #[command(after_help = DIFF_EXIT_CODES_HELP)]
     Diff(DiffArgs),
 
     /// The CI gate: compare the configured pairs and write reports for CI.
@@ -107,9 +115,22 @@ pub enum Command {
     /// Without arguments, compares the pairs of `[check]` in the config, or else, for every
     /// environment, its latest snapshot against the live workspace (ENV@latest ENV@live). Appends
     /// the Markdown report to $GITHUB_STEP_SUMMARY when it is set. Only ever calls read endpoints
-    /// of SecMaster (and export).
+    /// of SecMaster (and the workflow export).
     #[command(after_help = EXIT_CODES_HELP)]
     Check(CheckArgs),
+
+    /// A read-only first contact with a workspace: what each API socdrift uses answered.
+    ///
+    /// Calls once each endpoint socdrift uses (the workspaces list, one page of workflows, one
+    /// workflow's versions, one version, one export, one page of playbooks, one playbook's
+    /// versions, its active version, that version's rule and actions) and reports per call: HTTP status, content
+    /// type and disposition, the format of the body, its size, the top-level fields seen against
+    /// those socdrift expects, and the request id; then what to do. --out writes a redacted sample
+    /// of every answer (structure kept, no names, ids or values) to attach to a bug report.
+    #[command(
+        after_help = "Exit codes:\n  0  everything socdrift needs works\n  2  something it needs does not, or error"
+    )]
+    Probe(ProbeArgs),
 
     /// Check the store's integrity and that every stored export decodes.
     ///
@@ -124,7 +145,16 @@ pub enum Command {
     #[command(after_help = "Exit codes:\n  0  listed\n  2  error")]
     Log(LogArgs),
 
-    /// Delete old snapshots of an environment (never the latest) and what only they held.
+    /// Name a snapshot (`promoted`, `release-42`), list an environment's tags, or delete one.
+    ///
+    /// socdrift tag ENV NAME [SNAPSHOT] points NAME at SNAPSHOT (latest by default; any selector
+    /// but live), moving the tag if it exists; ENV@NAME then selects that snapshot, e.g. after a
+    /// release: socdrift tag production promoted. socdrift tag ENV lists the tags; --delete NAME
+    /// removes one. Pruning keeps tagged snapshots.
+    #[command(after_help = "Exit codes:\n  0  done\n  2  error")]
+    Tag(TagArgs),
+
+    /// Delete old snapshots (never the latest nor a tagged one) and what only they held.
     #[command(after_help = "Exit codes:\n  0  pruned (or nothing to prune)\n  2  error")]
     Prune(PruneArgs),
 
@@ -137,9 +167,9 @@ pub enum Command {
 
     /// Rewrite the readable view of the latest snapshots (what git diff shows).
     ///
-    /// The view is store-v2/view/ENV/workflows/*.json. Every snapshot updates its environment's
-    /// view; this repairs a view edited by hand or left behind by a merge of snapshots taken
-    /// elsewhere.
+    /// The view is store-v2/view/ENV/workflows/*.json and store-v2/view/ENV/playbooks/*.json.
+    /// Every snapshot updates its environment's view; this repairs a view edited by hand or left
+    /// behind by a merge of snapshots taken elsewhere.
     #[command(after_help = "Exit codes:\n  0  written\n  2  error")]
     View(ViewArgs),
 
@@ -196,7 +226,7 @@ pub struct ReportArgs {
     pub keep_layout: bool,
 }
 
-/// Which workflows `diff` and `check` compare (by name, on both sides).
+/// Which workflows and playbooks `diff` and `check` compare (by name, on both sides).
 #[derive(Debug, Clone, Default, Args)]
 pub struct FilterArgs {
     /// Compare only workflows whose name matches this glob (`*` matches any run of characters;
@@ -204,8 +234,13 @@ pub struct FilterArgs {
     #[arg(long = "workflow", value_name = "GLOB")]
     pub workflow: Vec<String>,
 
-    /// Leave out workflows whose name matches this glob (repeatable; `check` adds them to
-    /// `[check] exclude`).
+    /// Compare only playbooks whose name matches this glob (repeatable; `check` adds them to
+    /// `[check] playbook`). Naming workflows only compares no playbook, and the reverse.
+    #[arg(long = "playbook", value_name = "GLOB")]
+    pub playbook: Vec<String>,
+
+    /// Leave out workflows and playbooks whose name matches this glob (repeatable; `check` adds
+    /// them to `[check] exclude`).
     #[arg(long = "exclude", value_name = "GLOB")]
     pub exclude: Vec<String>,
 }
@@ -330,7 +365,8 @@ pub struct SimArgs {
 
     /// Limit the rate-based faults to requests of this kind (repeatable): iam-token,
     /// iam-projects, list-workspaces, list-workflows, show-workflow, list-versions, show-version,
-    /// export, import.
+    /// export, import, list-playbooks, list-playbook-versions, show-playbook-version,
+    /// show-playbook-rule, list-playbook-actions.
     #[arg(long = "fault-only", value_name = "KIND")]
     pub fault_only: Vec<String>,
 
@@ -341,6 +377,26 @@ pub struct SimArgs {
     /// Seed of the fault decisions (faults are deterministic under it).
     #[arg(long, value_name = "N")]
     pub fault_seed: Option<u64>,
+
+    /// Answer every export request this way instead: secmaster-envelope or gateway-envelope (200
+    /// with an error envelope), route-missing (404 APIGW.0101), empty, html, no-workflow or
+    /// binary (200 with such a body).
+    #[arg(long, value_name = "KIND")]
+    pub export_fault: Option<String>,
+
+    /// Make the workflow and playbook lists' `total` claim N more items than their pages hold.
+    #[arg(long, value_name = "N")]
+    pub list_total_surplus: Option<u64>,
+
+    /// Leave `taskflow` and `taskconfig` out of the versions list (showing a version still has
+    /// them).
+    #[arg(long)]
+    pub versions_without_content: bool,
+
+    /// Leave `rules` and `actions` out of a shown playbook version, so clients must read them
+    /// from the deprecated rule and actions endpoints.
+    #[arg(long)]
+    pub playbook_details_separate: bool,
 }
 
 /// The emulator's export format.
@@ -384,7 +440,7 @@ pub struct ExportArgs {
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
 
-    /// Export only workflows with this exact name (repeatable).
+    /// Export only workflows with this exact name (repeatable); then no playbook is written.
     #[arg(long = "workflow", value_name = "NAME")]
     pub workflows: Vec<String>,
 
@@ -460,6 +516,53 @@ pub struct DiffArgs {
     /// Write the report to this file (replaced atomically) instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub output_file: Option<PathBuf>,
+
+    /// Class every difference against this side (e.g. production@promoted): promote, drift or
+    /// conflict.
+    #[arg(long, value_name = "BASE", add = side_names())]
+    pub base: Option<String>,
+
+    /// With --base: the classes that are drift (fail the run with exit 1), comma-separated.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        requires = "base",
+        default_values_t = [ClassArg::Drift, ClassArg::Conflict],
+        value_name = "CLASSES"
+    )]
+    pub fail_on: Vec<ClassArg>,
+}
+
+/// A class of difference in a three-way comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClassArg {
+    /// Changed on the left side since the base.
+    Promote,
+    /// Changed on the right side since the base.
+    Drift,
+    /// Changed on both sides since the base, differently.
+    Conflict,
+}
+
+#[derive(Debug, Args)]
+pub struct TagArgs {
+    /// The environment.
+    #[arg(value_name = "ENV", add = env_names())]
+    pub env: String,
+
+    /// The tag: lowercase letters, digits, `-` and `_`, starting with a letter. Without it, the
+    /// environment's tags are listed.
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// The snapshot to name: `latest` (the default), `~N`, another tag, or an id.
+    #[arg(value_name = "SNAPSHOT", requires = "name", conflicts_with = "delete")]
+    pub snapshot: Option<String>,
+
+    /// Delete the tag NAME (its snapshot stays).
+    #[arg(long, requires = "name")]
+    pub delete: bool,
 }
 
 #[derive(Debug, Args)]
@@ -490,6 +593,31 @@ pub struct CheckArgs {
     /// Write the Markdown report to this file (e.g. for a merge-request comment).
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// The environment (an [env.NAME] of the config).
+    #[arg(long, value_name = "NAME")]
+    pub env: String,
+
+    /// Write a redacted sample of every answer to this file (JSON).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// The report's format on stdout.
+    #[arg(short = 'o', long = "format", value_enum, default_value_t)]
+    pub format: ProbeFormat,
+}
+
+/// How `probe` prints its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ProbeFormat {
+    /// For people.
+    #[default]
+    Text,
+    /// `{"ok": bool, "source", "calls": [{"name", "status", ...}], "advice"}`.
+    Json,
 }
 
 #[derive(Debug, Args)]

@@ -32,8 +32,33 @@ pub struct Config {
     pub check_pairs: Vec<(String, String)>,
     /// `[check] workflow` and `exclude`: the workflows `check` compares.
     pub check_filters: soc_diff::Filters,
-    /// `[[accept]]` rules.
-    pub accept: Vec<AcceptConfig>,
+    /// `[[accept]]` rules, checked as they were read.
+    pub accept: Vec<soc_diff::AcceptRule>,
+    /// `[limits]`: how much of an export socdrift reads.
+    pub limits: soc_model::Limits,
+}
+
+/// Where an environment's workflow documents come from (`source` in `[env.NAME]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// The export API only.
+    Export,
+    /// The workflow and versions APIs only.
+    Versions,
+    /// Export first; the versions APIs when export does not work. The default.
+    #[default]
+    Auto,
+}
+
+impl From<SourceKind> for soc_api::SourceMode {
+    fn from(kind: SourceKind) -> Self {
+        match kind {
+            SourceKind::Export => soc_api::SourceMode::Export,
+            SourceKind::Versions => soc_api::SourceMode::Versions,
+            SourceKind::Auto => soc_api::SourceMode::Auto,
+        }
+    }
 }
 
 /// How an environment authenticates.
@@ -81,6 +106,9 @@ pub struct EnvConfig {
     /// How to authenticate.
     #[serde(default)]
     pub auth: AuthKind,
+    /// Where workflow documents come from: `export`, `versions` or `auto` (the default).
+    #[serde(default)]
+    pub source: SourceKind,
     /// Names of environment variables holding this environment's secrets (defaults: the Huawei
     /// Cloud SDK and Terraform provider names).
     pub ak_env: Option<String>,
@@ -101,19 +129,6 @@ pub struct EnvConfig {
     /// Turn TLS certificate verification off (dangerous; for lab setups only).
     #[serde(default)]
     pub insecure_skip_tls_verify: bool,
-}
-
-/// One `[[accept]]` rule: a known difference reported as accepted, not drift, until it expires.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AcceptConfig {
-    /// Exact workflow name, or `*`.
-    pub workflow: String,
-    /// A path pattern inside the workflow; `None` accepts the whole workflow.
-    pub path: Option<String>,
-    /// Why the difference is fine.
-    pub reason: String,
-    /// `YYYY-MM-DD`; the rule stops applying after it.
-    pub expires: Option<String>,
 }
 
 /// A problem with the configuration file or with a name looked up in it.
@@ -283,6 +298,7 @@ impl Config {
             check_pairs: Vec::new(),
             check_filters: soc_diff::Filters::default(),
             accept: Vec::new(),
+            limits: soc_model::Limits::default(),
         }
     }
 
@@ -334,6 +350,7 @@ impl Config {
                 }
             }
         }
+        let limits = validate_limits(&raw.limits, &index)?;
         Ok(Config {
             path: Some(path.to_path_buf()),
             store_path,
@@ -342,9 +359,11 @@ impl Config {
             check_pairs,
             check_filters: soc_diff::Filters {
                 workflow: raw.check.workflow,
+                playbook: raw.check.playbook,
                 exclude: raw.check.exclude,
             },
             accept,
+            limits,
         })
     }
 
@@ -355,22 +374,28 @@ impl Config {
         rules.keep_layout |= keep_layout;
         soc_diff::Profile::secmaster()
             .with_config(&rules)
+            .map(|profile| profile.with_limits(self.limits))
             .map_err(|source| ConfigError::Normalize {
                 path: self.path.clone(),
                 source,
             })
     }
 
-    /// The `[[accept]]` rules in the form the differ takes.
-    pub fn accept_rules(&self) -> Vec<soc_diff::diff::AcceptRule> {
+    /// The `[[accept]]` rules about workflows.
+    pub fn accept_rules(&self) -> Vec<soc_diff::AcceptRule> {
+        self.accept_rules_of(soc_diff::Kind::Workflow)
+    }
+
+    /// The `[[accept]]` rules about playbooks (`playbook = …`).
+    pub fn playbook_accept_rules(&self) -> Vec<soc_diff::AcceptRule> {
+        self.accept_rules_of(soc_diff::Kind::Playbook)
+    }
+
+    fn accept_rules_of(&self, kind: soc_diff::Kind) -> Vec<soc_diff::AcceptRule> {
         self.accept
             .iter()
-            .map(|a| soc_diff::diff::AcceptRule {
-                workflow: a.workflow.clone(),
-                path: a.path.clone(),
-                reason: a.reason.clone(),
-                expires: a.expires.clone(),
-            })
+            .filter(|rule| rule.kind() == kind)
+            .cloned()
             .collect()
     }
 
@@ -402,6 +427,19 @@ struct RawConfig {
     check: RawCheck,
     #[serde(default)]
     accept: Vec<RawAccept>,
+    #[serde(default)]
+    limits: RawLimits,
+}
+
+/// `[limits]`: sizes as `"64MiB"` or a number of bytes, the others as numbers.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    max_export_size: Option<toml::Value>,
+    max_unpacked_size: Option<toml::Value>,
+    max_compression_ratio: Option<u64>,
+    max_zip_members: Option<u64>,
+    max_json_values: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -416,10 +454,13 @@ struct RawCheck {
     /// Pairs of sides; checked for length after parsing (serde would silently drop a third item).
     #[serde(default)]
     pairs: Vec<Vec<String>>,
-    /// Globs of the workflows to compare (all when empty).
+    /// Globs of the workflows to compare (all when neither this nor `playbook` is given).
     #[serde(default)]
     workflow: Vec<String>,
-    /// Globs of the workflows to leave out.
+    /// Globs of the playbooks to compare.
+    #[serde(default)]
+    playbook: Vec<String>,
+    /// Globs of the workflows and playbooks to leave out.
     #[serde(default)]
     exclude: Vec<String>,
 }
@@ -427,7 +468,10 @@ struct RawCheck {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawAccept {
-    workflow: String,
+    /// The workflow the rule is about; exactly one of this and `playbook`.
+    workflow: Option<String>,
+    /// The playbook the rule is about.
+    playbook: Option<String>,
     path: Option<String>,
     reason: String,
     /// A TOML date (`2026-12-31`) or a string holding one.
@@ -526,70 +570,145 @@ fn validate_env(name: &str, env: &EnvConfig, index: &KeyIndex<'_>) -> Result<(),
     Ok(())
 }
 
+fn validate_limits(
+    raw: &RawLimits,
+    index: &KeyIndex<'_>,
+) -> Result<soc_model::Limits, ConfigError> {
+    let invalid = |key: &str, message: String, hint: &str| ConfigError::Invalid {
+        path: index.path.to_path_buf(),
+        line: index.line_of(&["limits", key]),
+        message,
+        hint: Some(hint.to_owned()),
+    };
+    let size = |key: &str, value: &Option<toml::Value>, default: u64| -> Result<u64, ConfigError> {
+        let bytes = match value {
+            None => return Ok(default),
+            Some(toml::Value::Integer(n)) => u64::try_from(*n).ok(),
+            Some(toml::Value::String(text)) => {
+                text.parse::<bytesize::ByteSize>().ok().map(|b| b.as_u64())
+            }
+            Some(_) => None,
+        };
+        bytes.filter(|b| *b > 0).ok_or_else(|| {
+            invalid(
+                key,
+                format!("[limits] {key} is not a size"),
+                "write a size such as \"64MiB\" or \"1GiB\", or a number of bytes",
+            )
+        })
+    };
+    let defaults = soc_model::Limits::default();
+    let limits = soc_model::Limits {
+        max_export_bytes: size(
+            "max_export_size",
+            &raw.max_export_size,
+            defaults.max_export_bytes,
+        )?,
+        max_unpacked_bytes: size(
+            "max_unpacked_size",
+            &raw.max_unpacked_size,
+            defaults.max_unpacked_bytes,
+        )?,
+        max_compression_ratio: raw
+            .max_compression_ratio
+            .unwrap_or(defaults.max_compression_ratio),
+        max_zip_members: raw.max_zip_members.unwrap_or(defaults.max_zip_members),
+        max_json_values: raw.max_json_values.unwrap_or(defaults.max_json_values),
+    };
+    limits.validate().map_err(|kind| {
+        invalid(
+            kind.config_key(),
+            format!("[limits] {} must be at least 1", kind.config_key()),
+            "leave it out for the default (see docs/configuration.md)",
+        )
+    })?;
+    Ok(limits)
+}
+
 /// Environment names end up in store paths (where two names must never share a folder on a
 /// case-insensitive file system) and in `ENV@SELECTOR` arguments.
 pub fn valid_env_name(name: &str) -> bool {
     soc_store::validate_environment(name).is_ok() && !name.contains('@')
 }
 
+/// Builds one `[[accept]]` rule; an error names the line of the field that is wrong.
 fn validate_accept(
     i: usize,
     rule: RawAccept,
     index: &KeyIndex<'_>,
-) -> Result<AcceptConfig, ConfigError> {
+) -> Result<soc_diff::AcceptRule, ConfigError> {
+    use soc_diff::AcceptRuleError as E;
     let n = i.to_string();
-    let invalid = |key: &str, message: String, hint: Option<String>| ConfigError::Invalid {
+    let invalid = |key: &str, message: String, hint: &str| ConfigError::Invalid {
         path: index.path.to_path_buf(),
         line: index.line_of(&["accept", &n, key]),
         message,
-        hint,
+        hint: Some(hint.to_owned()),
     };
-    if rule.workflow.trim().is_empty() {
-        return Err(invalid(
-            "workflow",
-            "[[accept]] workflow is empty".into(),
-            Some("give the exact workflow name, or \"*\" for every workflow".into()),
-        ));
-    }
-    if rule.reason.trim().is_empty() {
-        return Err(invalid(
-            "reason",
-            format!("[[accept]] for `{}` has an empty reason", rule.workflow),
-            Some("say why this difference is fine, so reviewers can judge it".into()),
-        ));
-    }
-    let expires = match rule.expires {
-        None => None,
-        Some(value) => {
-            let text = match &value {
-                toml::Value::String(s) => s.clone(),
-                toml::Value::Datetime(d) => d.to_string(),
-                other => other.to_string(),
-            };
-            if chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d").is_err() {
-                return Err(invalid(
-                    "expires",
-                    format!("[[accept]] expires `{text}` is not a date"),
-                    Some("write it as YYYY-MM-DD, e.g. expires = 2026-12-31".into()),
-                ));
-            }
-            Some(text)
-        }
-    };
-    if let Some(pattern) = &rule.path {
-        if let Err(e) = soc_diff::PathPattern::parse(pattern) {
+    let (kind, name) = match (rule.workflow, rule.playbook) {
+        (Some(workflow), None) => (soc_diff::Kind::Workflow, workflow),
+        (None, Some(playbook)) => (soc_diff::Kind::Playbook, playbook),
+        (Some(_), Some(_)) => {
             return Err(invalid(
-                "path",
-                format!("invalid [[accept]] path: {e}"),
-                Some("a path is a JSON pointer where `*` matches one segment and `**` any number, e.g. /versions/*/taskconfig/timeout".into()),
+                "playbook",
+                "[[accept]] names both a workflow and a playbook".into(),
+                "a rule is about one kind: keep `workflow = …` or `playbook = …`",
             ));
         }
-    }
-    Ok(AcceptConfig {
-        workflow: rule.workflow,
-        path: rule.path,
-        reason: rule.reason,
-        expires,
+        (None, None) => {
+            return Err(invalid(
+                "reason",
+                "[[accept]] names neither a workflow nor a playbook".into(),
+                "add `workflow = \"NAME\"` or `playbook = \"NAME\"` (exact, or a glob such as \"*\")",
+            ));
+        }
+    };
+    let expires = rule.expires.map(|value| match value {
+        toml::Value::String(text) => text,
+        toml::Value::Datetime(date) => date.to_string(),
+        other => other.to_string(),
+    });
+    let built = soc_diff::AcceptRule::new(name, rule.reason).and_then(|built| {
+        let built = match &rule.path {
+            Some(path) => built.with_path(path)?,
+            None => built,
+        };
+        match &expires {
+            Some(expires) => built.with_expires(expires),
+            None => Ok(built),
+        }
+    });
+    built.map(|rule| rule.for_kind(kind)).map_err(|err| {
+        let (message, hint) = match &err {
+            E::EmptyWorkflow => (
+                format!("[[accept]] {kind} is empty"),
+                match kind {
+                    soc_diff::Kind::Workflow => {
+                        "give the exact workflow name, or \"*\" for every workflow"
+                    }
+                    soc_diff::Kind::Playbook => {
+                        "give the exact playbook name, or \"*\" for every playbook"
+                    }
+                },
+            ),
+            E::EmptyReason { workflow } => (
+                format!("[[accept]] for `{workflow}` has an empty reason"),
+                "say why this difference is fine, so reviewers can judge it",
+            ),
+            E::Expires { expires, .. } => (
+                format!("[[accept]] expires `{expires}` is not a date"),
+                "write a real day as YYYY-MM-DD, e.g. expires = 2026-12-31",
+            ),
+            E::Path { source, .. } => (
+                format!("invalid [[accept]] path: {source}"),
+                "a path is a JSON pointer where `*` matches one segment and `**` any number, e.g. /versions/*/taskconfig/timeout",
+            ),
+        };
+        let field = match err.field() {
+            "workflow" => kind.as_str(),
+            other => other,
+        };
+        invalid(field, message, hint)
     })
 }
 
@@ -853,6 +972,7 @@ auth = "password"
 [check]
 pairs = [["staging@live", "production@live"]]
 workflow = ["Block *", "Notify *"]
+playbook = ["Auto*"]
 exclude = ["* (draft)"]
 
 [[accept]]
@@ -865,6 +985,11 @@ expires = 2026-12-31
 workflow = "*"
 reason = "everything"
 expires = "2027-01-01"
+
+[[accept]]
+playbook = "Notify the on-call analyst"
+path = "/enabled"
+reason = "paused in production while the pager is replaced"
 "#;
 
     #[test]
@@ -882,9 +1007,41 @@ expires = "2027-01-01"
         );
         assert_eq!(config.check_filters.workflow, ["Block *", "Notify *"]);
         assert_eq!(config.check_filters.exclude, ["* (draft)"]);
-        assert_eq!(config.accept[0].expires.as_deref(), Some("2026-12-31"));
-        assert_eq!(config.accept[1].expires.as_deref(), Some("2027-01-01"));
-        assert_eq!(config.accept[1].path, None);
+        let day = |rule: &soc_diff::AcceptRule| rule.expires().map(|d| d.to_string());
+        assert_eq!(day(&config.accept[0]).as_deref(), Some("2026-12-31"));
+        assert_eq!(day(&config.accept[1]).as_deref(), Some("2027-01-01"));
+        assert_eq!(config.accept[1].path(), None);
+        let err = parse("[[accept]]\nworkflow = \"w\"\nreason = \"r\"\nexpires = \"2026-02-31\"\n");
+        assert_eq!(
+            err.unwrap_err().to_string(),
+            "/proj/socdrift.toml:4: [[accept]] expires `2026-02-31` is not a date"
+        );
+        assert_eq!(config.check_filters.playbook, ["Auto*"]);
+        assert_eq!(config.accept_rules().len(), 2);
+        let playbook_rules = config.playbook_accept_rules();
+        assert_eq!(playbook_rules.len(), 1);
+        assert_eq!(playbook_rules[0].workflow(), "Notify the on-call analyst");
+    }
+
+    #[test]
+    fn an_accept_rule_names_one_kind() {
+        let err =
+            parse("[[accept]]\nworkflow = \"a\"\nplaybook = \"b\"\nreason = \"r\"\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "/proj/socdrift.toml:3: [[accept]] names both a workflow and a playbook"
+        );
+        let err = parse("[[accept]]\nreason = \"r\"\n").unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("[[accept]] names neither a workflow nor a playbook"),
+            "{err}"
+        );
+        let err = parse("[[accept]]\nplaybook = \" \"\nreason = \"r\"\n").unwrap_err();
+        assert!(
+            err.to_string().ends_with("[[accept]] playbook is empty"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -907,6 +1064,39 @@ expires = "2027-01-01"
             err.to_string(),
             "/proj/socdrift.toml: invalid [normalize] rules"
         );
+    }
+
+    #[test]
+    fn limits_and_sources_parse_and_bad_values_are_located() {
+        let config = parse(
+            "[limits]\nmax_export_size = \"8MiB\"\nmax_unpacked_size = 1000\nmax_compression_ratio = 20\n\
+             [env.s]\nregion = \"r\"\nproject_id = \"p\"\nworkspace_id = \"w\"\nsource = \"versions\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.limits.max_export_bytes, 8 * 1024 * 1024);
+        assert_eq!(config.limits.max_unpacked_bytes, 1000);
+        assert_eq!(config.limits.max_compression_ratio, 20);
+        assert_eq!(
+            config.limits.max_json_values,
+            soc_model::Limits::default().max_json_values
+        );
+        assert_eq!(config.env("s").unwrap().source, SourceKind::Versions);
+        assert_eq!(config.profile(false).unwrap().limits(), &config.limits);
+        assert_eq!(parse("").unwrap().limits, soc_model::Limits::default());
+        let err = parse("\n[limits]\nmax_export_size = \"lots\"\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "/proj/socdrift.toml:3: [limits] max_export_size is not a size"
+        );
+        let err = parse("[limits]\nmax_zip_members = 0\n").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("max_zip_members must be at least 1"),
+            "{err}"
+        );
+        let err = parse("[env.s]\nregion = \"r\"\nproject_id = \"p\"\nworkspace_id = \"w\"\nsource = \"exprot\"\n")
+            .unwrap_err();
+        assert_eq!(err.hint().as_deref(), Some("did you mean `export`?"));
     }
 
     #[test]
@@ -966,7 +1156,7 @@ expires = "2027-01-01"
         let err = parse("[zzzzzzz]\n").unwrap_err();
         assert_eq!(
             err.hint().as_deref(),
-            Some("valid keys here: store, env, normalize, check, accept")
+            Some("valid keys here: store, env, normalize, check, accept, limits")
         );
     }
 

@@ -60,6 +60,14 @@ Exit codes:
   1  drift found
   2  error (bad arguments or config, API, store or input failure)";
 
+/// The exit codes of `diff`, which also explain the three-way comparison.
+pub const DIFF_EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  no drift (accepted differences do not count); with --base, nothing of a --fail-on class
+     (by default promote-only differences exit 0)
+  1  drift found; with --base, a difference of a --fail-on class (by default drift or conflict)
+  2  error (bad arguments or config, API, store or input failure)";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -44,5 +44,19 @@ pub fn hint_for(err: &(dyn StdError + 'static)) -> Option<String> {
         }
         _ => {}
     }
+    if let Some(soc_store::StoreError::TagNotFound {
+        env,
+        tag,
+        available,
+    }) = err.downcast_ref()
+    {
+        let names = available
+            .iter()
+            .map(String::as_str)
+            .chain(["latest", "live"]);
+        return Some(crate::suggest::did_you_mean(tag, names).unwrap_or_else(|| {
+            format!("name a snapshot first: socdrift tag {env} {tag} [SNAPSHOT]")
+        }));
+    }
     None
 }

@@ -1,8 +1,14 @@
 //! Talking to a live workspace: building the client from `[env.NAME]` and exporting.
 
-use soc_api::{ApiError, Client, ClientBuilder, ExportedWorkflow, Timeouts, WorkflowInfo};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::config::{AuthKind, Config, EnvConfig};
+use soc_api::{
+    ApiError, Client, ClientBuilder, ExportedWorkflow, Fetch, FetchSource, Fetched,
+    FetchedPlaybooks, Operation, Timeouts, WorkflowInfo,
+};
+
+use crate::config::{AuthKind, EnvConfig};
 use crate::error::CliError;
 use crate::printer::Printer;
 use crate::secrets::{self, Credentials};
@@ -19,23 +25,29 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         .map_err(|e| CliError::context("cannot start the async runtime", e))
 }
 
-/// Builds the client for one configured environment, reading its secrets from `lookup`.
+/// Builds the client for one configured environment, reading its secrets from `lookup`; answers
+/// are read within `limits`.
 pub fn client(
     env_name: &str,
     env: &EnvConfig,
+    limits: &soc_model::Limits,
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Client, CliError> {
     let credentials = secrets::credentials(env_name, env, lookup)?;
-    client_with(env_name, env, credentials)
+    client_with(env_name, env, limits, credentials)
 }
 
 /// Builds the client for one environment with given credentials.
 pub fn client_with(
     env_name: &str,
     env: &EnvConfig,
+    limits: &soc_model::Limits,
     credentials: Credentials,
 ) -> Result<Client, CliError> {
-    let mut builder = ClientBuilder::new().credentials(credentials);
+    let mut builder = ClientBuilder::new()
+        .credentials(credentials)
+        .limits(*limits)
+        .source(env.source.into());
     if let Some(endpoint) = &env.endpoint {
         builder = builder.endpoint(endpoint);
     }
@@ -78,30 +90,84 @@ pub fn client_with(
     })
 }
 
-/// Exports every workflow of a configured environment, with a progress bar on a terminal.
-pub fn export_env(
-    runtime: &tokio::runtime::Runtime,
-    printer: &Printer,
-    config: &Config,
-    env_name: &str,
-) -> Result<Vec<Exported>, CliError> {
-    let env = config.env(env_name)?;
-    let client = client(env_name, env, &secrets::process_env)?;
-    export_all(runtime, printer, &client, env_name, env)
+/// Every workflow's name by its id, as the listing (or, failing that, the export) gives it: what
+/// a playbook's actions name their workflows by.
+pub fn workflow_names(workflows: &[Exported]) -> BTreeMap<String, String> {
+    workflows
+        .iter()
+        .map(|(info, export)| (info.id().to_owned(), workflow_name(info, export)))
+        .collect()
 }
 
-/// Exports every workflow through a built client.
+/// A workflow's name: the listing's, the export's, or its id.
+pub fn workflow_name(info: &WorkflowInfo, export: &ExportedWorkflow) -> String {
+    info.name()
+        .or(export.name.as_deref())
+        .unwrap_or(info.id())
+        .to_owned()
+}
+
+/// Gets every playbook document of the workspace, each action's workflow named from `names`
+/// (the same workspace's workflows by id, listed just before); says once per run when the API
+/// announced that an endpoint it needed is deprecated.
+pub fn fetch_playbooks(
+    runtime: &tokio::runtime::Runtime,
+    printer: &Printer,
+    client: &Client,
+    env_name: &str,
+    env: &EnvConfig,
+    names: &BTreeMap<String, String>,
+) -> Result<FetchedPlaybooks, CliError> {
+    let bar = printer.progress_counting(&format!("{env_name} playbooks"));
+    let result = runtime.block_on(client.playbooks_all(names, |done, listed| {
+        crate::printer::set_total(&bar, listed as u64);
+        bar.set_position(done as u64);
+    }));
+    bar.finish_and_clear();
+    let fetched = result.map_err(|e| api_error(env_name, env, "read the playbooks of", e))?;
+    say_deprecations(printer, &fetched);
+    tracing::info!(
+        env = env_name,
+        playbooks = fetched.playbooks.len(),
+        "read playbooks"
+    );
+    Ok(fetched)
+}
+
+/// Whether a deprecation notice was shown in this run: it is said once, not per environment.
+static DEPRECATION_SAID: AtomicBool = AtomicBool::new(false);
+
+/// The one warning that an endpoint socdrift read is deprecated by the API.
+fn say_deprecations(printer: &Printer, fetched: &FetchedPlaybooks) {
+    if fetched.deprecations.is_empty() || DEPRECATION_SAID.swap(true, Ordering::Relaxed) {
+        return;
+    }
+    let what: Vec<String> = fetched
+        .deprecations
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    printer.warn(&format!(
+        "the playbook rule and action endpoints socdrift had to read announce their \
+         deprecation ({}); the playbook versions here do not carry their rules and actions \
+         inline yet. Nothing to do now; socdrift reads them inline as soon as SecMaster gives them",
+        what.join("; ")
+    ));
+}
+
+/// Gets every workflow document through a built client, from the environment's `source`; says
+/// on stderr when `auto` had to read the versions API instead of the export.
 pub fn export_all(
     runtime: &tokio::runtime::Runtime,
     printer: &Printer,
     client: &Client,
     env_name: &str,
     env: &EnvConfig,
-) -> Result<Vec<Exported>, CliError> {
+) -> Result<Fetched, CliError> {
     let bar = printer.progress_counting(env_name);
     let started = std::time::Instant::now();
     let mut total = None;
-    let result = runtime.block_on(client.export_all(|p| {
+    let result = runtime.block_on(client.fetch_all(|p| {
         if let Some(len) = bar_total(total, p) {
             total = Some(len);
             crate::printer::set_total(&bar, len);
@@ -109,32 +175,56 @@ pub fn export_all(
         bar.set_position(p.exported as u64);
     }));
     bar.finish_and_clear();
-    let exported = result.map_err(|e| api_error(env_name, env, "export workflows of", e))?;
+    let fetched = result.map_err(|e| api_error(env_name, env, "export workflows of", e))?;
+    say_fallback(printer, env_name, fetched.fallback.as_deref());
     tracing::info!(
         env = env_name,
-        workflows = exported.len(),
+        workflows = fetched.workflows.len(),
+        source = %fetched.source,
         elapsed = %soc_text::duration(started.elapsed()),
         "exported"
     );
-    Ok(exported)
+    Ok(fetched)
 }
 
-/// Exports every workflow through a built client and hands each to `sink` as soon as it
-/// arrives, on one thread per core, while the export goes on: the CPU work of a workflow
-/// (normalizing, hashing, compressing, writing) overlaps the network work of the next ones, and
-/// memory holds the exports in flight, not the workspace. Returns how many workflows were
-/// exported; the first error (of the export or of `sink`) stops the export and is returned.
-pub fn export_each(
+/// The one line that says `auto` read the versions API because export did not work.
+pub fn say_fallback(printer: &Printer, env_name: &str, fallback: Option<&str>) {
+    if let Some(reason) = fallback {
+        printer.warn(&format!(
+            "{env_name}: export is not usable here, so the workflows were read through the \
+             versions API (set `source = \"versions\"` in [env.{env_name}] to skip the export \
+             attempt): {reason}"
+        ));
+    }
+}
+
+/// What [`fetch_each`] got: how many workflows, from which API, and their names by id.
+#[derive(Debug)]
+pub struct FetchedEach {
+    /// How many workflows were handed to the sink.
+    pub count: usize,
+    /// Where the documents came from.
+    pub source: FetchSource,
+    /// Every workflow's name by id ([`workflow_names`]), for the playbooks read next.
+    pub names: BTreeMap<String, String>,
+}
+
+/// Gets every workflow document through a built client, from the environment's `source` (export,
+/// versions, or `auto`), and hands each to `sink` as soon as it arrives, on one thread per core,
+/// while the fetch goes on: the CPU work of a workflow (normalizing, hashing, compressing,
+/// writing) overlaps the network work of the next ones, and memory holds the documents in
+/// flight, not the workspace. Says on stderr when `auto` had to read the versions API. The first
+/// error (of the fetch or of `sink`) stops the fetch and is returned.
+pub fn fetch_each(
     runtime: &tokio::runtime::Runtime,
     printer: &Printer,
     client: &Client,
     env_name: &str,
     env: &EnvConfig,
     sink: &(dyn Fn(Exported) -> Result<(), CliError> + Sync),
-) -> Result<usize, CliError> {
+) -> Result<FetchedEach, CliError> {
     use futures_util::StreamExt;
     use std::sync::Mutex;
-    use std::sync::atomic::{AtomicBool, Ordering};
 
     let workers = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
     let (tx, rx) = tokio::sync::mpsc::channel::<Exported>(workers * 2);
@@ -143,7 +233,7 @@ pub fn export_each(
     let failure: Mutex<Option<CliError>> = Mutex::new(None);
     let bar = printer.progress_counting(env_name);
     let started = std::time::Instant::now();
-    let exported = std::thread::scope(|scope| {
+    let fetched = std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
                 loop {
@@ -152,8 +242,8 @@ pub fn export_each(
                         .unwrap_or_else(std::sync::PoisonError::into_inner)
                         .blocking_recv();
                     let Some(item) = item else { break };
-                    // After a failure, drain what is queued so the exporter never waits on a
-                    // full channel that nobody empties.
+                    // After a failure, drain what is queued so the fetch never waits on a full
+                    // channel that nobody empties.
                     if failed.load(Ordering::SeqCst) {
                         continue;
                     }
@@ -169,7 +259,7 @@ pub fn export_each(
         }
         let mut total = None;
         let result = runtime.block_on(async {
-            let stream = client.export_stream(|p| {
+            let stream = client.fetch_stream(|p| {
                 if let Some(len) = bar_total(total, p) {
                     total = Some(len);
                     crate::printer::set_total(&bar, len);
@@ -177,15 +267,24 @@ pub fn export_each(
                 bar.set_position(p.exported as u64);
             });
             futures_util::pin_mut!(stream);
-            let mut count = 0;
-            while let Some(item) = stream.next().await {
-                let item = item?;
-                if failed.load(Ordering::SeqCst) || tx.send(item).await.is_err() {
-                    break;
+            let mut source = None;
+            let mut names = BTreeMap::new();
+            while let Some(step) = stream.next().await {
+                match step? {
+                    Fetch::Source(said) => {
+                        say_fallback(printer, env_name, said.fallback.as_deref());
+                        source = Some(said);
+                    }
+                    Fetch::Workflow { info, document, .. } => {
+                        names.insert(info.id().to_owned(), workflow_name(&info, &document));
+                        if failed.load(Ordering::SeqCst) || tx.send((info, document)).await.is_err()
+                        {
+                            break;
+                        }
+                    }
                 }
-                count += 1;
             }
-            Ok(count)
+            Ok((source, names))
         });
         drop(tx);
         result
@@ -197,14 +296,25 @@ pub fn export_each(
     {
         return Err(err);
     }
-    let exported = exported.map_err(|e| api_error(env_name, env, "export workflows of", e))?;
+    let (source, names) =
+        fetched.map_err(|e| api_error(env_name, env, "export workflows of", e))?;
+    // The stream says its source before anything else; export is what a silent one would mean.
+    let source = source.unwrap_or(FetchSource {
+        source: soc_model::DocumentSource::Export,
+        fallback: None,
+    });
     tracing::info!(
         env = env_name,
-        workflows = exported,
+        workflows = names.len(),
+        source = %source.source,
         elapsed = %soc_text::duration(started.elapsed()),
         "exported"
     );
-    Ok(exported)
+    Ok(FetchedEach {
+        count: names.len(),
+        source,
+        names,
+    })
 }
 
 /// The bar's total, once it is known for good: the number listed when the listing is complete.
@@ -235,6 +345,23 @@ pub fn api_error(env_name: &str, env: &EnvConfig, doing: &str, err: ApiError) ->
         )),
         ApiError::NotFound { .. } => Some(format!(
             "check `project_id` and the workspace of [env.{env_name}]"
+        )),
+        ApiError::WorkspaceNotFound { project, .. } => Some(format!(
+            "check `workspace_id`/`workspace` in [env.{env_name}]: the SecMaster console lists \
+             the workspaces of project {project} under Workspaces, and `socdrift probe --env \
+             {env_name}` says whether these credentials see the configured one"
+        )),
+        ApiError::ErrorAnswer { ctx, .. } | ApiError::NotAWorkflow { ctx, .. }
+            if matches!(ctx.operation, Operation::Export { .. }) =>
+        {
+            Some(format!(
+                "if the export keeps answering this way, set `source = \"versions\"` in \
+                 [env.{env_name}] (see `socdrift probe --env {env_name}`)"
+            ))
+        }
+        ApiError::ListIncomplete { .. } => Some(format!(
+            "nothing was stored; run again, and if it persists, send the output of `socdrift \
+             probe --env {env_name} --out probe.json` with a bug report"
         )),
         _ => None,
     };

@@ -127,7 +127,7 @@ fn main() {
     let options = DiffOptions {
         left_label: "staging".into(),
         right_label: "production".into(),
-        today: "2026-01-01".into(),
+        today: "2026-01-01".parse().unwrap(),
         ..DiffOptions::default()
     };
 

@@ -28,6 +28,12 @@ fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
 }
 
 fn case(label: &str, workflows: usize, nodes: usize, runs: usize) {
+    case_with(label, workflows, nodes, runs, &Profile::secmaster());
+}
+
+/// The same with the user's `[normalize] ignore` rules, which normalization also matches against
+/// addresses (one more pass over each normalized document).
+fn case_with(label: &str, workflows: usize, nodes: usize, runs: usize, profile: &Profile) {
     let (base, _) = generate(&GenerateOptions {
         workflows,
         nodes_per_workflow: nodes,
@@ -36,11 +42,10 @@ fn case(label: &str, workflows: usize, nodes: usize, runs: usize) {
     });
     let refs: Vec<_> = base.workflows.iter().collect();
     let bytes = soc_sim::export::export_json(&refs).unwrap();
-    let profile = Profile::secmaster();
-    let docs = decode_export("bench.json", &bytes, &profile).unwrap();
+    let docs = decode_export("bench.json", &bytes, profile).unwrap();
 
     let decode = time(runs, || {
-        decode_export("bench.json", &bytes, &profile).unwrap()
+        decode_export("bench.json", &bytes, profile).unwrap()
     });
     let normalize = time(runs, || {
         docs.iter()
@@ -66,6 +71,16 @@ fn main() {
         return;
     }
     case("typical workspace", 100, 20, 11);
+    let with_rules = Profile::secmaster()
+        .with_config(&soc_diff::ProfileConfig {
+            ignore: vec![
+                "/**/soar:timeout".into(),
+                "/versions/*/taskconfig/timeout".into(),
+            ],
+            ..Default::default()
+        })
+        .unwrap();
+    case_with("typical, 2 ignore rules", 100, 20, 11, &with_rules);
     case("large workspace", 500, 40, 5);
     case("one huge workflow", 1, 5000, 5);
 }

@@ -73,6 +73,13 @@ fn relabel_taskflows(value: &mut Value) {
     }
 }
 
+/// Whether `name` was made from `id` by the console (`Service_Process1756712343827` for
+/// `Process_1756712343827`): it differs wherever the id does, so it is no name.
+pub(crate) fn is_generated_name(id: &str, name: &str) -> bool {
+    // Short ids (`A`, `T1`) occur in real names by chance; console ids are long.
+    id.len() >= 8 && (name.contains(id) || name.contains(&id.replace('_', "")))
+}
+
 /// What labelling needs to know of one element (an object with a string `attributes.id`).
 struct Element {
     id: String,
@@ -99,13 +106,7 @@ fn collect(value: &Value, out: &mut Vec<Element>) {
             if let Some(id) = attribute("id") {
                 let tag = map.get("name").and_then(Value::as_str).unwrap_or("element");
                 let (name, generated_name) = match attribute("name") {
-                    // Short ids (`A`, `T1`) occur in real names by chance; console ids are long.
-                    Some(name)
-                        if id.len() >= 8
-                            && (name.contains(&id) || name.contains(&id.replace('_', ""))) =>
-                    {
-                        (None, Some(name))
-                    }
+                    Some(name) if is_generated_name(&id, &name) => (None, Some(name)),
                     name => (name, None),
                 };
                 out.push(Element {

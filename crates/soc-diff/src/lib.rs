@@ -1,8 +1,9 @@
-//! Decode, normalize, match and diff Huawei Cloud SecMaster workflow exports.
+//! Decode, normalize, match and diff Huawei Cloud SecMaster workflow exports and playbooks.
 //!
 //! The pipeline is one-way: bytes of an export are [decoded](decode) into [`Document`]s, a
 //! [`Profile`] [normalizes](normalize) each into canonical form ([`Normalized`]), [`diff()`] matches
-//! two sets of them by workflow name and builds a [`Report`], a [`CheckReport`] gathers the reports
+//! two sets of them by name and builds a [`Report`], [`diff_sides`] does that for each [`Kind`]
+//! (workflows, and the playbooks that decide when they run), a [`CheckReport`] gathers the reports
 //! (and errors) of every pair a run compared, and a renderer formats a finished check report.
 //! Nothing here touches the network.
 //!
@@ -35,10 +36,13 @@
 //! # Ok::<(), soc_diff::DiffError>(())
 //! ```
 
+pub mod address;
 pub mod check;
 pub mod decode;
 pub mod diff;
 mod element_ids;
+mod ignore;
+pub mod kind;
 pub mod normalize;
 pub mod pattern;
 pub mod profile;
@@ -47,9 +51,13 @@ pub mod render;
 pub mod report;
 
 pub use decode::{Content, DecodeError, Document, LoadError, decode_export, load_path};
-pub use diff::{AcceptRule, DiffError, DiffOptions, Entry, diff, structural_changes};
+pub use diff::{
+    AcceptRule, AcceptRuleError, DiffError, DiffOptions, Entry, diff, diff_three,
+    structural_changes,
+};
+pub use kind::{ByKind, Kind, SideEntries, diff_sides};
 pub use normalize::{Normalized, NormalizedContent, canonical_json};
 pub use pattern::{PathPattern, PatternError};
 pub use profile::{ArrayRule, ElementIds, Profile, ProfileConfig, ProfileError};
 pub use render::{Format, RenderOptions, render};
-pub use report::{CheckReport, CheckStatus, Filters, PairError, PairReport, Report};
+pub use report::{CheckReport, CheckStatus, Counts, Filters, PairError, PairReport, Report};

@@ -296,9 +296,13 @@ impl Profile {
                     notes: Vec::new(),
                     layout: Vec::new(),
                     secret_keys: HashMap::default(),
+                    values_left: self.limits().max_json_values,
                 };
-                let mut value = value.clone();
+                // A playbook document is compared in its comparable shape (each action's workflow by
+                // name, the active version apart from the others); anything else as it is.
+                let mut value = soc_model::playbook::comparable(value.clone());
                 walk.value(&mut value, 0);
+                crate::ignore::prune(&mut value, self, self.address_ignore());
                 let canonical = canonical_json(&value);
                 let layout_sha256 = (!walk.layout.is_empty())
                     .then(|| sha256_hex(canonical_json(&Value::Array(walk.layout)).as_bytes()));
@@ -325,6 +329,10 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 /// children replaced, so no map is rebuilt and no key or string is copied.
 struct Walk<'a> {
     profile: &'a Profile,
+    /// How many more JSON values the payloads decoded inside this document may hold together
+    /// (`limits.max_json_values`): a small base64 string can decode into a tree many times its
+    /// size, so the tree is bounded, not just the text.
+    values_left: u64,
     /// The longest path an ignore rule can match, `None` when unbounded (a `**` rule): deeper
     /// nodes skip the ignore rules.
     ignore_depth: Option<usize>,
@@ -479,7 +487,7 @@ impl Walk<'_> {
         let Value::String(text) = value else {
             return;
         };
-        if looks_like_json(text) {
+        if looks_like_json(text) && self.spend_values(text.as_bytes()) {
             // Merely starting with `{` is common in templates and free text: no note otherwise.
             if let Ok(parsed @ (Value::Object(_) | Value::Array(_))) = serde_json::from_str(text) {
                 self.nested(parsed, value, depth);
@@ -498,6 +506,25 @@ impl Walk<'_> {
         }
     }
 
+    /// Takes the JSON values of `text` out of the document's budget; `false` (with a note) when
+    /// they do not fit, and the text is then compared as it is.
+    fn spend_values(&mut self, text: &[u8]) -> bool {
+        match soc_model::json::count_values(text, self.values_left) {
+            Some(count) => {
+                self.values_left -= count;
+                true
+            }
+            None => {
+                let limit = self.profile.limits().max_json_values;
+                self.note(&format!(
+                    "decoding would take the document over {limit} JSON values \
+                     (limits.max_json_values), compared as text"
+                ));
+                false
+            }
+        }
+    }
+
     /// A string at a payload path (`taskflow`, `taskconfig`, `input`, `output`).
     fn payload(&mut self, payload: Payload, value: &mut Value, depth: usize) {
         let Value::String(text) = value else {
@@ -506,27 +533,40 @@ impl Walk<'_> {
         if text.trim().is_empty() {
             return;
         }
-        // A base64 taskflow that decodes is compared as what it holds: nothing to redact in the
-        // text. Anything that stays text is redacted as text.
+        // A payload that decodes is compared as what it holds: nothing to redact in the text.
+        // Anything that stays text is redacted as text.
+        let as_json = payload == Payload::Json || looks_like_json(text);
+        if as_json && !self.spend_values(text.as_bytes()) {
+            self.redact_text(value);
+            return;
+        }
         let parsed = match payload {
             // JSON stored where base64 was expected is still JSON (no base64 text starts with `{`).
             Payload::Json | Payload::Base64Json if looks_like_json(text) => {
                 serde_json::from_str::<Value>(text).map_err(|_| "not valid JSON")
             }
             Payload::Json => serde_json::from_str::<Value>(text).map_err(|_| "not valid JSON"),
-            Payload::Base64Json => decode_base64(text)
-                .map_err(|_| "not valid base64")
-                .and_then(|bytes| {
-                    // One UTF-8 check of the whole text is cheaper than serde_json's per string.
-                    std::str::from_utf8(&bytes)
-                        .ok()
-                        .and_then(|text| serde_json::from_str::<Value>(text).ok())
-                        .ok_or("base64 that does not hold JSON")
-                })
-                .and_then(|value| match value {
-                    Value::Object(_) | Value::Array(_) => Ok(value),
-                    _ => Err("base64 that does not hold a JSON object or array"),
-                }),
+            Payload::Base64Json => match decode_base64(text) {
+                Err(_) => Err("not valid base64"),
+                Ok(bytes) if !self.spend_values(&bytes) => {
+                    // Kept as base64 it would still carry every secret it holds, merely
+                    // encoded: it is compared by its hash instead.
+                    redact(value);
+                    return;
+                }
+                Ok(bytes) => Ok(bytes),
+            }
+            .and_then(|bytes| {
+                // One UTF-8 check of the whole text is cheaper than serde_json's per string.
+                std::str::from_utf8(&bytes)
+                    .ok()
+                    .and_then(|text| serde_json::from_str::<Value>(text).ok())
+                    .ok_or("base64 that does not hold JSON")
+            })
+            .and_then(|value| match value {
+                Value::Object(_) | Value::Array(_) => Ok(value),
+                _ => Err("base64 that does not hold a JSON object or array"),
+            }),
         };
         match parsed {
             Ok(mut parsed @ (Value::Object(_) | Value::Array(_))) => {
@@ -599,7 +639,7 @@ fn push_decimal(out: &mut String, n: usize) {
 const PARSE_DEPTH_BOUND: usize = 129;
 
 /// Sorts a set array by the compact text of its items (ties keep their order).
-fn sort_set(items: &mut [Value]) {
+pub(crate) fn sort_set(items: &mut [Value]) {
     if items.len() > 1 {
         let mut keys: Vec<SortKey<'_>> = items.iter().map(SortKey::new).collect();
         let order = sorted_order(&mut keys, |_, _| Ordering::Equal);
@@ -609,7 +649,7 @@ fn sort_set(items: &mut [Value]) {
 }
 
 /// Items with a key first, by key (ties by text), then items without, by text.
-fn sort_keyed(items: &mut [Value], field: &str) {
+pub(crate) fn sort_keyed(items: &mut [Value], field: &str) {
     if items.len() < 2 {
         return;
     }
@@ -876,6 +916,58 @@ mod tests {
             })
         );
         assert!(n.notes.is_empty(), "{:?}", n.notes);
+    }
+
+    #[test]
+    fn decoded_payloads_keep_to_the_json_value_limit() {
+        let profile = Profile::secmaster().with_limits(soc_model::Limits {
+            max_json_values: 12,
+            ..soc_model::Limits::default()
+        });
+        let config = json!([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]).to_string();
+        let taskflow = b64(&json!([1, 2, 3]));
+        let n = norm(
+            &profile,
+            json!({"name": "W", "versions": [{"taskconfig": config, "taskflow": taskflow}]}),
+        );
+        assert_eq!(
+            value_of(&n)["versions"][0]["taskconfig"],
+            json!(config),
+            "kept as text"
+        );
+        assert_eq!(value_of(&n)["versions"][0]["taskflow"], json!([1, 2, 3]));
+        assert_eq!(n.notes.len(), 1, "{:?}", n.notes);
+        assert!(
+            n.notes[0].contains("limits.max_json_values"),
+            "{:?}",
+            n.notes
+        );
+    }
+
+    #[test]
+    fn a_taskflow_over_the_value_limit_is_compared_by_hash_never_as_encoded_secrets() {
+        let profile = Profile::secmaster().with_limits(soc_model::Limits {
+            max_json_values: 4,
+            ..soc_model::Limits::default()
+        });
+        let taskflow = b64(&json!({"password": "hunter2-planted", "a": [1, 2, 3, 4, 5]}));
+        let n = norm(
+            &profile,
+            json!({"name": "W", "versions": [{"taskflow": taskflow}]}),
+        );
+        let kept = value_of(&n)["versions"][0]["taskflow"].clone();
+        assert!(
+            kept.as_str().is_some_and(|t| t.starts_with("<redacted:")),
+            "{kept}"
+        );
+        assert!(!n.canonical().unwrap().contains(&taskflow));
+        assert!(
+            n.notes
+                .iter()
+                .any(|note| note.contains("limits.max_json_values")),
+            "{:?}",
+            n.notes
+        );
     }
 
     #[test]

@@ -46,6 +46,32 @@ pub const SECMASTER_IGNORED_FIELDS: &[&str] = &[
     "update_time",
 ];
 
+/// What identifies, dates or names the people who touched a playbook and its parts: dropped like
+/// the workflow fields. Playbook level (`/<field>`, beside [`SECMASTER_IGNORED_FIELDS`]):
+pub const PLAYBOOK_IGNORED_FIELDS: &[&str] = &["unaudited_version_id", "reject_version_id"];
+
+/// ... version level (`/active_version/<field>`, `/other_versions/*/<field>`):
+pub const PLAYBOOK_VERSION_IGNORED_FIELDS: &[&str] = &[
+    "id",
+    "playbook_id",
+    "project_id",
+    "creator_id",
+    "modifier_id",
+    "create_time",
+    "update_time",
+    "dataclass_id",
+    "rule_id",
+    "approve_name",
+];
+
+/// ... action level (`/active_version/actions/*/<field>`; `action_id` is replaced by the bound
+/// workflow's name before this, see [`soc_model::playbook::comparable`]):
+pub const PLAYBOOK_ACTION_IGNORED_FIELDS: &[&str] =
+    &["id", "playbook_id", "playbook_version_id", "project_id"];
+
+/// ... and rule level (`/active_version/rules/<field>`).
+pub const PLAYBOOK_RULE_IGNORED_FIELDS: &[&str] = &["id", "project_id"];
+
 /// How the items of an array are compared.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ArrayRule {
@@ -114,12 +140,17 @@ impl Payload {
 pub struct Profile {
     name_key: String,
     ignore: Vec<PathPattern>,
+    /// The user's ignore rules, matched once more against addresses (see `crate::ignore`).
+    address_ignore: Vec<PathPattern>,
     /// First match wins; user rules come before built-in ones.
     arrays: Vec<(PathPattern, ArrayRule)>,
     payloads: Vec<(PathPattern, Payload)>,
     redaction: Redaction,
     keep_layout: bool,
     element_ids: ElementIds,
+    /// How much of an export the decoder reads; not part of [`Profile::hash`]: it changes what
+    /// is refused, never what a normalized document is.
+    limits: soc_model::Limits,
 }
 
 /// What happens to the ids of BPMN elements inside a decoded `taskflow`.
@@ -200,6 +231,10 @@ pub enum ProfileError {
     RedactKey { setting: &'static str, key: String },
     #[error("`normalize.name_key` is empty; remove it to use the default `name`")]
     EmptyNameKey,
+    #[error(
+        "array rule pattern `{pattern}` names items by identity (`[…]`); `sets`, `keyed` and `ordered` name arrays by JSON pointer, with `*` for any item (e.g. `/versions/*/taskconfig/steps`)"
+    )]
+    SelectorInArrayRule { pattern: String },
 }
 
 impl Default for Profile {
@@ -215,11 +250,13 @@ impl Profile {
         Self {
             name_key: "name".to_owned(),
             ignore: Vec::new(),
+            address_ignore: Vec::new(),
             arrays: Vec::new(),
             payloads: Vec::new(),
             redaction: Redaction::default(),
             keep_layout: false,
             element_ids: ElementIds::Keep,
+            limits: soc_model::Limits::default(),
         }
     }
 
@@ -247,7 +284,36 @@ impl Profile {
         profile
             .arrays
             .extend(elements.map(|p| (p, ArrayRule::Keyed("attributes.id".to_owned()))));
+        profile.add_playbook_rules();
         profile
+    }
+
+    /// The rules for playbook documents (in their comparable shape): their ids, times and people
+    /// dropped, the rule's `ConditionInfo` decoded from its JSON string, actions and conditions
+    /// matched by name and other versions by version label.
+    fn add_playbook_rules(&mut self) {
+        let fields = [
+            ("", PLAYBOOK_IGNORED_FIELDS),
+            ("/active_version", PLAYBOOK_VERSION_IGNORED_FIELDS),
+            ("/other_versions/*", PLAYBOOK_VERSION_IGNORED_FIELDS),
+            ("/active_version/actions/*", PLAYBOOK_ACTION_IGNORED_FIELDS),
+            ("/active_version/rules", PLAYBOOK_RULE_IGNORED_FIELDS),
+        ];
+        for (prefix, names) in fields {
+            for field in names {
+                self.ignore.extend(builtin(&format!("{prefix}/{field}")));
+            }
+        }
+        let rule = builtin("/active_version/rules/rule");
+        self.payloads.extend(rule.map(|p| (p, Payload::Json)));
+        for (pattern, key) in [
+            ("/active_version/actions", "name"),
+            ("/active_version/rules/rule/conditions", "name"),
+            ("/other_versions", "version"),
+        ] {
+            self.arrays
+                .extend(builtin(pattern).map(|p| (p, ArrayRule::Keyed(key.to_owned()))));
+        }
     }
 
     /// This profile extended by user rules; user array rules take precedence over built-in ones.
@@ -257,7 +323,9 @@ impl Profile {
             PathPattern::parse(text).map_err(|source| ProfileError::Pattern { setting, source })
         };
         for text in &config.ignore {
-            profile.ignore.push(parse("ignore", text)?);
+            let pattern = parse("ignore", text)?;
+            profile.ignore.push(pattern.clone());
+            profile.address_ignore.push(pattern);
         }
         let mut user_arrays = Vec::new();
         for (text, field) in &config.keyed {
@@ -274,6 +342,11 @@ impl Profile {
         }
         for text in &config.ordered {
             user_arrays.push((parse("ordered", text)?, ArrayRule::Ordered));
+        }
+        if let Some((pattern, _)) = user_arrays.iter().find(|(p, _)| p.has_selectors()) {
+            return Err(ProfileError::SelectorInArrayRule {
+                pattern: pattern.as_str().to_owned(),
+            });
         }
         for (i, (pattern, _)) in user_arrays.iter().enumerate() {
             if user_arrays
@@ -328,6 +401,18 @@ impl Profile {
         &self.name_key
     }
 
+    /// The limits exports are decoded within.
+    pub fn limits(&self) -> &soc_model::Limits {
+        &self.limits
+    }
+
+    /// This profile reading exports within `limits`.
+    #[must_use]
+    pub fn with_limits(mut self, limits: soc_model::Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     /// Whether the BPMN canvas layout is kept in the compared content.
     pub fn keep_layout(&self) -> bool {
         self.keep_layout
@@ -344,6 +429,11 @@ impl Profile {
             .iter()
             .find(|(pattern, _)| pattern.matches(pointer_segments))
             .map_or(ArrayRule::Ordered, |(_, rule)| rule.clone())
+    }
+
+    /// The user's ignore rules, which are also matched against addresses after normalizing.
+    pub(crate) fn address_ignore(&self) -> &[PathPattern] {
+        &self.address_ignore
     }
 
     /// Whether the value at `pointer_segments` is dropped before comparing.
@@ -424,6 +514,10 @@ impl Profile {
         // stored snapshots are not renormalized for nothing.
         if self.element_ids == ElementIds::ByName {
             description["element_ids"] = serde_json::json!("by_name");
+        }
+        // User ignore rules also match addresses since this was added, which can drop more.
+        if !self.address_ignore.is_empty() {
+            description["ignore_by_address"] = serde_json::json!(true);
         }
         hex::encode(Sha256::digest(
             crate::normalize::canonical_json(&description).as_bytes(),

@@ -17,7 +17,7 @@ pub enum DataError {
     },
     /// A fixture file is not the expected JSON shape.
     #[error(
-        "{path} is not a valid workspace or workflow export file (check it is JSON in the fixture layout)"
+        "{path} is not a valid workspace, workflow export or playbook file (check it is JSON in the fixture layout)"
     )]
     Parse {
         /// The file.

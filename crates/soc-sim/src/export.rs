@@ -27,8 +27,8 @@ impl ExportFormat {
     /// The file name sent in `Content-Disposition`.
     pub fn file_name(self) -> &'static str {
         match self {
-            Self::Json => "workflows.json",
-            Self::Zip => "workflows.zip",
+            Self::Json => "workflow.json",
+            Self::Zip => "workflow.zip",
         }
     }
 }
@@ -242,7 +242,7 @@ mod tests {
     fn export_format_parses() {
         assert_eq!("ZIP".parse::<ExportFormat>().unwrap(), ExportFormat::Zip);
         assert!("tar".parse::<ExportFormat>().is_err());
-        assert_eq!(ExportFormat::default().file_name(), "workflows.json");
+        assert_eq!(ExportFormat::default().file_name(), "workflow.json");
     }
 
     proptest::proptest! {

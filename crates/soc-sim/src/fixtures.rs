@@ -8,7 +8,10 @@ use std::path::Path;
 use include_dir::{Dir, include_dir};
 
 use crate::error::DataError;
-use crate::model::{WORKFLOWS_DIR, WORKSPACE_FILE, Workspace, parse_meta, parse_workflow};
+use crate::model::{
+    WORKFLOWS_DIR, WORKSPACE_FILE, Workspace, parse_meta, parse_playbook, parse_workflow,
+};
+use crate::playbook::PLAYBOOKS_DIR;
 
 static BUNDLED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../testdata/workspaces");
 
@@ -39,22 +42,36 @@ fn load_embedded(dir: &Dir<'static>) -> Result<Workspace, DataError> {
             path: embedded_path(base),
         })?;
     let mut ws = parse_meta(meta.contents(), &embedded_path(&meta_path))?;
-    if let Some(wf_dir) = dir.get_dir(base.join(WORKFLOWS_DIR)) {
-        let mut files: Vec<_> = wf_dir
-            .files()
-            .filter(|f| f.path().extension().is_some_and(|e| e == "json"))
-            .collect();
-        files.sort_by_key(|f| f.path());
-        for file in files {
-            let mut wf = parse_workflow(file.contents(), &embedded_path(file.path()))?;
-            wf.file_name = file
-                .path()
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned());
-            ws.workflows.push(wf);
-        }
+    for file in embedded_json(dir, WORKFLOWS_DIR) {
+        let mut wf = parse_workflow(file.contents(), &embedded_path(file.path()))?;
+        wf.file_name = file
+            .path()
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned());
+        ws.workflows.push(wf);
+    }
+    for file in embedded_json(dir, PLAYBOOKS_DIR) {
+        let mut pb = parse_playbook(file.contents(), &embedded_path(file.path()))?;
+        pb.file_name = file
+            .path()
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned());
+        ws.playbooks.push(pb);
     }
     Ok(ws)
+}
+
+/// The `*.json` files of an embedded sub-folder, sorted by path.
+fn embedded_json(dir: &Dir<'static>, sub: &str) -> Vec<&'static include_dir::File<'static>> {
+    let Some(sub) = dir.get_dir(dir.path().join(sub)) else {
+        return Vec::new();
+    };
+    let mut files: Vec<_> = sub
+        .files()
+        .filter(|f| f.path().extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort_by_key(|f| f.path());
+    files
 }
 
 /// A path that says where an embedded file came from, for error messages.
@@ -86,6 +103,15 @@ mod tests {
         );
         assert!(production.workflow_by_name("Legacy ticket sync").is_some());
         for ws in [&staging, &production] {
+            assert_eq!(ws.playbooks.len(), 6);
+            // Every action binds a workflow of its own workspace.
+            for pb in &ws.playbooks {
+                assert_eq!(pb.info["workspace_id"], ws.id.as_str());
+                for action in pb.versions.iter().flat_map(|v| &v.actions) {
+                    let id = action["action_id"].as_str().unwrap();
+                    assert!(ws.workflow(id).is_some(), "{} binds {id}", pb.name());
+                }
+            }
             for wf in &ws.workflows {
                 assert_eq!(wf.info.workspace_id.as_deref(), Some(ws.id.as_str()));
                 assert!(

@@ -203,6 +203,7 @@ impl Env {
             creator_name: Some(self.creator_name.to_owned()),
             extra: BTreeMap::new(),
             workflows,
+            playbooks: Vec::new(),
         }
     }
 

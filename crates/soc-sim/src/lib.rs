@@ -44,6 +44,7 @@ pub mod export;
 mod fixtures;
 pub mod generate;
 mod model;
+pub mod playbook;
 #[cfg(feature = "server")]
 mod server;
 #[cfg(feature = "server")]
@@ -56,10 +57,11 @@ pub use model::{
     AopWorkflowInfo, AopWorkflowVersionInfo, WORKFLOWS_DIR, WORKSPACE_FILE, Workflow, Workspace,
     slug,
 };
+pub use playbook::{PLAYBOOKS_DIR, Playbook, PlaybookVersion};
 #[cfg(feature = "server")]
 pub use server::{
     AccessKey, AuthKind, DEFAULT_ACCESS_KEY, DEFAULT_DOMAIN, DEFAULT_PASSWORD, DEFAULT_PROJECT_ID,
-    DEFAULT_PROJECT_NAME, DEFAULT_SECRET_KEY, DEFAULT_USER, FaultConfig, Fixtures, IamUser,
-    InjectedFault, LogEntry, PathKind, RateLimit, RequestLog, RunningSim, Secret, ShutdownHandle,
-    Sim, SimConfig, SimError, WorkspaceSummary,
+    DEFAULT_PROJECT_NAME, DEFAULT_SECRET_KEY, DEFAULT_USER, ExportFault, FaultConfig, Fixtures,
+    IamUser, InjectedFault, LogEntry, PathKind, RateLimit, RequestLog, RunningSim, Secret,
+    ShutdownHandle, Sim, SimConfig, SimError, WorkspaceSummary,
 };

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::DataError;
+use crate::playbook::{PLAYBOOKS_DIR, Playbook};
 
 /// `AopWorkflowInfo`: a workflow's metadata as `ListWorkflows` and `ShowAopWorkflow` return it.
 ///
@@ -260,6 +261,9 @@ pub struct Workspace {
     /// The workflows, in file (or creation) order.
     #[serde(skip)]
     pub workflows: Vec<Workflow>,
+    /// The playbooks, in file (or creation) order.
+    #[serde(skip)]
+    pub playbooks: Vec<Playbook>,
 }
 
 /// Name of the workspace metadata file inside a workspace folder.
@@ -278,44 +282,37 @@ impl Workspace {
         self.workflows.iter().find(|w| w.info.name == name)
     }
 
-    /// Loads a workspace folder: `workspace.json` plus `workflows/*.json` in file-name order.
+    /// Every workflow's id and name, as a client resolves a playbook's bindings.
+    pub fn workflow_names(&self) -> BTreeMap<String, String> {
+        self.workflows
+            .iter()
+            .map(|w| (w.info.id.clone(), w.info.name.clone()))
+            .collect()
+    }
+
+    /// The playbook with this id.
+    pub fn playbook(&self, id: &str) -> Option<&Playbook> {
+        self.playbooks.iter().find(|p| p.id() == id)
+    }
+
+    /// Loads a workspace folder: `workspace.json` plus `workflows/*.json` and
+    /// `playbooks/*.json`, each in file-name order.
     pub fn load_dir(dir: &Path) -> Result<Self, DataError> {
         let meta_path = dir.join(WORKSPACE_FILE);
         let meta_bytes = read(&meta_path)?;
         let mut ws = parse_meta(&meta_bytes, &meta_path)?;
-        let wf_dir = dir.join(WORKFLOWS_DIR);
-        let mut files = Vec::new();
-        match std::fs::read_dir(&wf_dir) {
-            Ok(entries) => {
-                for entry in entries {
-                    let entry = entry.map_err(|source| DataError::Io {
-                        path: wf_dir.clone(),
-                        source,
-                    })?;
-                    let path = entry.path();
-                    if path.extension().is_some_and(|e| e == "json") && path.is_file() {
-                        files.push(path);
-                    }
-                }
-            }
-            // A workspace without workflows is legitimate (an empty production workspace).
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(source) => {
-                return Err(DataError::Io {
-                    path: wf_dir,
-                    source,
-                });
-            }
-        }
-        files.sort();
-        let mut workflows = Vec::with_capacity(files.len());
-        for path in files {
+        for path in json_files(&dir.join(WORKFLOWS_DIR))? {
             let bytes = read(&path)?;
             let mut wf = parse_workflow(&bytes, &path)?;
             wf.file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-            workflows.push(wf);
+            ws.workflows.push(wf);
         }
-        ws.workflows = workflows;
+        for path in json_files(&dir.join(PLAYBOOKS_DIR))? {
+            let bytes = read(&path)?;
+            let mut pb = parse_playbook(&bytes, &path)?;
+            pb.file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            ws.playbooks.push(pb);
+        }
         Ok(ws)
     }
 
@@ -369,6 +366,28 @@ impl Workspace {
             };
             write(&wf_dir.join(name), &wf.export_bytes_pretty()?)?;
         }
+        if self.playbooks.is_empty() {
+            return Ok(());
+        }
+        let pb_dir = dir.join(PLAYBOOKS_DIR);
+        std::fs::create_dir_all(&pb_dir).map_err(|source| DataError::Io {
+            path: pb_dir.clone(),
+            source,
+        })?;
+        let width = self.playbooks.len().to_string().len().max(2);
+        for (i, pb) in self.playbooks.iter().enumerate() {
+            let name = match &pb.file_name {
+                Some(n) => n.clone(),
+                None => format!("{:0width$}-{}.json", i + 1, slug(pb.name())),
+            };
+            let bytes = pb
+                .file_bytes_pretty()
+                .map_err(|source| DataError::Serialize {
+                    what: format!("playbook {:?}", pb.name()),
+                    source,
+                })?;
+            write(&pb_dir.join(name), &bytes)?;
+        }
         Ok(())
     }
 }
@@ -405,6 +424,36 @@ pub(crate) fn parse_workflow(bytes: &[u8], path: &Path) -> Result<Workflow, Data
         path: path.to_path_buf(),
         source,
     })
+}
+
+pub(crate) fn parse_playbook(bytes: &[u8], path: &Path) -> Result<Playbook, DataError> {
+    Playbook::from_file_bytes(bytes).map_err(|source| DataError::Parse {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The `*.json` files of a folder, sorted; none when the folder does not exist (a workspace
+/// without workflows or playbooks is legitimate).
+fn json_files(dir: &Path) -> Result<Vec<PathBuf>, DataError> {
+    let io = |source| DataError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io(e)),
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(io)?.path();
+        if path.extension().is_some_and(|e| e == "json") && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, DataError> {
@@ -468,6 +517,15 @@ mod tests {
             names.push(name);
         }
         assert_eq!(names.len(), 6);
+        let mut playbooks = 0;
+        for entry in std::fs::read_dir(src.join(PLAYBOOKS_DIR)).unwrap() {
+            let name = entry.unwrap().file_name();
+            let orig = std::fs::read(src.join(PLAYBOOKS_DIR).join(&name)).unwrap();
+            let written = std::fs::read(out.path().join(PLAYBOOKS_DIR).join(&name)).unwrap();
+            assert!(orig == written, "{name:?} differs");
+            playbooks += 1;
+        }
+        assert_eq!(playbooks, 6);
         assert_eq!(
             std::fs::read(src.join(WORKSPACE_FILE)).unwrap(),
             std::fs::read(out.path().join(WORKSPACE_FILE)).unwrap()

@@ -47,7 +47,7 @@ pub enum StoreError {
 
     /// Text that is neither `latest`, `~N` nor something that could be a snapshot id.
     #[error(
-        "invalid snapshot selector {input:?}: expected 'latest', '~N' (N-th previous) or a snapshot id or id prefix"
+        "invalid snapshot selector {input:?}: expected 'latest', '~N' (N-th previous), a tag or a snapshot id or id prefix"
     )]
     InvalidSelector { input: String },
 
@@ -170,6 +170,15 @@ pub enum StoreError {
         count: usize,
     },
 
+    /// A document stored as one kind that is another (a workflow export given as a playbook).
+    #[error("'{name}' (id {id}) was given as a {expected} but its document is a {found}")]
+    WrongKind {
+        name: String,
+        id: String,
+        expected: soc_diff::Kind,
+        found: soc_diff::Kind,
+    },
+
     /// The same workflow (same name and id) added twice to one snapshot.
     #[error("workflow '{name}' (id {id}) was added twice to the same snapshot")]
     DuplicateWorkflow { name: String, id: String },
@@ -177,14 +186,6 @@ pub enum StoreError {
     /// A file in a folder being imported that is not a SecMaster workflow export.
     #[error("{path} is not a workflow export: {reason}")]
     NotAnExport { path: PathBuf, reason: String },
-
-    /// A ZIP export that cannot be read.
-    #[error("{path} is not a readable ZIP export")]
-    Zip {
-        path: PathBuf,
-        #[source]
-        source: zip::result::ZipError,
-    },
 
     /// A folder to import that holds no export files.
     #[error("no workflow export files (*.json, *.zip) in {path}")]
@@ -236,6 +237,35 @@ pub enum StoreError {
          so pass the store (or ENV@SELECTOR) instead"
     )]
     OutsideStore { path: PathBuf },
+    /// A tag name that cannot be used (see `docs/store.md`).
+    #[error(
+        "invalid tag name {name:?}: {reason} (use lowercase letters, digits, '-' and '_', \
+         starting with a letter, at most 64 characters)"
+    )]
+    InvalidTag { name: String, reason: &'static str },
+
+    /// A tag that the environment does not have; `available` lists the ones it has.
+    #[error("environment '{env}' has no tag '{tag}'{}", tag_list(available))]
+    TagNotFound {
+        env: String,
+        tag: String,
+        available: Vec<String>,
+    },
+
+    /// A tag whose snapshot is gone (deleted by hand: prune keeps tagged snapshots).
+    #[error(
+        "tag '{tag}' of environment '{env}' names snapshot {id}, which no longer exists; \
+         point it at another snapshot with `socdrift tag {env} {tag} SNAPSHOT`"
+    )]
+    DanglingTag {
+        env: String,
+        tag: String,
+        id: String,
+    },
+
+    /// A tag file that does not hold a snapshot id.
+    #[error("{path} does not hold a snapshot id; restore it from git or tag the snapshot again")]
+    BadTag { path: PathBuf },
 
     /// Serializing a manifest or workflow info failed (only possible with non-string map keys).
     #[error("cannot serialize {what}")]
@@ -244,6 +274,14 @@ pub enum StoreError {
         #[source]
         source: serde_json::Error,
     },
+}
+
+fn tag_list(tags: &[String]) -> String {
+    if tags.is_empty() {
+        " (it has no tags)".to_owned()
+    } else {
+        format!(" (it has: {})", tags.join(", "))
+    }
 }
 
 /// The crate's result type.

@@ -98,6 +98,15 @@ pub fn write_private_file(path: &Path, bytes: &[u8]) -> Result<()> {
     written
 }
 
+/// The entries of folder `dir`, none when it does not exist; any other failure names the folder.
+pub(crate) fn dir_entries(dir: &Path) -> Result<Vec<fs_err::DirEntry>> {
+    match fs_err::read_dir(dir) {
+        Ok(entries) => Ok(entries.collect::<std::io::Result<Vec<_>>>()?),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(err) => Err(err.into()),
+    }
+}
+
 /// Forces a folder's entries (creations, renames) to disk. A no-op where folders cannot be opened
 /// (Windows), where renames are durable through the journal instead.
 pub(crate) fn sync_dir(path: &Path) -> Result<()> {
@@ -135,6 +144,33 @@ pub(crate) fn sha256_file(path: &Path) -> Result<(String, u64)> {
     Ok((hex::encode(hasher.finalize()), size))
 }
 
+/// Replaces `target` with a private file holding `bytes`, atomically: the bytes are written to
+/// `temp` (on the same file system) and synced, then renamed over `target`, and the folder is
+/// synced, so a reader sees the old file or the new one, and a crash leaves one of them.
+pub(crate) fn replace_file_synced(temp: &Path, target: &Path, bytes: &[u8]) -> Result<()> {
+    write_new_file_synced(temp, bytes)?;
+    if let Err(err) = fs_err::rename(temp, target) {
+        // Best effort: the next lock holder removes it anyway.
+        let _ = fs_err::remove_file(temp);
+        return Err(err.into());
+    }
+    if let Some(parent) = target.parent() {
+        sync_dir(parent)?;
+    }
+    Ok(())
+}
+
+/// A file or folder name no other writer uses: the temporary prefix, `what`, the process id and
+/// the time in nanoseconds.
+pub(crate) fn unique_temp_name(what: &str) -> String {
+    format!(
+        "{}{what}-{}-{}",
+        crate::store::TEMP_PREFIX,
+        std::process::id(),
+        chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+    )
+}
+
 /// Whether a file name is one the store uses for temporary folders.
 pub(crate) fn is_temporary_name(name: &str) -> bool {
     name.starts_with(crate::store::TEMP_PREFIX)
@@ -154,6 +190,23 @@ mod tests {
             sha256_file(&path).unwrap(),
             (sha256_hex(&bytes), bytes.len() as u64)
         );
+    }
+
+    #[test]
+    fn replacing_a_file_leaves_the_new_bytes_and_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("tag");
+        for bytes in [&b"one\n"[..], b"two\n"] {
+            let temp = dir.path().join(unique_temp_name("t"));
+            replace_file_synced(&temp, &target, bytes).unwrap();
+            assert_eq!(fs_err::read(&target).unwrap(), bytes);
+            assert!(!temp.exists());
+        }
+        let names: Vec<_> = fs_err::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["tag"]);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! lock from `begin` until its manifest is published, and relies on the objects that exist when it
 //! begins (it does not write them again), so no object a writer counts on can go while it writes.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 use std::time::Duration;
 
@@ -12,7 +12,7 @@ use chrono::Utc;
 use serde::Serialize;
 
 use crate::error::{Result, StoreError};
-use crate::fsutil::{is_temporary_name, sync_dir};
+use crate::fsutil::{dir_entries, is_temporary_name, sync_dir};
 use crate::id::SnapshotId;
 use crate::lock::LockMode;
 use crate::manifest::{Manifest, NormalizedKind};
@@ -48,8 +48,8 @@ impl Store {
     /// snapshots are still being written after the lock timeout, the collection is skipped
     /// ([`GcReport::skipped`] says so) and the next prune collects what this one left.
     ///
-    /// A snapshot is deleted when it is not among the newest `keep` and, if `older_than` is given,
-    /// is older than that (by the time in its id). The latest snapshot is never deleted, even with
+    /// A snapshot is deleted when it is not among the newest `keep`, no tag names it, and, if
+    /// `older_than` is given, it is older than that (by the time in its id). The latest snapshot is never deleted, even with
     /// `keep == 0`. A store-v2 snapshot disappears with its manifest (one unlink); a store-v1
     /// folder is first renamed to a temporary name, so a crash never leaves a half-deleted snapshot
     /// visible.
@@ -64,7 +64,9 @@ impl Store {
             let env_dir = self.environment_dir(env)?;
             let mut removed = Vec::new();
             let mut legacy = false;
-            for summary in prunable(self.list(env)?, keep, older_than) {
+            let snapshots = self.list(env)?;
+            let tagged = self.tagged_ids(env, &snapshots)?;
+            for summary in prunable(snapshots, keep, older_than, &tagged) {
                 if summary.path.is_dir() {
                     let parent = summary.path.parent().unwrap_or(Path::new(""));
                     let doomed = parent.join(format!("{TEMP_PREFIX}prune-{}", summary.id));
@@ -107,7 +109,9 @@ impl Store {
         keep: usize,
         older_than: Option<Duration>,
     ) -> Result<Vec<SnapshotId>> {
-        Ok(prunable(self.list(env)?, keep, older_than)
+        let snapshots = self.list(env)?;
+        let tagged = self.tagged_ids(env, &snapshots)?;
+        Ok(prunable(snapshots, keep, older_than, &tagged)
             .into_iter()
             .map(|summary| summary.id)
             .collect())
@@ -198,14 +202,11 @@ impl Store {
 /// earlier pack), deletes dead ones, rewrites mixed ones. Removes temporary packs (no writer is
 /// active while the store lock is held alone).
 fn sweep(dir: &Path, live: &HashSet<Hash>, report: &mut GcReport) -> Result<()> {
-    let entries = match fs_err::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(err) => return Err(err.into()),
-    };
+    if !dir.is_dir() {
+        return Ok(());
+    }
     let mut packs = Vec::new();
-    for entry in entries {
-        let entry = entry?;
+    for entry in dir_entries(dir)? {
         let name = entry.file_name().to_string_lossy().into_owned();
         if is_temporary_name(&name) {
             fs_err::remove_file(entry.path())?;
@@ -251,11 +252,12 @@ fn sweep(dir: &Path, live: &HashSet<Hash>, report: &mut GcReport) -> Result<()> 
 }
 
 /// Of `snapshots` (oldest first), those beyond the newest `keep` (at least 1) that are older than
-/// `older_than` when it is given.
+/// `older_than` when it is given and that no tag names.
 fn prunable(
     snapshots: Vec<SnapshotSummary>,
     keep: usize,
     older_than: Option<Duration>,
+    tagged: &BTreeSet<SnapshotId>,
 ) -> Vec<SnapshotSummary> {
     let cutoff = older_than
         .and_then(|age| chrono::Duration::from_std(age).ok())
@@ -264,6 +266,7 @@ fn prunable(
     snapshots
         .into_iter()
         .take(candidates)
+        .filter(|summary| !tagged.contains(&summary.id))
         .filter(|summary| match (cutoff, summary.created) {
             (None, _) => true,
             (Some(cutoff), Some(created)) => created < cutoff,

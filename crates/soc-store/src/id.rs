@@ -83,6 +83,8 @@ pub enum Selector {
     Previous(usize),
     /// A snapshot id, or a prefix of exactly one id.
     Id(String),
+    /// A snapshot named with a tag (`promoted`). Tags start with a letter, ids with a digit.
+    Tag(String),
 }
 
 impl FromStr for Selector {
@@ -113,7 +115,10 @@ impl FromStr for Selector {
         }
         let id_like =
             !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-        if id_like {
+        if text.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            crate::tags::validate_tag(text).map_err(|_| invalid())?;
+            Ok(Selector::Tag(text.to_owned()))
+        } else if id_like {
             Ok(Selector::Id(text.to_owned()))
         } else {
             Err(invalid())
@@ -126,7 +131,7 @@ impl fmt::Display for Selector {
         match self {
             Selector::Latest => f.write_str("latest"),
             Selector::Previous(n) => write!(f, "~{n}"),
-            Selector::Id(id) => f.write_str(id),
+            Selector::Id(id) | Selector::Tag(id) => f.write_str(id),
         }
     }
 }
@@ -176,6 +181,14 @@ mod tests {
             "20261128T03".parse::<Selector>().unwrap(),
             Selector::Id("20261128T03".into())
         );
+        assert_eq!(
+            "promoted".parse::<Selector>().unwrap(),
+            Selector::Tag("promoted".into())
+        );
+        assert!(matches!(
+            "Promoted".parse::<Selector>(),
+            Err(StoreError::InvalidSelector { .. })
+        ));
         for bad in ["~x", "~-1", "../etc", "a/b", "", "with space"] {
             let err = bad.parse::<Selector>().unwrap_err();
             assert!(
@@ -187,7 +200,7 @@ mod tests {
 
     #[test]
     fn selectors_display_as_they_parse() {
-        for text in ["latest", "~4", "20261128T031500Z-3fa9c2d1"] {
+        for text in ["latest", "~4", "20261128T031500Z-3fa9c2d1", "promoted"] {
             assert_eq!(text.parse::<Selector>().unwrap().to_string(), text);
         }
     }

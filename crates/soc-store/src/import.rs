@@ -1,21 +1,15 @@
 //! Importing a folder of export files (downloaded by hand from the console) as a snapshot.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use soc_diff::Profile;
 
 use crate::error::{Result, StoreError};
-use crate::manifest::{ExportFormat, SourceInfo, SourceKind};
+use crate::manifest::SourceInfo;
 use crate::snapshot::Snapshot;
 use crate::store::Store;
 use crate::writer::{CommitOutcome, WorkflowInput};
-
-/// The largest ZIP member read, uncompressed: far above any real export, low enough that a small
-/// hostile archive cannot fill memory.
-const MAX_MEMBER_BYTES: u64 = 256 * 1024 * 1024;
 
 /// One workflow export cut out of an imported file.
 #[derive(Debug)]
@@ -33,7 +27,10 @@ impl Store {
     /// source information); other and hidden files are ignored. A file may hold one workflow
     /// export, a JSON array of them, or a ZIP with one per member; each becomes one workflow whose
     /// raw export is its exact bytes, and whose info is the export's top-level fields without
-    /// `versions`.
+    /// `versions`. Playbook documents (as `socdrift export` writes them, into `playbooks/`) are
+    /// stored as playbooks: those directly in `folder` and in `folder/playbooks/`; a
+    /// `playbooks/` folder, even an empty one, says the export holds every playbook of the
+    /// workspace.
     pub fn import_folder(
         &self,
         env: &str,
@@ -49,40 +46,70 @@ impl Store {
         };
         let mut source = read_workspace_info(folder)?;
         source.imported_from = Some(folder.display().to_string());
-        source.kind = Some(SourceKind::Import);
 
-        let mut files: Vec<PathBuf> = Vec::new();
-        for entry in fs_err::read_dir(&exports_dir)? {
-            let entry = entry?;
-            let name = entry.file_name().to_string_lossy().to_lowercase();
-            if !name.starts_with('.')
-                && (name.ends_with(".json") || name.ends_with(".zip"))
-                && entry.file_type()?.is_file()
-            {
-                files.push(entry.path());
-            }
-        }
-        files.sort();
+        let mut files = export_files(&exports_dir)?;
         if files.is_empty() {
             return Err(StoreError::EmptyImport { path: exports_dir });
         }
 
+        // The fixture layout's `playbooks/` holds the emulator's own files, not documents.
+        let playbooks_dir = folder.join("playbooks");
+        let captured = exports_dir == folder && playbooks_dir.is_dir();
+        if captured {
+            files.extend(export_files(&playbooks_dir)?);
+        }
         let mut pieces = Vec::new();
         for path in &files {
-            pieces.extend(split_export_file(path)?);
+            pieces.extend(split_export_file(path, profile)?);
         }
         let writer = self.begin(env, source, profile, self.default_lock_timeout())?;
+        let mut playbooks = Vec::new();
         for piece in pieces {
-            writer.add(WorkflowInput::from_object(
-                piece.raw,
-                piece.object,
-                &piece.file_name,
-            )?)?;
+            let is_playbook = piece.object.get(soc_model::playbook::KIND_KEY)
+                == Some(&Value::String(
+                    soc_model::playbook::KIND_PLAYBOOK.to_owned(),
+                ));
+            let mut input = WorkflowInput::from_object(piece.raw, piece.object, &piece.file_name)?;
+            if is_playbook {
+                // The info is what the playbook list gives, not the document's other parts.
+                if let Value::Object(info) = &mut input.info {
+                    for key in [
+                        soc_model::playbook::KIND_KEY,
+                        soc_model::playbook::ACTIVE_KEY,
+                        soc_model::playbook::BOUND_KEY,
+                    ] {
+                        info.remove(key);
+                    }
+                }
+                playbooks.push(input);
+            } else {
+                writer.add(input)?;
+            }
+        }
+        if captured || !playbooks.is_empty() {
+            writer.add_playbooks(playbooks)?;
         }
         match writer.commit(false)? {
             CommitOutcome::Written(snapshot) | CommitOutcome::Unchanged(snapshot) => Ok(snapshot),
         }
     }
+}
+
+/// The `*.json` and `*.zip` files directly in `dir` (hidden ones left out), sorted.
+fn export_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for entry in fs_err::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().to_lowercase();
+        if !name.starts_with('.')
+            && (name.ends_with(".json") || name.ends_with(".zip"))
+            && entry.file_type()?.is_file()
+        {
+            files.push(entry.path());
+        }
+    }
+    files.sort();
+    Ok(files)
 }
 
 /// Source details from `workspace.json` beside the exports, when there is one.
@@ -108,93 +135,26 @@ fn read_workspace_info(folder: &Path) -> Result<SourceInfo> {
     })
 }
 
-/// Cuts one export file into single-workflow exports, keeping each one's exact bytes.
-fn split_export_file(path: &Path) -> Result<Vec<Piece>> {
-    let bytes = fs_err::read(path)?;
+/// Cuts one export file into single-workflow exports, keeping each one's exact bytes
+/// ([`soc_model::split_pieces`], within the profile's limits).
+fn split_export_file(path: &Path, profile: &Profile) -> Result<Vec<Piece>> {
+    let limits = profile.limits();
+    let not_export = |err: soc_model::ReadError| StoreError::NotAnExport {
+        path: path.to_owned(),
+        reason: err.to_string(),
+    };
+    let bytes = soc_model::read_file(path, limits).map_err(not_export)?;
     let file_name = path
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
-    match ExportFormat::sniff(&bytes) {
-        ExportFormat::Json => split_json(path, &bytes, &file_name),
-        ExportFormat::Zip => split_zip(path, &bytes, &file_name),
-        ExportFormat::Binary => Err(StoreError::NotAnExport {
-            path: path.to_owned(),
-            reason: "it is neither JSON nor a ZIP archive".to_owned(),
-        }),
-    }
-}
-
-fn split_json(path: &Path, bytes: &[u8], file_name: &str) -> Result<Vec<Piece>> {
-    let not_export = |reason: String| StoreError::NotAnExport {
-        path: path.to_owned(),
-        reason,
-    };
-    let value: Value =
-        serde_json::from_slice(bytes).map_err(|err| not_export(format!("invalid JSON ({err})")))?;
-    match value {
-        Value::Object(object) => Ok(vec![Piece {
-            raw: bytes.to_vec(),
-            object,
-            file_name: file_name.to_owned(),
-        }]),
-        Value::Array(_) => {
-            // A batch export is `[` + single exports joined by `,` + `]`; the raw text of each item
-            // is that workflow's single export, byte for byte.
-            let items: Vec<&RawValue> = serde_json::from_slice(bytes)
-                .map_err(|err| not_export(format!("invalid JSON array ({err})")))?;
-            items
-                .into_iter()
-                .enumerate()
-                .map(|(index, item)| match serde_json::from_str(item.get()) {
-                    Ok(Value::Object(object)) => Ok(Piece {
-                        raw: item.get().as_bytes().to_vec(),
-                        object,
-                        file_name: format!("{file_name}[{index}]"),
-                    }),
-                    _ => Err(not_export(format!("item {index} is not a workflow object"))),
-                })
-                .collect()
-        }
-        _ => Err(not_export(
-            "expected a workflow object or an array of them".to_owned(),
-        )),
-    }
-}
-
-fn split_zip(path: &Path, bytes: &[u8], file_name: &str) -> Result<Vec<Piece>> {
-    let zip_error = |source| StoreError::Zip {
-        path: path.to_owned(),
-        source,
-    };
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(zip_error)?;
-    let mut pieces = Vec::new();
-    for index in 0..archive.len() {
-        let mut member = archive.by_index(index).map_err(zip_error)?;
-        let member_name = member.name().to_owned();
-        let hidden = member_name
-            .split('/')
-            .any(|part| part.starts_with('.') || part == "__MACOSX");
-        if member.is_dir() || hidden {
-            continue;
-        }
-        let mut raw = Vec::new();
-        (&mut member)
-            .take(MAX_MEMBER_BYTES + 1)
-            .read_to_end(&mut raw)
-            .map_err(|err| StoreError::NotAnExport {
-                path: path.to_owned(),
-                reason: format!("member {member_name:?} cannot be read ({err})"),
-            })?;
-        if raw.len() as u64 > MAX_MEMBER_BYTES {
-            return Err(StoreError::NotAnExport {
-                path: path.to_owned(),
-                reason: format!("member {member_name:?} is larger than {MAX_MEMBER_BYTES} bytes"),
-            });
-        }
-        let label = format!("{file_name}!{member_name}");
-        let member_path = PathBuf::from(format!("{}!{member_name}", path.display()));
-        pieces.extend(split_json(&member_path, &raw, &label)?);
-    }
-    Ok(pieces)
+    let pieces = soc_model::split_pieces(&file_name, &bytes, limits).map_err(not_export)?;
+    Ok(pieces
+        .into_iter()
+        .map(|piece| Piece {
+            raw: piece.bytes,
+            object: piece.object,
+            file_name: piece.label,
+        })
+        .collect())
 }

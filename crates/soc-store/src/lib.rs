@@ -1,9 +1,10 @@
 //! The socdrift snapshot store: the memory that drift is measured against.
 //!
 //! A [`Store`] is a folder (by default `.socdrift/` beside the configuration). Its committed part,
-//! `store-v2/`, holds every distinct normalized workflow and workflow info once, as objects named by
-//! their SHA-256 in zstd-compressed packs; a snapshot is a manifest of names and hashes
-//! (`snapshots/<env>/<id>.json.zst`); and `view/<env>/workflows/<stem>.json` shows each
+//! `store-v2/`, holds every distinct normalized workflow, playbook and info once, as objects named
+//! by their SHA-256 in zstd-compressed packs; a snapshot is a manifest of names and hashes
+//! (`snapshots/<env>/<id>.json.zst`), tags name snapshots (`tags/<env>/<tag>`), and
+//! `view/<env>/workflows/<stem>.json` (and `view/<env>/playbooks/<stem>.json`) shows each
 //! environment's latest snapshot at stable paths, so `git diff` between two commits of the store
 //! shows the changed workflows' lines. Raw exports, which can hold secrets, live in the private,
 //! git-ignored `raw-v2/`. See `docs/store.md` for the layout.
@@ -66,6 +67,7 @@ mod pack;
 mod scratch;
 mod snapshot;
 mod store;
+mod tags;
 mod verify;
 mod view;
 mod writer;
@@ -77,8 +79,7 @@ pub use id::{Selector, SnapshotId};
 pub use lock::{LockHolder, LockWait};
 pub use manifest::{
     ExpectedFile, ExportFormat, FORMAT, FORMAT_VERSION, MANIFEST_EXTENSION, MANIFEST_FILE,
-    Manifest, MigratedFrom, NormalizedKind, READABLE_FORMAT_VERSIONS, SourceInfo, SourceKind,
-    WorkflowRecord,
+    Manifest, MigratedFrom, NormalizedKind, READABLE_FORMAT_VERSIONS, SourceInfo, WorkflowRecord,
 };
 pub use migrate::{MigrateReport, Migrated};
 pub use name::{
@@ -90,6 +91,7 @@ pub use store::{
     DEFAULT_LOCK_TIMEOUT, LAYOUT_DIR, LEGACY_LAYOUT_DIR, LEGACY_RAW_DIR, PACKS_DIR, RAW_DIR,
     SNAPSHOTS_DIR, Store, TEMP_PREFIX, VIEW_DIR,
 };
+pub use tags::{MAX_TAG_BYTES, TAGS_DIR, validate_tag};
 pub use verify::{Problem, SnapshotCheck, StoreProblem, VerifyReport, verify_snapshot};
-pub use view::WORKFLOWS_DIR;
+pub use view::{PLAYBOOKS_DIR, WORKFLOWS_DIR};
 pub use writer::{CommitOutcome, SnapshotWriter, WorkflowInput};

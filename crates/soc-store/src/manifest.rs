@@ -45,8 +45,17 @@ pub struct Manifest {
     /// For a snapshot `socdrift migrate` moved from store-v1: what it was there.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub migrated_from: Option<MigratedFrom>,
-    /// One record per workflow, sorted by name then id.
+    /// Whether the snapshot holds the environment's playbooks (as records of kind `playbook`);
+    /// false for snapshots taken before socdrift read playbooks, whose playbooks are unknown.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub playbooks_captured: bool,
+    /// One record per workflow (and per playbook, with `kind` `playbook`), sorted by name, then
+    /// id, then kind.
     pub workflows: Vec<WorkflowRecord>,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 /// Where a migrated snapshot came from.
@@ -58,19 +67,6 @@ pub struct MigratedFrom {
     pub format_version: u32,
 }
 
-/// How a snapshot's exports were obtained.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum SourceKind {
-    /// The workflow export API of a live workspace.
-    Export,
-    /// Export files imported from a folder.
-    Import,
-    /// A kind this version of socdrift does not know (written by a newer one).
-    #[serde(other)]
-    Unknown,
-}
 /// Where a snapshot's exports came from. Holds no secret: the endpoint loses any user info and
 /// query string before it is stored.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,9 +89,10 @@ pub struct SourceInfo {
     /// For snapshots imported from a folder of export files: that folder, as given.
     #[serde(default)]
     pub imported_from: Option<String>,
-    /// How the exports were obtained (absent in manifests written before it was recorded).
+    /// Which API the workflow documents came from (`export` or `versions`); absent in snapshots
+    /// written before socdrift recorded it, and for imports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<SourceKind>,
+    pub api_source: Option<soc_model::DocumentSource>,
 }
 
 impl SourceInfo {
@@ -140,14 +137,11 @@ pub enum ExportFormat {
 }
 
 impl ExportFormat {
-    /// Sniffs the format from the bytes.
-    pub fn sniff(bytes: &[u8]) -> Self {
-        if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
-            return ExportFormat::Zip;
-        }
-        let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        match body.iter().find(|b| !b.is_ascii_whitespace()) {
-            Some(b'{' | b'[') => ExportFormat::Json,
+    /// The format of an export's bytes, as soc-model tells it.
+    pub fn of(bytes: &[u8]) -> Self {
+        match soc_model::Format::sniff(bytes) {
+            soc_model::Format::JsonObject | soc_model::Format::JsonArray => ExportFormat::Json,
+            soc_model::Format::Zip => ExportFormat::Zip,
             _ => ExportFormat::Binary,
         }
     }
@@ -172,9 +166,13 @@ pub enum NormalizedKind {
     Opaque,
 }
 
-/// One workflow of a snapshot.
+/// One workflow (or playbook) of a snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkflowRecord {
+    /// What the document is: a workflow (the default, left out of the manifest) or a playbook,
+    /// whose raw document socdrift built from the playbook APIs.
+    #[serde(default, skip_serializing_if = "soc_diff::Kind::is_workflow")]
+    pub kind: soc_diff::Kind,
     /// The workflow id in its workspace.
     pub id: String,
     /// The workflow name: its identity across workspaces.
@@ -301,8 +299,8 @@ impl Manifest {
             path: path.to_owned(),
             source,
         };
-        let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        let body = soc_model::format::strip_bom(bytes);
+        if soc_model::Format::sniff(body) != soc_model::Format::JsonObject {
             return Err(StoreError::InvalidManifest {
                 path: path.to_owned(),
                 reason: "it is not a JSON object".to_owned(),
@@ -394,10 +392,10 @@ impl Manifest {
                     record.name
                 ));
             }
-            if !workflows.insert((&record.name, &record.id)) {
+            if !workflows.insert((record.kind, &record.name, &record.id)) {
                 return Err(format!(
-                    "workflow '{}' (id {}) is listed twice",
-                    record.name, record.id
+                    "{} '{}' (id {}) is listed twice",
+                    record.kind, record.name, record.id
                 ));
             }
             if self.is_packed() {
@@ -549,12 +547,10 @@ mod tests {
     }
 
     #[test]
-    fn sniffing() {
-        assert_eq!(ExportFormat::sniff(b"  \n{\"a\":1}"), ExportFormat::Json);
-        assert_eq!(ExportFormat::sniff(b"\xEF\xBB\xBF[1]"), ExportFormat::Json);
-        assert_eq!(ExportFormat::sniff(b"PK\x03\x04rest"), ExportFormat::Zip);
-        assert_eq!(ExportFormat::sniff(b""), ExportFormat::Binary);
-        assert_eq!(ExportFormat::sniff(b"<xml/>"), ExportFormat::Binary);
+    fn formats_come_from_soc_model() {
+        assert_eq!(ExportFormat::of(b"  \n{\"a\":1}"), ExportFormat::Json);
+        assert_eq!(ExportFormat::of(b"PK\x03\x04rest"), ExportFormat::Zip);
+        assert_eq!(ExportFormat::of(b"<xml/>"), ExportFormat::Binary);
     }
 
     #[test]

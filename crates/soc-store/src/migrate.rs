@@ -12,7 +12,8 @@
 //! renormalized from their inline raw exports under the current profile and their infos redacted:
 //! nothing copied into the committed part can hold a secret. Either way the id keeps its time and
 //! gets the hash of the new content; the manifest records the old id (`migrated_from`), and the
-//! old id still selects the snapshot.
+//! old id still selects the snapshot. Playbooks move with their snapshot, as records of their own
+//! kind; tags move once an environment's snapshots are moved, naming the migrated snapshots.
 
 use std::path::{Path, PathBuf};
 
@@ -38,6 +39,9 @@ pub struct MigrateReport {
     pub migrated: Vec<Migrated>,
     /// Snapshots an earlier, interrupted run had moved already.
     pub already_migrated: usize,
+    /// Tags written into store-v2 (store-v1's, and tags naming a snapshot by its store-v1 id),
+    /// each naming the migrated snapshot.
+    pub tags: usize,
     /// The store-v1 folders deleted once everything was moved.
     pub removed: Vec<PathBuf>,
 }
@@ -124,6 +128,7 @@ impl Store {
                 format_version: snapshot.manifest().format_version,
             });
         }
+        report.tags += self.migrate_tags(env)?;
         Ok(())
     }
 
@@ -145,9 +150,12 @@ impl Store {
         let locks = self.lock_for_writing(env, timeout)?;
         let writer = SnapshotWriter::new(self, env, locks, manifest.source.clone(), profile)?;
         let renormalize = manifest.raw_exports_inline();
+        if manifest.playbooks_captured {
+            writer.mark_playbooks_captured();
+        }
         for record in &manifest.workflows {
             if renormalize {
-                writer.add(legacy_input(snapshot, record)?)?;
+                writer.add_kind(record.kind, legacy_input(snapshot, record)?)?;
             } else {
                 writer.record(stored(snapshot, record)?)?;
             }

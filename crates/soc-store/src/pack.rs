@@ -26,6 +26,7 @@ use std::sync::{Arc, Mutex};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Result, StoreError};
+use crate::fsutil::dir_entries;
 
 /// A SHA-256, as bytes.
 pub(crate) type Hash = [u8; 32];
@@ -527,14 +528,8 @@ impl Objects {
 /// Reads the index of every pack in `dir`.
 fn load(dir: &Path) -> Result<Loaded> {
     let mut loaded = Loaded::default();
-    let entries = match fs_err::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(loaded),
-        Err(err) => return Err(err.into()),
-    };
     let mut paths: Vec<PathBuf> = Vec::new();
-    for entry in entries {
-        let entry = entry?;
+    for entry in dir_entries(dir)? {
         if entry.file_name().to_str().is_some_and(is_pack_name) {
             paths.push(entry.path());
         }

@@ -1,21 +1,23 @@
-//! A scratch pack for a live side of a diff: exports are normalized as they arrive and their
-//! canonical texts set aside on disk, compressed, so comparing a live workspace holds in memory
-//! only the workflows being normalized and the pairs being compared, not the workspace.
+//! A scratch pack for a live side of a diff: exports (and playbook documents) are normalized as
+//! they arrive and their canonical texts set aside on disk, compressed, so comparing a live
+//! workspace holds in memory only the documents being normalized and the pairs being compared,
+//! not the workspace.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
-use soc_diff::{Entry, Normalized, NormalizedContent, Profile};
+use soc_diff::{Entry, Kind, Normalized, NormalizedContent, Profile, SideEntries};
 
 use crate::error::Result;
 use crate::fsutil::create_private_dir;
 use crate::pack::{Hash, PackEntry, PackWriter, compress, parse_hash, read_object};
 
-/// One workflow set aside.
+/// One workflow or playbook set aside.
 #[derive(Debug, Clone)]
 struct Item {
+    kind: Kind,
     name: String,
     source: String,
     sha256: String,
@@ -75,8 +77,9 @@ impl Scratch {
         })
     }
 
-    /// Sets a normalized workflow aside (normalized under the profile given to [`new`](Self::new)).
-    pub fn add_normalized(&self, normalized: Normalized) -> Result<()> {
+    /// Sets a normalized workflow or playbook aside (normalized under the profile given to
+    /// [`new`](Self::new)).
+    pub fn add_normalized(&self, kind: Kind, normalized: Normalized) -> Result<()> {
         let opaque_len = match &normalized.content {
             NormalizedContent::Json { canonical } => {
                 let hash = parse_hash(&normalized.sha256).unwrap_or_else(|| {
@@ -95,6 +98,7 @@ impl Scratch {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push(Item {
+                kind,
                 name: normalized.name,
                 source: normalized.source,
                 sha256: normalized.sha256,
@@ -105,7 +109,7 @@ impl Scratch {
         Ok(())
     }
 
-    /// How many workflows were set aside.
+    /// How many documents were set aside.
     pub fn len(&self) -> usize {
         self.items
             .lock()
@@ -128,7 +132,7 @@ impl Scratch {
             .items
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        items.sort_by(|a, b| (&a.name, &a.source).cmp(&(&b.name, &b.source)));
+        items.sort_by(|a, b| (a.kind, &a.name, &a.source).cmp(&(b.kind, &b.name, &b.source)));
         Ok(ScratchEntries {
             profile_hash: self.profile_hash,
             items: Arc::new(items),
@@ -139,7 +143,7 @@ impl Scratch {
 }
 
 impl ScratchEntries {
-    /// How many workflows there are.
+    /// How many documents (workflows and playbooks) there are.
     pub fn len(&self) -> usize {
         self.items.len()
     }
@@ -152,8 +156,23 @@ impl ScratchEntries {
     /// One deferred entry per workflow, known by its hashes under the scratch's profile; a loader
     /// reads the canonical text back (checked against its hash).
     pub fn entries(&self) -> Vec<Entry> {
+        self.entries_of(Kind::Workflow)
+    }
+
+    /// Both kinds, as a live side of a diff: the workflows, and the playbooks (a live side
+    /// always knows its playbooks).
+    pub fn side_entries(&self) -> SideEntries {
+        SideEntries {
+            workflows: self.entries_of(Kind::Workflow),
+            playbooks: Some(self.entries_of(Kind::Playbook)),
+        }
+    }
+
+    /// One deferred entry per document of `kind`.
+    pub fn entries_of(&self, kind: Kind) -> Vec<Entry> {
         self.items
             .iter()
+            .filter(|item| item.kind == kind)
             .map(|item| {
                 let (item, pack, dir) =
                     (item.clone(), Arc::clone(&self.pack), Arc::clone(&self._dir));
@@ -218,13 +237,28 @@ mod tests {
         let parent = tempfile::tempdir().unwrap();
         let scratch = Scratch::new(Some(parent.path()), &profile).unwrap();
         let raw = serde_json::json!({"id": "1", "name": "a", "versions": []}).to_string();
-        let expected =
-            crate::writer::normalize_single(&profile, raw.as_bytes(), "a", "1", "live/1").unwrap();
-        scratch.add_normalized(expected.clone()).unwrap();
-        let opaque =
-            crate::writer::normalize_single(&profile, b"not json at all", "b", "2", "live/2")
-                .unwrap();
-        scratch.add_normalized(opaque).unwrap();
+        let expected = crate::writer::normalize_single(
+            &profile,
+            raw.as_bytes(),
+            Kind::Workflow,
+            "a",
+            "1",
+            "live/1",
+        )
+        .unwrap();
+        scratch
+            .add_normalized(Kind::Workflow, expected.clone())
+            .unwrap();
+        let opaque = crate::writer::normalize_single(
+            &profile,
+            b"not json at all",
+            Kind::Workflow,
+            "b",
+            "2",
+            "live/2",
+        )
+        .unwrap();
+        scratch.add_normalized(Kind::Workflow, opaque).unwrap();
         let entries = scratch.finish().unwrap();
         assert_eq!(entries.len(), 2);
         let mut loaded = Vec::new();

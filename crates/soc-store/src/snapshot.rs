@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use soc_diff::{Entry, Normalized, NormalizedContent, Profile};
+use soc_diff::{Entry, Kind, Normalized, NormalizedContent, Profile, SideEntries};
 
 use crate::error::{Result, StoreError};
 use crate::fsutil::sha256_hex;
@@ -184,9 +184,10 @@ impl Snapshot {
         matches!(self.content, Content::Packed { .. })
     }
 
-    /// Diff inputs for every workflow, straight from the manifest: nothing else is read until the
-    /// differ calls a loader, which it does only for workflows whose normalized hashes differ from
-    /// the other side's (or when the profiles differ).
+    /// Diff inputs for every workflow (not the playbooks; see
+    /// [`side_entries`](Self::side_entries)), straight from the manifest: nothing else is read
+    /// until the differ calls a loader, which it does only for workflows whose normalized hashes
+    /// differ from the other side's (or when the profiles differ).
     ///
     /// Each loader checks what it reads against the manifest's hash, so damaged content fails the
     /// diff ([`StoreError::Corrupted`], [`StoreError::CorruptedObject`]) instead of producing a
@@ -196,7 +197,7 @@ impl Snapshot {
     /// compare under another profile use [`entries_under`](Self::entries_under).
     pub fn entries(&self) -> Result<Vec<Entry>> {
         let this = self.clone();
-        Ok(self.deferred(move |record| this.load(record)))
+        Ok(self.deferred(Kind::Workflow, move |record| this.load(record)))
     }
 
     /// Diff inputs for comparing under `profile`: [`entries`](Self::entries) when the snapshot was
@@ -209,8 +210,37 @@ impl Snapshot {
     /// none: they never leave the machine that took the snapshot), this fails at once with
     /// [`StoreError::RawExportsMissing`] rather than compare under the wrong rules.
     pub fn entries_under(&self, profile: &Profile) -> Result<Vec<Entry>> {
+        self.entries_of(Kind::Workflow, profile)
+    }
+
+    /// Diff inputs for both kinds, as [`entries_under`](Self::entries_under) makes them: the
+    /// workflows, and the playbooks when the snapshot holds them (`None` for a snapshot taken
+    /// before socdrift read playbooks, whose playbooks are unknown).
+    pub fn side_entries(&self, profile: &Profile) -> Result<SideEntries> {
+        let workflows = self.entries_of(Kind::Workflow, profile)?;
+        let playbooks = if self.manifest.playbooks_captured {
+            Some(self.entries_of(Kind::Playbook, profile)?)
+        } else {
+            None
+        };
+        Ok(SideEntries {
+            workflows,
+            playbooks,
+        })
+    }
+
+    /// The records of one kind.
+    pub fn records(&self, kind: Kind) -> impl Iterator<Item = &WorkflowRecord> {
+        self.manifest
+            .workflows
+            .iter()
+            .filter(move |record| record.kind == kind)
+    }
+
+    fn entries_of(&self, kind: Kind, profile: &Profile) -> Result<Vec<Entry>> {
         if profile.hash() == self.manifest.profile_hash {
-            return self.entries();
+            let this = self.clone();
+            return Ok(self.deferred(kind, move |record| this.load(record)));
         }
         let mut missing = 0;
         for record in &self.manifest.workflows {
@@ -222,7 +252,7 @@ impl Snapshot {
             return Err(self.raw_missing(missing));
         }
         let (this, profile) = (self.clone(), Arc::new(profile.clone()));
-        Ok(self.deferred(move |record| this.normalize_under(record, &profile)))
+        Ok(self.deferred(kind, move |record| this.normalize_under(record, &profile)))
     }
 
     /// Whether this workflow's raw export is in this store (and, for a store-v1 folder, where it
@@ -301,14 +331,12 @@ impl Snapshot {
         }
     }
 
-    /// One deferred entry per workflow, known by the manifest's hashes, loaded by `load`.
-    fn deferred<F>(&self, load: F) -> Vec<Entry>
+    /// One deferred entry per record of `kind`, known by the manifest's hashes, loaded by `load`.
+    fn deferred<F>(&self, kind: Kind, load: F) -> Vec<Entry>
     where
         F: Fn(&WorkflowRecord) -> Result<Normalized> + Clone + Send + 'static,
     {
-        self.manifest
-            .workflows
-            .iter()
+        self.records(kind)
             .map(|record| {
                 let (owned, load) = (record.clone(), load.clone());
                 Entry::Deferred {
@@ -333,7 +361,14 @@ impl Snapshot {
             return Err(self.raw_missing(1));
         };
         let source = format!("{}/{} {}", self.environment(), self.id, record.stem);
-        normalize_single(profile, &raw, &record.name, &record.id, &source)
+        normalize_single(
+            profile,
+            &raw,
+            record.kind,
+            &record.name,
+            &record.id,
+            &source,
+        )
     }
 
     /// Loads one workflow's normalized form, checking it against the manifest.
@@ -432,7 +467,8 @@ impl Snapshot {
         objects.get(&hash)?.ok_or_else(missing)
     }
 
-    /// Loads every workflow's normalized form (what a diff costs without the manifest shortcut).
+    /// Loads every record's normalized form, workflows and playbooks (what a diff costs without
+    /// the manifest shortcut).
     pub fn load_all(&self) -> Result<Vec<Normalized>> {
         self.manifest
             .workflows

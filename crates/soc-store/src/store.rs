@@ -8,7 +8,9 @@ use std::time::Duration;
 use soc_diff::Profile;
 
 use crate::error::{Result, StoreError};
-use crate::fsutil::{create_private_dir_all, is_temporary_name, write_new_file_synced};
+use crate::fsutil::{
+    create_private_dir_all, dir_entries, is_temporary_name, write_new_file_synced,
+};
 use crate::id::{Selector, SnapshotId};
 use crate::lock::{EnvLock, LockMode, LockObserver, LockWait, STORE_LOCK_FILE};
 use crate::manifest::{MANIFEST_EXTENSION, SourceInfo};
@@ -61,8 +63,9 @@ const GITIGNORE: &str = "# Written by socdrift: locks, unfinished files and the 
 /// line each and shows the view's normalized workflows as text. The view keeps `\n` line ends on
 /// every platform, so its files keep their hashes in any checkout.
 const GITATTRIBUTES: &str = "# Written by socdrift: packs and manifests are compressed, so git shows them as binary;\n\
-# read snapshots in view/, one normalized file per workflow, always with LF line ends.\n\
-packs/** binary\nsnapshots/** binary\nview/** text eol=lf\n";
+# read snapshots in view/, one normalized file per workflow and playbook, and tags in tags/,\n\
+# always with LF line ends.\n\
+packs/** binary\nsnapshots/** binary\nview/** text eol=lf\ntags/** text eol=lf\n";
 
 /// Git must never track raw exports: they can hold secrets.
 const RAW_GITIGNORE: &str = "# Written by socdrift: raw exports can hold secrets; never commit, share or publish this folder.\n*\n";
@@ -166,13 +169,7 @@ impl Store {
     pub fn environments(&self) -> Result<Vec<String>> {
         let mut envs = BTreeSet::new();
         for dir in [self.layout.join(SNAPSHOTS_DIR), self.legacy.clone()] {
-            let entries = match fs_err::read_dir(&dir) {
-                Ok(entries) => entries,
-                Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(err) => return Err(err.into()),
-            };
-            for entry in entries {
-                let entry = entry?;
+            for entry in dir_entries(&dir)? {
                 let Ok(name) = entry.file_name().into_string() else {
                     continue;
                 };
@@ -229,8 +226,9 @@ impl Store {
         Snapshot::open_packed(path, self.objects(), self.raw_objects())
     }
 
-    /// The snapshot a selector names: `latest`, `~N` or an id (or unique id prefix). A full id a
-    /// snapshot had in store-v1, before `socdrift migrate` gave it a new hash part, still names it.
+    /// The snapshot a selector names: `latest`, `~N`, a tag, or an id (or unique id prefix). A
+    /// full id a snapshot had in store-v1, before `socdrift migrate` gave it a new hash part,
+    /// still names it, and so does a tag that names that id.
     pub fn resolve(&self, env: &str, selector: &Selector) -> Result<Snapshot> {
         let snapshots = self.list(env)?;
         if snapshots.is_empty() {
@@ -245,6 +243,10 @@ impl Store {
             available: describe_available(&snapshots),
         };
         let chosen = match selector {
+            Selector::Tag(name) => {
+                let id = self.tagged(env, name, &snapshots)?;
+                snapshots.iter().find(|s| s.id == id)
+            }
             Selector::Latest => snapshots.last(),
             Selector::Previous(back) => snapshots
                 .len()
@@ -281,7 +283,11 @@ impl Store {
 
     /// The snapshot migrated from the store-v1 snapshot `old_id`: the one with its time whose
     /// manifest says so.
-    fn migrated_as(&self, snapshots: &[SnapshotSummary], old_id: &str) -> Option<Snapshot> {
+    pub(crate) fn migrated_as(
+        &self,
+        snapshots: &[SnapshotSummary],
+        old_id: &str,
+    ) -> Option<Snapshot> {
         let time = SnapshotId::parse(old_id)?.time()?;
         snapshots
             .iter()
@@ -336,10 +342,15 @@ impl Store {
         let pack_prefix = format!("{TEMP_PREFIX}{env}.");
         remove_temporary(&self.packs_dir(), &pack_prefix)?;
         remove_temporary(&self.raw_packs_dir(), &pack_prefix)?;
-        remove_temporary(
-            &self.view_dir(env)?.join(crate::view::WORKFLOWS_DIR),
-            TEMP_PREFIX,
-        )?;
+        let view = self.view_dir(env)?;
+        for dir in [
+            view.join(crate::view::WORKFLOWS_DIR),
+            view.join(crate::view::PLAYBOOKS_DIR),
+            view,
+            self.tags_dir(env)?,
+        ] {
+            remove_temporary(&dir, TEMP_PREFIX)?;
+        }
         Ok(lock)
     }
 
@@ -402,14 +413,8 @@ fn list_snapshots(
     id_of: impl Fn(&str) -> Option<SnapshotId>,
 ) -> Result<Vec<SnapshotSummary>> {
     let environment = folder_name(env_dir);
-    let entries = match fs_err::read_dir(env_dir) {
-        Ok(entries) => entries,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(err) => return Err(err.into()),
-    };
     let mut snapshots = Vec::new();
-    for entry in entries {
-        let entry = entry?;
+    for entry in dir_entries(env_dir)? {
         let Some(id) = entry.file_name().to_str().and_then(&id_of) else {
             continue;
         };
@@ -435,13 +440,7 @@ fn folder_name(path: &Path) -> String {
 
 /// Removes the entries of `dir` whose names start with `prefix` (a missing `dir` has none).
 fn remove_temporary(dir: &Path, prefix: &str) -> Result<()> {
-    let entries = match fs_err::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(err) => return Err(err.into()),
-    };
-    for entry in entries {
-        let entry = entry?;
+    for entry in dir_entries(dir)? {
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
         if is_temporary_name(name) && name.starts_with(prefix) {

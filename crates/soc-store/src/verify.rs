@@ -14,6 +14,7 @@ use crate::manifest::{MANIFEST_EXTENSION, MANIFEST_FILE, Manifest, NormalizedKin
 use crate::name::validate_environment;
 use crate::pack::{self, Hash, Objects, is_pack_name, parse_hash};
 use crate::store::{PACKS_DIR, RAW_DIR, SNAPSHOTS_DIR, Store, VIEW_DIR};
+use crate::tags::TAGS_DIR;
 use crate::view::{STATE_FILE, ViewState};
 
 /// What [`Store::verify`] found. Serializes to JSON for tools; displays as lines for humans.
@@ -45,6 +46,8 @@ pub struct SnapshotCheck {
     pub path: PathBuf,
     /// How many workflows the manifest lists (0 if it cannot be read).
     pub workflows: usize,
+    /// How many playbooks the manifest lists.
+    pub playbooks: usize,
     /// Format 1: the raw exports (which can hold secrets) are inside the snapshot folder, as
     /// socdrift wrote them before format 2 moved them to the private raw area. Not a problem.
     pub raw_exports_inline: bool,
@@ -183,6 +186,7 @@ impl Store {
                 self.note_migrated_copies(env, &legacy, &mut report);
             }
             self.verify_view(env, &mut report);
+            self.verify_tags(env, &mut report);
         }
         if env.is_none() && referenced.complete {
             let unlisted = objects
@@ -229,9 +233,17 @@ impl Store {
                     if is_dir && [SNAPSHOTS_DIR, PACKS_DIR, VIEW_DIR].contains(&name.as_str()) {
                         continue;
                     }
+                    if is_dir && name == TAGS_DIR {
+                        // Tags of an environment without snapshots are checked (and dangle).
+                        for (name, path, is_dir) in read_entries(&path, report) {
+                            classify_environment(name, path, is_dir, &mut envs, report);
+                        }
+                        continue;
+                    }
                     report.store_problems.push(StoreProblem {
                         path,
-                        problem: "unexpected entry in the store (not snapshots, packs or view)"
+                        problem: "unexpected entry in the store (not snapshots, packs, view or \
+                                  tags)"
                             .to_owned(),
                     });
                     continue;
@@ -488,6 +500,7 @@ fn verify_packed(
         id: id.to_string(),
         path: path.to_owned(),
         workflows: 0,
+        playbooks: 0,
         raw_exports_inline: false,
         raw_exports_missing: 0,
         problems: Vec::new(),
@@ -514,7 +527,12 @@ fn verify_packed(
             return check;
         }
     };
-    check.workflows = manifest.workflows.len();
+    check.playbooks = manifest
+        .workflows
+        .iter()
+        .filter(|r| r.kind == soc_diff::Kind::Playbook)
+        .count();
+    check.workflows = manifest.workflows.len() - check.playbooks;
     if manifest.environment != env {
         check.problems.push(Problem::WrongEnvironment {
             manifest: manifest.environment.clone(),
@@ -618,6 +636,8 @@ fn verify_environment(env: &str, dir: &Path, report: &mut VerifyReport) {
             report.leftovers.push(path);
         } else if name == LOCK_FILE && !is_dir {
             continue;
+        } else if name == TAGS_DIR && is_dir {
+            continue; // checked with the environment's store-v2 tags
         } else if is_dir && SnapshotId::parse(&name).is_some() {
             let check = verify_snapshot_in(env, &path, true);
             report.snapshots.push(check);
@@ -657,6 +677,7 @@ pub fn verify_snapshot(path: &Path) -> SnapshotCheck {
             id: id.to_string(),
             path: path.to_owned(),
             workflows: 0,
+            playbooks: 0,
             raw_exports_inline: false,
             raw_exports_missing: 0,
             problems: vec![Problem::BadManifest {
@@ -735,6 +756,7 @@ fn verify_snapshot_in(env: &str, path: &Path, in_store: bool) -> SnapshotCheck {
         id: id.clone(),
         path: path.to_owned(),
         workflows: 0,
+        playbooks: 0,
         raw_exports_inline: false,
         raw_exports_missing: 0,
         problems: Vec::new(),
@@ -762,7 +784,13 @@ fn verify_snapshot_in(env: &str, path: &Path, in_store: bool) -> SnapshotCheck {
             return check;
         }
     };
-    check.workflows = manifest.workflows.len();
+    let playbooks = manifest
+        .workflows
+        .iter()
+        .filter(|r| r.kind == soc_diff::Kind::Playbook)
+        .count();
+    check.workflows = manifest.workflows.len() - playbooks;
+    check.playbooks = playbooks;
     check.raw_exports_inline = manifest.raw_exports_inline();
     if !check.raw_exports_inline {
         verify_raw_exports(path, &manifest, &mut check);
@@ -974,8 +1002,13 @@ impl VerifyReport {
         for snapshot in &self.snapshots {
             let label = snapshot.label();
             if snapshot.problems.is_empty() {
+                let playbooks = if snapshot.playbooks > 0 {
+                    format!(", {}", plural(snapshot.playbooks, "playbook"))
+                } else {
+                    String::new()
+                };
                 lines.push(format!(
-                    "ok      {label} ({} workflows)",
+                    "ok      {label} ({} workflows{playbooks})",
                     snapshot.workflows
                 ));
             } else {

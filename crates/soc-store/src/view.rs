@@ -1,30 +1,45 @@
-//! The readable view: per environment, the latest snapshot's normalized workflows at stable paths,
-//! `view/<env>/workflows/<stem>.json`, so that committing the store after each snapshot makes
-//! `git diff` and `git log -p` show exactly the changed workflows' normalized lines.
+//! The readable view: per environment, the latest snapshot's normalized workflows and playbooks at
+//! stable paths, `view/<env>/workflows/<stem>.json` and `view/<env>/playbooks/<stem>.json`, so
+//! that committing the store after each snapshot makes `git diff` and `git log -p` show exactly
+//! the changed workflows' and playbooks' normalized lines.
 //!
 //! The view is derived from the latest snapshot and rewritten by every writer of the environment.
 //! Only files whose content changes are written (each to a temporary name, then renamed over the
-//! old one); a file whose stem no longer exists is removed. `.view-state.json` in the environment's
-//! manifest folder (not committed) remembers each file's hash, size and modification time, so an
-//! unchanged file is recognized without reading it; a file changed by someone else (a checkout, an
-//! editor) has another modification time and is read again. It also says whether an update is
-//! under way, so `verify` can tell a view a crash left half written (the next writer finishes it)
-//! from one edited by hand.
+//! old one); a file whose record no longer exists is removed. `.view-state.json` in the
+//! environment's manifest folder (not committed) remembers each file's hash, size and modification
+//! time, so an unchanged file is recognized without reading it; a file changed by someone else (a
+//! checkout, an editor) has another modification time and is read again. It also says whether an
+//! update is under way, so `verify` can tell a view a crash left half written (the next writer
+//! finishes it) from one edited by hand.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
+use soc_diff::Kind;
 
 use crate::error::Result;
-use crate::fsutil::{create_private_dir_all, create_private_file, sha256_file, sha256_hex};
+use crate::fsutil::{
+    create_private_dir_all, create_private_file, dir_entries, sha256_file, sha256_hex,
+};
 use crate::manifest::{NormalizedKind, WorkflowRecord};
 use crate::snapshot::Snapshot;
 use crate::store::{Store, TEMP_PREFIX};
 
-/// The folder of workflows inside an environment's view (playbooks would get their own).
+/// The folder of workflows inside an environment's view.
 pub const WORKFLOWS_DIR: &str = "workflows";
+
+/// The folder of playbooks inside an environment's view.
+pub const PLAYBOOKS_DIR: &str = "playbooks";
+
+/// The folder of the view that holds records of `kind`.
+pub fn kind_dir(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Workflow => WORKFLOWS_DIR,
+        Kind::Playbook => PLAYBOOKS_DIR,
+    }
+}
 
 /// The view's bookkeeping file, in the environment's manifest folder.
 pub(crate) const STATE_FILE: &str = ".view-state.json";
@@ -38,7 +53,8 @@ pub(crate) struct ViewState {
     /// Whether a writer started updating it and has not finished.
     #[serde(default)]
     pub(crate) updating: bool,
-    /// Per stem: what the file held when written or last checked.
+    /// Per file (`workflows/<stem>.json`, `playbooks/<stem>.json`): what it held when written or
+    /// last checked.
     #[serde(default)]
     pub(crate) files: BTreeMap<String, FileState>,
 }
@@ -69,9 +85,14 @@ impl ViewState {
     }
 }
 
-/// The file name of a workflow in the view.
+/// The path of a record's file in its environment's view: `workflows/<stem>.json` or
+/// `playbooks/<stem>.json`.
 pub(crate) fn file_name(record: &WorkflowRecord) -> String {
-    format!("{}.json", record.stem)
+    view_path(record.kind, &record.stem)
+}
+
+fn view_path(kind: Kind, stem: &str) -> String {
+    format!("{}/{stem}.json", kind_dir(kind))
 }
 
 /// The bytes the view holds for a workflow: its canonical normalized JSON, or for content that is
@@ -147,7 +168,7 @@ pub(crate) fn mark_updating(env_dir: &Path, snapshot: &str) -> Result<()> {
 #[derive(Debug)]
 pub(crate) struct Staged {
     dir: PathBuf,
-    /// The view's files when the writer began: stem -> sha256.
+    /// The view's files when the writer began: path in the view -> sha256.
     current: BTreeMap<String, String>,
 }
 
@@ -167,12 +188,18 @@ impl Staged {
         Staged { dir, current }
     }
 
-    /// Sets a freshly normalized workflow aside, unless the view shows it already (its stem is
-    /// most likely the slug of its name).
-    pub(crate) fn stage(&self, name: &str, sha256: &str, canonical: &str) -> Result<()> {
+    /// Sets a freshly normalized workflow (or playbook) aside, unless the view shows it already
+    /// (its stem is most likely the slug of its name).
+    pub(crate) fn stage(
+        &self,
+        kind: Kind,
+        name: &str,
+        sha256: &str,
+        canonical: &str,
+    ) -> Result<()> {
         use std::io::Write;
-        let slug = crate::name::slug(name);
-        if self.current.get(&slug).is_some_and(|seen| seen == sha256) {
+        let path = view_path(kind, &crate::name::slug(name));
+        if self.current.get(&path).is_some_and(|seen| seen == sha256) {
             return Ok(());
         }
         create_private_dir_all(&self.dir)?;
@@ -216,18 +243,22 @@ impl Store {
         staged: Option<&Staged>,
     ) -> Result<()> {
         let env_dir = self.environment_dir(env)?;
-        let dir = self.view_dir(env)?.join(WORKFLOWS_DIR);
-        create_private_dir_all(&dir)?;
+        let view = self.view_dir(env)?;
+        let records = &snapshot.manifest().workflows;
+        create_private_dir_all(&view.join(WORKFLOWS_DIR))?;
+        if records.iter().any(|r| r.kind == Kind::Playbook) {
+            create_private_dir_all(&view.join(PLAYBOOKS_DIR))?;
+        }
         mark_updating(&env_dir, snapshot.id().as_str())?;
         let mut state = ViewState::read(&env_dir);
 
         let mut files = BTreeMap::new();
-        for record in &snapshot.manifest().workflows {
+        for record in records {
             let name = file_name(record);
-            let path = dir.join(&name);
+            let path = view.join(&name);
             let wanted = expected_sha256(record);
             let current = stat(&path);
-            let unchanged = match (state.files.get(&record.stem), current) {
+            let unchanged = match (state.files.get(&name), current) {
                 (Some(seen), Some((size, modified))) if seen.sha256 == wanted => {
                     (seen.size, seen.modified_ns) == (size, modified)
                         || sha256_file(&path).is_ok_and(|(sha, _)| sha == wanted)
@@ -245,7 +276,7 @@ impl Store {
             }
             let (size, modified_ns) = stat(&path).unwrap_or_default();
             files.insert(
-                record.stem.clone(),
+                name,
                 FileState {
                     sha256: wanted,
                     size,
@@ -253,19 +284,16 @@ impl Store {
                 },
             );
         }
-        let wanted: BTreeSet<String> = snapshot
-            .manifest()
-            .workflows
-            .iter()
-            .map(file_name)
-            .collect();
-        for entry in fs_err::read_dir(&dir)? {
-            let entry = entry?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let stray = name.starts_with(TEMP_PREFIX)
-                || (name.ends_with(".json") && !wanted.contains(&name));
-            if stray && entry.file_type()?.is_file() {
-                fs_err::remove_file(entry.path())?;
+        for kind in [Kind::Workflow, Kind::Playbook] {
+            let dir = view.join(kind_dir(kind));
+            for entry in dir_entries(&dir)? {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let stray = name.starts_with(TEMP_PREFIX)
+                    || (name.ends_with(".json")
+                        && !files.contains_key(&format!("{}/{name}", kind_dir(kind))));
+                if stray && entry.file_type()?.is_file() {
+                    fs_err::remove_file(entry.path())?;
+                }
             }
         }
         state.files = files;
@@ -311,12 +339,11 @@ impl ViewDiff {
 
 /// Reads every file of a view and compares it with what `records` (the latest snapshot's) say.
 pub(crate) fn compare(view_dir: &Path, records: &[WorkflowRecord]) -> ViewDiff {
-    let dir = view_dir.join(WORKFLOWS_DIR);
     let mut diff = ViewDiff::default();
     let mut wanted = BTreeSet::new();
     for record in records {
         let name = file_name(record);
-        let path = dir.join(&name);
+        let path = view_dir.join(&name);
         match sha256_file(&path) {
             Ok((sha, _)) if sha == expected_sha256(record) => {}
             Ok(_) => diff.differing.push(path),
@@ -324,14 +351,22 @@ pub(crate) fn compare(view_dir: &Path, records: &[WorkflowRecord]) -> ViewDiff {
         }
         wanted.insert(name);
     }
-    if let Ok(entries) = fs_err::read_dir(&dir) {
-        let mut extra: Vec<PathBuf> = entries
-            .filter_map(|entry| entry.ok())
-            .filter(|entry| !wanted.contains(&entry.file_name().to_string_lossy().into_owned()))
-            .map(|entry| entry.path())
-            .collect();
-        extra.sort();
-        diff.extra = extra;
+    let mut extra = Vec::new();
+    for kind in [Kind::Workflow, Kind::Playbook] {
+        let folder = kind_dir(kind);
+        if let Ok(entries) = fs_err::read_dir(view_dir.join(folder)) {
+            extra.extend(
+                entries
+                    .filter_map(|entry| entry.ok())
+                    .filter(|entry| {
+                        let name = entry.file_name().to_string_lossy().into_owned();
+                        !wanted.contains(&format!("{folder}/{name}"))
+                    })
+                    .map(|entry| entry.path()),
+            );
+        }
     }
+    extra.sort();
+    diff.extra = extra;
     diff
 }

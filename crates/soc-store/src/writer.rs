@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sha2::Digest;
-use soc_diff::{Normalized, NormalizedContent, Profile};
+use soc_diff::{Kind, Normalized, NormalizedContent, Profile};
 
 use crate::error::{Result, StoreError};
 use crate::fsutil::{sha256_hex, sync_dir, write_new_file_synced};
@@ -133,7 +133,11 @@ struct Known {
 #[derive(Debug, Default)]
 struct Pending {
     records: Vec<WorkflowRecord>,
-    seen: BTreeSet<(String, String)>,
+    seen: BTreeSet<(Kind, String, String)>,
+    /// Whether the environment's playbooks were added (even none).
+    playbooks_captured: bool,
+    /// Which API the workflow documents came from, when it was learnt after `begin`.
+    api_source: Option<soc_model::DocumentSource>,
 }
 
 /// Writes one snapshot of an environment; holds the environment's lock (and a share of the
@@ -155,8 +159,9 @@ pub struct SnapshotWriter {
     /// share of the store lock).
     known: Arc<Loaded>,
     known_raw: Arc<Loaded>,
-    /// The latest snapshot's normalized forms by raw export hash, when it used this profile.
-    reuse: HashMap<String, Known>,
+    /// The latest snapshot's normalized forms by kind and raw export hash, when it used this
+    /// profile.
+    reuse: HashMap<(Kind, String), Known>,
     objects: Option<PackWriter>,
     raw: Option<PackWriter>,
     /// Freshly normalized workflows set aside for the view.
@@ -219,12 +224,12 @@ impl SnapshotWriter {
         &self.env
     }
 
-    /// How many workflows were added so far.
+    /// How many workflows and playbooks were added so far.
     pub fn len(&self) -> usize {
         self.lock_pending().records.len()
     }
 
-    /// Whether no workflow was added yet.
+    /// Whether nothing was added yet.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -246,28 +251,56 @@ impl SnapshotWriter {
     /// exactly one workflow, or if the same name and id were added before. Earlier workflows stay.
     /// Safe to call from several threads at once.
     pub fn add(&self, input: WorkflowInput) -> Result<()> {
-        if self
-            .lock_pending()
-            .seen
-            .contains(&(input.name.clone(), input.id.clone()))
-        {
-            return Err(StoreError::DuplicateWorkflow {
-                name: input.name,
-                id: input.id,
-            });
-        }
-        let prepared = self.prepare(input)?;
-        self.record(prepared)
+        self.add_kind(Kind::Workflow, input)
     }
 
     /// [`add`](Self::add) for many workflows, preparing them on every core first; they are
     /// recorded in the order given. Stops at the first workflow that fails, as a loop over `add`
     /// would: the ones before it stay added, the ones after it are not.
     pub fn add_all(&self, inputs: Vec<WorkflowInput>) -> Result<()> {
+        self.add_all_of(Kind::Workflow, inputs)
+    }
+
+    /// Adds the environment's playbooks, each a playbook document (see `soc_model::playbook`)
+    /// given like a workflow export (`raw` the document, `info` the listed `PlaybookInfo`), and
+    /// records that the snapshot holds its playbooks, even when there are none. Stored like
+    /// workflows, as records of kind `playbook` (their view files in `view/<env>/playbooks/`).
+    pub fn add_playbooks(&self, inputs: Vec<WorkflowInput>) -> Result<()> {
+        self.mark_playbooks_captured();
+        self.add_all_of(Kind::Playbook, inputs)
+    }
+
+    /// Records which API the workflow documents came from (`export` or `versions`), for a caller
+    /// that learns it only once the documents arrive; it replaces the `api_source` given to
+    /// [`Store::begin`].
+    pub fn set_api_source(&self, source: soc_model::DocumentSource) {
+        self.lock_pending().api_source = Some(source);
+    }
+
+    pub(crate) fn mark_playbooks_captured(&self) {
+        self.lock_pending().playbooks_captured = true;
+    }
+
+    pub(crate) fn add_kind(&self, kind: Kind, input: WorkflowInput) -> Result<()> {
+        if self
+            .lock_pending()
+            .seen
+            .contains(&(kind, input.name.clone(), input.id.clone()))
+        {
+            return Err(StoreError::DuplicateWorkflow {
+                name: input.name,
+                id: input.id,
+            });
+        }
+        let prepared = self.prepare(kind, input)?;
+        self.record(prepared)
+    }
+
+    fn add_all_of(&self, kind: Kind, inputs: Vec<WorkflowInput>) -> Result<()> {
         use rayon::prelude::*;
         let prepared: Vec<Result<Prepared>> = inputs
             .into_par_iter()
-            .map(|input| self.prepare(input))
+            .map(|input| self.prepare(kind, input))
             .collect();
         for prepared in prepared {
             self.record(prepared?)?;
@@ -276,20 +309,20 @@ impl SnapshotWriter {
     }
 
     /// Normalizes (unless the latest snapshot knows the export), redacts, hashes and compresses
-    /// one workflow. Touches no shared state.
-    fn prepare(&self, input: WorkflowInput) -> Result<Prepared> {
+    /// one workflow or playbook. Touches no shared state.
+    fn prepare(&self, kind: Kind, input: WorkflowInput) -> Result<Prepared> {
         let export_sha256 = sha256_hex(&input.raw);
-        let format = ExportFormat::sniff(&input.raw);
+        let format = ExportFormat::of(&input.raw);
         let mut objects = Vec::new();
-        let known = match self.reuse.get(&export_sha256) {
+        let known = match self.reuse.get(&(kind, export_sha256.clone())) {
             Some(known) => known.clone(),
             None => {
-                let normalized = normalize_input(&self.profile, &self.env, &input)?;
+                let normalized = normalize_input(&self.profile, &self.env, kind, &input)?;
                 let known = Known::from(&normalized);
                 if let NormalizedContent::Json { canonical } = normalized.content {
                     self.keep_object(&normalized.sha256, canonical.as_bytes(), &mut objects)?;
                     self.staged
-                        .stage(&input.name, &normalized.sha256, &canonical)?;
+                        .stage(kind, &input.name, &normalized.sha256, &canonical)?;
                 }
                 known
             }
@@ -308,6 +341,7 @@ impl SnapshotWriter {
         };
         Ok(Prepared {
             record: WorkflowRecord {
+                kind,
                 id: input.id,
                 name: input.name,
                 stem: String::new(),
@@ -354,14 +388,18 @@ impl SnapshotWriter {
         self.raw.as_ref().ok_or_else(committed_twice)
     }
 
-    /// Writes a prepared workflow's objects and records it, unless its name and id were added
-    /// already.
+    /// Writes a prepared workflow's objects and records it, unless its kind, name and id were
+    /// added already.
     pub(crate) fn record(&self, prepared: Prepared) -> Result<()> {
-        let key = (prepared.record.name.clone(), prepared.record.id.clone());
+        let key = (
+            prepared.record.kind,
+            prepared.record.name.clone(),
+            prepared.record.id.clone(),
+        );
         if !self.lock_pending().seen.insert(key.clone()) {
             return Err(StoreError::DuplicateWorkflow {
-                name: key.0,
-                id: key.1,
+                name: key.1,
+                id: key.2,
             });
         }
         let written = (|| {
@@ -396,7 +434,8 @@ impl SnapshotWriter {
     /// folder synced), then the readable view of the environment brought up to date.
     ///
     /// With `skip_if_unchanged`, nothing is written when the latest snapshot of the environment has
-    /// the same profile hash and the same workflows with the same normalized and layout hashes;
+    /// the same profile hash and the same workflows and playbooks with the same normalized and
+    /// layout hashes (and knows its playbooks as this one does);
     /// the latest snapshot is returned as [`CommitOutcome::Unchanged`] (and the view is still
     /// brought up to date, which repairs one a crash left half written).
     pub fn commit(self, skip_if_unchanged: bool) -> Result<CommitOutcome> {
@@ -410,7 +449,12 @@ impl SnapshotWriter {
             if let Some(latest) = latest_snapshot {
                 let same = {
                     let pending = self.lock_pending();
-                    same_content(latest.manifest(), &self.profile_hash, &pending.records)
+                    same_content(
+                        latest.manifest(),
+                        &self.profile_hash,
+                        pending.playbooks_captured,
+                        &pending.records,
+                    )
                 };
                 if same {
                     self.store.refresh_view(&self.env, &latest)?;
@@ -453,25 +497,30 @@ impl SnapshotWriter {
                 sync_dir(&dir)?;
             }
         }
-        let mut records = std::mem::take(&mut self.lock_pending().records);
-        let names: Vec<(&str, &str)> = records
-            .iter()
-            .map(|r| (r.name.as_str(), r.id.as_str()))
-            .collect();
-        let stems = assign_stems(&names);
-        for (record, stem) in records.iter_mut().zip(stems) {
-            record.stem = stem;
+        let (mut records, playbooks_captured, api_source) = {
+            let mut pending = self.lock_pending();
+            (
+                std::mem::take(&mut pending.records),
+                pending.playbooks_captured,
+                pending.api_source,
+            )
+        };
+        assign_record_stems(&mut records);
+        records.sort_by(|a, b| (&a.name, &a.id, a.kind).cmp(&(&b.name, &b.id, b.kind)));
+        let mut source = self.source.clone();
+        if api_source.is_some() {
+            source.api_source = api_source;
         }
-        records.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
         let manifest = Manifest {
             format: FORMAT.to_owned(),
             format_version: FORMAT_VERSION,
             tool: stamp.tool,
             created_at: stamp.created_at,
             environment: self.env.clone(),
-            source: self.source.clone(),
+            source,
             profile_hash: stamp.profile_hash,
             migrated_from: stamp.migrated_from,
+            playbooks_captured,
             workflows: records,
         };
         let id = SnapshotId::new(stamp.time, &content_hash(&manifest)?);
@@ -555,15 +604,31 @@ impl Known {
     }
 }
 
-/// The normalized forms of the latest snapshot, by raw export hash, when it was taken with the
-/// profile `profile_hash` and its objects are in the packs. Anything unreadable gives nothing:
-/// the workflows are then normalized afresh.
+/// Gives each record its file stem in the view, from its name: workflows and playbooks apart,
+/// since each kind has its own folder.
+fn assign_record_stems(records: &mut [WorkflowRecord]) {
+    for kind in [Kind::Workflow, Kind::Playbook] {
+        let names: Vec<(&str, &str)> = records
+            .iter()
+            .filter(|r| r.kind == kind)
+            .map(|r| (r.name.as_str(), r.id.as_str()))
+            .collect();
+        let stems = assign_stems(&names);
+        for (record, stem) in records.iter_mut().filter(|r| r.kind == kind).zip(stems) {
+            record.stem = stem;
+        }
+    }
+}
+
+/// The normalized forms of the latest snapshot, by kind and raw export hash, when it was taken
+/// with the profile `profile_hash` and its objects are in the packs. Anything unreadable gives
+/// nothing: the workflows are then normalized afresh.
 fn reusable(
     store: &Store,
     latest: &std::path::Path,
     profile_hash: &str,
     known: &Loaded,
-) -> HashMap<String, Known> {
+) -> HashMap<(Kind, String), Known> {
     let Ok(snapshot) = store.open_snapshot_path(latest) else {
         return HashMap::new();
     };
@@ -580,7 +645,7 @@ fn reusable(
         })
         .map(|record| {
             (
-                record.export_sha256.clone(),
+                (record.kind, record.export_sha256.clone()),
                 Known {
                     kind: record.normalized_kind,
                     sha256: record.normalized_sha256.clone(),
@@ -593,11 +658,13 @@ fn reusable(
         .collect()
 }
 
-/// Decodes a single-workflow export and normalizes it under `profile`; the workflow is named
-/// `name` (the workflow list's name, which the differ matches by), whatever the export holds.
+/// Decodes a single-workflow export (or a playbook document, for `kind` playbook) and normalizes
+/// it under `profile`; it is named `name` (the list's name, which the differ matches by),
+/// whatever the export holds.
 pub(crate) fn normalize_single(
     profile: &Profile,
     raw: &[u8],
+    kind: Kind,
     name: &str,
     id: &str,
     source: &str,
@@ -619,6 +686,15 @@ pub(crate) fn normalize_single(
     let Some(mut document) = documents.pop() else {
         return Err(not_single(0));
     };
+    let found = Kind::of(&document);
+    if found != kind {
+        return Err(StoreError::WrongKind {
+            name: name.to_owned(),
+            id: id.to_owned(),
+            expected: kind,
+            found,
+        });
+    }
     // An opaque export would otherwise be named after its file.
     document.name = name.to_owned();
     let mut normalized = profile.normalize(&document);
@@ -626,21 +702,38 @@ pub(crate) fn normalize_single(
     Ok(normalized)
 }
 
-/// Decodes and normalizes one workflow's export, naming it in messages by environment and the
-/// stem it will most likely get (the final stem can gain a suffix at commit).
-fn normalize_input(profile: &Profile, env: &str, input: &WorkflowInput) -> Result<Normalized> {
+/// Decodes and normalizes one workflow's export (or playbook's document), naming it in messages
+/// by environment and the stem it will most likely get (the final stem can gain a suffix at
+/// commit).
+fn normalize_input(
+    profile: &Profile,
+    env: &str,
+    kind: Kind,
+    input: &WorkflowInput,
+) -> Result<Normalized> {
+    let folder = match kind {
+        Kind::Workflow => "",
+        Kind::Playbook => "playbooks/",
+    };
     let source = format!(
-        "{env}/{}.export.{}",
+        "{env}/{folder}{}.export.{}",
         crate::name::slug(&input.name),
-        ExportFormat::sniff(&input.raw).extension()
+        ExportFormat::of(&input.raw).extension()
     );
-    normalize_single(profile, &input.raw, &input.name, &input.id, &source)
+    normalize_single(profile, &input.raw, kind, &input.name, &input.id, &source)
 }
 
-/// Whether a new snapshot would hold the same workflows, normalized the same way, as `latest`.
-fn same_content(latest: &Manifest, profile_hash: &str, records: &[WorkflowRecord]) -> bool {
+/// Whether a new snapshot would hold the same workflows and playbooks, normalized the same way,
+/// as `latest` (and know its playbooks as `latest` does).
+fn same_content(
+    latest: &Manifest,
+    profile_hash: &str,
+    playbooks_captured: bool,
+    records: &[WorkflowRecord],
+) -> bool {
     let key = |r: &WorkflowRecord| {
         (
+            r.kind,
             r.name.clone(),
             r.normalized_sha256.clone(),
             r.layout_sha256.clone(),
@@ -650,7 +743,9 @@ fn same_content(latest: &Manifest, profile_hash: &str, records: &[WorkflowRecord
     let mut new: Vec<_> = records.iter().map(key).collect();
     old.sort();
     new.sort();
-    latest.profile_hash == profile_hash && old == new
+    latest.profile_hash == profile_hash
+        && latest.playbooks_captured == playbooks_captured
+        && old == new
 }
 
 /// The hash in a snapshot id: of the workflows and the profile, not of the time.

@@ -74,7 +74,7 @@ async fn zip_single_answers_are_kept_whole() {
         one.bytes.starts_with(b"PK\x03\x04"),
         "the zip itself is kept"
     );
-    assert_eq!(one.file_name.as_deref(), Some("workflows.zip"));
+    assert_eq!(one.file_name.as_deref(), Some("workflow.zip"));
     assert_eq!(one.name.as_deref(), Some(staging().workflows[2].name()));
 }
 
@@ -87,7 +87,7 @@ async fn unbatched_answers_keep_response_metadata() {
     let exported = client.export(&ids).await.unwrap();
     for one in &exported {
         assert_eq!(one.source, ExportSource::Whole);
-        assert_eq!(one.file_name.as_deref(), Some("workflows.json"));
+        assert_eq!(one.file_name.as_deref(), Some("workflow.json"));
         assert_eq!(
             one.content_type.as_deref(),
             Some("application/octet-stream")

@@ -5,4 +5,6 @@ mod common;
 mod export;
 mod faults;
 mod ops;
+mod playbooks;
+mod sources;
 mod tls;

@@ -7,11 +7,15 @@ use std::path::Path;
 use std::time::Instant;
 
 use soc_diff::render::Format;
-use soc_diff::{DiffOptions, Entry, Filters, PairReport, Profile, Report};
+use soc_diff::report::ChangeClass;
+use soc_diff::{
+    DiffOptions, Entry, Filters, Kind, Normalized, PairReport, Profile, Report, SideEntries,
+};
+use soc_model::DocumentSource;
 use soc_store::ScratchEntries;
 
 use crate::Context;
-use crate::cli::{FilterArgs, ReportFormat};
+use crate::cli::{ClassArg, FilterArgs, ReportFormat};
 use crate::commands::outputs::pair_error;
 use crate::config::Config;
 use crate::error::CliError;
@@ -37,7 +41,14 @@ pub struct Loader<'a> {
     config: &'a Config,
     profile: &'a Profile,
     filters: &'a Filters,
-    live: RefCell<BTreeMap<String, ScratchEntries>>,
+    live: RefCell<BTreeMap<String, LiveSide>>,
+}
+
+/// A live environment's documents, normalized into a scratch pack, kept for the pairs of a run
+/// that name it again.
+struct LiveSide {
+    scratch: ScratchEntries,
+    source: DocumentSource,
 }
 
 impl<'a> Loader<'a> {
@@ -57,8 +68,9 @@ impl<'a> Loader<'a> {
         }
     }
 
-    /// Loads one side as diff entries.
-    pub fn load(&self, side: &Side) -> Result<Vec<Entry>, CliError> {
+    /// Loads one side as diff entries of both kinds, with the API its documents came from when
+    /// that is known (a live side; a snapshot that recorded it).
+    pub fn load(&self, side: &Side) -> Result<(SideEntries, Option<DocumentSource>), CliError> {
         match side {
             // Paths stay as given (relative to the current folder) so messages show what was typed.
             Side::Path(path) => load_path(path, self.profile),
@@ -67,12 +79,13 @@ impl<'a> Loader<'a> {
                 selector: Selector::Live,
             } => {
                 if let Some(cached) = self.live.borrow().get(env) {
-                    return Ok(cached.entries());
+                    return Ok((cached.scratch.side_entries(), Some(cached.source)));
                 }
-                let scratch = live_scratch(self.ctx, self.config, env, self.profile)?;
-                let entries = scratch.entries();
-                self.live.borrow_mut().insert(env.clone(), scratch);
-                Ok(entries)
+                let live = live_side(self.ctx, self.config, env, self.profile)?;
+                let entries = live.scratch.side_entries();
+                let source = live.source;
+                self.live.borrow_mut().insert(env.clone(), live);
+                Ok((entries, Some(source)))
             }
             Side::Env {
                 env,
@@ -81,23 +94,27 @@ impl<'a> Loader<'a> {
                 let store = self.ctx.existing_store(self.config)?;
                 let snapshot = store.resolve(env, selector)?;
                 tracing::info!(env, snapshot = %snapshot.id(), "comparing a stored snapshot");
-                Ok(snapshot.entries_under(self.profile)?)
+                let source = snapshot.manifest().source.api_source;
+                Ok((snapshot.side_entries(self.profile)?, source))
             }
         }
     }
 
     /// Diffs two sides under the config's accept rules.
     pub fn diff(&self, left: &Side, right: &Side) -> Result<Report, CliError> {
-        let left_entries = self.load(left)?;
-        let right_entries = self.load(right)?;
-        diff_entries(
+        let (left_entries, left_source) = self.load(left)?;
+        let (right_entries, right_source) = self.load(right)?;
+        let mut report = diff_entries(
             left_entries,
             right_entries,
             (left.label(), right.label()),
             self.config,
             self.profile,
             self.filters,
-        )
+        )?;
+        report.left_source = left_source;
+        report.right_source = right_source;
+        Ok(report)
     }
 
     /// Compares each pair in order. A pair that fails is reported (on stderr now, in the report
@@ -105,26 +122,87 @@ impl<'a> Loader<'a> {
     pub fn compare_pairs(&self, pairs: &[(String, String)]) -> Vec<PairReport> {
         pairs
             .iter()
-            .map(|(left, right)| {
-                let started = Instant::now();
-                let result = side::resolve(left, self.config, &self.ctx.cwd)
-                    .and_then(|l| Ok((l, side::resolve(right, self.config, &self.ctx.cwd)?)))
-                    .map_err(CliError::from)
-                    .and_then(|(l, r)| self.diff(&l, &r));
-                let mut pair = match result {
-                    Ok(report) => PairReport::Compared(report),
-                    Err(err) => {
-                        // The report names the pair already; stderr says which one failed.
-                        let error = pair_error(&err);
-                        let err = err.within(format!("cannot compare {left} with {right}"));
-                        self.ctx.printer.error(&err);
-                        PairReport::failed(left, right, error)
-                    }
-                };
-                pair.set_seconds(started.elapsed().as_secs_f64());
-                pair
-            })
+            .map(|(left, right)| self.compare_pair(left, right))
             .collect()
+    }
+
+    /// Compares two sides given as arguments; a failure is an error pair.
+    pub fn compare_pair(&self, left: &str, right: &str) -> PairReport {
+        self.pair(left, right, || {
+            let l = side::resolve(left, self.config, &self.ctx.cwd)?;
+            let r = side::resolve(right, self.config, &self.ctx.cwd)?;
+            self.diff(&l, &r)
+        })
+    }
+
+    /// Compares LEFT and RIGHT with every difference classed against BASE (`diff --base`);
+    /// only the classes in `fail_on` are drift.
+    pub fn compare_three(
+        &self,
+        (left, right, base): (&str, &str, &str),
+        fail_on: &[ChangeClass],
+    ) -> PairReport {
+        self.pair(left, right, || {
+            let sides =
+                [left, right, base].map(|arg| side::resolve(arg, self.config, &self.ctx.cwd));
+            let [l, r, b] = sides;
+            let (l, r, b) = (l?, r?, b?);
+            let ((left, left_source), (right, right_source), (base, _)) =
+                (self.load(&l)?, self.load(&r)?, self.load(&b)?);
+            let options = DiffOptions {
+                base_label: b.label(),
+                fail_on: fail_on.to_vec(),
+                ..options((l.label(), r.label()), self.config, self.filters)
+            };
+            let mut report = soc_diff::diff_three(
+                left.workflows,
+                right.workflows,
+                base.workflows,
+                self.profile,
+                &options,
+            )?;
+            // Said in the report rather than left out silently: playbooks were not looked at.
+            report.not_compared.insert(
+                Kind::Playbook,
+                "the three-way view (--base) compares workflows only".to_owned(),
+            );
+            report.left_source = left_source;
+            report.right_source = right_source;
+            Ok(report)
+        })
+    }
+
+    /// Runs one pair's comparison, timed; a failure becomes an error pair (and is printed on
+    /// stderr now, naming the pair).
+    fn pair(
+        &self,
+        left: &str,
+        right: &str,
+        compare: impl FnOnce() -> Result<Report, CliError>,
+    ) -> PairReport {
+        let started = Instant::now();
+        let mut pair = match compare() {
+            Ok(report) => PairReport::Compared(report),
+            Err(err) => {
+                // The report names the pair already; stderr says which one failed.
+                let error = pair_error(&err);
+                let err = err.within(format!("cannot compare {left} with {right}"));
+                self.ctx.printer.error(&err);
+                PairReport::failed(left, right, error)
+            }
+        };
+        pair.set_seconds(started.elapsed().as_secs_f64());
+        pair
+    }
+}
+
+impl From<ClassArg> for ChangeClass {
+    fn from(class: ClassArg) -> Self {
+        match class {
+            ClassArg::Promote => ChangeClass::Promote,
+            ClassArg::Drift => ChangeClass::Drift,
+            ClassArg::Conflict => ChangeClass::Conflict,
+        }
     }
 }
 
@@ -132,71 +210,120 @@ impl<'a> Loader<'a> {
 pub fn filters(base: &Filters, args: &FilterArgs) -> Filters {
     let mut filters = base.clone();
     filters.workflow.extend(args.workflow.iter().cloned());
+    filters.playbook.extend(args.playbook.iter().cloned());
     filters.exclude.extend(args.exclude.iter().cloned());
     filters
 }
 
-/// Exports a configured environment and normalizes each workflow as it arrives into a scratch
-/// pack on disk: a live side holds in memory only the workflows being normalized, and the diff
-/// reads back only those whose hashes differ from the other side's.
-fn live_scratch(
+/// Fetches a configured environment's workflows and normalizes each as it arrives into a scratch
+/// pack on disk, then its playbooks: a live side holds in memory only the documents being
+/// normalized, and the diff reads back only those whose hashes differ from the other side's.
+fn live_side(
     ctx: &Context<'_>,
     config: &Config,
     env: &str,
     profile: &Profile,
-) -> Result<ScratchEntries, CliError> {
+) -> Result<LiveSide, CliError> {
     let runtime = ctx.runtime()?;
     let env_config = config.env(env)?;
-    let client = live::client(env, env_config, &secrets::process_env)?;
+    let client = live::client(env, env_config, &config.limits, &secrets::process_env)?;
     let scratch = soc_store::Scratch::new(None, profile)?;
-    live::export_each(runtime, ctx.printer, &client, env, env_config, &|(
+    let fetched = live::fetch_each(runtime, ctx.printer, &client, env, env_config, &|(
         info,
         export,
     )| {
         let source = format!("{env}@live/{}", info.id());
         for document in soc_diff::decode_export(&source, &export.bytes, profile)? {
-            scratch.add_normalized(profile.normalize(&document))?;
+            scratch.add_normalized(Kind::Workflow, profile.normalize(&document))?;
         }
         Ok(())
     })?;
-    Ok(scratch.finish()?)
+    let playbooks = live::fetch_playbooks(
+        runtime,
+        ctx.printer,
+        &client,
+        env,
+        env_config,
+        &fetched.names,
+    )?;
+    for (info, document) in &playbooks.playbooks {
+        let source = format!("{env}@live/playbook/{}", info.id());
+        for document in soc_diff::decode_export(&source, &document.bytes, profile)? {
+            if Kind::of(&document) != Kind::Playbook {
+                return Err(CliError::msg(format!(
+                    "{source}: a playbook document that reads as a workflow"
+                )));
+            }
+            scratch.add_normalized(Kind::Playbook, profile.normalize(&document))?;
+        }
+    }
+    Ok(LiveSide {
+        scratch: scratch.finish()?,
+        source: fetched.source.source,
+    })
 }
 
 /// A snapshot (a store-v1 snapshot folder, or a store-v2 manifest file inside its store), or a
-/// file or folder of export files, decoded and normalized.
-pub fn load_path(path: &Path, profile: &Profile) -> Result<Vec<Entry>, CliError> {
+/// file or folder of export files, decoded and normalized; with the API a snapshot's documents
+/// came from, when it recorded it. A folder's playbooks are known when it holds playbook
+/// documents or a `playbooks/` folder (as `socdrift export` writes it); otherwise they are not
+/// compared.
+pub fn load_path(
+    path: &Path,
+    profile: &Profile,
+) -> Result<(SideEntries, Option<DocumentSource>), CliError> {
     if !path.exists() {
         return Err(CliError::msg(format!("{} does not exist", path.display())));
     }
     if soc_store::Snapshot::is_snapshot_path(path) {
-        return Ok(soc_store::Snapshot::open(path)?.entries_under(profile)?);
+        let snapshot = soc_store::Snapshot::open(path)?;
+        let source = snapshot.manifest().source.api_source;
+        return Ok((snapshot.side_entries(profile)?, source));
     }
-    let normalized = soc_diff::decode::load_path_normalized(path, profile)?;
-    tracing::info!(path = %path.display(), workflows = normalized.len(), "loaded export files");
-    Ok(normalized.into_iter().map(Entry::Loaded).collect())
+    let by_kind = soc_diff::decode::load_path_by_kind(path, profile)?;
+    tracing::info!(
+        path = %path.display(),
+        workflows = by_kind.workflows.len(),
+        playbooks = by_kind.playbooks.len(),
+        "loaded export files"
+    );
+    let loaded = |docs: Vec<Normalized>| docs.into_iter().map(Entry::Loaded).collect::<Vec<_>>();
+    let knows_playbooks = !by_kind.playbooks.is_empty() || path.join("playbooks").is_dir();
+    let entries = SideEntries {
+        workflows: loaded(by_kind.workflows),
+        playbooks: knows_playbooks.then(|| loaded(by_kind.playbooks)),
+    };
+    Ok((entries, None))
 }
 
-/// Diffs two sets of entries under the config's accept rules.
+/// Diffs two sides, kind by kind, under the config's accept rules.
 pub fn diff_entries(
-    left: Vec<Entry>,
-    right: Vec<Entry>,
+    left: SideEntries,
+    right: SideEntries,
     labels: (String, String),
     config: &Config,
     profile: &Profile,
     filters: &Filters,
 ) -> Result<Report, CliError> {
-    let options = DiffOptions {
+    let options = options(labels, config, filters);
+    Ok(soc_diff::diff_sides(
+        left,
+        right,
+        profile,
+        &options,
+        &config.playbook_accept_rules(),
+    )?)
+}
+
+/// How to compare two sides under the config's accept rules, as of today (UTC).
+fn options(labels: (String, String), config: &Config, filters: &Filters) -> DiffOptions {
+    DiffOptions {
         left_label: labels.0,
         right_label: labels.1,
         accept: config.accept_rules(),
-        today: today(),
+        today: chrono::Utc::now().date_naive(),
         context_lines: 3,
         filters: filters.clone(),
-    };
-    Ok(soc_diff::diff(left, right, profile, &options)?)
-}
-
-/// Today's date (UTC) for accept-rule expiry.
-pub fn today() -> String {
-    super::outputs::in_days(0)
+        ..DiffOptions::default()
+    }
 }

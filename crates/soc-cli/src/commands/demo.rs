@@ -49,12 +49,12 @@ pub fn run(ctx: &Context<'_>, args: &DemoArgs) -> Result<ExitStatus, CliError> {
             soc_sim::DEFAULT_ACCESS_KEY,
             Secret::new(soc_sim::DEFAULT_SECRET_KEY),
         );
-        let client = live::client_with(name, &env, credentials)?;
+        let client = live::client_with(name, &env, &config.limits, credentials)?;
         snapshot::snapshot_env(ctx, &store, &profile, name, &env, &client, false)?;
         sides.push(
             store
                 .resolve(name, &Selector::Latest)?
-                .entries_under(&profile)?,
+                .side_entries(&profile)?,
         );
     }
     let right = sides.pop().unwrap_or_default();
@@ -87,7 +87,11 @@ fn closing(drift: bool) -> String {
     let verdict = if drift {
         "Drift found, as expected: the bundled production workspace differs from staging on\n\
          purpose (a block duration, an escalation time, a rotated webhook token shown only by its\n\
-         hash, a renamed, a removed and an added workflow; a moved node is layout, not drift).\n\
+         hash, a renamed, a removed and an added workflow; a moved node is layout, not drift),\n\
+         and so do its playbooks (one disabled, one trigger condition changed, one bound to\n\
+         another workflow, one following the renamed workflow; a staging-only draft is shown\n\
+         but accepted, since drafts do not run). Bound workflows are compared by name, so the\n\
+         same binding is equal although each workspace has its own workflow ids.\n\
          `socdrift diff` and `socdrift check` would exit 1 here; the demo exits 0 because it ran."
     } else {
         "No drift found, which the bundled workspaces should not allow: please report this."
@@ -96,6 +100,7 @@ fn closing(drift: bool) -> String {
         "\n{verdict}\n\n\
          Try next:\n  \
          socdrift demo -o markdown         the same report, ready for a pull request\n  \
+         docs/review.md                    how to read it, and the promotion view (diff --base)\n  \
          socdrift sim                      the emulator on its own, to point a socdrift.toml at\n  \
          socdrift normalize FILE           the canonical text of an export (a git textconv driver)\n  \
          socdrift --help                   every command; docs/getting-started.md for your workspaces"

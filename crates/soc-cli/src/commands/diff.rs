@@ -9,8 +9,8 @@ use crate::commands::outputs::{self, Outputs};
 use crate::error::CliError;
 use crate::exit::ExitStatus;
 
-/// Compares two sides and prints the report (the same document as `check` prints, with one
-/// pair); 0 no drift, 1 drift, 2 error.
+/// Compares two sides (classing each difference against a third with `--base`) and prints the
+/// report (the same document as `check` prints, with one pair); 0 no drift, 1 drift, 2 error.
 pub fn run(ctx: &Context<'_>, args: &DiffArgs) -> Result<ExitStatus, CliError> {
     let started_at = outputs::now();
     let outputs = Outputs {
@@ -30,8 +30,14 @@ pub fn run(ctx: &Context<'_>, args: &DiffArgs) -> Result<ExitStatus, CliError> {
         Err(err) => return outputs::failed_run(ctx, err, started_at, filters, &outputs),
     };
     let loader = Loader::new(ctx, &config, &profile, &filters);
-    let pair = [(args.left.clone(), args.right.clone())];
-    let report = CheckReport::new(loader.compare_pairs(&pair))
+    let pair = match &args.base {
+        Some(base) => {
+            let fail_on: Vec<_> = args.fail_on.iter().map(|&c| c.into()).collect();
+            loader.compare_three((&args.left, &args.right, base), &fail_on)
+        }
+        None => loader.compare_pair(&args.left, &args.right),
+    };
+    let report = CheckReport::new(vec![pair])
         .started_at(started_at)
         .with_filters(filters.clone());
     outputs::emit(ctx, report, &outputs)

@@ -1,4 +1,5 @@
-//! `socdrift export --env NAME --out DIR [--workflow NAME...]`: raw export files into a folder.
+//! `socdrift export --env NAME --out DIR [--workflow NAME...]`: raw export files into a folder,
+//! and the playbook documents into its `playbooks/` folder.
 
 use std::path::Path;
 
@@ -24,10 +25,20 @@ pub fn run(ctx: &Context<'_>, args: &ExportArgs) -> Result<ExitStatus, CliError>
     let env = config.env(&args.env)?;
     let out = ctx.absolute(&args.out);
     check_target(&out, &args.out, args.force)?;
-    let client = live::client(&args.env, env, &secrets::process_env)?;
+    let client = live::client(&args.env, env, &config.limits, &secrets::process_env)?;
     let runtime = ctx.runtime()?;
+    let mut playbooks = None;
     let exported: Vec<Exported> = if args.workflows.is_empty() {
-        live::export_all(runtime, ctx.printer, &client, &args.env, env)?
+        let workflows = live::export_all(runtime, ctx.printer, &client, &args.env, env)?.workflows;
+        playbooks = Some(live::fetch_playbooks(
+            runtime,
+            ctx.printer,
+            &client,
+            &args.env,
+            env,
+            &live::workflow_names(&workflows),
+        )?);
+        workflows
     } else {
         let listed: Vec<soc_api::WorkflowInfo> = runtime
             .block_on(client.list_workflows().try_collect())
@@ -54,11 +65,11 @@ pub fn run(ctx: &Context<'_>, args: &ExportArgs) -> Result<ExitStatus, CliError>
                 }
             }
         }
-        let ids: Vec<String> = chosen.iter().map(|i| i.id().to_string()).collect();
-        let exports = runtime
-            .block_on(client.export(&ids))
+        let fetched = runtime
+            .block_on(client.fetch(chosen))
             .map_err(|e| live::api_error(&args.env, env, "export workflows of", e))?;
-        chosen.into_iter().zip(exports).collect()
+        live::say_fallback(ctx.printer, &args.env, fetched.fallback.as_deref());
+        fetched.workflows
     };
     soc_store::create_private_dir_all(&out)
         .map_err(|e| CliError::context(format!("cannot create {}", args.out.display()), e))?;
@@ -74,19 +85,54 @@ pub fn run(ctx: &Context<'_>, args: &ExportArgs) -> Result<ExitStatus, CliError>
         .map(|(n, i)| (n.as_str(), i.as_str()))
         .collect();
     let stems = soc_store::assign_stems(&pairs);
-    for ((_, export), stem) in exported.iter().zip(&stems) {
-        let extension = soc_store::ExportFormat::sniff(&export.bytes).extension();
-        let file = out.join(format!("{stem}.{extension}"));
-        soc_store::write_private_file(&file, &export.bytes)
-            .map_err(|e| CliError::context(format!("cannot write {}", file.display()), e))?;
+    let files: Vec<(&str, &[u8])> = exported
+        .iter()
+        .zip(&stems)
+        .map(|((_, export), stem)| (stem.as_str(), &export.bytes[..]))
+        .collect();
+    write_files(&out, &files)?;
+    let mut written = counted(exported.len(), "workflow");
+    if let Some(playbooks) = &playbooks {
+        // Their own folder: a `diff` of the two folders, or an import, knows the playbooks then,
+        // even when there are none.
+        let folder = out.join("playbooks");
+        soc_store::create_private_dir_all(&folder)
+            .map_err(|e| CliError::context(format!("cannot create {}", folder.display()), e))?;
+        let names: Vec<(&str, &str)> = playbooks
+            .playbooks
+            .iter()
+            .map(|(info, doc)| (info.name().unwrap_or(doc.id.as_str()), info.id()))
+            .collect();
+        let stems = soc_store::assign_stems(&names);
+        let files: Vec<(&str, &[u8])> = playbooks
+            .playbooks
+            .iter()
+            .zip(&stems)
+            .map(|((_, doc), stem)| (stem.as_str(), &doc.bytes[..]))
+            .collect();
+        write_files(&folder, &files)?;
+        written.push_str(&format!(
+            " and {}",
+            counted(playbooks.playbooks.len(), "playbook")
+        ));
     }
     ctx.printer.status(&format!(
-        "exported {} of `{}` to {}",
-        counted(exported.len(), "workflow"),
+        "exported {written} of `{}` to {}",
         args.env,
         args.out.display()
     ));
     Ok(ExitStatus::NoDrift)
+}
+
+/// Writes each `(stem, bytes)` as `<stem>.<json|zip|bin>` into `folder`, private to the user.
+fn write_files(folder: &Path, files: &[(&str, &[u8])]) -> Result<(), CliError> {
+    for (stem, bytes) in files {
+        let extension = soc_model::Format::sniff(bytes).extension();
+        let file = folder.join(format!("{stem}.{extension}"));
+        soc_store::write_private_file(&file, bytes)
+            .map_err(|e| CliError::context(format!("cannot write {}", file.display()), e))?;
+    }
+    Ok(())
 }
 
 fn check_target(out: &Path, shown: &Path, force: bool) -> Result<(), CliError> {

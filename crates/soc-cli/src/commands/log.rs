@@ -7,8 +7,8 @@ use crate::cli::{ListFormat, LogArgs};
 use crate::error::CliError;
 use crate::exit::ExitStatus;
 
-/// One line per snapshot (id, creation time, workflow count, where it came from), or with
-/// `-o json` one array of objects with the same facts.
+/// One line per snapshot (id, creation time, workflow and playbook counts, where it came from,
+/// its tags), or with `-o json` one array of objects with the same facts.
 pub fn run(ctx: &Context<'_>, args: &LogArgs) -> Result<ExitStatus, CliError> {
     let config = ctx.config()?;
     let store = ctx.existing_store(&config)?;
@@ -26,9 +26,14 @@ pub fn run(ctx: &Context<'_>, args: &LogArgs) -> Result<ExitStatus, CliError> {
             },
         );
     }
+    let mut tags: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (name, id) in store.tags(&args.env)? {
+        tags.entry(id.to_string()).or_default().push(name);
+    }
     let mut lines = Vec::new();
     let mut entries = Vec::new();
     for summary in snapshots.iter().rev() {
+        let names = tags.remove(summary.id.as_str()).unwrap_or_default();
         let snapshot = soc_store::Snapshot::open(&summary.path)?;
         let manifest = snapshot.manifest();
         let source = manifest
@@ -38,19 +43,31 @@ pub fn run(ctx: &Context<'_>, args: &LogArgs) -> Result<ExitStatus, CliError> {
             .or_else(|| manifest.source.workspace_id.clone())
             .or_else(|| manifest.source.imported_from.clone())
             .unwrap_or_default();
+        let workflows = snapshot.records(soc_diff::Kind::Workflow).count();
+        // Unknown (`-`, JSON null) for a snapshot taken before socdrift read playbooks.
+        let playbooks = manifest
+            .playbooks_captured
+            .then(|| snapshot.records(soc_diff::Kind::Playbook).count());
         match args.list.format {
             ListFormat::Text => lines.push(format!(
-                "{}  {}  {:>4} workflows  {}",
+                "{}  {}  {workflows:>4} workflows  {:>4} playbooks  {}{}",
                 summary.id,
                 manifest.created_at.format("%Y-%m-%d %H:%M:%SZ"),
-                manifest.workflows.len(),
-                source
+                playbooks.map_or_else(|| "-".to_owned(), |n| n.to_string()),
+                source,
+                if names.is_empty() {
+                    String::new()
+                } else {
+                    format!("  (tag: {})", names.join(", "))
+                }
             )),
             ListFormat::Json => entries.push(json!({
                 "id": summary.id.to_string(),
                 "created_at": manifest.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                "workflows": manifest.workflows.len(),
+                "workflows": workflows,
+                "playbooks": playbooks,
                 "source": source,
+                "tags": names,
                 "path": summary.path,
             })),
         }

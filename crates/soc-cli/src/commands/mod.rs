@@ -1,7 +1,7 @@
 //! One module per command; [`dispatch`] picks it.
 
 mod check;
-mod compare;
+pub(crate) mod compare;
 mod completions;
 mod demo;
 mod diff;
@@ -10,9 +10,11 @@ mod log;
 mod migrate;
 mod normalize;
 mod outputs;
+mod probe;
 mod prune;
 mod sim;
 mod snapshot;
+mod tag;
 mod verify;
 mod view;
 
@@ -35,7 +37,9 @@ pub fn dispatch(ctx: &Context<'_>, command: Command) -> Result<ExitStatus, CliEr
         Command::Prune(args) => prune::run(ctx, &args),
         Command::Migrate(args) => migrate::run(ctx, &args),
         Command::View(args) => view::run(ctx, &args),
+        Command::Tag(args) => tag::run(ctx, &args),
         Command::Verify(args) => verify::run(ctx, &args),
         Command::Normalize(args) => normalize::run(ctx, &args),
+        Command::Probe(args) => probe::run(ctx, &args),
     }
 }

@@ -3,7 +3,8 @@
 //! As a textconv driver it runs on every `*.json` the attributes name, not only workflow exports:
 //! a settings file, a store manifest, a socdrift report. A textconv that fails makes `git diff`
 //! fail, so a file that is not a workflow export is printed as canonical JSON (same meaning, keys
-//! sorted) and a file that is not JSON at all is printed unchanged, each with a note on stderr.
+//! sorted) and a file that is not JSON at all is printed unchanged, each with a note on stderr. A
+//! file over one of the `[limits]` is the exception: it is refused (exit 2), never read whole.
 
 use std::path::Path;
 
@@ -33,6 +34,9 @@ pub fn run(ctx: &Context<'_>, args: &NormalizeArgs) -> Result<ExitStatus, CliErr
     }
     let documents = match soc_diff::decode::load_path(&args.file, &profile) {
         Ok(documents) => documents,
+        // Over a limit it may well be an export, and reading it whole to print it is what the
+        // limit is there to prevent: that stays an error, even for git.
+        Err(soc_diff::LoadError::Decode(err)) if err.limit().is_some() => return Err(err.into()),
         Err(err) if args.file.is_file() => return not_an_export(ctx, &args.file, &err),
         Err(err) => return Err(err.into()),
     };

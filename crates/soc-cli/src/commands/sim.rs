@@ -106,6 +106,15 @@ pub fn sim_config(ctx: &Context<'_>, args: &SimArgs) -> Result<SimConfig, CliErr
             .map_err(|e: String| CliError::msg(format!("--fault-only: {e}")))?;
         faults.only.push(kind);
     }
+    if let Some(kind) = &args.export_fault {
+        faults.export_fault = Some(
+            kind.parse()
+                .map_err(|e: String| CliError::msg(format!("--export-fault: {e}")))?,
+        );
+    }
+    faults.list_total_surplus = args.list_total_surplus.unwrap_or(0);
+    faults.versions_without_content = args.versions_without_content;
+    faults.playbook_details_separate = args.playbook_details_separate;
     config.faults = faults;
     Ok(config)
 }
@@ -194,6 +203,12 @@ mod tests {
             "3",
             "--fault-seed",
             "9",
+            "--export-fault",
+            "route-missing",
+            "--list-total-surplus",
+            "2",
+            "--versions-without-content",
+            "--playbook-details-separate",
         ]);
         assert_eq!(config.fixtures, Fixtures::Dir("/work/ws".into()));
         assert_eq!(config.listen.port(), 8080);
@@ -229,5 +244,12 @@ mod tests {
         assert_eq!(faults.only, [PathKind::Export]);
         assert_eq!(faults.first_requests, Some(3));
         assert_eq!(faults.seed, 9);
+        assert_eq!(
+            faults.export_fault,
+            Some(soc_sim::ExportFault::RouteMissing)
+        );
+        assert_eq!(faults.list_total_surplus, 2);
+        assert!(faults.versions_without_content);
+        assert!(faults.playbook_details_separate);
     }
 }

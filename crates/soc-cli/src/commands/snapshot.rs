@@ -1,8 +1,8 @@
 //! `socdrift snapshot --env NAME`: export into the store.
 
 use soc_api::Client;
-use soc_diff::Profile;
-use soc_store::{CommitOutcome, SourceInfo, SourceKind, Store, WorkflowInput};
+use soc_diff::{Kind, Profile};
+use soc_store::{CommitOutcome, SourceInfo, Store, WorkflowInput};
 
 use crate::Context;
 use crate::cli::SnapshotArgs;
@@ -42,7 +42,7 @@ pub fn run(ctx: &Context<'_>, args: &SnapshotArgs) -> Result<ExitStatus, CliErro
     let mut outcomes = Vec::new();
     for name in &names {
         let env = config.env(name)?;
-        let client = live::client(name, env, &secrets::process_env)?;
+        let client = live::client(name, env, &config.limits, &secrets::process_env)?;
         let outcome = snapshot_env(
             ctx,
             &store,
@@ -72,9 +72,10 @@ fn share(
         .iter()
         .map(|(name, outcome)| match outcome {
             CommitOutcome::Written(snapshot) => format!(
-                "{name} {} ({})",
+                "{name} {} ({}, {})",
                 snapshot.id(),
-                counted(snapshot.manifest().workflows.len(), "workflow")
+                counted(snapshot.records(Kind::Workflow).count(), "workflow"),
+                counted(snapshot.records(Kind::Playbook).count(), "playbook")
             ),
             CommitOutcome::Unchanged(latest) => format!("{name} unchanged since {}", latest.id()),
         })
@@ -139,7 +140,8 @@ pub fn snapshot_env(
         workspace_id,
         workspace_name: env.workspace.clone(),
         imported_from: None,
-        kind: Some(SourceKind::Export),
+        // Set from what the fetch says, once it says it (`auto` decides on its first batch).
+        api_source: None,
     };
     let fail = |e: soc_store::StoreError| {
         CliError::from(e).within(format!("cannot store the snapshot of `{name}`"))
@@ -148,18 +150,14 @@ pub fn snapshot_env(
         .begin(name, source, profile, soc_store::DEFAULT_LOCK_TIMEOUT)
         .map_err(fail)?;
     // Each workflow is normalized, hashed, compressed and written as it arrives.
-    let count = live::export_each(runtime, ctx.printer, client, name, env, &|(
+    let fetched = live::fetch_each(runtime, ctx.printer, client, name, env, &|(
         info,
         export,
     )| {
         writer
             .add(WorkflowInput {
                 id: info.id().to_string(),
-                name: info
-                    .name()
-                    .or(export.name.as_deref())
-                    .unwrap_or_else(|| info.id())
-                    .to_string(),
+                name: live::workflow_name(&info, &export),
                 info: serde_json::Value::Object(info.as_object().clone()),
                 raw: export.bytes.to_vec(),
                 content_type: export.content_type,
@@ -167,12 +165,30 @@ pub fn snapshot_env(
             })
             .map_err(fail)
     })?;
+    writer.set_api_source(fetched.source.source);
+    let count = fetched.count;
+    let playbooks = live::fetch_playbooks(runtime, ctx.printer, client, name, env, &fetched.names)?;
+    let playbook_count = playbooks.playbooks.len();
+    let playbook_inputs = playbooks
+        .playbooks
+        .into_iter()
+        .map(|(info, document)| WorkflowInput {
+            id: info.id().to_string(),
+            name: info.name().unwrap_or_else(|| info.id()).to_string(),
+            info: serde_json::Value::Object(info.as_object().clone()),
+            raw: document.bytes.to_vec(),
+            content_type: Some("application/json".to_owned()),
+            file_name: None,
+        })
+        .collect();
+    writer.add_playbooks(playbook_inputs).map_err(fail)?;
     let outcome = writer.commit(skip_unchanged).map_err(fail)?;
     match &outcome {
         CommitOutcome::Written(snapshot) => ctx.printer.status(&format!(
-            "{name}: snapshot {} ({})",
+            "{name}: snapshot {} ({}, {})",
             snapshot.id(),
-            counted(count, "workflow")
+            counted(count, "workflow"),
+            counted(playbook_count, "playbook")
         )),
         CommitOutcome::Unchanged(latest) => ctx.printer.status(&format!(
             "{name}: unchanged since snapshot {}, nothing written",

@@ -103,31 +103,41 @@ fn git_diff_between_two_snapshot_commits_lists_only_the_changed_workflows() {
     assert_eq!(run.code, 1, "{run}");
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     let mut expected = BTreeSet::new();
-    for workflow in report["pairs"][0]["workflows"].as_array().unwrap() {
+    let mut changed = std::collections::BTreeMap::new();
+    for kind in ["workflows", "playbooks"] {
+        let count: &mut usize = changed.entry(kind).or_default();
+        let folder = kind;
         let view = |name: &serde_json::Value| {
             format!(
-                ".socdrift/store-v2/view/staging/workflows/{}.json",
+                ".socdrift/store-v2/view/staging/{folder}/{}.json",
                 soc_store::slug(name.as_str().unwrap())
             )
         };
-        match workflow["status"].as_str().unwrap() {
-            "unchanged" => {}
-            "renamed" => {
-                expected.insert(view(&workflow["previous_name"]));
-                expected.insert(view(&workflow["name"]));
-            }
-            _ => {
-                expected.insert(view(&workflow["name"]));
+        for document in report["pairs"][0][kind].as_array().unwrap() {
+            match document["status"].as_str().unwrap() {
+                "unchanged" => {}
+                "renamed" => {
+                    expected.insert(view(&document["previous_name"]));
+                    expected.insert(view(&document["name"]));
+                    *count += 2;
+                }
+                _ => {
+                    expected.insert(view(&document["name"]));
+                    *count += 1;
+                }
             }
         }
     }
     assert_eq!(
-        expected.len(),
-        6,
-        "2 modified, 1 added, 1 removed, 1 renamed: {run}"
+        changed["workflows"], 6,
+        "2 modified, 1 added, 1 removed, 1 renamed workflow: {run}"
+    );
+    assert!(
+        changed["playbooks"] > 0,
+        "production's playbooks differ too: {run}"
     );
 
-    // The view: exactly the changed workflows.
+    // The view: exactly the changed workflows and playbooks.
     let stat = git(
         &dir,
         &[

@@ -163,7 +163,8 @@ fn log_escapes_where_a_snapshot_came_from() {
     assert_eq!(run.code, 0, "{run}");
     assert_inert(&run);
     assert!(
-        run.stdout.contains(&format!("1 workflows  {ESCAPED}")),
+        run.stdout
+            .contains(&format!("1 workflows     - playbooks  {ESCAPED}")),
         "{run}"
     );
 }

@@ -58,7 +58,7 @@ fn stat_json_and_output_file() {
         serde_json::from_slice(&std::fs::read(env.path().join("out/report.json")).unwrap())
             .unwrap();
     assert_eq!(report["status"], "drift");
-    assert_eq!(report["schema_version"], 2);
+    assert_eq!(report["schema_version"], soc_diff::report::SCHEMA_VERSION);
     let pair = &report["pairs"][0];
     assert_eq!(
         (&pair["left"], &pair["status"]),
@@ -225,7 +225,7 @@ fn check_writes_every_ci_file_and_appends_the_step_summary() {
     let junit = std::fs::read_to_string(env.path().join("out/drift.xml")).unwrap();
     assert!(
         junit.contains(&format!(
-            "<testsuite name=\"{STAGING} vs {PRODUCTION}\" tests=\"7\" failures=\"5\" errors=\"0\""
+            "<testsuite name=\"{STAGING} vs {PRODUCTION}\" tests=\"8\" failures=\"5\" errors=\"0\""
         )),
         "{junit}"
     );
@@ -272,7 +272,8 @@ fn check_runs_the_configured_pairs_and_exits_with_the_worst() {
     assert_eq!(junit.matches("<?xml").count(), 1, "{junit}");
     assert_eq!(junit.matches("<testsuite ").count(), 3, "{junit}");
     assert!(
-        junit.contains("<testsuites name=\"socdrift\" tests=\"14\" failures=\"5\" errors=\"1\""),
+        // Each compared pair of export folders also has a skipped case: their playbooks.
+        junit.contains("<testsuites name=\"socdrift\" tests=\"16\" failures=\"5\" errors=\"1\""),
         "{junit}"
     );
 }
@@ -344,4 +345,50 @@ fn as_a_textconv_driver_other_json_files_never_make_git_fail() {
         );
     }
     assert!(stderr.contains("not a workflow export"), "{stderr}");
+}
+
+#[test]
+fn three_way_against_a_base_classes_and_gates_on_drift_and_conflicts() {
+    let env = Env::with_fixtures();
+    // With production as the base, everything staging differs in is its own new work: promote.
+    let run = env.run(&["diff", STAGING, PRODUCTION, "--base", PRODUCTION, "--stat"]);
+    assert_eq!(
+        run.code, 0,
+        "promotions pending do not fail the gate\n{run}"
+    );
+    assert_run!(env, "three_way_promote_only", run);
+    // The same with promotions failing too.
+    let run = env.run(&[
+        "diff",
+        STAGING,
+        PRODUCTION,
+        "--base",
+        PRODUCTION,
+        "--fail-on",
+        "promote,drift,conflict",
+    ]);
+    assert_eq!(run.code, 1, "{run}");
+    // With staging as the base, everything production differs in was done there: drift.
+    let run = env.run(&["diff", STAGING, PRODUCTION, "--base", STAGING, "-o", "json"]);
+    assert_eq!(run.code, 1, "{run}");
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let pair = &report["pairs"][0];
+    assert_eq!(pair["base"], STAGING);
+    assert_eq!(pair["summary"]["classes"]["drift"], 6, "{pair:#}");
+    assert_eq!(pair["summary"]["classes"]["promote"], 0);
+    for wf in pair["workflows"].as_array().unwrap() {
+        if wf["status"] != "unchanged" {
+            assert_eq!(wf["class"], "drift", "{wf:#}");
+        }
+    }
+    // A base that cannot be read is an error, never a green gate.
+    let run = env.run(&["diff", STAGING, PRODUCTION, "--base", "workspaces/nowhere"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(
+        run.stderr.contains("workspaces/nowhere does not exist"),
+        "{run}"
+    );
+    // --fail-on without --base is a usage error.
+    let run = env.run(&["diff", STAGING, PRODUCTION, "--fail-on", "drift"]);
+    assert_eq!(run.code, 2, "{run}");
 }

@@ -292,7 +292,7 @@ fn a_clone_without_raw_exports_still_diffs_checks_and_verifies() {
     assert_eq!(run.code, 0, "{run}");
     assert!(
         run.stdout
-            .contains("note    14 raw exports of 2 snapshots are not in this store"),
+            .contains("note    26 raw exports of 2 snapshots are not in this store"),
         "{run}"
     );
 
@@ -330,8 +330,9 @@ fn export_writes_raw_exports_owner_only() {
     let out = live.env.path().join("exp");
     assert_eq!(mode(&out), 0o700, "a folder it creates");
     assert_eq!(mode(&out.join("raw")), 0o700);
+    assert_eq!(mode(&out.join("raw/playbooks")), 0o700);
     let files = files_under(&out);
-    assert_eq!(files.len(), 6);
+    assert_eq!(files.len(), 12, "6 workflows and 6 playbooks");
     for file in &files {
         assert_eq!(mode(file), 0o600, "{}", file.display());
     }

@@ -104,6 +104,7 @@ fn prune_keeps_the_newest() {
         .collect();
     assert_eq!(ids.len(), 3, "{log}");
     assert_eq!(listed["snapshots"][0]["workflows"], 6, "{log}");
+    assert_eq!(listed["snapshots"][0]["playbooks"], 6, "{log}");
     // A dry run names the two oldest and deletes nothing.
     let dry = live
         .env
@@ -134,7 +135,7 @@ fn verify_reports_corruption_and_broken_content() {
     assert_eq!(run.code, 0, "{run}");
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(doc["status"], "ok", "{run}");
-    assert_eq!(doc["content"]["exports"], 12, "{run}");
+    assert_eq!(doc["content"]["exports"], 24, "{run}");
 
     // Damage the stored normalized form of one workflow of staging.
     let store = soc_store::Store::open(live.env.path().join(".socdrift")).unwrap();
@@ -216,7 +217,14 @@ fn export_writes_safe_names_and_never_overwrites_silently() {
             "isolate-compromised-host.json",
             "notify-on-high-severity-alert.json",
             "phishing-triage.json",
+            "playbooks",
         ]
+    );
+    assert_eq!(
+        std::fs::read_dir(live.env.path().join("exp/playbooks"))
+            .unwrap()
+            .count(),
+        6
     );
     // The exported files are what the workspace holds: diffing them against it shows nothing.
     let run = live.env.run(&["diff", "exp", "staging@live"]);
@@ -433,7 +441,7 @@ fn an_undecodable_taskflow_is_a_note_in_snapshot_diff_and_verify_alike() {
     assert!(run.stdout.contains(note), "{run}");
     assert!(
         run.stdout
-            .contains("content of 14 exports checked, 0 problems, 2 notes"),
+            .contains("content of 26 exports checked, 0 problems, 2 notes"),
         "{run}"
     );
     let run = live
@@ -508,4 +516,64 @@ fn a_store_v1_store_is_read_then_migrated_by_one_command() {
     assert_eq!(run.code, 0, "{run}");
     assert!(run.stderr.contains("staging: the view"), "{run}");
     assert_eq!(env.run(&["verify"]).code, 0);
+}
+
+#[test]
+fn tag_a_snapshot_and_diff_against_it() {
+    let live = Live::start();
+    snapshot_both(&live);
+    let run = live.env.run(&["tag", "production", "promoted"]);
+    assert_eq!(run.code, 0, "{run}");
+    let id = run.stdout.trim().to_owned();
+    assert!(id.starts_with("20"), "{run}");
+    assert!(
+        run.stderr.contains("select it with production@promoted"),
+        "{run}"
+    );
+    let run = live.env.run(&["tag", "production"]);
+    assert_eq!(run.stdout, format!("promoted  {id}\n"), "{run}");
+    let run = live.env.run(&["log", "production"]);
+    assert!(run.stdout.contains("  (tag: promoted)\n"), "{run}");
+
+    // What CI runs after a release: staging and production now, against what was promoted.
+    // Production has not changed since, so every difference is staging's work: exit 0.
+    let run = live.env.run(&[
+        "diff",
+        "staging@live",
+        "production@live",
+        "--base",
+        "production@promoted",
+    ]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(
+        run.stdout
+            .contains("promote: changed in staging@live since production@promoted"),
+        "{run}"
+    );
+    assert!(
+        run.stdout
+            .contains("no drift (staging@live -> production@live, base production@promoted)"),
+        "{run}"
+    );
+
+    // Names that cannot be told from selectors are refused; unknown tags say what exists.
+    let run = live.env.run(&["tag", "production", "latets"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("misspelt"), "{run}");
+    let run = live.env.run(&["diff", "staging", "production@promotd"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(
+        run.stderr
+            .contains("environment 'production' has no tag 'promotd' (it has: promoted)"),
+        "{run}"
+    );
+    assert!(
+        run.stderr.contains("hint: did you mean `promoted`?"),
+        "{run}"
+    );
+    let run = live.env.run(&["tag", "production", "--delete", "promoted"]);
+    assert_eq!(run.code, 0, "{run}");
+    let run = live.env.run(&["tag", "production"]);
+    assert_eq!(run.stdout, "", "{run}");
+    live.assert_read_only();
 }

@@ -46,6 +46,10 @@ pub fn github_annotations(report: &CheckReport, options: &AnnotationOptions) -> 
                 for wf in compared.workflows.iter().filter(|wf| wf.drift) {
                     command(&mut out, "error", &wf.name, &drift_message(compared, wf));
                 }
+                for wf in compared.playbooks.iter().filter(|wf| wf.drift) {
+                    let title = format!("playbook {}", wf.name);
+                    command(&mut out, "error", &title, &drift_message(compared, wf));
+                }
                 if let Some(until) = &options.warn_expiring_until {
                     expiring(&mut out, compared, until);
                 }
@@ -82,9 +86,19 @@ fn drift_message(report: &Report, wf: &WorkflowReport) -> String {
     message
 }
 
-/// One warning per workflow and rule whose acceptance expires by `until`.
+/// One warning per workflow (or playbook) and rule whose acceptance expires by `until`.
 fn expiring(out: &mut String, report: &Report, until: &str) {
-    for wf in &report.workflows {
+    let titled = report
+        .workflows
+        .iter()
+        .map(|wf| (wf.name.clone(), wf))
+        .chain(
+            report
+                .playbooks
+                .iter()
+                .map(|wf| (format!("playbook {}", wf.name), wf)),
+        );
+    for (title, wf) in titled {
         let mut rules: BTreeSet<(&str, &str)> = BTreeSet::new();
         let acceptances = wf
             .accepted
@@ -99,7 +113,7 @@ fn expiring(out: &mut String, report: &Report, until: &str) {
             command(
                 out,
                 "warning",
-                &wf.name,
+                &title,
                 &format!(
                     "accepted difference between {} and {} expires on {expires}, then it is drift: {}",
                     printable(&report.left),

@@ -8,7 +8,7 @@ pub(super) fn render(report: &CheckReport, options: &RenderOptions) -> String {
         let mut summary = report.clone();
         for pair in &mut summary.pairs {
             if let PairReport::Compared(compared) = pair {
-                for wf in &mut compared.workflows {
+                for wf in compared.all_mut() {
                     wf.changes.clear();
                     wf.text_diff = None;
                 }

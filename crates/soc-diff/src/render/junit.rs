@@ -12,6 +12,7 @@ use quick_xml::escape::partial_escape;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
 use super::{RenderOptions, change_line, diff_lines, error_facts, plural};
+use crate::kind::Kind;
 use crate::report::{
     CheckReport, PairError, PairFailure, PairReport, Report, WorkflowReport, WorkflowStatus,
     printable,
@@ -36,6 +37,7 @@ struct Counts {
     tests: usize,
     failures: usize,
     errors: usize,
+    skipped: usize,
     seconds: f64,
 }
 
@@ -43,16 +45,22 @@ impl Counts {
     fn of(pair: &PairReport) -> Self {
         let seconds = pair.seconds().unwrap_or(0.0);
         match pair {
-            PairReport::Compared(report) => Counts {
-                tests: report.workflows.len(),
-                failures: report.workflows.iter().filter(|wf| wf.drift).count(),
-                errors: 0,
-                seconds,
-            },
+            PairReport::Compared(report) => {
+                let all = || report.workflows.iter().chain(&report.playbooks);
+                let skipped = report.not_compared.len();
+                Counts {
+                    tests: all().count() + skipped,
+                    failures: all().filter(|wf| wf.drift).count(),
+                    errors: 0,
+                    skipped,
+                    seconds,
+                }
+            }
             PairReport::Failed(_) => Counts {
                 tests: 1,
                 failures: 0,
                 errors: 1,
+                skipped: 0,
                 seconds,
             },
         }
@@ -62,6 +70,7 @@ impl Counts {
         self.tests += other.tests;
         self.failures += other.failures;
         self.errors += other.errors;
+        self.skipped += other.skipped;
         self.seconds += other.seconds;
     }
 
@@ -120,14 +129,25 @@ fn write(
             for ((pair, name), counts) in report.pairs.iter().zip(&names).zip(&counts) {
                 let mut attributes = vec![("name", name.clone())];
                 attributes.extend(counts.attributes());
-                attributes.insert(4, ("skipped", "0".to_owned()));
+                attributes.insert(4, ("skipped", counts.skipped.to_string()));
                 if let Some(timestamp) = &timestamp {
                     attributes.push(("timestamp", timestamp.clone()));
                 }
                 suite(writer, &attributes, |writer| match pair {
                     PairReport::Compared(compared) => {
-                        for wf in &compared.workflows {
-                            testcase(writer, compared, wf, name, options)?;
+                        // Playbooks are test cases of their own class, so a reader tells them
+                        // from workflows of the same name.
+                        for kind in Kind::ALL {
+                            let class = match kind {
+                                Kind::Workflow => name.clone(),
+                                Kind::Playbook => format!("{name} playbooks"),
+                            };
+                            for wf in compared.of_kind(kind) {
+                                testcase(writer, compared, wf, &class, options)?;
+                            }
+                            if let Some(reason) = compared.not_compared(kind) {
+                                skipped_case(writer, &class, kind, reason)?;
+                            }
                         }
                         Ok(())
                     }
@@ -274,6 +294,31 @@ fn testcase(
             Ok(())
         })?;
     }
+    Ok(())
+}
+
+/// The test case that says a kind was not compared, and why.
+fn skipped_case(
+    writer: &mut Writer<Vec<u8>>,
+    classname: &str,
+    kind: Kind,
+    reason: &str,
+) -> std::io::Result<()> {
+    let message = printable(reason);
+    writer
+        .create_element("testcase")
+        .with_attributes([
+            ("name", kind.plural()),
+            ("classname", classname),
+            ("time", "0.000"),
+        ])
+        .write_inner_content(|writer| {
+            writer
+                .create_element("skipped")
+                .with_attributes([("message", message.as_ref())])
+                .write_empty()?;
+            Ok(())
+        })?;
     Ok(())
 }
 

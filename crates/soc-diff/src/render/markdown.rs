@@ -14,12 +14,14 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use super::{
-    RenderOptions, acceptance_text, counts, diff_lines, error_facts, pair_counts, plural,
-    short_value, shorten,
+    IDS_ONLY, RenderOptions, acceptance_text, active_line, by_class, change_classes, class_meaning,
+    counts, diff_lines, error_facts, graph_lines, pair_counts, plural, short_value, shorten,
+    shows_text_diff, version_line,
 };
+use crate::kind::Kind;
 use crate::report::{
-    Change, ChangeKind, CheckReport, CheckStatus, PairError, PairReport, Report, WorkflowReport,
-    WorkflowStatus, printable,
+    Change, ChangeClass, ChangeKind, CheckReport, CheckStatus, GraphSummary, PairError, PairReport,
+    Report, WorkflowReport, WorkflowStatus, printable,
 };
 
 /// The most bytes of Markdown to produce (GitHub's comment limit is 65,536 characters), with room
@@ -55,17 +57,25 @@ pub(super) fn render(report: &CheckReport, options: &RenderOptions) -> String {
         if options.stat_only {
             continue;
         }
-        for wf in listed(compared)
-            .into_iter()
-            .filter(|wf| !wf.changes.is_empty() || wf.text_diff.is_some() || !wf.notes.is_empty())
-        {
+        let with_details = Kind::ALL.into_iter().flat_map(|kind| {
+            listed(compared, compared.of_kind(kind))
+                .into_iter()
+                .filter(|wf| {
+                    !wf.changes.is_empty()
+                        || wf.text_diff.is_some()
+                        || !wf.notes.is_empty()
+                        || !wf.versions.is_empty()
+                })
+                .map(move |wf| (kind, wf))
+        });
+        for (kind, wf) in with_details {
             let room = BUDGET.saturating_sub(reserved);
-            let full = details(compared, wf, true);
+            let full = details(compared, kind, wf, true);
             if md.len() + full.len() <= room {
                 md.push_str(&full);
                 continue;
             }
-            let short = details(compared, wf, false);
+            let short = details(compared, kind, wf, false);
             if md.len() + short.len() <= room {
                 md.push_str(&short);
                 without_diff += 1;
@@ -79,7 +89,13 @@ pub(super) fn render(report: &CheckReport, options: &RenderOptions) -> String {
         left_out.push(plural(without_diff, "unified diff"));
     }
     if omitted > 0 {
-        left_out.push(format!("the details of {}", plural(omitted, "workflow")));
+        let any_playbooks = report.compared().any(Report::has_playbooks);
+        let what = if any_playbooks {
+            "workflow or playbook"
+        } else {
+            "workflow"
+        };
+        left_out.push(format!("the details of {}", plural(omitted, what)));
     }
     if !left_out.is_empty() {
         // Writing to a String cannot fail; the results below are ignored for that reason.
@@ -164,34 +180,95 @@ fn head(pair: &PairReport, heading: &str) -> String {
     } else {
         "No drift"
     };
+    let base = report
+        .base
+        .as_deref()
+        .map(|base| format!(" (base {})", inline(base)))
+        .unwrap_or_default();
     let _ = writeln!(
         md,
-        "{heading} socdrift: {} → {}\n\n**{verdict}**: {}\n",
+        "{heading} socdrift: {} → {}{base}\n\n**{verdict}**: {}\n",
         inline(&report.left),
         inline(&report.right),
         counts(report)
     );
-    let listed = listed(report);
+    if !report.has_playbooks() {
+        table(
+            &mut md,
+            report,
+            Kind::Workflow,
+            &listed(report, &report.workflows),
+        );
+    } else {
+        for kind in Kind::ALL {
+            if kind != Kind::Workflow {
+                md.push('\n');
+            }
+            let _ = writeln!(md, "**{}**\n", kind.heading());
+            match report.not_compared(kind) {
+                Some(reason) => {
+                    let _ = writeln!(md, "Not compared: {}", inline(reason));
+                }
+                None => table(&mut md, report, kind, &listed(report, report.of_kind(kind))),
+            }
+        }
+    }
+    if report.base.is_some() {
+        md.push('\n');
+        for class in ChangeClass::ALL.into_iter().rev() {
+            let _ = writeln!(
+                md,
+                "- **{}**: {}",
+                class.as_str(),
+                inline(&class_meaning(class, report))
+            );
+        }
+    }
+    md
+}
+
+/// The table of one kind's outcomes worth a row (with their class in a three-way report), or
+/// `No differences.`.
+fn table(md: &mut String, report: &Report, kind: Kind, listed: &[&WorkflowReport]) {
     if listed.is_empty() {
         md.push_str("No differences.\n");
-        return md;
+        return;
     }
-    md.push_str("| Workflow | Status | Changes | Drift |\n| --- | --- | --- | --- |\n");
-    for wf in &listed {
+    let column = match kind {
+        Kind::Workflow => "Workflow",
+        Kind::Playbook => "Playbook",
+    };
+    let three_way = report.base.is_some();
+    if three_way {
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} |",
+            "| {column} | Class | Status | Changes | Drift |\n| --- | --- | --- | --- | --- |"
+        );
+    } else {
+        let _ = writeln!(
+            md,
+            "| {column} | Status | Changes | Drift |\n| --- | --- | --- | --- |"
+        );
+    }
+    for wf in listed {
+        let class = match (three_way, wf.class) {
+            (false, _) => String::new(),
+            (true, Some(class)) => format!(" {} |", class.as_str()),
+            (true, None) => " |".to_owned(),
+        };
+        let changes = match change_classes(wf) {
+            Some(classes) => format!("{} ({classes})", wf.changes.len()),
+            None if wf.changes.is_empty() => String::new(),
+            None => wf.changes.len().to_string(),
+        };
+        let _ = writeln!(
+            md,
+            "| {} |{class} {} | {changes} | {} |",
             inline(&wf.name),
             status_text(wf),
-            if wf.changes.is_empty() {
-                String::new()
-            } else {
-                wf.changes.len().to_string()
-            },
             drift_text(wf),
         );
     }
-    md
 }
 
 /// An error inside a block quote: the message, then each hint on a quoted line of its own.
@@ -210,12 +287,19 @@ fn quote_error(md: &mut String, error: &PairError) {
     }
 }
 
-/// The workflows a pair's table lists: those that differ, moved or have notes.
-fn listed(report: &Report) -> Vec<&WorkflowReport> {
-    report
-        .workflows
+/// The outcomes a table lists: those that differ, moved or have notes; in a three-way report
+/// grouped by class, the most severe first.
+fn listed<'r>(report: &Report, reports: &'r [WorkflowReport]) -> Vec<&'r WorkflowReport> {
+    let listed: Vec<&WorkflowReport> = reports
         .iter()
         .filter(|wf| wf.differs() || wf.layout_changed || !wf.notes.is_empty())
+        .collect();
+    if report.base.is_none() {
+        return listed;
+    }
+    by_class(&listed)
+        .into_iter()
+        .flat_map(|(_, members)| members)
         .collect()
 }
 
@@ -237,10 +321,17 @@ fn drift_text(wf: &WorkflowReport) -> &'static str {
     }
 }
 
-/// The collapsible section of one workflow, with or without its unified diff.
-fn details(report: &Report, wf: &WorkflowReport, with_diff: bool) -> String {
+/// The collapsible section of one workflow or playbook, with or without its unified diff: notes,
+/// the graph summary, the changes, the other versions, the diff.
+fn details(report: &Report, kind: Kind, wf: &WorkflowReport, with_diff: bool) -> String {
     let mut md = String::new();
     let mut what = vec![status_text(wf)];
+    if kind == Kind::Playbook {
+        what.insert(0, "playbook".to_owned());
+    }
+    if let Some(class) = wf.class {
+        what.push(class.as_str().to_owned());
+    }
     if !wf.changes.is_empty() {
         what.push(plural(wf.changes.len(), "change"));
     }
@@ -256,25 +347,27 @@ fn details(report: &Report, wf: &WorkflowReport, with_diff: bool) -> String {
     if !wf.notes.is_empty() {
         md.push('\n');
     }
+    if let Some(active) = active_line(wf, report) {
+        let _ = writeln!(md, "{}\n", inline(&active));
+    }
+    if let Some(graph) = &wf.graph {
+        graph_list(&mut md, graph);
+    }
     if !wf.changes.is_empty() {
-        let with_acceptance = wf.changes.iter().any(|c| c.accepted.is_some());
-        let _ = write!(
-            md,
-            "| | Path | {} | {} |",
-            inline(&report.left),
-            inline(&report.right)
-        );
-        md.push_str(if with_acceptance {
-            " Accepted |\n| --- | --- | --- | --- | --- |\n"
-        } else {
-            "\n| --- | --- | --- | --- |\n"
-        });
-        for change in &wf.changes {
-            change_row(&mut md, change, with_acceptance);
+        change_table(&mut md, report, wf);
+    }
+    if !wf.versions.is_empty() {
+        md.push_str("**Other versions** (they do not run, so they are not drift):\n\n");
+        for version in &wf.versions {
+            let _ = writeln!(md, "- {}", inline(&version_line(version, report)));
         }
         md.push('\n');
     }
-    if let Some(diff) = wf.text_diff.as_ref().filter(|_| with_diff) {
+    if let Some(diff) = wf
+        .text_diff
+        .as_ref()
+        .filter(|_| with_diff && shows_text_diff(wf))
+    {
         // Inside a fence nothing is Markdown or HTML; only what could reorder or forge lines
         // is spelled out.
         let diff: Vec<_> = diff_lines(diff).collect();
@@ -286,7 +379,66 @@ fn details(report: &Report, wf: &WorkflowReport, with_diff: bool) -> String {
     md
 }
 
-fn change_row(md: &mut String, change: &Change, with_acceptance: bool) {
+/// The graph summary as a list, before the change table.
+fn graph_list(md: &mut String, graph: &GraphSummary) {
+    if graph.ids_only {
+        let _ = writeln!(md, "**Graph**: {}\n", inline(IDS_ONLY));
+        return;
+    }
+    md.push_str("**Graph**:\n\n");
+    for line in graph_lines(graph) {
+        let sign = if line.sign == '-' { '−' } else { line.sign };
+        let _ = write!(md, "- {sign} {}", inline(&line.head));
+        match line.params.as_slice() {
+            [] => md.push('\n'),
+            [one] => {
+                let _ = writeln!(md, ": {}", code(one));
+            }
+            many => {
+                md.push('\n');
+                for param in many {
+                    let _ = writeln!(md, "  - {}", code(param));
+                }
+            }
+        }
+    }
+    md.push('\n');
+}
+
+/// The changes as a table: sign, path, both values, and the class, base and acceptance when
+/// any change has them.
+fn change_table(md: &mut String, report: &Report, wf: &WorkflowReport) {
+    let with_class = wf.changes.iter().any(|c| c.class.is_some());
+    let with_acceptance = wf.changes.iter().any(|c| c.accepted.is_some());
+    let mut header = String::from("| |");
+    if with_class {
+        header.push_str(" Class |");
+    }
+    let _ = write!(
+        header,
+        " Path | {} | {} |",
+        inline(&report.left),
+        inline(&report.right)
+    );
+    if with_class {
+        let _ = write!(
+            header,
+            " {} |",
+            inline(report.base.as_deref().unwrap_or("base"))
+        );
+    }
+    if with_acceptance {
+        header.push_str(" Accepted |");
+    }
+    let columns = header.matches('|').count() - 1;
+    let _ = writeln!(md, "{header}\n|{}", " --- |".repeat(columns));
+    for change in &wf.changes {
+        change_row(md, change, with_class, with_acceptance);
+    }
+    md.push('\n');
+}
+
+fn change_row(md: &mut String, change: &Change, with_class: bool, with_acceptance: bool) {
     let sign = match change.kind {
         ChangeKind::Added => "+",
         ChangeKind::Removed => "−",
@@ -296,12 +448,20 @@ fn change_row(md: &mut String, change: &Change, with_acceptance: bool) {
         Some(context) => format!("{}<br>{}", code(&change.path), inline(context)),
         None => code(&change.path),
     };
+    let _ = write!(md, "| {sign} |");
+    if with_class {
+        let class = change.class.map(ChangeClass::as_str).unwrap_or_default();
+        let _ = write!(md, " {class} |");
+    }
     let _ = write!(
         md,
-        "| {sign} | {location} | {} | {} |",
+        " {location} | {} | {} |",
         cell_value(change.left.as_ref()),
         cell_value(change.right.as_ref())
     );
+    if with_class {
+        let _ = write!(md, " {} |", cell_value(change.base.as_ref()));
+    }
     if with_acceptance {
         let accepted = change
             .accepted

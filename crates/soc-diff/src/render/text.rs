@@ -7,12 +7,14 @@ use std::fmt::Write as _;
 use anstyle::{AnsiColor, Style};
 
 use super::{
-    RenderOptions, change_line, counts, diff_lines, error_line, marker, pair_counts,
+    IDS_ONLY, RenderOptions, UNCLASSED, active_line, by_class, change_line, class_meaning, counts,
+    diff_lines, error_line, graph_lines, marker, pair_counts, shows_text_diff, version_line,
     workflow_remark,
 };
+use crate::kind::Kind;
 use crate::report::{
-    ChangeKind, CheckReport, CheckStatus, PairFailure, PairReport, Report, WorkflowReport,
-    WorkflowStatus, printable,
+    ChangeKind, CheckReport, CheckStatus, GraphSummary, PairFailure, PairReport, Report,
+    WorkflowReport, WorkflowStatus, printable,
 };
 
 const BOLD: Style = Style::new().bold();
@@ -137,24 +139,28 @@ fn verdict_style(status: CheckStatus) -> Style {
     }
 }
 
-/// One compared pair: the workflow lines, their details, the pair's verdict.
+/// One compared pair: the lines of each differing workflow (grouped by class in a three-way
+/// report), their details, the pair's verdict. A report that speaks of playbooks has one section
+/// per kind, each headed by it.
 fn pair_report(out: &mut Out, report: &Report, options: &RenderOptions) {
-    let differing: Vec<&WorkflowReport> = report
-        .workflows
-        .iter()
-        .filter(|wf| wf.differs() || wf.layout_changed || !wf.notes.is_empty())
-        .collect();
-    for wf in &differing {
-        summary_line(out, wf);
-    }
-    if !options.stat_only {
-        for wf in differing.iter().filter(|wf| has_details(wf)) {
-            out.text.push('\n');
-            details(out, wf);
+    if report.has_playbooks() {
+        for kind in Kind::ALL {
+            out.line(BOLD, kind.heading());
+            let differing = differing(report.of_kind(kind));
+            match report.not_compared(kind) {
+                Some(reason) => {
+                    out.line(DIM, &format!("  not compared: {}", printable(reason)));
+                }
+                None if differing.is_empty() => out.line(DIM, "  no differences"),
+                None => {}
+            }
+            section(out, report, &differing, options);
+            if differing.is_empty() {
+                out.text.push('\n');
+            }
         }
-    }
-    if !differing.is_empty() {
-        out.text.push('\n');
+    } else {
+        section(out, report, &differing(&report.workflows), options);
     }
     let (style, verdict) = if report.has_drift() {
         (RED.bold(), "drift")
@@ -162,15 +168,91 @@ fn pair_report(out: &mut Out, report: &Report, options: &RenderOptions) {
         (GREEN.bold(), "no drift")
     };
     out.paint(style, verdict);
+    let base = report
+        .base
+        .as_deref()
+        .map(|base| format!(", base {}", printable(base)))
+        .unwrap_or_default();
     out.line(
         Style::new(),
         &format!(
-            " ({} -> {}): {}",
+            " ({} -> {}{base}): {}",
             printable(&report.left),
             printable(&report.right),
             counts(report)
         ),
     );
+}
+
+/// `graph:` and one line per node or flow, a node's single parameter on its line, several below it.
+fn graph_section(out: &mut Out, graph: &GraphSummary) {
+    if graph.ids_only {
+        out.line(BOLD, &format!("  graph: {IDS_ONLY}"));
+        return;
+    }
+    out.line(BOLD, "  graph:");
+    for line in graph_lines(graph) {
+        let style = match line.sign {
+            '+' => GREEN,
+            '-' => RED,
+            _ => YELLOW,
+        };
+        let head = format!("    {} {}", line.sign, printable(&line.head));
+        match line.params.as_slice() {
+            [] => out.line(style, &head),
+            [one] => out.line(style, &format!("{head}: {}", printable(one))),
+            many => {
+                out.line(style, &head);
+                for param in many {
+                    out.line(style, &format!("        {}", printable(param)));
+                }
+            }
+        }
+    }
+}
+
+/// The outcomes worth a line: those that differ, moved or have notes.
+fn differing(reports: &[WorkflowReport]) -> Vec<&WorkflowReport> {
+    reports
+        .iter()
+        .filter(|wf| wf.differs() || wf.layout_changed || !wf.notes.is_empty())
+        .collect()
+}
+
+/// The summary lines of some outcomes (grouped by class in a three-way report), then their
+/// details, then a blank line.
+fn section(out: &mut Out, report: &Report, differing: &[&WorkflowReport], options: &RenderOptions) {
+    let mut ordered = Vec::new();
+    if report.base.is_some() {
+        for (class, members) in by_class(differing) {
+            match class {
+                Some(class) => {
+                    out.paint(BOLD, class.as_str());
+                    out.line(DIM, &format!(": {}", class_meaning(class, report)));
+                }
+                None => out.line(BOLD, UNCLASSED),
+            }
+            for wf in &members {
+                out.text.push_str("  ");
+                summary_line(out, wf);
+            }
+            ordered.extend(members);
+        }
+    } else {
+        for wf in differing {
+            summary_line(out, wf);
+        }
+        ordered = differing.to_vec();
+    }
+    if !options.stat_only {
+        for wf in ordered.iter().filter(|wf| has_details(wf)) {
+            out.text.push('\n');
+            details(out, report, wf);
+        }
+    }
+    if !ordered.is_empty() {
+        out.text.push('\n');
+    }
 }
 
 fn status_style(status: WorkflowStatus) -> Style {
@@ -204,14 +286,31 @@ fn summary_line(out: &mut Out, wf: &WorkflowReport) {
 }
 
 fn has_details(wf: &WorkflowReport) -> bool {
-    !wf.changes.is_empty() || wf.text_diff.is_some() || !wf.notes.is_empty()
+    !wf.changes.is_empty()
+        || wf.text_diff.is_some()
+        || !wf.notes.is_empty()
+        || !wf.versions.is_empty()
+        || wf.graph.is_some()
 }
 
-fn details(out: &mut Out, wf: &WorkflowReport) {
+/// A workflow's notes, then the graph summary, the changes, the other versions and the unified
+/// diff: what a reviewer reads top down.
+fn details(out: &mut Out, report: &Report, wf: &WorkflowReport) {
     summary_line(out, wf);
     for note in &wf.notes {
         out.line(DIM, &format!("  note: {}", printable(note)));
     }
+    if let Some(active) = active_line(wf, report) {
+        out.line(Style::new(), &format!("  {}", printable(&active)));
+    }
+    let sections = wf.graph.is_some() || !wf.versions.is_empty();
+    if let Some(graph) = &wf.graph {
+        graph_section(out, graph);
+    }
+    if sections && !wf.changes.is_empty() {
+        out.line(BOLD, "  changes:");
+    }
+    let indent = if sections { "    " } else { "  " };
     for change in &wf.changes {
         let style = match (&change.accepted, change.kind) {
             (Some(_), _) => DIM,
@@ -219,9 +318,26 @@ fn details(out: &mut Out, wf: &WorkflowReport) {
             (None, ChangeKind::Removed) => RED,
             (None, ChangeKind::Changed) => YELLOW,
         };
-        out.line(style, &format!("  {}", change_line(change)));
+        out.line(style, &format!("{indent}{}", change_line(change)));
     }
-    if let Some(diff) = &wf.text_diff {
+    if !wf.versions.is_empty() {
+        out.line(
+            BOLD,
+            "  other versions (they do not run, so they are not drift):",
+        );
+        for version in &wf.versions {
+            out.line(
+                DIM,
+                &format!("    {}", printable(&version_line(version, report))),
+            );
+            if version.status == WorkflowStatus::Modified {
+                for change in &version.changes {
+                    out.line(DIM, &format!("      {}", change_line(change)));
+                }
+            }
+        }
+    }
+    if let Some(diff) = wf.text_diff.as_ref().filter(|_| shows_text_diff(wf)) {
         out.text.push('\n');
         for line in diff_lines(diff) {
             let style = if line.starts_with("+++") || line.starts_with("---") {

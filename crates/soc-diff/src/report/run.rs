@@ -13,7 +13,12 @@ use super::{Report, ReportStatus};
 /// The version of the report's JSON schema; bumped when a field changes meaning or disappears.
 ///
 /// Version 2 wrapped the single report of version 1 into `pairs` and added the `error` status.
-pub const SCHEMA_VERSION: u32 = 2;
+/// Version 3 made `changes[].path` a stable address (array items named by identity, the JSON
+/// pointer moved to `changes[].pointer`), compares a workflow's active version apart from its
+/// other versions (`workflows[].active`, `workflows[].versions`), and added playbooks: each pair's
+/// `playbooks` beside its `workflows`, the `summary` counts covering both (with
+/// `summary.workflows` and `summary.playbooks` for each), and `filters.playbook`.
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Everything one run compared: the report the CLI prints and writes for `diff`, `check` and
 /// `demo`.
@@ -28,7 +33,8 @@ pub struct CheckReport {
     /// When the run started, RFC 3339 in UTC (e.g. `2026-03-02T06:17:00Z`), as the caller gave it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_at: Option<String>,
-    /// The workflow filters every pair was compared under; absent when there were none.
+    /// The workflow and playbook filters every pair was compared under; absent when there were
+    /// none.
     #[serde(default, skip_serializing_if = "Filters::is_empty")]
     pub filters: Filters,
     /// Why the run failed before or apart from any pair (a bad config file, no pairs, a report
@@ -128,22 +134,55 @@ impl PairError {
     }
 }
 
-/// Workflow-name filters: only workflows matching some `workflow` glob (all when there is none)
-/// and no `exclude` glob are compared.
+/// Name filters: which workflows and playbooks are compared.
+///
+/// With no `workflow` and no `playbook` glob, every workflow and every playbook is compared.
+/// Otherwise only what some glob of its kind names is: `--workflow "Block*"` alone compares the
+/// workflows named `Block…` and no playbook. Documents matching an `exclude` glob are left out,
+/// whatever their kind.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Filters {
     /// Globs (`*` matches any run of characters) of the workflows to compare.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub workflow: Vec<String>,
-    /// Globs of the workflows to leave out.
+    /// Globs of the playbooks to compare.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub playbook: Vec<String>,
+    /// Globs of the workflows and playbooks to leave out.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exclude: Vec<String>,
 }
 
 impl Filters {
-    /// Whether no filter applies (every workflow is compared).
+    /// Whether no filter applies (every workflow and playbook is compared).
     pub fn is_empty(&self) -> bool {
-        self.workflow.is_empty() && self.exclude.is_empty()
+        self.workflow.is_empty() && self.playbook.is_empty() && self.exclude.is_empty()
+    }
+
+    /// The filters for one kind, as [`matches`](Self::matches) applies them (its include globs in
+    /// `workflow`); `None` when no document of that kind is compared (other kinds are named and
+    /// this one is not).
+    pub fn for_kind(&self, kind: crate::kind::Kind) -> Option<Filters> {
+        let include = match kind {
+            crate::kind::Kind::Workflow => &self.workflow,
+            crate::kind::Kind::Playbook => &self.playbook,
+        };
+        let names_some_kind = !self.workflow.is_empty() || !self.playbook.is_empty();
+        if names_some_kind && include.is_empty() {
+            return None;
+        }
+        Some(Filters {
+            workflow: include.clone(),
+            playbook: Vec::new(),
+            exclude: self.exclude.clone(),
+        })
+    }
+
+    /// Every include glob, playbook globs marked as such (for messages).
+    pub fn patterns(&self) -> Vec<String> {
+        let mut patterns = self.workflow.clone();
+        patterns.extend(self.playbook.iter().map(|p| format!("playbook {p}")));
+        patterns
     }
 
     /// Whether a workflow of this name is compared.
@@ -314,15 +353,8 @@ mod tests {
 
     fn compared(drift: bool) -> PairReport {
         let wf = WorkflowReport {
-            name: "a".into(),
-            status: WorkflowStatus::Modified,
-            previous_name: None,
             drift,
-            accepted: None,
-            layout_changed: false,
-            changes: Vec::new(),
-            text_diff: None,
-            notes: Vec::new(),
+            ..WorkflowReport::new("a", WorkflowStatus::Modified)
         };
         PairReport::Compared(Report::from_workflows("l", "r", vec![wf]))
     }
@@ -367,7 +399,7 @@ mod tests {
             .started_at("2026-03-02T06:17:00Z")
             .with_filters(Filters {
                 workflow: vec!["Block*".into()],
-                exclude: vec![],
+                ..Filters::default()
             });
         let value = serde_json::to_value(&report).unwrap();
         assert_eq!(value["status"], "error");
@@ -390,15 +422,50 @@ mod tests {
         let filters = Filters {
             workflow: vec!["Block*".into(), "Notify*".into()],
             exclude: vec!["*legacy*".into()],
+            ..Filters::default()
         };
         assert!(filters.matches("Block IP"));
         assert!(filters.matches("Notify on alert"));
         assert!(!filters.matches("Block legacy IP"));
         assert!(!filters.matches("Enrich alert"));
         let exclude_only = Filters {
-            workflow: vec![],
             exclude: vec!["Tmp*".into()],
+            ..Filters::default()
         };
         assert!(exclude_only.matches("Block IP") && !exclude_only.matches("Tmp 1"));
+    }
+
+    #[test]
+    fn filters_name_kinds() {
+        use crate::kind::Kind;
+        let none = Filters::default();
+        assert_eq!(none.for_kind(Kind::Playbook), Some(Filters::default()));
+        let workflows = Filters {
+            workflow: vec!["Block*".into()],
+            exclude: vec!["*old*".into()],
+            ..Filters::default()
+        };
+        assert_eq!(
+            workflows.for_kind(Kind::Playbook),
+            None,
+            "naming workflows only"
+        );
+        let both = Filters {
+            playbook: vec!["Auto*".into()],
+            ..workflows.clone()
+        };
+        let playbooks = both.for_kind(Kind::Playbook).unwrap();
+        assert!(playbooks.matches("Auto-block") && !playbooks.matches("Block IP"));
+        assert!(
+            !playbooks.matches("Auto old"),
+            "excludes apply to every kind"
+        );
+        assert!(both.for_kind(Kind::Workflow).unwrap().matches("Block IP"));
+        assert_eq!(both.patterns(), ["Block*", "playbook Auto*"]);
+        let exclude_only = Filters {
+            exclude: vec!["Tmp*".into()],
+            ..Filters::default()
+        };
+        assert!(exclude_only.for_kind(Kind::Playbook).is_some());
     }
 }

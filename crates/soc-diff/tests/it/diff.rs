@@ -30,7 +30,7 @@ pub fn fixture_options() -> DiffOptions {
     DiffOptions {
         left_label: "staging".into(),
         right_label: "production".into(),
-        today: "2026-06-01".into(),
+        today: "2026-06-01".parse().unwrap(),
         ..DiffOptions::default()
     }
 }
@@ -118,10 +118,15 @@ fn fixtures_show_the_drift_they_were_made_with() {
     let block = find(&report, "Block malicious source IP");
     assert_eq!(block.changes.len(), 1, "{block:#?}");
     let change = &block.changes[0];
+    // Addressed by what it is, not where it sits; the JSON pointer still says where.
+    assert_eq!(
+        change.path,
+        "/versions[@active]/taskflow/serviceTask[Activity_u0ugsc7]/soar:params/duration"
+    );
     assert!(
-        change.path.ends_with("/attributes/soar:params/duration"),
+        change.pointer.ends_with("/attributes/soar:params/duration"),
         "{}",
-        change.path
+        change.pointer
     );
     assert_eq!(
         (change.kind, &change.left, &change.right),
@@ -140,8 +145,8 @@ fn fixtures_show_the_drift_they_were_made_with() {
     assert_eq!(
         paths,
         [
-            "/versions/0/taskconfig/node_info/escalation_minutes",
-            "/versions/0/taskconfig/webhook/api_token"
+            "/versions[@active]/taskconfig/node_info/escalation_minutes",
+            "/versions[@active]/taskconfig/webhook/api_token"
         ]
     );
     let token = &notify.changes[1];
@@ -163,24 +168,23 @@ fn fixtures_show_the_drift_they_were_made_with() {
 fn accepting_the_known_differences_clears_the_drift() {
     let mut options = fixture_options();
     options.accept = vec![
-        AcceptRule {
-            workflow: "Block malicious source IP".into(),
-            path: Some("/**/soar:params/duration".into()),
-            reason: "production blocks for one hour until the WAF quota is raised".into(),
-            expires: Some("2026-12-31".into()),
-        },
-        AcceptRule {
-            workflow: "Notify*".into(),
-            path: None,
-            reason: "tokens differ per environment".into(),
-            expires: None,
-        },
-        AcceptRule {
-            workflow: "*".into(),
-            path: None,
-            reason: "renames, additions and removals are tracked in TICKET-1".into(),
-            expires: Some("2026-01-01".into()),
-        },
+        AcceptRule::new(
+            "Block malicious source IP",
+            "production blocks for one hour until the WAF quota is raised",
+        )
+        .unwrap()
+        .with_path("/**/soar:params/duration")
+        .unwrap()
+        .with_expires("2026-12-31")
+        .unwrap(),
+        AcceptRule::new("Notify*", "tokens differ per environment").unwrap(),
+        AcceptRule::new(
+            "*",
+            "renames, additions and removals are tracked in TICKET-1",
+        )
+        .unwrap()
+        .with_expires("2026-01-01")
+        .unwrap(),
     ];
     let report = fixture_report(&options);
     let drifting: Vec<_> = report
@@ -205,7 +209,7 @@ fn accepting_the_known_differences_clears_the_drift() {
             "acceptance expired on 2026-01-01: renames, additions and removals are tracked in TICKET-1"
         ]
     );
-    options.today = "2025-12-31".into();
+    options.today = "2025-12-31".parse().unwrap();
     assert!(!fixture_report(&options).has_drift());
 }
 
@@ -413,7 +417,8 @@ fn element_ids_by_name_matches_workflows_built_separately() {
     assert_ne!(by_name.hash(), Profile::secmaster().hash());
     let rebuilt = rebuilt_by_hand(|_| {});
 
-    // Compared as they are, new ids make every workflow drift, and the report says what to do.
+    // Compared as they are, new ids make every workflow drift, and the report says plainly
+    // that ids are all that differ, and what to do.
     let as_is = diff_rebuilt(&Profile::secmaster(), &rebuilt);
     assert_eq!(as_is.summary.modified, rebuilt.len(), "{:?}", as_is.summary);
     for workflow in &as_is.workflows {
@@ -425,6 +430,8 @@ fn element_ids_by_name_matches_workflows_built_separately() {
             "{:?}",
             workflow.notes
         );
+        let graph = workflow.graph.as_ref().unwrap();
+        assert!(graph.ids_only && graph.nodes.is_empty(), "{graph:#?}");
     }
 
     // By name, the same graphs are the same.
@@ -458,14 +465,352 @@ fn element_ids_by_name_matches_workflows_built_separately() {
     );
     let drifted = report.workflows.iter().find(|w| w.differs()).unwrap();
     assert_eq!(drifted.changes.len(), 1, "{:#?}", drifted.changes);
-    let change = &drifted.changes[0];
+    // The graph summary names the node by type and name.
+    let nodes = &drifted.graph.as_ref().unwrap().nodes;
+    assert_eq!(nodes.len(), 1, "{nodes:#?}");
+    assert_eq!(
+        (nodes[0].kind.as_str(), nodes[0].name.as_deref()),
+        ("serviceTask", Some("Block on WAF"))
+    );
+    assert_eq!(nodes[0].params[0].name, "soar:params/duration");
+    // By type and name, as the rebuilt workflow has no other identity in common.
+    assert_eq!(
+        drifted.changes[0].path,
+        "/versions[@active]/taskflow/serviceTask[Block on WAF]/soar:params/duration"
+    );
+}
+
+/// A fixture workflow's export, as JSON.
+fn fixture_json(side: &str, file: &str) -> serde_json::Value {
+    let path = workspace_dir(side).join(file);
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// Decodes the taskflow of each version, lets `edit` change the diagram's process, encodes it back.
+fn edit_process(export: &mut serde_json::Value, edit: impl Fn(&mut Vec<serde_json::Value>)) {
+    use base64::Engine as _;
+    let engine = base64::engine::general_purpose::STANDARD;
+    for version in export["versions"].as_array_mut().unwrap() {
+        let text = version["taskflow"].as_str().unwrap();
+        let mut taskflow: serde_json::Value =
+            serde_json::from_slice(&engine.decode(text).unwrap()).unwrap();
+        let process = &mut taskflow["workflow"]["elements"][0]["elements"][0]["elements"];
+        edit(process.as_array_mut().unwrap());
+        version["taskflow"] = json!(engine.encode(taskflow.to_string()));
+    }
+}
+
+/// Staging's and production's "Block malicious source IP" (production blocks for one hour), with
+/// `edit` applied to production's process, diffed with `options`.
+fn block_ip(edit: impl Fn(&mut Vec<serde_json::Value>), options: &DiffOptions) -> WorkflowReport {
+    let profile = Profile::secmaster();
+    let entries = |export: serde_json::Value| -> Vec<Entry> {
+        soc_diff::decode_export("x.json", export.to_string().as_bytes(), &profile)
+            .unwrap()
+            .iter()
+            .map(|doc| Entry::Loaded(profile.normalize(doc)))
+            .collect()
+    };
+    let mut production = fixture_json("production", "01-block-ip.json");
+    edit_process(&mut production, edit);
+    let staging = fixture_json("staging", "01-block-ip.json");
+    let report = diff(entries(staging), entries(production), &profile, options).unwrap();
+    find(&report, "Block malicious source IP").clone()
+}
+
+fn new_task(id: &str, name: &str) -> serde_json::Value {
+    json!({"type": "element", "name": "bpmn2:serviceTask",
+           "attributes": {"id": id, "name": name, "soar:timeout": "30"}})
+}
+
+#[test]
+fn a_change_keeps_its_address_when_unrelated_nodes_are_added_removed_or_reordered() {
+    let options = fixture_options();
+    let alone = block_ip(|_| {}, &options);
+    assert_eq!(alone.changes.len(), 1);
+    let address = alone.changes[0].path.clone();
+    let crowded = block_ip(
+        |process| {
+            // A task inserted first (its id sorts first, too), the end event gone, the rest reversed.
+            process.insert(0, new_task("Activity_0000000", "Ask an analyst"));
+            process.retain(|e| e["attributes"]["id"] != "Event_w8q7121");
+            process.reverse();
+        },
+        &options,
+    );
+    let duration: Vec<_> = crowded
+        .changes
+        .iter()
+        .filter(|c| c.path.ends_with("/soar:params/duration"))
+        .collect();
+    assert_eq!(duration.len(), 1, "{:#?}", crowded.changes);
+    assert_eq!(duration[0].path, address);
+    assert_ne!(
+        duration[0].pointer, alone.changes[0].pointer,
+        "the JSON pointer moved; the address did not"
+    );
+    let others: Vec<_> = crowded.changes.iter().map(|c| c.path.as_str()).collect();
     assert!(
-        change.path.ends_with("/soar:params/duration"),
-        "{}",
-        change.path
+        others.contains(&"/versions[@active]/taskflow/serviceTask[Activity_0000000]"),
+        "{others:?}"
     );
     assert!(
-        change.path.contains("serviceTask[Block on WAF]") || change.context.is_some(),
-        "{change:?}"
+        others.contains(&"/versions[@active]/taskflow/endEvent[Event_w8q7121]"),
+        "{others:?}"
     );
+}
+
+#[test]
+fn an_accept_rule_copied_from_a_report_keeps_matching() {
+    let first = block_ip(|_| {}, &fixture_options());
+    // The reviewer copies the path of the change from the report into socdrift.toml.
+    let rule = AcceptRule::new(
+        "Block malicious source IP",
+        "one hour until the WAF quota grows",
+    )
+    .unwrap()
+    .with_path(&first.changes[0].path)
+    .unwrap();
+    let options = DiffOptions {
+        accept: vec![rule],
+        ..fixture_options()
+    };
+    assert!(!block_ip(|_| {}, &options).drift);
+    // A week later someone adds a task before it; the rule still accepts the duration, and
+    // only the new task is drift.
+    let later = block_ip(
+        |process| process.insert(0, new_task("Activity_0000000", "Ask an analyst")),
+        &options,
+    );
+    assert!(later.drift);
+    let open: Vec<_> = later
+        .changes
+        .iter()
+        .filter(|c| c.accepted.is_none())
+        .map(|c| c.path.as_str())
+        .collect();
+    assert_eq!(
+        open,
+        ["/versions[@active]/taskflow/serviceTask[Activity_0000000]"]
+    );
+    assert!(later.notes.is_empty(), "{:?}", later.notes);
+}
+
+#[test]
+fn a_positional_rule_of_an_older_report_still_matches_and_says_what_to_write() {
+    let rule = AcceptRule::new("Block malicious source IP", "one hour")
+        .unwrap()
+        .with_path(
+            "/versions/0/taskflow/workflow/elements/0/elements/0/elements/2/attributes/soar:params/duration",
+        )
+        .unwrap();
+    let options = DiffOptions {
+        accept: vec![rule],
+        ..fixture_options()
+    };
+    let report = block_ip(|_| {}, &options);
+    assert!(!report.drift);
+    assert_eq!(
+        report.notes,
+        [
+            "the [[accept]] rule for \"Block malicious source IP\" matched \
+             `/versions/0/taskflow/workflow/elements/0/elements/0/elements/2/attributes/soar:params/duration` \
+             by JSON pointer, whose array positions move when unrelated nodes are added or removed; \
+             write `path = \"/versions[@active]/taskflow/serviceTask[Activity_u0ugsc7]/soar:params/duration\"` instead"
+        ]
+    );
+}
+
+#[test]
+fn ignore_rules_name_places_by_address_too() {
+    let config = soc_diff::ProfileConfig {
+        ignore: vec![
+            "/versions[@active]/taskflow/serviceTask[Activity_u0ugsc7]/soar:params/duration".into(),
+            "/**/webhook/api_token".into(),
+        ],
+        ..Default::default()
+    };
+    let profile = Profile::secmaster().with_config(&config).unwrap();
+    let load = |side| {
+        normalize_dir(&workspace_dir(side), &profile)
+            .into_iter()
+            .map(Entry::Loaded)
+            .collect()
+    };
+    let report = diff(
+        load("staging"),
+        load("production"),
+        &profile,
+        &fixture_options(),
+    )
+    .unwrap();
+    assert_eq!(
+        find(&report, "Block malicious source IP").status,
+        WorkflowStatus::Unchanged
+    );
+    let notify = find(&report, "Notify on high-severity alert");
+    let paths: Vec<_> = notify.changes.iter().map(|c| c.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["/versions[@active]/taskconfig/node_info/escalation_minutes"]
+    );
+
+    // Array rules name arrays by JSON pointer; an identity there is a clear error.
+    let err = Profile::secmaster()
+        .with_config(&soc_diff::ProfileConfig {
+            sets: vec!["/versions[@active]/taskconfig/recipients".into()],
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("`/versions/*/taskconfig/steps`"),
+        "{err}"
+    );
+}
+
+/// Every fixture export of one side, as JSON, by file name.
+fn fixture_exports(side: &str) -> Vec<(String, serde_json::Value)> {
+    let mut files: Vec<_> = std::fs::read_dir(workspace_dir(side))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|file| {
+            let export = fixture_json(side, &file);
+            (file, export)
+        })
+        .collect()
+}
+
+/// The promotion scenario on the bundled fixtures: `production@promoted` (the base) is the
+/// production fixture, what was promoted last; `staging@live` is the staging fixture, whose
+/// every difference is new work, plus a draft of "Close false positives"; `production@live` is
+/// the base edited by hand since: Notify escalates after 45 minutes (staging says 15: a
+/// conflict) and Create ticket times out after 120 s (drift).
+pub fn promotion_report(options: &DiffOptions) -> Report {
+    let mut staging = fixture_exports("staging");
+    let mut production = fixture_exports("production");
+    let base = production.clone();
+    for (file, export) in &mut staging {
+        if file.starts_with("04-") {
+            let mut draft = export["versions"][0].clone();
+            draft["version"] = json!("v1.1.0");
+            draft["status"] = json!("pending_submit");
+            draft["enabled"] = json!(false);
+            draft["taskconfig"] = json!(
+                r#"{"node_info":{"allow_list":"corp_scanners,pentest_2026"},"usertask_info":{}}"#
+            );
+            export["versions"].as_array_mut().unwrap().push(draft);
+        }
+    }
+    for (file, export) in &mut production {
+        if file.starts_with("02-") {
+            let config = export["versions"][0]["taskconfig"].as_str().unwrap();
+            let config = config.replace("\"escalation_minutes\":30", "\"escalation_minutes\":45");
+            export["versions"][0]["taskconfig"] = json!(config);
+        }
+        if file.starts_with("03-") {
+            edit_process(export, |process| {
+                for node in process.iter_mut() {
+                    if node["attributes"]["name"] == "Create ticket" {
+                        node["attributes"]["soar:timeout"] = json!("120");
+                    }
+                }
+            });
+        }
+    }
+    let profile = Profile::secmaster();
+    let entries = |side: Vec<(String, serde_json::Value)>| -> Vec<Entry> {
+        side.iter()
+            .flat_map(|(file, export)| {
+                soc_diff::decode_export(file, export.to_string().as_bytes(), &profile).unwrap()
+            })
+            .map(|doc| Entry::Loaded(profile.normalize(&doc)))
+            .collect()
+    };
+    let options = DiffOptions {
+        left_label: "staging@live".into(),
+        right_label: "production@live".into(),
+        base_label: "production@promoted".into(),
+        ..options.clone()
+    };
+    soc_diff::diff_three(
+        entries(staging),
+        entries(production),
+        entries(base),
+        &profile,
+        &options,
+    )
+    .unwrap()
+}
+
+#[test]
+fn the_promotion_scenario_classes_what_it_was_made_with() {
+    use soc_diff::report::ChangeClass::*;
+    let report = promotion_report(&fixture_options());
+    let got: Vec<_> = report
+        .workflows
+        .iter()
+        .filter(|w| w.differs())
+        .map(|w| (w.name.as_str(), w.status, w.class, w.drift))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "Block malicious source IP",
+                WorkflowStatus::Modified,
+                Some(Promote),
+                false
+            ),
+            (
+                "Close false positives",
+                WorkflowStatus::Modified,
+                None,
+                false
+            ),
+            (
+                "Enrich alert with context",
+                WorkflowStatus::Removed,
+                Some(Promote),
+                false
+            ),
+            (
+                "Isolate compromised host",
+                WorkflowStatus::Modified,
+                Some(Drift),
+                true
+            ),
+            (
+                "Legacy ticket sync",
+                WorkflowStatus::Added,
+                Some(Promote),
+                false
+            ),
+            (
+                "Notify on high-severity alert",
+                WorkflowStatus::Modified,
+                Some(Conflict),
+                true
+            ),
+            (
+                "Phishing mail triage",
+                WorkflowStatus::Renamed,
+                Some(Promote),
+                false
+            ),
+        ]
+    );
+    let notify = find(&report, "Notify on high-severity alert");
+    let conflict = &notify.changes[0];
+    assert_eq!(
+        (conflict.class, &conflict.base, &conflict.right),
+        (Some(Conflict), &Some(json!(30)), &Some(json!(45)))
+    );
+    let drafts = find(&report, "Close false positives");
+    assert!(drafts.changes.is_empty());
+    assert_eq!(drafts.versions[0].version, "v1.1.0");
+    assert_eq!(drafts.versions[0].status, WorkflowStatus::Removed);
 }

@@ -6,7 +6,9 @@
 mod decode;
 mod diff;
 mod normalize;
+mod playbooks;
 mod props;
 mod redaction;
 mod render;
 mod schema;
+mod threeway;

@@ -407,23 +407,44 @@ proptest! {
 /// The TOML examples in docs/normalization.md parse and apply (a stale example fails here).
 #[test]
 fn documented_config_examples_work() {
-    let doc = std::fs::read_to_string(testdata().join("../docs/normalization.md")).unwrap();
-    let blocks: Vec<&str> = doc
+    let text = std::fs::read_to_string(testdata().join("../docs/normalization.md")).unwrap();
+    let blocks: Vec<&str> = text
         .split("```toml\n")
         .skip(1)
         .filter_map(|b| b.split("```").next())
         .collect();
-    assert_eq!(blocks.len(), 2);
+    assert_eq!(blocks.len(), 3);
     #[derive(serde::Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Config {
         normalize: ProfileConfig,
     }
-    for block in blocks {
+    for &block in &blocks {
         let config: Config = toml::from_str(block).unwrap_or_else(|e| panic!("{e}\n{block}"));
         let profile = Profile::secmaster().with_config(&config.normalize).unwrap();
         assert_ne!(profile.hash(), Profile::secmaster().hash());
     }
+    // The playbook example drops what it says: the version labels and the role fields.
+    let playbook = doc(
+        json!({"socdrift_document": "playbook", "name": "p", "version": "v3",
+        "edit_role": "r1", "user_role": "r2", "approve_role": "r3", "enabled": true,
+        "versions": [], "active_version": {"id": "v", "version": "v3", "enabled": true}}),
+    );
+    let example: Config = toml::from_str(blocks[0]).unwrap();
+    assert!(
+        blocks[0].contains("/active_version/version"),
+        "{}",
+        blocks[0]
+    );
+    let normalized = Profile::secmaster()
+        .with_config(&example.normalize)
+        .unwrap()
+        .normalize(&playbook);
+    let kept: Value = serde_json::from_str(normalized.canonical().unwrap()).unwrap();
+    assert_eq!(
+        kept,
+        json!({"name": "p", "enabled": true, "active_version": {"enabled": true}, "other_versions": []})
+    );
 }
 
 /// Everything normalization outputs for a document, fed into one hash.

@@ -167,3 +167,46 @@ proptest! {
         prop_assert_eq!(&back[0].path, &format!("/list/{at}"));
     }
 }
+
+fn task(id: &str, v: i64) -> Value {
+    json!({"type": "element", "name": "bpmn2:serviceTask", "attributes": {"id": id, "v": v}})
+}
+
+fn diagram(nodes: Vec<Value>) -> Value {
+    json!({"taskflow": {"workflow": {"elements": [{"type": "element", "name": "bpmn2:process",
+        "attributes": {"id": "P"}, "elements": nodes}]}}})
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The address of a change to one node is the same whatever unrelated nodes are added around
+    /// it and in whatever order the diagram lists them; its JSON pointer is not.
+    #[test]
+    fn an_address_survives_unrelated_nodes_and_order(
+        ids in prop::collection::btree_set("[a-z]{3,6}", 2..10),
+        extra in prop::collection::btree_set("[A-Z]{3,6}", 0..6),
+        seed in any::<u64>(),
+    ) {
+        let ids: Vec<String> = ids.into_iter().collect();
+        let target = ids[0].clone();
+        let nodes = |changed: bool| -> Vec<Value> {
+            ids.iter().map(|id| task(id, i64::from(changed && *id == target))).collect()
+        };
+        let profile = Profile::secmaster();
+        let alone = structural_changes(&diagram(nodes(false)), &diagram(nodes(true)), &profile);
+        prop_assert_eq!(alone.len(), 1);
+        let mut crowded = nodes(true);
+        crowded.extend(extra.iter().map(|id| task(id, 7)));
+        let mut s = seed;
+        for i in (1..crowded.len()).rev() {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1);
+            crowded.swap(i, (s >> 33) as usize % (i + 1));
+        }
+        let changes = structural_changes(&diagram(nodes(false)), &diagram(crowded), &profile);
+        let same: Vec<_> = changes.iter().filter(|c| c.path == alone[0].path).collect();
+        prop_assert_eq!(same.len(), 1, "{:#?}", changes);
+        prop_assert_eq!(&alone[0].path, &format!("/taskflow/serviceTask[{target}]/v"));
+        prop_assert_eq!(changes.len(), 1 + extra.len());
+    }
+}

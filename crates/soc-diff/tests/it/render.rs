@@ -100,24 +100,19 @@ fn edge_report() -> Report {
     };
     let options = DiffOptions {
         accept: vec![
-            AcceptRule {
-                workflow: "Accepted".into(),
-                path: Some("/timeout".into()),
-                reason: "production is slower".into(),
-                expires: Some("2026-12-31".into()),
-            },
-            AcceptRule {
-                workflow: "Expired".into(),
-                path: Some("/timeout".into()),
-                reason: "temporary while migrating".into(),
-                expires: Some("2026-01-31".into()),
-            },
-            AcceptRule {
-                workflow: "New name".into(),
-                path: None,
-                reason: "renamed on purpose".into(),
-                expires: None,
-            },
+            AcceptRule::new("Accepted", "production is slower")
+                .unwrap()
+                .with_path("/timeout")
+                .unwrap()
+                .with_expires("2026-12-31")
+                .unwrap(),
+            AcceptRule::new("Expired", "temporary while migrating")
+                .unwrap()
+                .with_path("/timeout")
+                .unwrap()
+                .with_expires("2026-01-31")
+                .unwrap(),
+            AcceptRule::new("New name", "renamed on purpose").unwrap(),
         ],
         ..fixture_options()
     };
@@ -483,7 +478,7 @@ fn every_format_shows_every_pair_and_errors_win() {
         let json: serde_json::Value =
             serde_json::from_str(&soc_diff::render(&report, Format::Json, &PLAIN)).unwrap();
         assert_eq!(json["status"], expected, "{name}");
-        assert_eq!(json["schema_version"], 2);
+        assert_eq!(json["schema_version"], soc_diff::report::SCHEMA_VERSION);
         let statuses: Vec<_> = json["pairs"]
             .as_array()
             .unwrap()
@@ -610,4 +605,11 @@ fn github_annotations_cover_errors_drift_and_expiring_acceptances() {
         warn_expiring_until: Some("2026-12-30".into()),
     };
     assert!(!github_annotations(&report, &later).contains("::warning"));
+}
+
+#[test]
+fn the_promotion_view_in_text_and_markdown() {
+    let report = crate::diff::promotion_report(&fixture_options());
+    snapshot("promotion.txt", &render(&report, Format::Text, &PLAIN));
+    snapshot("promotion.md", &render(&report, Format::Markdown, &PLAIN));
 }

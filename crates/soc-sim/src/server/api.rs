@@ -14,8 +14,9 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::{Map, Value, json};
 
 use super::Shared;
-use super::config::PathKind;
+use super::config::{ExportFault, PathKind};
 use super::log::{AuthKind, InjectedFault, LogEntry};
+use super::playbooks::{self, PlaybookOp};
 use crate::export;
 use crate::model::{Workflow, Workspace};
 use crate::sign;
@@ -43,6 +44,12 @@ enum Route {
         project: String,
         workspace: String,
     },
+    /// A read under `…/workspaces/{workspace}/soc/playbooks`.
+    Playbooks {
+        project: String,
+        workspace: String,
+        op: PlaybookOp,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +68,13 @@ impl Route {
             Self::IamProjects => PathKind::IamProjects,
             Self::ListWorkspaces { .. } => PathKind::ListWorkspaces,
             Self::Import { .. } => PathKind::Import,
+            Self::Playbooks { op, .. } => match op {
+                PlaybookOp::List => PathKind::ListPlaybooks,
+                PlaybookOp::ListVersions(_) => PathKind::ListPlaybookVersions,
+                PlaybookOp::ShowVersion(_) => PathKind::ShowPlaybookVersion,
+                PlaybookOp::ShowRule { .. } => PathKind::ShowPlaybookRule,
+                PlaybookOp::ListActions(_) => PathKind::ListPlaybookActions,
+            },
             Self::Soc { op, .. } => match op {
                 SocOp::ListWorkflows => PathKind::ListWorkflows,
                 SocOp::ShowWorkflow(_) => PathKind::ShowWorkflow,
@@ -120,20 +134,33 @@ fn route(method: &Method, path: &str) -> Option<Route> {
                 op,
             }
         }
+        [
+            "v1",
+            project,
+            "workspaces",
+            workspace,
+            "soc",
+            "playbooks",
+            rest @ ..,
+        ] if get => Route::Playbooks {
+            project: (*project).to_owned(),
+            workspace: (*workspace).to_owned(),
+            op: PlaybookOp::route(rest)?,
+        },
         _ => return None,
     })
 }
 
 /// A response before faults and common headers are applied.
-struct Reply {
-    status: StatusCode,
-    content_type: &'static str,
-    headers: Vec<(header::HeaderName, String)>,
-    body: Vec<u8>,
+pub(super) struct Reply {
+    pub(super) status: StatusCode,
+    pub(super) content_type: &'static str,
+    pub(super) headers: Vec<(header::HeaderName, String)>,
+    pub(super) body: Vec<u8>,
 }
 
 impl Reply {
-    fn json(status: StatusCode, value: &Value) -> Self {
+    pub(super) fn json(status: StatusCode, value: &Value) -> Self {
         Self {
             status,
             content_type: JSON_TYPE,
@@ -143,14 +170,23 @@ impl Reply {
     }
 
     /// SecMaster business error: HTTP 400 `{code, message}`.
-    fn secmaster(code: &str, message: impl Into<String>) -> Self {
+    pub(super) fn secmaster(code: &str, message: impl Into<String>) -> Self {
         Self::json(
             StatusCode::BAD_REQUEST,
             &json!({"code": code, "message": message.into()}),
         )
     }
 
-    fn bad_parameter(message: impl Into<String>) -> Self {
+    /// An unknown workspace: HTTP 403 with `SecMaster.20010001`, as the Terraform provider
+    /// sees it (the error-code table lists the code under 400).
+    pub(super) fn unknown_workspace(workspace_id: &str) -> Self {
+        Self::json(
+            StatusCode::FORBIDDEN,
+            &json!({"code": "SecMaster.20010001", "message": format!("Invalid workspace ID: {workspace_id}")}),
+        )
+    }
+
+    pub(super) fn bad_parameter(message: impl Into<String>) -> Self {
         Self::secmaster("SecMaster.20030001", message)
     }
 
@@ -169,8 +205,8 @@ impl Reply {
 }
 
 /// Per-request context handlers need.
-struct Ctx<'a> {
-    shared: &'a Shared,
+pub(super) struct Ctx<'a> {
+    pub(super) shared: &'a Shared,
     request_id: &'a str,
     seq: u64,
 }
@@ -196,7 +232,11 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
     let method = parts.method.clone();
     let path = parts.uri.path().to_owned();
     let query = parts.uri.query().unwrap_or("").to_owned();
-    let route = route(&method, &path);
+    let route = route(&method, &path).filter(|r| {
+        // The export route taken away: the gateway knows no such API.
+        !(r.kind() == PathKind::Export
+            && shared.faults.export_fault() == Some(ExportFault::RouteMissing))
+    });
     let kind = route.as_ref().map(Route::kind);
 
     let latency = shared.faults.latency(seq);
@@ -312,6 +352,24 @@ async fn process(
             Err(r) => r,
             Ok(()) => import(ctx, &workspace, parts, body).await,
         },
+        Route::Playbooks {
+            project,
+            workspace,
+            op,
+        } => {
+            if let Err(r) = check_project(ctx, &project) {
+                return r;
+            }
+            let workspaces = ctx
+                .shared
+                .workspaces
+                .read()
+                .unwrap_or_else(PoisonError::into_inner);
+            match workspaces.iter().find(|w| w.id == workspace) {
+                Some(ws) => playbooks::handle(ctx, ws, op, parts.uri.query().unwrap_or("")),
+                None => Reply::unknown_workspace(&workspace),
+            }
+        }
     }
 }
 
@@ -354,10 +412,7 @@ fn soc(ctx: &Ctx<'_>, workspace_id: &str, op: SocOp, query: &str, body: &[u8]) -
         .read()
         .unwrap_or_else(PoisonError::into_inner);
     let Some(ws) = workspaces.iter().find(|w| w.id == workspace_id) else {
-        return Reply::secmaster(
-            "SecMaster.20010001",
-            format!("Invalid workspace ID: {workspace_id}"),
-        );
+        return Reply::unknown_workspace(workspace_id);
     };
     match op {
         SocOp::ListWorkflows => list_workflows(ctx, ws, query),
@@ -383,7 +438,10 @@ fn soc(ctx: &Ctx<'_>, workspace_id: &str, op: SocOp, query: &str, body: &[u8]) -
                 ),
             }
         }
-        SocOp::Export => export_workflows(ctx, ws, body),
+        SocOp::Export => match ctx.shared.faults.export_fault() {
+            Some(fault) => export_fault(ctx, fault),
+            None => export_workflows(ctx, ws, body),
+        },
     }
 }
 
@@ -406,7 +464,7 @@ fn info_value(wf: &Workflow) -> Value {
 }
 
 /// Decoded query parameters; the last value of a repeated key wins.
-fn params(query: &str) -> std::collections::BTreeMap<String, String> {
+pub(super) fn params(query: &str) -> std::collections::BTreeMap<String, String> {
     sign::query_pairs(query)
         .into_iter()
         .map(|(k, v)| {
@@ -418,7 +476,7 @@ fn params(query: &str) -> std::collections::BTreeMap<String, String> {
         .collect()
 }
 
-fn int_param(
+pub(super) fn int_param(
     p: &std::collections::BTreeMap<String, String>,
     name: &str,
     default: i64,
@@ -451,7 +509,7 @@ fn page_fields(total: usize, offset: i64, limit: i64, size: usize) -> Map<String
     m
 }
 
-fn slice<T>(items: &[T], offset: i64, limit: i64) -> &[T] {
+pub(super) fn slice<T>(items: &[T], offset: i64, limit: i64) -> &[T] {
     let start = usize::try_from(offset)
         .unwrap_or(usize::MAX)
         .min(items.len());
@@ -532,7 +590,8 @@ fn list_workflows(ctx: &Ctx<'_>, ws: &Workspace, query: &str) -> Reply {
     });
     let page = slice(&matched, offset, limit);
     let data: Vec<Value> = page.iter().map(|w| info_value(w)).collect();
-    let mut fields = page_fields(matched.len(), offset, limit, data.len());
+    let total = matched.len() + ctx.shared.faults.list_total_surplus();
+    let mut fields = page_fields(total, offset, limit, data.len());
     fields.insert("data".into(), Value::Array(data));
     ctx.envelope(fields)
 }
@@ -546,12 +605,63 @@ fn list_versions(ctx: &Ctx<'_>, wf: &Workflow, query: &str) -> Reply {
             p.get("status")
                 .is_none_or(|s| v.status.as_deref() == Some(s.as_str()))
         })
-        .map(|v| serde_json::to_value(v).unwrap_or_default())
+        .map(|v| {
+            let mut value = serde_json::to_value(v).unwrap_or_default();
+            if ctx.shared.faults.versions_without_content() {
+                if let Value::Object(map) = &mut value {
+                    map.remove("taskflow");
+                    map.remove("taskconfig");
+                }
+            }
+            value
+        })
         .collect();
     let n = data.len();
     let mut fields = page_fields(n, 0, i64::try_from(n).unwrap_or(i64::MAX).max(1), n);
     fields.insert("data".into(), Value::Array(data));
     ctx.envelope(fields)
+}
+
+/// The answer of an export request under an export fault: always HTTP 200 (the route-missing
+/// fault never gets here).
+fn export_fault(ctx: &Ctx<'_>, fault: ExportFault) -> Reply {
+    let file = |content_type: &'static str, body: &[u8]| Reply {
+        status: StatusCode::OK,
+        content_type,
+        headers: vec![(
+            header::CONTENT_DISPOSITION,
+            "attachment;filename=workflow.json".to_owned(),
+        )],
+        body: body.to_vec(),
+    };
+    match fault {
+        ExportFault::SecMasterEnvelope => Reply::json(
+            StatusCode::OK,
+            &json!({"code": "SecMaster.20039999", "message": "Export failed: injected fault", "success": false, "request_id": ctx.request_id}),
+        ),
+        ExportFault::GatewayEnvelope => Reply::gateway(
+            StatusCode::OK,
+            "APIGW.0201",
+            "Backend unavailable (injected fault)",
+            ctx.request_id,
+        ),
+        ExportFault::Empty => file("application/octet-stream", b""),
+        ExportFault::Html => file(
+            "text/html",
+            b"<!DOCTYPE html><html><head><title>Sign in</title></head><body>Injected fault</body></html>",
+        ),
+        ExportFault::NoWorkflow => Reply::json(
+            StatusCode::OK,
+            &json!({"code": "00000000", "message": "", "success": true, "request_id": ctx.request_id}),
+        ),
+        ExportFault::Binary => file("application/octet-stream", b"\x00SOCSIM\x01\x02injected\xff"),
+        ExportFault::RouteMissing => Reply::gateway(
+            StatusCode::NOT_FOUND,
+            "APIGW.0101",
+            "The API does not exist or has not been published in the environment",
+            ctx.request_id,
+        ),
+    }
 }
 
 fn export_workflows(ctx: &Ctx<'_>, ws: &Workspace, body: &[u8]) -> Reply {
@@ -603,9 +713,10 @@ fn export_workflows(ctx: &Ctx<'_>, ws: &Workspace, body: &[u8]) -> Reply {
         Ok(bytes) => Reply {
             status: StatusCode::OK,
             content_type: "application/octet-stream",
+            // The one example the export documentation gives.
             headers: vec![(
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}\"", format.file_name()),
+                format!("attachment;filename={}", format.file_name()),
             )],
             body: bytes,
         },
@@ -624,10 +735,7 @@ async fn import(ctx: &Ctx<'_>, workspace_id: &str, parts: Parts, body: Bytes) ->
             .read()
             .unwrap_or_else(PoisonError::into_inner);
         if !workspaces.iter().any(|w| w.id == workspace_id) {
-            return Reply::secmaster(
-                "SecMaster.20010001",
-                format!("Invalid workspace ID: {workspace_id}"),
-            );
+            return Reply::unknown_workspace(workspace_id);
         }
     }
     let file = match upload_file(parts, body).await {
@@ -648,10 +756,7 @@ async fn import(ctx: &Ctx<'_>, workspace_id: &str, parts: Parts, body: Bytes) ->
         .write()
         .unwrap_or_else(PoisonError::into_inner);
     let Some(ws) = workspaces.iter_mut().find(|w| w.id == workspace_id) else {
-        return Reply::secmaster(
-            "SecMaster.20010001",
-            format!("Invalid workspace ID: {workspace_id}"),
-        );
+        return Reply::unknown_workspace(workspace_id);
     };
     // All or nothing: check every name before changing anything.
     let mut names = std::collections::HashSet::new();

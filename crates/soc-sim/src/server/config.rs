@@ -159,11 +159,21 @@ pub enum PathKind {
     Export,
     /// `POST …/soc/workflows/import`.
     Import,
+    /// `GET …/soc/playbooks`.
+    ListPlaybooks,
+    /// `GET …/soc/playbooks/{playbook_id}/versions`.
+    ListPlaybookVersions,
+    /// `GET …/soc/playbooks/versions/{version_id}`.
+    ShowPlaybookVersion,
+    /// `GET …/soc/playbooks/versions/{version_id}/rules/{rule_id}`.
+    ShowPlaybookRule,
+    /// `GET …/soc/playbooks/versions/{version_id}/actions`.
+    ListPlaybookActions,
 }
 
 impl PathKind {
     /// Every kind.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 14] = [
         Self::IamToken,
         Self::IamProjects,
         Self::ListWorkspaces,
@@ -173,6 +183,11 @@ impl PathKind {
         Self::ShowVersion,
         Self::Export,
         Self::Import,
+        Self::ListPlaybooks,
+        Self::ListPlaybookVersions,
+        Self::ShowPlaybookVersion,
+        Self::ShowPlaybookRule,
+        Self::ListPlaybookActions,
     ];
 
     /// The kebab-case name used on the command line and in the request log.
@@ -187,6 +202,11 @@ impl PathKind {
             Self::ShowVersion => "show-version",
             Self::Export => "export",
             Self::Import => "import",
+            Self::ListPlaybooks => "list-playbooks",
+            Self::ListPlaybookVersions => "list-playbook-versions",
+            Self::ShowPlaybookVersion => "show-playbook-version",
+            Self::ShowPlaybookRule => "show-playbook-rule",
+            Self::ListPlaybookActions => "list-playbook-actions",
         }
     }
 }
@@ -201,17 +221,24 @@ impl std::str::FromStr for PathKind {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| {
-                let names: Vec<_> = Self::ALL.iter().map(|k| k.as_str()).collect();
-                format!(
-                    "unknown path kind {s:?} (expected one of {})",
-                    names.join(", ")
-                )
-            })
+        parse_named(s, &Self::ALL, Self::as_str, "path kind")
     }
+}
+
+/// The one of `all` whose command-line name is `s`, or an error listing the names.
+fn parse_named<T: Copy>(
+    s: &str,
+    all: &[T],
+    name: fn(T) -> &'static str,
+    what: &str,
+) -> Result<T, String> {
+    all.iter().copied().find(|k| name(*k) == s).ok_or_else(|| {
+        let names: Vec<_> = all.iter().map(|k| name(*k)).collect();
+        format!(
+            "unknown {what} {s:?} (expected one of {})",
+            names.join(", ")
+        )
+    })
 }
 
 /// A fixed-window request limit per access key (or per token).
@@ -247,6 +274,79 @@ pub struct FaultConfig {
     pub only: Vec<PathKind>,
     /// Only the first K selected requests get rate-based faults; `None` = all. Default none.
     pub first_requests: Option<u64>,
+    /// Every export request is answered this way instead. Default none.
+    pub export_fault: Option<ExportFault>,
+    /// The workflow list's and the playbook list's `total` claim this many more items than
+    /// their pages hold. Default 0.
+    pub list_total_surplus: u64,
+    /// The versions list leaves out `taskflow` and `taskconfig` (showing a version still gives
+    /// them), as the real list may. Default false.
+    pub versions_without_content: bool,
+    /// Showing a playbook version leaves out its `rules` and `actions`, so a client must read them
+    /// from the (deprecated) rule and actions endpoints. Default false: they are inline.
+    pub playbook_details_separate: bool,
+}
+
+/// How every export request is answered under an export fault. Deterministic: every request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExportFault {
+    /// HTTP 200 with SecMaster's error envelope `{"code": "SecMaster.20039999", "message",
+    /// "success": false}`.
+    SecMasterEnvelope,
+    /// HTTP 200 with the gateway's error envelope `{"error_code": "APIGW.0201", "error_msg",
+    /// "request_id"}`.
+    GatewayEnvelope,
+    /// The export route taken away: HTTP 404 `APIGW.0101`, before authentication, as for any
+    /// path the gateway does not know.
+    RouteMissing,
+    /// HTTP 200 with an empty body.
+    Empty,
+    /// HTTP 200 with an HTML page.
+    Html,
+    /// HTTP 200 with a success envelope that holds no workflow.
+    NoWorkflow,
+    /// HTTP 200 with bytes of no known format.
+    Binary,
+}
+
+impl ExportFault {
+    /// Every fault.
+    pub const ALL: [Self; 7] = [
+        Self::SecMasterEnvelope,
+        Self::GatewayEnvelope,
+        Self::RouteMissing,
+        Self::Empty,
+        Self::Html,
+        Self::NoWorkflow,
+        Self::Binary,
+    ];
+
+    /// The kebab-case name used on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SecMasterEnvelope => "secmaster-envelope",
+            Self::GatewayEnvelope => "gateway-envelope",
+            Self::RouteMissing => "route-missing",
+            Self::Empty => "empty",
+            Self::Html => "html",
+            Self::NoWorkflow => "no-workflow",
+            Self::Binary => "binary",
+        }
+    }
+}
+
+impl fmt::Display for ExportFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ExportFault {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_named(s, &Self::ALL, Self::as_str, "export fault")
+    }
 }
 
 impl Default for FaultConfig {
@@ -262,6 +362,10 @@ impl Default for FaultConfig {
             malformed_rate: 0.0,
             only: Vec::new(),
             first_requests: None,
+            export_fault: None,
+            list_total_surplus: 0,
+            versions_without_content: false,
+            playbook_details_separate: false,
         }
     }
 }

@@ -70,6 +70,25 @@ impl Faults {
         None
     }
 
+    /// How export requests are answered instead, if set.
+    pub(crate) fn export_fault(&self) -> Option<super::config::ExportFault> {
+        self.cfg.export_fault
+    }
+
+    /// How many workflows the workflow list's `total` claims beyond those it has.
+    pub(crate) fn list_total_surplus(&self) -> usize {
+        usize::try_from(self.cfg.list_total_surplus).unwrap_or(usize::MAX)
+    }
+
+    /// Whether the versions list leaves out `taskflow` and `taskconfig`.
+    pub(crate) fn versions_without_content(&self) -> bool {
+        self.cfg.versions_without_content
+    }
+
+    pub(crate) fn playbook_details_separate(&self) -> bool {
+        self.cfg.playbook_details_separate
+    }
+
     /// The limit (requests per window) for the 429 message.
     pub(crate) fn rate_limit_requests(&self) -> u32 {
         self.cfg.rate_limit.map_or(0, |l| l.requests)

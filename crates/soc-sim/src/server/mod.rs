@@ -5,6 +5,7 @@ mod auth;
 pub mod config;
 mod faults;
 mod log;
+mod playbooks;
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -18,8 +19,8 @@ use tokio::task::JoinHandle;
 
 pub use config::{
     AccessKey, DEFAULT_ACCESS_KEY, DEFAULT_DOMAIN, DEFAULT_PASSWORD, DEFAULT_PROJECT_ID,
-    DEFAULT_PROJECT_NAME, DEFAULT_SECRET_KEY, DEFAULT_USER, FaultConfig, Fixtures, IamUser,
-    PathKind, RateLimit, Secret, SimConfig,
+    DEFAULT_PROJECT_NAME, DEFAULT_SECRET_KEY, DEFAULT_USER, ExportFault, FaultConfig, Fixtures,
+    IamUser, PathKind, RateLimit, Secret, SimConfig,
 };
 pub use log::{AuthKind, InjectedFault, LogEntry, RequestLog};
 
@@ -192,6 +193,21 @@ fn rewrite_project(ws: &mut Workspace, id: &str) {
         wf.info.project_id = Some(id.to_owned());
         for v in &mut wf.versions {
             v.project_id = Some(id.to_owned());
+        }
+    }
+    let project = || serde_json::Value::String(id.to_owned());
+    for pb in &mut ws.playbooks {
+        pb.info.insert("project_id".to_owned(), project());
+        for v in &mut pb.versions {
+            v.info.insert("project_id".to_owned(), project());
+            if let Some(serde_json::Value::Object(rules)) = &mut v.rules {
+                rules.insert("project_id".to_owned(), project());
+            }
+            for action in &mut v.actions {
+                if let serde_json::Value::Object(action) = action {
+                    action.insert("project_id".to_owned(), project());
+                }
+            }
         }
     }
 }

@@ -238,3 +238,82 @@ async fn the_same_seed_gives_the_same_faults() {
         fault_sequence(FaultConfig { seed: 8, ..faults }).await
     );
 }
+
+#[tokio::test]
+async fn export_faults_answer_every_export_request_the_same_way() {
+    use soc_sim::ExportFault;
+    for fault in ExportFault::ALL {
+        let (sim, c) = start(with_faults(FaultConfig {
+            export_fault: Some(fault),
+            ..FaultConfig::default()
+        }))
+        .await;
+        for _ in 0..2 {
+            let resp = export_first(&c, &sim).await;
+            let status = resp.status().as_u16();
+            let disposition = resp
+                .headers()
+                .get("content-disposition")
+                .map(|v| v.to_str().unwrap().to_owned());
+            let body = resp.bytes().await.unwrap();
+            let value: Option<serde_json::Value> = serde_json::from_slice(&body).ok();
+            match fault {
+                ExportFault::RouteMissing => {
+                    assert_eq!(status, 404);
+                    assert_eq!(value.unwrap()["error_code"], "APIGW.0101");
+                }
+                ExportFault::SecMasterEnvelope => {
+                    let v = value.unwrap();
+                    assert_eq!((status, &v["success"]), (200, &serde_json::json!(false)));
+                    assert_eq!(v["code"], "SecMaster.20039999");
+                }
+                ExportFault::GatewayEnvelope => {
+                    assert_eq!(status, 200);
+                    assert_eq!(value.unwrap()["error_code"], "APIGW.0201");
+                }
+                ExportFault::Empty => assert_eq!((status, body.len()), (200, 0)),
+                ExportFault::Html => assert!(body.starts_with(b"<!DOCTYPE html>")),
+                ExportFault::NoWorkflow => {
+                    assert_eq!(value.unwrap()["success"], true);
+                    assert_eq!(disposition, None);
+                }
+                ExportFault::Binary => {
+                    assert_eq!(status, 200);
+                    assert_eq!(
+                        disposition.as_deref(),
+                        Some("attachment;filename=workflow.json")
+                    );
+                }
+            }
+        }
+        // Only export is touched.
+        assert_eq!(
+            c.get(&c.wf_path(&sim, STAGING, "?limit=1")).await.status(),
+            200
+        );
+        assert_eq!(fault.as_str().parse::<ExportFault>(), Ok(fault));
+    }
+}
+
+#[tokio::test]
+async fn the_list_can_promise_more_than_it_holds_and_versions_can_lack_content() {
+    let (sim, c) = start(with_faults(FaultConfig {
+        list_total_surplus: 3,
+        versions_without_content: true,
+        ..FaultConfig::default()
+    }))
+    .await;
+    let (_, _, page) =
+        crate::support::json(c.get(&c.wf_path(&sim, STAGING, "?limit=100")).await).await;
+    let held = page["data"].as_array().unwrap().len();
+    assert_eq!(page["total"], held + 3);
+    let staging = soc_sim::bundled_workspace("staging").unwrap();
+    let wf = &staging.workflows[0];
+    let path = c.wf_path(&sim, STAGING, &format!("/{}/versions", wf.id()));
+    let (_, _, versions) = crate::support::json(c.get(&path).await).await;
+    let first = &versions["data"][0];
+    assert!(first.get("taskflow").is_none() && first.get("taskconfig").is_none());
+    let path = c.wf_path(&sim, STAGING, &format!("/versions/{}", wf.versions[0].id));
+    let (_, _, shown) = crate::support::json(c.get(&path).await).await;
+    assert!(shown["data"]["taskflow"].is_string());
+}

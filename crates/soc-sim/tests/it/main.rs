@@ -7,5 +7,6 @@ mod auth;
 mod faults;
 mod iam;
 mod lifecycle;
+mod playbooks;
 mod secmaster;
 mod support;

@@ -224,7 +224,13 @@ async fn bad_list_parameters_are_secmaster_errors() {
         "/v1/{}/workspaces/00000000-0000-0000-0000-000000000000/soc/workflows",
         c.project
     );
-    assert_secmaster_error(c.get(&path).await, "SecMaster.20010001").await;
+    // An unknown workspace is 403, as the Terraform provider sees it.
+    let (status, _, body) = json(c.get(&path).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("SecMaster.20010001")),
+        "{body}"
+    );
     let path = format!(
         "/v1/other-project/workspaces/{}/soc/workflows",
         sim.workspace_id(STAGING).unwrap()
@@ -324,7 +330,7 @@ async fn json_export_follows_the_contract() {
     assert_eq!(resp.headers()["content-type"], "application/octet-stream");
     assert_eq!(
         resp.headers()["content-disposition"],
-        "attachment; filename=\"workflows.json\""
+        "attachment;filename=workflow.json"
     );
     assert!(resp.headers().contains_key("x-request-id"));
     assert_eq!(
@@ -365,7 +371,7 @@ async fn zip_export_has_one_member_per_workflow() {
     let resp = export(&c, &c.wf_path(&sim, PRODUCTION, "/export"), &ids).await;
     assert_eq!(
         resp.headers()["content-disposition"],
-        "attachment; filename=\"workflows.zip\""
+        "attachment;filename=workflow.zip"
     );
     let bytes = resp.bytes().await.unwrap();
     assert!(bytes.starts_with(b"PK\x03\x04"));

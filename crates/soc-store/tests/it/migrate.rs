@@ -298,3 +298,42 @@ fn a_migration_killed_at_any_moment_resumes_and_ends_whole() {
         "{root_entries:?}"
     );
 }
+
+#[test]
+fn store_v1_tags_select_before_and_name_the_migrated_snapshots_after() {
+    let (dir, store) = legacy_store("format2");
+    let old = store.list("staging").unwrap();
+    let (older, latest) = (&old[0].id, &old[old.len() - 1].id);
+    // A tag as socdrift wrote it into store-v1, naming the older snapshot.
+    let legacy_tags = dir.path().join("store-v1/staging/tags");
+    std::fs::create_dir_all(&legacy_tags).unwrap();
+    std::fs::write(legacy_tags.join("promoted"), format!("{older}\n")).unwrap();
+    let tagged = Selector::Tag("promoted".into());
+    assert_eq!(store.resolve("staging", &tagged).unwrap().id(), older);
+    assert!(store.verify(None).is_ok(), "{}", store.verify(None));
+    // Pruning before migrating keeps the tagged snapshot too.
+    assert!(store.prune_plan("staging", 0, None).unwrap().is_empty());
+
+    let report = store.migrate(&Profile::default()).unwrap();
+    assert_eq!(report.tags, 1);
+    assert!(!dir.path().join("store-v1").exists());
+    let migrated = store.resolve("staging", &tagged).unwrap();
+    assert_eq!(
+        migrated.manifest().migrated_from.as_ref().unwrap().id,
+        older.as_str()
+    );
+    assert_ne!(migrated.id(), latest);
+    // The tag file now lives in store-v2 and holds the new id.
+    assert_eq!(
+        std::fs::read_to_string(store.tags_dir("staging").unwrap().join("promoted")).unwrap(),
+        format!("{}\n", migrated.id())
+    );
+    assert_eq!(
+        store.tags("staging").unwrap(),
+        [("promoted".to_owned(), migrated.id().clone())]
+    );
+    assert!(store.verify(None).is_ok(), "{}", store.verify(None));
+    // Running it again has nothing to do, tags included.
+    let again = store.migrate(&Profile::default()).unwrap();
+    assert_eq!((again.migrated.len(), again.tags), (0, 0));
+}

@@ -1,0 +1,275 @@
+//! Parsing untrusted JSON within limits, and cutting a JSON array into its elements byte for byte.
+
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use crate::error::ReadError;
+use crate::format::BOM;
+use crate::limits::{LimitKind, Limits};
+
+/// serde_json's nesting limit, which protects the stack (kept on deliberately).
+pub const JSON_DEPTH_LIMIT: usize = 128;
+
+/// Parses one JSON document of an export. `file` names it in errors (a path, `x.zip!member`).
+///
+/// Checks, in order: the number of values ([`Limits::max_json_values`], by a scan that costs no
+/// memory), UTF-8 (the offset counts from the first byte, byte-order mark included), syntax and
+/// nesting depth (both with the byte offset of the offending byte).
+///
+/// ```
+/// use soc_model::{Limits, json};
+///
+/// let value = json::parse("a.json", b"\xEF\xBB\xBF{\"name\": \"A\"}", &Limits::default())?;
+/// assert_eq!(value["name"], "A");
+/// let err = json::parse("bad.json", b"{\"name\": ", &Limits::default()).unwrap_err();
+/// assert_eq!(err.to_string(), "bad.json: invalid JSON near byte 8");
+/// # Ok::<(), soc_model::ReadError>(())
+/// ```
+pub fn parse(file: &str, bytes: &[u8], limits: &Limits) -> Result<Value, ReadError> {
+    check_values(bytes, limits).map_err(|source| ReadError::Limit {
+        file: file.to_owned(),
+        source,
+    })?;
+    let bom = if bytes.starts_with(BOM) { BOM.len() } else { 0 };
+    let body = bytes.get(bom..).unwrap_or_default();
+    let text = std::str::from_utf8(body).map_err(|err| ReadError::Utf8 {
+        file: file.to_owned(),
+        offset: bom + err.valid_up_to(),
+        source: err,
+    })?;
+    serde_json::from_str(text).map_err(|err| {
+        let offset = bom + byte_offset(text, err.line(), err.column());
+        if err.to_string().starts_with("recursion limit exceeded") {
+            ReadError::TooDeep {
+                file: file.to_owned(),
+                offset,
+            }
+        } else {
+            ReadError::Json {
+                file: file.to_owned(),
+                offset,
+                source: err,
+            }
+        }
+    })
+}
+
+/// Refuses JSON text holding more values than [`Limits::max_json_values`] before it is parsed.
+pub fn check_values(bytes: &[u8], limits: &Limits) -> Result<(), crate::LimitError> {
+    let max = limits.max_json_values;
+    match count_values(bytes, max) {
+        Some(_) => Ok(()),
+        None => Err(limits.exceeded(LimitKind::JsonValues, max.saturating_add(1))),
+    }
+}
+
+/// Counts the JSON values in `bytes` (object keys included, as they cost memory too), in one pass
+/// without allocating. `None` as soon as there are more than `max`. An over-estimate for text
+/// that is not JSON, which the parser refuses anyway.
+#[must_use]
+pub fn count_values(bytes: &[u8], max: u64) -> Option<u64> {
+    let mut count: u64 = 0;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut in_scalar = false;
+    for &b in bytes {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        let starts = match b {
+            b'"' => {
+                in_string = true;
+                in_scalar = false;
+                true
+            }
+            b'{' | b'[' => {
+                in_scalar = false;
+                true
+            }
+            b'-' | b'+' | b'.' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z' => {
+                let starts = !in_scalar;
+                in_scalar = true;
+                starts
+            }
+            _ => {
+                in_scalar = false;
+                false
+            }
+        };
+        if starts {
+            count += 1;
+            if count > max {
+                return None;
+            }
+        }
+    }
+    Some(count)
+}
+
+/// The raw text of each element of a JSON array, as slices of `text`: each element is exactly
+/// the bytes between the separators (no re-serialisation), so a batch export splits into the
+/// single exports it was made of.
+///
+/// ```
+/// let parts = soc_model::json::split_array(br#"[{"id":"a"}, {"id" : "b"}]"#)?;
+/// assert_eq!(parts, [r#"{"id":"a"}"#, r#"{"id" : "b"}"#]);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+pub fn split_array(text: &[u8]) -> Result<Vec<&str>, serde_json::Error> {
+    let elements: Vec<&RawValue> = serde_json::from_slice(crate::format::strip_bom(text))?;
+    Ok(elements.into_iter().map(RawValue::get).collect())
+}
+
+/// Whether a serde_json error means the text is cut short or garbled, as opposed to well-formed
+/// JSON of an unexpected shape (asking again may help only with the first).
+#[must_use]
+pub fn is_malformed(err: &serde_json::Error) -> bool {
+    !matches!(err.classify(), serde_json::error::Category::Data)
+}
+
+/// serde_json reports a one-based line and a one-based byte column; turns them into the zero-based
+/// byte offset of the offending byte (the last byte for an unexpected end of input).
+#[must_use]
+pub fn byte_offset(text: &str, line: usize, column: usize) -> usize {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        text.match_indices('\n')
+            .nth(line - 2)
+            .map_or(text.len(), |(at, _)| at + 1)
+    };
+    line_start
+        .saturating_add(column.saturating_sub(1))
+        .min(text.len())
+}
+
+/// How a JSON value is named in messages ("a number", "an empty string").
+#[must_use]
+pub fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(s) if s.is_empty() => "an empty string",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_default(bytes: &[u8]) -> Result<Value, ReadError> {
+        parse("dir/export.json", bytes, &Limits::default())
+    }
+
+    #[test]
+    fn json_errors_carry_byte_offsets() {
+        let err = parse_default(b"{\n  \"name\": \"A\",\n  oops\n}").unwrap_err();
+        assert!(
+            matches!(&err, ReadError::Json { file, offset: 19, .. } if file == "dir/export.json"),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string()
+                .starts_with("dir/export.json: invalid JSON near byte 19")
+        );
+        let err = parse_default(b"{\"name\": \"A\"").unwrap_err();
+        assert!(matches!(err, ReadError::Json { offset: 11, .. }), "{err:?}");
+    }
+
+    #[test]
+    fn invalid_utf8_is_an_error_with_offset() {
+        let err = parse_default(b"{\"name\": \"\xff\"}").unwrap_err();
+        assert!(matches!(err, ReadError::Utf8 { offset: 10, .. }), "{err:?}");
+        let err = parse_default(b"\xEF\xBB\xBF{\"name\": \"\xff\"}").unwrap_err();
+        assert!(matches!(err, ReadError::Utf8 { offset: 13, .. }), "{err:?}");
+    }
+
+    #[test]
+    fn deep_nesting_is_a_typed_error_not_a_stack_overflow() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let err = parse_default(deep.as_bytes()).unwrap_err();
+        assert!(
+            matches!(err, ReadError::TooDeep { offset: 127, .. }),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("nested deeper than 128 levels"));
+    }
+
+    #[test]
+    fn values_are_counted_without_parsing() {
+        assert_eq!(
+            count_values(br#"{"a": [1, 2.5e3, true, null, "x\"]"]}"#, 99),
+            Some(8)
+        );
+        assert_eq!(count_values(b"[0,0,0,0]", 99), Some(5));
+        assert_eq!(count_values(b"[0,0,0,0]", 4), None);
+        assert_eq!(count_values(b"", 0), Some(0));
+        let limits = Limits {
+            max_json_values: 4,
+            ..Limits::default()
+        };
+        let err = parse("x.json", b"[0,0,0,0]", &limits).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "x.json: holds 5 JSON values or more, over the 4 one JSON document may hold \
+             (limits.max_json_values = 4; raise it in [limits] of socdrift.toml if this export is genuine)"
+        );
+    }
+
+    #[test]
+    fn byte_offset_handles_lines_and_bounds() {
+        assert_eq!(byte_offset("abc", 1, 2), 1);
+        assert_eq!(byte_offset("ab\ncd\nef", 3, 1), 6);
+        assert_eq!(byte_offset("ab", 9, 9), 2);
+        assert_eq!(byte_offset("", 0, 0), 0);
+    }
+
+    proptest::proptest! {
+        /// The count never falls below what serde_json builds, so the limit bounds the tree.
+        #[test]
+        fn the_count_covers_every_parsed_value(value in arb_json()) {
+            let text = serde_json::to_string(&value).unwrap();
+            let counted = count_values(text.as_bytes(), u64::MAX).unwrap();
+            proptest::prop_assert!(counted >= nodes(&value), "{} < {} for {}", counted, nodes(&value), text);
+        }
+    }
+
+    fn nodes(value: &Value) -> u64 {
+        match value {
+            Value::Array(items) => 1 + items.iter().map(nodes).sum::<u64>(),
+            Value::Object(map) => 1 + map.values().map(|v| 1 + nodes(v)).sum::<u64>(),
+            _ => 1,
+        }
+    }
+
+    fn arb_json() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            "\\PC{0,8}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 64, 8, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+                proptest::collection::btree_map("\\PC{0,6}", inner, 0..8)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+}
