@@ -34,7 +34,7 @@ fi
 SIM=${SIM:-$SOCDRIFT}
 if [ ! -f "$GEN/production/workspace.json" ]; then
     echo "generating $WORKFLOWS workflows x $NODES nodes per workspace into $GEN" >&2
-    cargo run --quiet --release -p soc-sim --example generate -- "$GEN.tmp" "$WORKFLOWS" "$NODES"
+    cargo run --quiet --release -p soc-sim --example generate -- "$GEN.tmp" "$WORKFLOWS" "$NODES" >/dev/null
     rm -rf "$GEN" && mv "$GEN.tmp" "$GEN"
 fi
 

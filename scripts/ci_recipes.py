@@ -9,9 +9,10 @@ Run by scripts/ci-recipes.sh (which makes the venv and builds socdrift; SOCDRIFT
    declared counts checked against its test cases.
 2. docs/ci.md: every `run:` of the GitHub Actions workflows, every command of the GitLab jobs, every
    `sh` block, run with bash. The drift-check recipes run in a scratch folder whose socdrift.toml
-   compares the fixtures; the recipes that share the store between runners run in clones of a bare
-   git repository on loopback (file://) against `socdrift sim`, with real git: two runners push
-   (the second one behind, so it must rebase), and a third clone verifies the shared store and
+   compares the fixtures, and every file the workflow uploads and the job keeps as an artifact (the
+   review page included) is written; the recipes that share the store between runners run in clones
+   of a bare git repository on loopback (file://) against `socdrift sim`, with real git: two runners
+   push (the second one behind, so it must rebase), and a third clone verifies the shared store and
    checks the live workspaces against it.
 
 Prints one line per check and `N passed, M failed` last; exits 1 on any failure. With
@@ -294,6 +295,15 @@ def docs_ci():
                       summary.exists() and "### socdrift" in summary.read_text())
                 valid_json(f"github {scenario} drift.json", (tmp / "drift.json").read_text())
                 junit_counts(f"github {scenario} drift.xml", tmp / "drift.xml")
+                uploads = [path for job in workflow["jobs"].values() for s in job["steps"]
+                           if str(s.get("uses", "")).startswith("actions/upload-artifact")
+                           for path in s["with"]["path"].split()]
+                check(f"github {scenario}: every uploaded file is written",
+                      uploads and all((tmp / p).is_file() for p in uploads), str(uploads))
+                page = (tmp / "drift.html").read_text() if (tmp / "drift.html").is_file() else ""
+                check(f"github {scenario}: drift.html is the review page",
+                      page.startswith("<!DOCTYPE html>") and f'data-status="{status}"' in page,
+                      page[:300])
                 for command, res in results[2:]:
                     check(f"github {scenario}: `{command.strip()[:40]}` runs", res.returncode == 0,
                           res.stderr)

@@ -200,6 +200,8 @@ pub enum ReportFormat {
     Markdown,
     /// JUnit XML for CI test reports.
     Junit,
+    /// The review page: one self-contained HTML file that draws each changed workflow.
+    Html,
 }
 
 /// Report options shared by `diff`, `check` and `demo`.
@@ -593,6 +595,11 @@ pub struct CheckArgs {
     /// Write the Markdown report to this file (e.g. for a merge-request comment).
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
+
+    /// Write the review page to this file: one self-contained HTML file that draws each changed
+    /// workflow's canvas (e.g. for a CI artifact).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,8 @@
 //! two sets of them by name and builds a [`Report`], [`diff_sides`] does that for each [`Kind`]
 //! (workflows, and the playbooks that decide when they run), a [`CheckReport`] gathers the reports
 //! (and errors) of every pair a run compared, and a renderer formats a finished check report.
+//! The formats that draw workflows (the HTML review page, Mermaid graphs in Markdown) want the
+//! report's canvases filled in first by [`canvas::draw`], from the workflows' documents.
 //! Nothing here touches the network.
 //!
 //! ```
@@ -37,6 +39,7 @@
 //! ```
 
 pub mod address;
+pub mod canvas;
 pub mod check;
 pub mod decode;
 pub mod diff;

@@ -13,9 +13,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
+mod canvas;
 mod graph;
 mod run;
 
+pub use canvas::{Bounds, Canvas, Diagram, DiagramFlow, DiagramNode, Mark, Point, Side};
 pub use graph::{
     FlowChange, FlowChangeKind, GraphSummary, NodeChange, NodeChangeKind, ParamChange,
 };
@@ -272,6 +274,12 @@ pub struct WorkflowReport {
     /// Things the reader should know: binary content changed, expired acceptances, decoding notes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The diagrams to draw (the review page, Mermaid graphs), filled in by
+    /// [`crate::canvas::draw`] when a format that draws is asked for. A render input only: never
+    /// in the JSON report (see [`Canvas`] for why).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub canvas: Option<Canvas>,
 }
 
 /// The label of the version that runs on each side; absent when no version runs there.
@@ -516,6 +524,7 @@ impl WorkflowReport {
             versions: Vec::new(),
             text_diff: None,
             notes: Vec::new(),
+            canvas: None,
         }
     }
 

@@ -25,6 +25,7 @@ pub fn run(ctx: &Context<'_>, args: &CheckArgs) -> Result<ExitStatus, CliError> 
         json_file: args.report_file.as_deref(),
         junit_file: args.junit.as_deref(),
         markdown_file: args.markdown.as_deref(),
+        html_file: args.html.as_deref(),
         github: true,
     };
     let config = match ctx.config() {
@@ -40,7 +41,7 @@ pub fn run(ctx: &Context<'_>, args: &CheckArgs) -> Result<ExitStatus, CliError> 
         Ok(prepared) => prepared,
         Err(err) => return outputs::failed_run(ctx, err, started_at, filters, &outputs),
     };
-    let loader = Loader::new(ctx, &config, &profile, &filters);
+    let loader = Loader::new(ctx, &config, &profile, &filters).drawing(outputs.draws());
     let report = CheckReport::new(loader.compare_pairs(&pairs))
         .started_at(started_at)
         .with_filters(filters.clone());

@@ -2,8 +2,9 @@
 //! through [`outputs`](super::outputs)).
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::rc::Rc;
 use std::time::Instant;
 
 use soc_diff::render::Format;
@@ -16,10 +17,11 @@ use soc_store::ScratchEntries;
 
 use crate::Context;
 use crate::cli::{ClassArg, FilterArgs, ReportFormat};
+use crate::commands::drawing::{self, Source};
 use crate::commands::outputs::pair_error;
 use crate::config::Config;
 use crate::error::CliError;
-use crate::live;
+use crate::live::{self, Exported};
 use crate::secrets;
 use crate::side::{self, Selector, Side};
 
@@ -30,6 +32,7 @@ impl From<ReportFormat> for Format {
             ReportFormat::Json => Format::Json,
             ReportFormat::Markdown => Format::Markdown,
             ReportFormat::Junit => Format::Junit,
+            ReportFormat::Html => Format::Html,
         }
     }
 }
@@ -42,13 +45,17 @@ pub struct Loader<'a> {
     profile: &'a Profile,
     filters: &'a Filters,
     live: RefCell<BTreeMap<String, LiveSide>>,
+    /// Whether reports get their canvases drawn (see [`drawing`]).
+    draw: bool,
 }
 
-/// A live environment's documents, normalized into a scratch pack, kept for the pairs of a run
-/// that name it again.
+/// A live environment exported in this run: its documents normalized into a scratch pack (kept for
+/// the pairs of a run that name it again), the API they came from, and (only when drawing) the
+/// workflow exports themselves.
 struct LiveSide {
     scratch: ScratchEntries,
     source: DocumentSource,
+    exports: Rc<Vec<Exported>>,
 }
 
 impl<'a> Loader<'a> {
@@ -65,7 +72,15 @@ impl<'a> Loader<'a> {
             profile,
             filters,
             live: RefCell::new(BTreeMap::new()),
+            draw: false,
         }
+    }
+
+    /// Draws each report's workflows after comparing them, for the formats that draw.
+    #[must_use]
+    pub fn drawing(mut self, draw: bool) -> Self {
+        self.draw = draw;
+        self
     }
 
     /// Loads one side as diff entries of both kinds, with the API its documents came from when
@@ -81,7 +96,7 @@ impl<'a> Loader<'a> {
                 if let Some(cached) = self.live.borrow().get(env) {
                     return Ok((cached.scratch.side_entries(), Some(cached.source)));
                 }
-                let live = live_side(self.ctx, self.config, env, self.profile)?;
+                let live = live_side(self.ctx, self.config, env, self.profile, self.draw)?;
                 let entries = live.scratch.side_entries();
                 let source = live.source;
                 self.live.borrow_mut().insert(env.clone(), live);
@@ -104,6 +119,7 @@ impl<'a> Loader<'a> {
     pub fn diff(&self, left: &Side, right: &Side) -> Result<Report, CliError> {
         let (left_entries, left_source) = self.load(left)?;
         let (right_entries, right_source) = self.load(right)?;
+        let sources = self.sources(&left_entries.workflows, &right_entries.workflows);
         let mut report = diff_entries(
             left_entries,
             right_entries,
@@ -114,7 +130,62 @@ impl<'a> Loader<'a> {
         )?;
         report.left_source = left_source;
         report.right_source = right_source;
+        self.draw(&mut report, (left, right), sources);
         Ok(report)
+    }
+
+    /// Where each side's loaded documents came from, when drawing (see [`drawing::sources`]).
+    fn sources(
+        &self,
+        left: &[Entry],
+        right: &[Entry],
+    ) -> (HashMap<String, String>, HashMap<String, String>) {
+        if self.draw {
+            (drawing::sources(left), drawing::sources(right))
+        } else {
+            Default::default()
+        }
+    }
+
+    /// Fills in the report's canvases from the two sides' documents, when drawing.
+    fn draw(
+        &self,
+        report: &mut Report,
+        (left, right): (&Side, &Side),
+        (left_sources, right_sources): (HashMap<String, String>, HashMap<String, String>),
+    ) {
+        if self.draw {
+            let mut l = self.source(left, left_sources);
+            let mut r = self.source(right, right_sources);
+            drawing::draw(report, &mut l, &mut r, self.profile);
+        }
+    }
+
+    /// Where a side's documents are found again, for drawing.
+    fn source(&self, side: &Side, sources: HashMap<String, String>) -> Source {
+        match side {
+            Side::Path(path) if path.join(soc_store::MANIFEST_FILE).is_file() => {
+                soc_store::Snapshot::open(path).map_or(Source::None, Source::Snapshot)
+            }
+            Side::Path(path) => Source::exports(path.clone(), sources),
+            Side::Env {
+                env,
+                selector: Selector::Live,
+            } => self
+                .live
+                .borrow()
+                .get(env)
+                .map_or(Source::None, |live| Source::Live(Rc::clone(&live.exports))),
+            Side::Env {
+                env,
+                selector: Selector::Stored(selector),
+            } => self
+                .ctx
+                .existing_store(self.config)
+                .ok()
+                .and_then(|store| store.resolve(env, selector).ok())
+                .map_or(Source::None, Source::Snapshot),
+        }
     }
 
     /// Compares each pair in order. A pair that fails is reported (on stderr now, in the report
@@ -149,6 +220,7 @@ impl<'a> Loader<'a> {
             let (l, r, b) = (l?, r?, b?);
             let ((left, left_source), (right, right_source), (base, _)) =
                 (self.load(&l)?, self.load(&r)?, self.load(&b)?);
+            let sources = self.sources(&left.workflows, &right.workflows);
             let options = DiffOptions {
                 base_label: b.label(),
                 fail_on: fail_on.to_vec(),
@@ -168,6 +240,7 @@ impl<'a> Loader<'a> {
             );
             report.left_source = left_source;
             report.right_source = right_source;
+            self.draw(&mut report, (&l, &r), sources);
             Ok(report)
         })
     }
@@ -223,11 +296,14 @@ fn live_side(
     config: &Config,
     env: &str,
     profile: &Profile,
+    draw: bool,
 ) -> Result<LiveSide, CliError> {
     let runtime = ctx.runtime()?;
     let env_config = config.env(env)?;
     let client = live::client(env, env_config, &config.limits, &secrets::process_env)?;
     let scratch = soc_store::Scratch::new(None, profile)?;
+    // The exports are kept only to draw from them later.
+    let kept = std::sync::Mutex::new(Vec::new());
     let fetched = live::fetch_each(runtime, ctx.printer, &client, env, env_config, &|(
         info,
         export,
@@ -235,6 +311,11 @@ fn live_side(
         let source = format!("{env}@live/{}", info.id());
         for document in soc_diff::decode_export(&source, &export.bytes, profile)? {
             scratch.add_normalized(Kind::Workflow, profile.normalize(&document))?;
+        }
+        if draw {
+            kept.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push((info, export));
         }
         Ok(())
     })?;
@@ -260,6 +341,10 @@ fn live_side(
     Ok(LiveSide {
         scratch: scratch.finish()?,
         source: fetched.source.source,
+        exports: Rc::new(
+            kept.into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        ),
     })
 }
 

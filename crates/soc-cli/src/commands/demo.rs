@@ -6,6 +6,7 @@ use soc_store::Selector;
 
 use crate::Context;
 use crate::cli::DemoArgs;
+use crate::commands::drawing::{self, Source};
 use crate::commands::outputs::{self, Outputs};
 use crate::commands::{compare, snapshot};
 use crate::config::{Config, EnvConfig};
@@ -38,6 +39,7 @@ pub fn run(ctx: &Context<'_>, args: &DemoArgs) -> Result<ExitStatus, CliError> {
     let store = soc_store::Store::open(temp.path().join("store"))?;
     let profile = config.profile(args.report.keep_layout)?;
     let mut sides = Vec::new();
+    let mut snapshots = Vec::new();
     for (name, workspace) in ENVIRONMENTS {
         let env = EnvConfig {
             endpoint: Some(sim.base_url()),
@@ -51,15 +53,13 @@ pub fn run(ctx: &Context<'_>, args: &DemoArgs) -> Result<ExitStatus, CliError> {
         );
         let client = live::client_with(name, &env, &config.limits, credentials)?;
         snapshot::snapshot_env(ctx, &store, &profile, name, &env, &client, false)?;
-        sides.push(
-            store
-                .resolve(name, &Selector::Latest)?
-                .side_entries(&profile)?,
-        );
+        let taken = store.resolve(name, &Selector::Latest)?;
+        sides.push(taken.side_entries(&profile)?);
+        snapshots.push(taken);
     }
     let right = sides.pop().unwrap_or_default();
     let left = sides.pop().unwrap_or_default();
-    let report = compare::diff_entries(
+    let mut report = compare::diff_entries(
         left,
         right,
         ("staging".to_string(), "production".to_string()),
@@ -74,6 +74,16 @@ pub fn run(ctx: &Context<'_>, args: &DemoArgs) -> Result<ExitStatus, CliError> {
         stat: args.report.stat,
         ..Outputs::default()
     };
+    if outputs.draws() {
+        let mut right_snapshot = snapshots.pop().map_or(Source::None, Source::Snapshot);
+        let mut left_snapshot = snapshots.pop().map_or(Source::None, Source::Snapshot);
+        drawing::draw(
+            &mut report,
+            &mut left_snapshot,
+            &mut right_snapshot,
+            &profile,
+        );
+    }
     outputs::emit(ctx, CheckReport::single(report), &outputs)?;
     // One status line each: the printer escapes a newline inside a message.
     for line in closing(drift).lines() {
@@ -99,10 +109,11 @@ fn closing(drift: bool) -> String {
     format!(
         "\n{verdict}\n\n\
          Try next:\n  \
-         socdrift demo -o markdown         the same report, ready for a pull request\n  \
-         docs/review.md                    how to read it, and the promotion view (diff --base)\n  \
-         socdrift sim                      the emulator on its own, to point a socdrift.toml at\n  \
-         socdrift normalize FILE           the canonical text of an export (a git textconv driver)\n  \
-         socdrift --help                   every command; docs/getting-started.md for your workspaces"
+         socdrift demo -o markdown            the same report, ready for a pull request\n  \
+         socdrift demo -o html > review.html  the review page: each changed workflow drawn\n  \
+         docs/review.md                       how to read it, and the promotion view (diff --base)\n  \
+         socdrift sim                         the emulator on its own, to point a socdrift.toml at\n  \
+         socdrift normalize FILE              the canonical text of an export (a git textconv driver)\n  \
+         socdrift --help                      every command; docs/getting-started.md for your workspaces"
     )
 }

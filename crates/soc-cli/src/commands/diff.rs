@@ -29,7 +29,7 @@ pub fn run(ctx: &Context<'_>, args: &DiffArgs) -> Result<ExitStatus, CliError> {
         Ok(prepared) => prepared,
         Err(err) => return outputs::failed_run(ctx, err, started_at, filters, &outputs),
     };
-    let loader = Loader::new(ctx, &config, &profile, &filters);
+    let loader = Loader::new(ctx, &config, &profile, &filters).drawing(outputs.draws());
     let pair = match &args.base {
         Some(base) => {
             let fail_on: Vec<_> = args.fail_on.iter().map(|&c| c.into()).collect();

@@ -5,6 +5,7 @@ pub(crate) mod compare;
 mod completions;
 mod demo;
 mod diff;
+mod drawing;
 mod export;
 mod log;
 mod migrate;

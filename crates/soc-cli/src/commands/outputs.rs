@@ -70,8 +70,25 @@ pub struct Outputs<'p> {
     pub junit_file: Option<&'p Path>,
     /// The Markdown report file.
     pub markdown_file: Option<&'p Path>,
+    /// The review page (HTML) file.
+    pub html_file: Option<&'p Path>,
     /// Under GitHub Actions: append the Markdown to `$GITHUB_STEP_SUMMARY`, print annotations.
     pub github: bool,
+}
+
+impl Outputs<'_> {
+    /// Whether some output draws workflows (the review page, Mermaid graphs in Markdown), so
+    /// the run should fetch their documents for [`soc_diff::canvas::draw`].
+    pub fn draws(&self) -> bool {
+        let summary =
+            self.github && std::env::var_os("GITHUB_STEP_SUMMARY").is_some_and(|v| !v.is_empty());
+        // Every output that draws follows `--stat`, which leaves drawings out.
+        !self.stat
+            && (self.format.draws()
+                || self.markdown_file.is_some()
+                || self.html_file.is_some()
+                || summary)
+    }
 }
 
 /// Puts the report everywhere it goes, and says what the run amounts to.
@@ -154,6 +171,7 @@ fn write_files(
         (outputs.json_file, Format::Json, false),
         (outputs.junit_file, Format::Junit, false),
         (outputs.markdown_file, Format::Markdown, outputs.stat),
+        (outputs.html_file, Format::Html, outputs.stat),
     ];
     let mut first_error = None;
     for (path, format, stat) in files {

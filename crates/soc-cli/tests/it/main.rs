@@ -13,6 +13,7 @@ mod local;
 mod packs;
 mod playbooks;
 mod reports;
+mod review;
 mod secrets;
 mod sim;
 mod sources;

@@ -20,7 +20,7 @@ fn secret(side: char, n: usize) -> String {
     format!("{MARK}{side}{n:02}q7Zr")
 }
 
-/// A workflow holding `secret(side, 0..=17)`, one under each shape.
+/// A workflow holding `secret(side, 0..=18)`, one under each shape.
 fn planted_workflow(side: char) -> Value {
     let s = |n| secret(side, n);
     let params = json!({
@@ -34,7 +34,8 @@ fn planted_workflow(side: char) -> Value {
         {"type": "element", "name": "bpmn2:process", "attributes": {"id": "Process_1"}, "elements": [
             {"type": "element", "name": "bpmn2:startEvent", "attributes": {"id": "Start_1"}},
             {"type": "element", "name": "bpmn2:serviceTask", "attributes": {
-                "id": "Activity_1", "name": "Look up", "soar:params": params.to_string()}},
+                "id": "Activity_1", "name": format!("Look up with token={}", s(18)),
+                "soar:params": params.to_string()}},
             {"type": "element", "name": "bpmn2:sequenceFlow", "attributes": {
                 "id": "Flow_1", "sourceRef": "Start_1", "targetRef": "Activity_1"}},
         ]},
@@ -144,6 +145,8 @@ fn nothing_committed_or_published_holds_a_secret() {
         ("json", "out/diff.json"),
         ("markdown", "out/diff.md"),
         ("junit", "out/diff.xml"),
+        // The review page draws node names: a secret in one is redacted there too.
+        ("html", "out/diff.html"),
     ] {
         run(
             &[
@@ -167,6 +170,8 @@ fn nothing_committed_or_published_holds_a_secret() {
             "out/check.xml",
             "--markdown",
             "out/check.md",
+            "--html",
+            "out/check.html",
         ],
         1,
     );
@@ -175,6 +180,13 @@ fn nothing_committed_or_published_holds_a_secret() {
     run(&["export", "--env", "staging", "--out", "exported"], 0);
     // `normalize` is the git textconv driver: what `git diff` shows of exports.
     run(&["normalize", "exported/planted-secrets.json"], 0);
+
+    // The page drew the node, under its redacted name.
+    let page = std::fs::read_to_string(root.join("out/diff.html")).unwrap();
+    assert!(
+        page.contains("data-node-id=\"Activity_1\" data-name=\"Look up with token=&lt;redacted:"),
+        "{page}"
+    );
 
     // Every planted shape was seen, and shows as a redacted change.
     let report: Value =
@@ -188,7 +200,7 @@ fn nothing_committed_or_published_holds_a_secret() {
     let changes = planted["changes"].as_array().unwrap();
     assert_eq!(
         changes.len(),
-        18,
+        19,
         "one change per planted secret: {planted:#}"
     );
     for change in changes {

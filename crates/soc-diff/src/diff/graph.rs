@@ -48,25 +48,26 @@ pub(super) fn summary(
     (!summary.is_empty()).then_some(summary)
 }
 
-/// One element of a diagram, as the summary needs it.
-struct Element<'v> {
-    id: &'v str,
-    tag: &'v str,
-    name: Option<&'v str>,
+/// One element of a diagram, as the summary (and the drawing, [`crate::canvas`]) needs it.
+pub(crate) struct Element<'v> {
+    pub(crate) id: &'v str,
+    pub(crate) tag: &'v str,
+    pub(crate) name: Option<&'v str>,
     /// Attributes other than `id` and `name` (and a flow's ends), and child elements other than
     /// the derived `incoming`/`outgoing` references, by name.
     params: Value,
     /// A flow's ends.
-    ends: Option<(&'v str, &'v str)>,
+    pub(crate) ends: Option<(&'v str, &'v str)>,
 }
 
-struct Graph<'v> {
-    nodes: BTreeMap<&'v str, Element<'v>>,
-    flows: BTreeMap<&'v str, Element<'v>>,
+/// The nodes and flows of a decoded taskflow, by id.
+pub(crate) struct Graph<'v> {
+    pub(crate) nodes: BTreeMap<&'v str, Element<'v>>,
+    pub(crate) flows: BTreeMap<&'v str, Element<'v>>,
 }
 
 impl<'v> Graph<'v> {
-    fn of(taskflow: &'v Value) -> Self {
+    pub(crate) fn of(taskflow: &'v Value) -> Self {
         let mut graph = Graph {
             nodes: BTreeMap::new(),
             flows: BTreeMap::new(),

@@ -16,7 +16,7 @@
 //! - `text`: the unified diff of two canonical texts.
 
 mod accept;
-mod graph;
+pub(crate) mod graph;
 mod matching;
 mod structure;
 #[cfg(test)]

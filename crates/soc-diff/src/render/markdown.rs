@@ -13,6 +13,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use super::mermaid::{self, Flowchart};
 use super::{
     IDS_ONLY, RenderOptions, acceptance_text, active_line, by_class, change_classes, class_meaning,
     counts, diff_lines, error_facts, graph_lines, pair_counts, plural, short_value, shorten,
@@ -43,7 +44,7 @@ pub(super) fn render(report: &CheckReport, options: &RenderOptions) -> String {
     }
     let heads: Vec<String> = ordered.iter().map(|pair| head(pair, heading)).collect();
     let mut reserved: usize = heads.iter().map(String::len).sum();
-    let (mut without_diff, mut omitted) = (0, 0);
+    let (mut without_diff, mut without_chart, mut omitted) = (0, 0, 0);
     for (pair, head) in ordered.iter().zip(&heads) {
         // A heading needs a blank line before it to be one after a `</details>`.
         if !md.is_empty() && !md.ends_with("\n\n") {
@@ -70,23 +71,34 @@ pub(super) fn render(report: &CheckReport, options: &RenderOptions) -> String {
         });
         for (kind, wf) in with_details {
             let room = BUDGET.saturating_sub(reserved);
-            let full = details(compared, kind, wf, true);
-            if md.len() + full.len() <= room {
-                md.push_str(&full);
-                continue;
-            }
-            let short = details(compared, kind, wf, false);
-            if md.len() + short.len() <= room {
-                md.push_str(&short);
-                without_diff += 1;
-            } else {
-                omitted += 1;
+            // The unified diff goes first, then the diagram, then the whole section.
+            let chart = mermaid::flowchart(wf);
+            let has_diff = wf.text_diff.is_some() && shows_text_diff(wf);
+            let levels = [
+                (true, chart.as_ref()),
+                (false, chart.as_ref()),
+                (false, None),
+            ];
+            let fitting = levels.into_iter().find_map(|(with_diff, chart)| {
+                let text = details(compared, kind, wf, with_diff, chart);
+                (md.len() + text.len() <= room).then_some((text, with_diff, chart.is_some()))
+            });
+            match fitting {
+                Some((text, with_diff, with_chart)) => {
+                    md.push_str(&text);
+                    without_diff += usize::from(has_diff && !with_diff);
+                    without_chart += usize::from(chart.is_some() && !with_chart);
+                }
+                None => omitted += 1,
             }
         }
     }
     let mut left_out = Vec::new();
     if without_diff > 0 {
         left_out.push(plural(without_diff, "unified diff"));
+    }
+    if without_chart > 0 {
+        left_out.push(plural(without_chart, "diagram"));
     }
     if omitted > 0 {
         let any_playbooks = report.compared().any(Report::has_playbooks);
@@ -321,9 +333,15 @@ fn drift_text(wf: &WorkflowReport) -> &'static str {
     }
 }
 
-/// The collapsible section of one workflow or playbook, with or without its unified diff: notes,
-/// the graph summary, the changes, the other versions, the diff.
-fn details(report: &Report, kind: Kind, wf: &WorkflowReport, with_diff: bool) -> String {
+/// The collapsible section of one workflow or playbook, with or without its unified diff and its
+/// diagram: notes, the graph summary and the diagram, the changes, the other versions, the diff.
+fn details(
+    report: &Report,
+    kind: Kind,
+    wf: &WorkflowReport,
+    with_diff: bool,
+    chart: Option<&Flowchart>,
+) -> String {
     let mut md = String::new();
     let mut what = vec![status_text(wf)];
     if kind == Kind::Playbook {
@@ -352,6 +370,9 @@ fn details(report: &Report, kind: Kind, wf: &WorkflowReport, with_diff: bool) ->
     }
     if let Some(graph) = &wf.graph {
         graph_list(&mut md, graph);
+    }
+    if let Some(chart) = chart {
+        diagram(&mut md, chart);
     }
     if !wf.changes.is_empty() {
         change_table(&mut md, report, wf);
@@ -403,6 +424,20 @@ fn graph_list(md: &mut String, graph: &GraphSummary) {
         }
     }
     md.push('\n');
+}
+
+/// The diagram as a collapsible Mermaid flowchart. Its text holds no backtick (names are written
+/// as entity codes), so a plain fence holds it.
+fn diagram(md: &mut String, chart: &Flowchart) {
+    let _ = write!(
+        md,
+        "<details>\n<summary>Diagram (+ added, − removed, ~ changed)</summary>\n\n```mermaid\n{}```\n\n",
+        chart.text
+    );
+    if let Some(cut) = &chart.cut {
+        let _ = writeln!(md, "_{}_\n", inline(cut));
+    }
+    md.push_str("</details>\n\n");
 }
 
 /// The changes as a table: sign, path, both values, and the class, base and acceptance when

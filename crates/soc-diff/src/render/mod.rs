@@ -5,9 +5,11 @@
 //! exit code. Every string from the data goes through [`printable`] before it is shown.
 
 mod github;
+mod html;
 mod json;
 mod junit;
 mod markdown;
+mod mermaid;
 mod text;
 
 use std::fmt;
@@ -35,11 +37,25 @@ pub enum Format {
     Markdown,
     /// JUnit XML, one test case per workflow, for CI test reports.
     Junit,
+    /// The review page: one self-contained HTML file that draws each changed workflow's canvas
+    /// (see [`crate::canvas`] for what it needs drawn first).
+    Html,
 }
 
 impl Format {
     /// Every format, in the order help texts list them.
-    pub const ALL: [Format; 4] = [Format::Text, Format::Json, Format::Markdown, Format::Junit];
+    pub const ALL: [Format; 5] = [
+        Format::Text,
+        Format::Json,
+        Format::Markdown,
+        Format::Junit,
+        Format::Html,
+    ];
+
+    /// Whether the format draws workflows, so its report wants [`crate::canvas::draw`] first.
+    pub fn draws(self) -> bool {
+        matches!(self, Self::Markdown | Self::Html)
+    }
 
     /// The name `FromStr` accepts and `Display` prints.
     pub fn as_str(self) -> &'static str {
@@ -48,6 +64,7 @@ impl Format {
             Self::Json => "json",
             Self::Markdown => "markdown",
             Self::Junit => "junit",
+            Self::Html => "html",
         }
     }
 }
@@ -60,7 +77,7 @@ impl fmt::Display for Format {
 
 /// A format name that is not one of [`Format::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown report format {0:?}; expected one of text, json, markdown (or md), junit")]
+#[error("unknown report format {0:?}; expected one of text, json, markdown (or md), junit, html")]
 pub struct UnknownFormat(pub String);
 
 impl FromStr for Format {
@@ -72,6 +89,7 @@ impl FromStr for Format {
             "json" => Ok(Self::Json),
             "markdown" | "md" => Ok(Self::Markdown),
             "junit" | "xml" => Ok(Self::Junit),
+            "html" | "htm" => Ok(Self::Html),
             _ => Err(UnknownFormat(s.to_owned())),
         }
     }
@@ -93,6 +111,7 @@ pub fn render(report: &CheckReport, format: Format, options: &RenderOptions) -> 
         Format::Json => json::render(report, options),
         Format::Markdown => markdown::render(report, options),
         Format::Junit => junit::render(report, options),
+        Format::Html => html::render(report, options),
     }
 }
 
@@ -112,6 +131,20 @@ fn shorten(text: &str, max_chars: usize) -> String {
     }
     let mut out: String = text.chars().take(max_chars.saturating_sub(1)).collect();
     out.push('…');
+    out
+}
+
+/// A BPMN tag in words, for a node without a name: `serviceTask` -> `service task`.
+fn kind_words(kind: &str) -> String {
+    let mut out = String::with_capacity(kind.len() + 4);
+    for c in kind.chars() {
+        if c.is_uppercase() {
+            out.push(' ');
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
     out
 }
 
@@ -515,6 +548,8 @@ mod tests {
             assert_eq!(format.to_string().parse::<Format>(), Ok(format));
         }
         assert_eq!("MD".parse::<Format>(), Ok(Format::Markdown));
+        assert_eq!("htm".parse::<Format>(), Ok(Format::Html));
+        assert_eq!(kind_words("exclusiveGateway"), "exclusive gateway");
         let err = "yaml".parse::<Format>().unwrap_err();
         assert!(err.to_string().contains("\"yaml\""), "{err}");
     }

@@ -10,5 +10,6 @@ mod playbooks;
 mod props;
 mod redaction;
 mod render;
+mod review;
 mod schema;
 mod threeway;

@@ -394,6 +394,15 @@ fn a_side_without_playbooks_says_so_instead_of_adding_them_all() {
         "{text}"
     );
     assert!(text.contains("playbooks: not compared"), "{text}");
+    let page = soc_diff::render(
+        &CheckReport::single(neither),
+        Format::Html,
+        &RenderOptions::default(),
+    );
+    assert!(
+        page.contains("<p>Not compared: neither side holds playbooks"),
+        "{page}"
+    );
 }
 
 /// The playbook documents of a bundled workspace, built from its answers as soc-api builds them.
@@ -534,6 +543,14 @@ fn every_format_heads_playbooks_apart() {
     assert_eq!(pair["summary"]["playbooks"]["accepted"], 1);
     assert_eq!(pair["summary"]["workflows"]["modified"], 2);
     assert_eq!(pair["summary"]["modified"], 7);
+    // The review page lists the playbooks apart, each changed one with a section of its own.
+    let page = soc_diff::render(&report, Format::Html, &plain);
+    assert!(page.contains("<h3 class=\"kind\">Playbooks</h3>"), "{page}");
+    assert!(page.contains("<table class=\"workflows\" data-kind=\"playbook\">"));
+    let playbook_sections = page
+        .matches("<section class=\"workflow\" id=\"p0-p")
+        .count();
+    assert_eq!(playbook_sections, 5, "{page}");
 }
 
 mod props {
