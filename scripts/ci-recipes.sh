@@ -6,7 +6,8 @@
 #     pair first, in the middle and last, and validates every JSON report against
 #     docs/report.schema.json (Python `jsonschema`) and every JUnit report with `junitparser`;
 #   - runs every command of docs/ci.md (GitHub Actions `run:` steps, GitLab `script`s, `sh` blocks)
-#     in a scratch folder and checks what they produce.
+#     in a scratch folder and checks what they produce; the recipes that share the store between
+#     runners run in clones of a bare git repository (file://) against `socdrift sim`.
 # Makes (once) a venv with jsonschema, junitparser and PyYAML; installs jq with apt-get if missing.
 # Prints `N passed, M failed` last and exits non-zero on any failure.
 #

@@ -7,11 +7,16 @@ Run by scripts/ci-recipes.sh (which makes the venv and builds socdrift; SOCDRIFT
    `--base`, and a run whose config is broken). Every JSON report (stdout and --report-file) is validated against
    docs/report.schema.json with `jsonschema`; every JUnit report is read with `junitparser` and its
    declared counts checked against its test cases.
-2. docs/ci.md: every `run:` of the GitHub Actions workflow, every command of the GitLab job, every
-   `sh` block, run with bash in a scratch folder whose socdrift.toml compares the fixtures; every
-   file the workflow uploads and the job keeps as an artifact (the review page included) is written.
+2. docs/ci.md: every `run:` of the GitHub Actions workflows, every command of the GitLab jobs, every
+   `sh` block, run with bash. The drift-check recipes run in a scratch folder whose socdrift.toml
+   compares the fixtures, and every file the workflow uploads and the job keeps as an artifact (the
+   review page included) is written; the recipes that share the store between runners run in clones
+   of a bare git repository on loopback (file://) against `socdrift sim`, with real git: two runners
+   push (the second one behind, so it must rebase), and a third clone verifies the shared store and
+   checks the live workspaces against it.
 
-Prints one line per check and `N passed, M failed` last; exits 1 on any failure.
+Prints one line per check and `N passed, M failed` last; exits 1 on any failure. With
+CI_RECIPES_DEBUG=1 it also prints what each runner of the store-sharing recipes printed.
 """
 
 import json
@@ -22,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 from pathlib import Path
 
 import jsonschema
@@ -239,17 +245,30 @@ def scratch(tmp, pairs):
     )
 
 
+def shares(text):
+    """Whether a recipe shares the store (takes snapshots) rather than checks for drift."""
+    return "socdrift snapshot" in text or text.lstrip().startswith("git ")
+
+
 def docs_ci():
     text = (ROOT / "docs/ci.md").read_text()
     found = blocks(text)
     yamls = [yaml.safe_load(body) for lang, body in found if lang == "yaml"]
-    github = [y for y in yamls if "jobs" in y]
-    gitlab = [y for y in yamls if "jobs" not in y]
-    shells = [body for lang, body in found if lang in ("sh", "bash", "shell")]
+    all_shells = [body for lang, body in found if lang in ("sh", "bash", "shell")]
+    github_all = [y for y in yamls if "jobs" in y]
+    gitlab_all = [y for y in yamls if "jobs" not in y]
+    github = [y for y in github_all if not shares(yaml.dump(y))]
+    gitlab = [y for y in gitlab_all if not shares(yaml.dump(y))]
+    shells = [body for body in all_shells if not shares(body)]
     check(
         "docs/ci.md: a GitHub workflow, a GitLab job and sh blocks",
         bool(github and gitlab and shells),
         f"{len(github)} GitHub, {len(gitlab)} GitLab, {len(shells)} sh",
+    )
+    share_recipes(
+        [y for y in github_all if shares(yaml.dump(y))],
+        [y for y in gitlab_all if shares(yaml.dump(y))],
+        [body for body in all_shells if shares(body)],
     )
 
     for scenario, pairs, status, code in [
@@ -322,6 +341,192 @@ def docs_ci():
                     want = 0 if code == 1 else 1
                     check(f"sh {scenario}: `{command.strip()}` exits {want}",
                           res.returncode == want, res.stderr)
+
+
+# --- Sharing the store between runners: real git, a bare repository on file://, socdrift sim ---
+
+AKSK = {
+    "STAGING_AK": "SIMACCESSKEY0000000",
+    "STAGING_SK": "sim-secret-key",
+    "PRODUCTION_AK": "SIMACCESSKEY0000000",
+    "PRODUCTION_SK": "sim-secret-key",
+}
+
+
+def git(cwd, *args, check_ok=True):
+    res = subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True,
+        env={
+            "PATH": os.environ.get("PATH", ""), "HOME": str(cwd), "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_AUTHOR_NAME": "seed", "GIT_AUTHOR_EMAIL": "seed@example.invalid",
+            "GIT_COMMITTER_NAME": "seed", "GIT_COMMITTER_EMAIL": "seed@example.invalid",
+        },
+    )
+    if check_ok and res.returncode != 0:
+        raise RuntimeError(f"git {args} in {cwd}: {res.stdout}{res.stderr}")
+    return res
+
+
+class Emulator:
+    """`socdrift sim` with the bundled workspaces, on an ephemeral loopback port."""
+
+    def __enter__(self):
+        self.proc = subprocess.Popen(
+            [str(SOCDRIFT), "sim"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
+        lines = [self.proc.stdout.readline() for _ in range(4)]
+        self.endpoint = lines[0].split()[-1]
+        self.project = lines[1].split()[1]
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+    def config(self):
+        out = ""
+        for env, workspace in [("staging", "soc-staging"), ("production", "soc-production")]:
+            upper = env.upper()
+            out += (
+                f"[env.{env}]\nendpoint = \"{self.endpoint}\"\nproject_id = \"{self.project}\"\n"
+                f"workspace = \"{workspace}\"\nak_env = \"{upper}_AK\"\nsk_env = \"{upper}_SK\"\n\n"
+            )
+        return out
+
+
+def shared_repo(tmp, sim):
+    """A bare repository holding a socdrift.toml for the emulator; returns its file:// URL."""
+    remote = tmp / "remote.git"
+    git(tmp, "init", "--quiet", "--bare", "--initial-branch", "main", str(remote))
+    seed = tmp / "seed"
+    seed.mkdir()
+    git(seed, "init", "--quiet", "--initial-branch", "main")
+    (seed / "socdrift.toml").write_text(sim.config())
+    git(seed, "add", "socdrift.toml")
+    git(seed, "commit", "--quiet", "-m", "socdrift.toml")
+    url = f"file://{remote}"
+    git(seed, "push", "--quiet", url, "main")
+    return url
+
+
+def clone(tmp, url, name, detached=False):
+    path = tmp / name
+    git(tmp, "clone", "--quiet", url, str(path))
+    if detached:
+        git(path, "checkout", "--quiet", "--detach")
+    return path
+
+
+def substituted(env_block):
+    """A step's `env:` with `${{ secrets.X }}` replaced by the emulator's test credentials."""
+    out = {}
+    for key, value in (env_block or {}).items():
+        value = str(value)
+        match = re.fullmatch(r"\$\{\{\s*secrets\.(\w+)\s*\}\}", value)
+        out[key] = AKSK.get(match.group(1), "") if match else value
+    return out
+
+
+def shared_ok(name, runners, url, tmp):
+    """After the runners pushed: a fresh clone verifies, lists every snapshot, and checks the
+    live workspaces against them without drift."""
+    for runner_name, results in runners:
+        for command, res in results:
+            check(f"{name} ({runner_name}): `{command.strip()[:60]}` exits 0",
+                  res.returncode == 0, res.stdout + res.stderr)
+    if os.environ.get("CI_RECIPES_DEBUG"):
+        for runner_name, results in runners:
+            for command, res in results:
+                print(f"--- {name} {runner_name}: {command}\n{res.stdout}{res.stderr}")
+    reader = clone(tmp, url, f"reader-{len(list(tmp.iterdir()))}")
+    env = env_for(reader, **AKSK)
+    res = subprocess.run([str(SOCDRIFT), "verify"], cwd=reader, env=env, capture_output=True, text=True)
+    check(f"{name}: the shared store verifies", res.returncode == 0, res.stdout + res.stderr)
+    res = subprocess.run([str(SOCDRIFT), "log", "staging", "-o", "json"], cwd=reader, env=env,
+                         capture_output=True, text=True)
+    snapshots = json.loads(res.stdout)["snapshots"] if res.returncode == 0 else []
+    check(f"{name}: both runners' snapshots are in the shared store", len(snapshots) >= 2,
+          res.stdout + res.stderr)
+    res = subprocess.run([str(SOCDRIFT), "check", "--stat"], cwd=reader, env=env,
+                         capture_output=True, text=True)
+    check(f"{name}: another runner checks live against the shared snapshots: no drift",
+          res.returncode == 0, res.stdout + res.stderr)
+    tracked = git(reader, "ls-files").stdout
+    check(f"{name}: nothing private was pushed", "raw-v2" not in tracked and ".lock" not in tracked,
+          tracked)
+
+
+def share_recipes(github, gitlab, shells):
+    check(
+        "docs/ci.md: GitHub and GitLab recipes that share the store, and the git steps",
+        bool(github and gitlab and shells),
+        f"{len(github)} GitHub, {len(gitlab)} GitLab, {len(shells)} sh",
+    )
+    with Emulator() as sim:
+        for workflow in github:
+            with tempfile.TemporaryDirectory() as tmp:
+                tmp = Path(tmp)
+                url = shared_repo(tmp, sim)
+                behind = clone(tmp, url, "behind")
+                first = clone(tmp, url, "first")
+                runners = []
+                for runner_name, path in [("first", first), ("behind", behind)]:
+                    time.sleep(1.1)  # snapshot ids hold whole seconds: the runners' differ
+                    results = []
+                    for job in workflow["jobs"].values():
+                        for step in job["steps"]:
+                            if "run" in step:
+                                env = env_for(path, GITHUB_ACTIONS="true", **substituted(step.get("env")))
+                                results += run_commands("github share", [step["run"]], path, env)
+                    runners.append((runner_name, results))
+                shared_ok("github share", runners, url, tmp)
+        for job in gitlab:
+            for job_name, spec in job.items():
+                with tempfile.TemporaryDirectory() as tmp:
+                    tmp = Path(tmp)
+                    url = shared_repo(tmp, sim)
+                    # GitLab checks out a detached HEAD; the push URL (with a token on GitLab)
+                    # becomes the bare repository here.
+                    behind = clone(tmp, url, "behind", detached=True)
+                    first = clone(tmp, url, "first", detached=True)
+                    variables = {k: str(v) for k, v in spec.get("variables", {}).items()}
+                    variables.update(SOCDRIFT_PUSH_URL=url, CI_COMMIT_REF_NAME="main", **AKSK)
+                    runners = []
+                    for runner_name, path in [("first", first), ("behind", behind)]:
+                        time.sleep(1.1)
+                        env = env_for(path, **variables)
+                        results = run_commands("gitlab share", spec.get("before_script", []), path, env)
+                        results += run_commands("gitlab share", spec["script"], path, env)
+                        runners.append((runner_name, results))
+                    shared_ok(f"gitlab share ({job_name})", runners, url, tmp)
+        for body in shells:
+            with tempfile.TemporaryDirectory() as tmp:
+                tmp = Path(tmp)
+                url = shared_repo(tmp, sim)
+                behind = clone(tmp, url, "behind")
+                first = clone(tmp, url, "first")
+                identity = {
+                    "GIT_AUTHOR_NAME": "runner", "GIT_AUTHOR_EMAIL": "runner@example.invalid",
+                    "GIT_COMMITTER_NAME": "runner", "GIT_COMMITTER_EMAIL": "runner@example.invalid",
+                }
+                runners = []
+                for runner_name, path in [("first", first), ("behind", behind)]:
+                    time.sleep(1.1)
+                    env = env_for(path, **AKSK, **identity)
+                    # The git steps follow a snapshot taken without --push. The first runner
+                    # snapshots staging from another workspace, so the behind runner's view
+                    # conflicts with what it fetches (and its newer snapshot is what is live).
+                    if runner_name == "first":
+                        toml = (path / "socdrift.toml").read_text()
+                        (path / "socdrift.toml").write_text(
+                            toml.replace('workspace = "soc-staging"', 'workspace = "soc-production"', 1)
+                        )
+                        git(path, "update-index", "--assume-unchanged", "socdrift.toml")
+                    takes = re.search(r"^\s*socdrift snapshot", body, flags=re.M)
+                    prep = [] if takes else ["socdrift snapshot --all"]
+                    results = run_commands("sh share", prep + [body], path, env)
+                    runners.append((runner_name, results))
+                shared_ok("sh share", runners, url, tmp)
 
 
 report_runs()

@@ -5,12 +5,15 @@
 //! `concurrency` units of work started at once (a unit is an export batch, or one workflow's
 //! versions); every request shares the client's concurrency limit, rate cap and retries.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
 
 use bytes::Bytes;
-use futures_util::pin_mut;
-use futures_util::stream::{FuturesUnordered, StreamExt};
+use futures_util::Stream;
+use futures_util::stream::{FuturesUnordered, StreamExt, TryStreamExt};
 use soc_model::{DocumentSource, Format};
 
 use crate::client::SourceMode;
@@ -42,11 +45,43 @@ pub struct Fetched {
     pub workflows: Vec<(WorkflowInfo, ExportedWorkflow)>,
 }
 
+/// Where a fetch's documents come from, said once per fetch before its first workflow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchSource {
+    /// The API the documents come from.
+    pub source: DocumentSource,
+    /// With [`SourceMode::Auto`]: why export was not used, when it was not.
+    pub fallback: Option<String>,
+}
+
+/// One step of [`Client::fetch_stream`].
+#[derive(Debug)]
+pub enum Fetch {
+    /// Where the documents come from: yielded once, before the first workflow (and for a
+    /// workspace without workflows, alone).
+    Source(FetchSource),
+    /// A listed workflow and its document.
+    Workflow {
+        /// Its place in the listing (workflows arrive as their batches finish).
+        position: usize,
+        /// The workflow as the list showed it.
+        info: WorkflowInfo,
+        /// Its document, from the source announced before.
+        document: ExportedWorkflow,
+    },
+}
+
 /// An error of a pipeline, and whether any unit had succeeded before it.
 struct PipelineError {
     error: ApiError,
     after_success: bool,
 }
+
+/// A workflow of a pipeline: its position in the listing, its info and its document.
+type Positioned = (usize, WorkflowInfo, ExportedWorkflow);
+
+/// A pipeline's stream, boxed so the export and versions pipelines can stand in for each other.
+type PipelineStream<'a> = Pin<Box<dyn Stream<Item = Result<Positioned, PipelineError>> + 'a>>;
 
 /// Whether the export route is on trial (the `auto` source, before falling back to the versions
 /// API is ruled out): then the first batch is alone in flight until it succeeds, and an answer
@@ -67,9 +102,25 @@ impl Client {
         &self,
         progress: impl FnMut(ExportProgress),
     ) -> Result<Vec<(WorkflowInfo, ExportedWorkflow)>, ApiError> {
-        self.export_pipeline(Trial::Trusted, progress)
+        in_list_order(self.export_pipeline(Trial::Trusted, progress))
             .await
             .map_err(|e| e.error)
+    }
+
+    /// Lists the workspace and exports every workflow like [`export_all`](Self::export_all), but
+    /// yields each `(listed info, export)` as soon as its export is in, in no particular order,
+    /// so the caller can process and drop it: nothing is held beyond the listing and the batches
+    /// in flight (at most the client's concurrency). The stream works only while it is polled, so
+    /// a slow consumer slows the export down instead of piling exports up. It ends after every
+    /// listed workflow was yielded once, or with the first error.
+    pub fn export_stream<'a>(
+        &'a self,
+        progress: impl FnMut(ExportProgress) + 'a,
+    ) -> impl Stream<Item = Result<(WorkflowInfo, ExportedWorkflow), ApiError>> + 'a {
+        self.export_pipeline(Trial::Trusted, progress).map(|item| {
+            item.map(|(_, info, document)| (info, document))
+                .map_err(|e| e.error)
+        })
     }
 
     /// Lists the workspace and builds every workflow's document from the versions API (see
@@ -78,57 +129,159 @@ impl Client {
         &self,
         progress: impl FnMut(ExportProgress),
     ) -> Result<Vec<(WorkflowInfo, ExportedWorkflow)>, ApiError> {
-        self.pipeline(1, Trial::Trusted, progress, |infos| async move {
-            let mut out = Vec::with_capacity(infos.len());
-            for info in &infos {
-                out.push(self.document_from_versions(info).await?);
-            }
-            Ok(out)
-        })
-        .await
-        .map_err(|e| e.error)
+        in_list_order(self.versions_pipeline(progress))
+            .await
+            .map_err(|e| e.error)
     }
 
     /// Every workflow of the workspace with its document, from the source the client was built
-    /// with ([`ClientBuilder::source`](crate::ClientBuilder::source)).
-    ///
-    /// With [`SourceMode::Auto`], the first export batch decides: when the export route does not
-    /// exist (HTTP 404, 405 or 501, `APIGW.0101`) or its answer is no workflow document socdrift
-    /// can read (after retries), the documents come from the versions API instead and
-    /// [`Fetched::fallback`] says why. Once an export batch has succeeded, a later failure is an
-    /// error like any other.
+    /// with ([`ClientBuilder::source`](crate::ClientBuilder::source)), in list order: the
+    /// workflows of [`fetch_stream`](Self::fetch_stream), collected.
     pub async fn fetch_all(
         &self,
-        mut progress: impl FnMut(ExportProgress),
+        progress: impl FnMut(ExportProgress),
     ) -> Result<Fetched, ApiError> {
-        let (source, fallback, workflows) = match self.inner.source {
-            SourceMode::Export => (
-                DocumentSource::Export,
-                None,
-                self.export_all(&mut progress).await?,
-            ),
-            SourceMode::Versions => (
-                DocumentSource::Versions,
-                None,
-                self.versions_all(&mut progress).await?,
-            ),
-            SourceMode::Auto => match self.export_pipeline(Trial::OnTrial, &mut progress).await {
-                Ok(workflows) => (DocumentSource::Export, None, workflows),
-                Err(PipelineError {
-                    error,
-                    after_success: false,
-                }) if export_unusable(&error) => {
-                    tracing::info!(error = %error, "export is not usable; reading the versions api");
-                    let workflows = self.versions_all(&mut progress).await?;
-                    (DocumentSource::Versions, Some(error.to_string()), workflows)
-                }
-                Err(e) => return Err(e.error),
-            },
-        };
+        let stream = self.fetch_stream(progress);
+        futures_util::pin_mut!(stream);
+        let mut decided = None;
+        let mut workflows = Vec::new();
+        while let Some(step) = stream.next().await {
+            match step? {
+                Fetch::Source(source) => decided = Some(source),
+                Fetch::Workflow {
+                    position,
+                    info,
+                    document,
+                } => workflows.push((position, info, document)),
+            }
+        }
+        workflows.sort_by_key(|(position, _, _)| *position);
+        // Cannot be missing (the stream says it before anything else); export is the default.
+        let FetchSource { source, fallback } = decided.unwrap_or(FetchSource {
+            source: DocumentSource::Export,
+            fallback: None,
+        });
         Ok(Fetched {
             source,
             fallback,
-            workflows,
+            workflows: workflows
+                .into_iter()
+                .map(|(_, info, document)| (info, document))
+                .collect(),
+        })
+    }
+
+    /// Every workflow of the workspace with its document, from the source the client was built
+    /// with, yielded as each arrives (in no particular order) so the caller can process and drop
+    /// it: memory holds the listing and the work in flight (at most the client's concurrency
+    /// batches, or workflows for the versions API), not the workspace. The stream works only
+    /// while it is polled. It first says where the documents come from ([`Fetch::Source`]),
+    /// then yields every listed workflow once ([`Fetch::Workflow`]), or ends with the first
+    /// error.
+    ///
+    /// With [`SourceMode::Auto`], the first export batch decides (it runs alone, and nothing is
+    /// yielded before it is in): when the export route does not exist (HTTP 404, 405 or 501,
+    /// `APIGW.0101`) or its answer is no workflow document socdrift can read (after retries),
+    /// the documents come from the versions API instead and [`FetchSource::fallback`] says why.
+    /// Once an export batch has succeeded, a later failure is an error like any other.
+    pub fn fetch_stream<'a>(
+        &'a self,
+        progress: impl FnMut(ExportProgress) + 'a,
+    ) -> impl Stream<Item = Result<Fetch, ApiError>> + 'a {
+        struct State<'a> {
+            client: &'a Client,
+            progress: Rc<RefCell<dyn FnMut(ExportProgress) + 'a>>,
+            stream: PipelineStream<'a>,
+            /// Whether the documents' source is known (always, but with `auto` before the first
+            /// export batch is in).
+            decided: bool,
+            /// Said next, before anything else.
+            source: Option<FetchSource>,
+            /// Held back while the source is said.
+            held: Option<Positioned>,
+            done: bool,
+        }
+        let progress: Rc<RefCell<dyn FnMut(ExportProgress) + 'a>> = Rc::new(RefCell::new(progress));
+        let shared = |progress: &Rc<RefCell<dyn FnMut(ExportProgress) + 'a>>| {
+            let progress = Rc::clone(progress);
+            move |p: ExportProgress| (progress.borrow_mut())(p)
+        };
+        let fixed = |source| FetchSource {
+            source,
+            fallback: None,
+        };
+        let (stream, source): (PipelineStream<'a>, _) = match self.inner.source {
+            SourceMode::Export => (
+                Box::pin(self.export_pipeline(Trial::Trusted, shared(&progress))),
+                Some(fixed(DocumentSource::Export)),
+            ),
+            SourceMode::Versions => (
+                Box::pin(self.versions_pipeline(shared(&progress))),
+                Some(fixed(DocumentSource::Versions)),
+            ),
+            SourceMode::Auto => (
+                Box::pin(self.export_pipeline(Trial::OnTrial, shared(&progress))),
+                None,
+            ),
+        };
+        let state = State {
+            client: self,
+            decided: source.is_some(),
+            progress,
+            stream,
+            source,
+            held: None,
+            done: false,
+        };
+        futures_util::stream::unfold(state, move |mut state| async move {
+            loop {
+                if let Some(source) = state.source.take() {
+                    return Some((Ok(Fetch::Source(source)), state));
+                }
+                if let Some((position, info, document)) = state.held.take() {
+                    let step = Fetch::Workflow {
+                        position,
+                        info,
+                        document,
+                    };
+                    return Some((Ok(step), state));
+                }
+                if state.done {
+                    return None;
+                }
+                let export_decides = !state.decided;
+                match state.stream.next().await {
+                    Some(Ok(item)) if export_decides => {
+                        state.decided = true;
+                        state.source = Some(fixed(DocumentSource::Export));
+                        state.held = Some(item);
+                    }
+                    Some(Ok(item)) => state.held = Some(item),
+                    None if export_decides => {
+                        state.decided = true;
+                        state.source = Some(fixed(DocumentSource::Export));
+                        state.done = true;
+                    }
+                    None => state.done = true,
+                    Some(Err(PipelineError {
+                        error,
+                        after_success: false,
+                    })) if export_decides && export_unusable(&error) => {
+                        tracing::info!(error = %error, "export is not usable; reading the versions api");
+                        state.decided = true;
+                        state.source = Some(FetchSource {
+                            source: DocumentSource::Versions,
+                            fallback: Some(error.to_string()),
+                        });
+                        state.stream =
+                            Box::pin(state.client.versions_pipeline(shared(&state.progress)));
+                    }
+                    Some(Err(e)) => {
+                        state.done = true;
+                        return Some((Err(e.error), state));
+                    }
+                }
+            }
         })
     }
 
@@ -222,100 +375,192 @@ impl Client {
         })
     }
 
-    /// [`export_all`](Self::export_all); on trial, the first batch alone is in flight until it
-    /// succeeds, and an answer socdrift cannot read as workflows is an error.
-    async fn export_pipeline(
-        &self,
+    /// The export pipeline of [`export_stream`](Self::export_stream); on trial, the first batch
+    /// alone is in flight until it succeeds, and an answer socdrift cannot read as workflows is
+    /// an error.
+    fn export_pipeline<'a>(
+        &'a self,
         trial: Trial,
-        progress: impl FnMut(ExportProgress),
-    ) -> Result<Vec<(WorkflowInfo, ExportedWorkflow)>, PipelineError> {
+        progress: impl FnMut(ExportProgress) + 'a,
+    ) -> impl Stream<Item = Result<Positioned, PipelineError>> + 'a {
         let batch = self.inner.export_batch_size;
-        self.pipeline(batch, trial, progress, |infos| async move {
-            let ids: Vec<String> = infos.iter().map(|i| i.id().to_owned()).collect();
-            let documents = self.export_batch(ids.clone()).await?;
-            if trial == Trial::OnTrial {
-                documents.iter().try_for_each(|d| recognisable(d, &ids))?;
-            }
-            Ok(documents)
-        })
-        .await
+        self.pipeline(
+            batch,
+            trial,
+            progress,
+            move |infos: Vec<WorkflowInfo>| async move {
+                let ids: Vec<String> = infos.iter().map(|i| i.id().to_owned()).collect();
+                let documents = self.export_batch(ids.clone()).await?;
+                if trial == Trial::OnTrial {
+                    documents.iter().try_for_each(|d| recognisable(d, &ids))?;
+                }
+                Ok(documents)
+            },
+        )
+    }
+
+    /// The versions pipeline: each workflow's document built from the versions API.
+    fn versions_pipeline<'a>(
+        &'a self,
+        progress: impl FnMut(ExportProgress) + 'a,
+    ) -> impl Stream<Item = Result<Positioned, PipelineError>> + 'a {
+        self.pipeline(
+            1,
+            Trial::Trusted,
+            progress,
+            move |infos: Vec<WorkflowInfo>| async move {
+                let mut out = Vec::with_capacity(infos.len());
+                for info in &infos {
+                    out.push(self.document_from_versions(info).await?);
+                }
+                Ok(out)
+            },
+        )
     }
 
     /// Lists the workspace and runs `work` on batches of `batch` listed workflows while the
     /// listing goes on, at most `concurrency` batches at once (only one until the first has
-    /// succeeded, on trial). Returns the pairs in list order.
-    async fn pipeline<W, Fut>(
-        &self,
+    /// succeeded, when on trial), yielding each workflow with its position in the listing as
+    /// soon as its batch is in. Works only while polled; ends after every listed workflow was
+    /// yielded once, or with the first error.
+    fn pipeline<'a, W, Fut>(
+        &'a self,
         batch: usize,
         trial: Trial,
-        mut progress: impl FnMut(ExportProgress),
+        progress: impl FnMut(ExportProgress) + 'a,
         work: W,
-    ) -> Result<Vec<(WorkflowInfo, ExportedWorkflow)>, PipelineError>
+    ) -> impl Stream<Item = Result<Positioned, PipelineError>> + 'a
     where
-        W: Fn(Vec<WorkflowInfo>) -> Fut,
-        Fut: Future<Output = Result<Vec<ExportedWorkflow>, ApiError>>,
+        W: Fn(Vec<WorkflowInfo>) -> Fut + 'a,
+        Fut: Future<Output = Result<Vec<ExportedWorkflow>, ApiError>> + 'a,
     {
-        let concurrency = self.inner.concurrency;
-        let list = self.list_workflows();
-        pin_mut!(list);
-        let mut infos: Vec<WorkflowInfo> = Vec::new();
-        let mut pending: VecDeque<WorkflowInfo> = VecDeque::new();
-        let mut in_flight = FuturesUnordered::new();
-        let mut done: HashMap<String, ExportedWorkflow> = HashMap::new();
-        let mut listing_done = false;
-        let mut succeeded = false;
-        let fail = |error, after_success| PipelineError {
-            error,
-            after_success,
-        };
-        loop {
-            // At most `concurrency` batches are started at a time, and the listing is read
-            // eagerly into `pending`. So the next list page never queues behind a whole page of
-            // work for a permit: it is asked for as soon as a page arrives and gets the first
-            // free permit, while the work keeps the other permits busy.
-            let room = if trial == Trial::OnTrial && !succeeded {
-                1
-            } else {
-                concurrency
-            };
-            while in_flight.len() < room
-                && (pending.len() >= batch || (listing_done && !pending.is_empty()))
-            {
-                let take = batch.min(pending.len());
-                in_flight.push(work(pending.drain(..take).collect()));
-            }
-            tokio::select! {
-                item = list.next(), if !listing_done => {
-                    match item {
-                        Some(info) => {
-                            let info = info.map_err(|e| fail(e, succeeded))?;
-                            pending.push_back(info.clone());
-                            infos.push(info);
-                        }
-                        None => listing_done = true,
-                    }
-                    progress(ExportProgress { listed: infos.len(), exported: done.len(), listing_done });
-                }
-                Some(result) = in_flight.next(), if !in_flight.is_empty() => {
-                    for workflow in result.map_err(|e| fail(e, succeeded))? {
-                        done.insert(workflow.id.clone(), workflow);
-                    }
-                    succeeded = true;
-                    progress(ExportProgress { listed: infos.len(), exported: done.len(), listing_done });
-                }
-                else => break,
-            }
+        struct State<'a, P, W, Fut> {
+            list: Pin<Box<dyn Stream<Item = Result<WorkflowInfo, ApiError>> + Send + 'a>>,
+            progress: P,
+            work: W,
+            /// Listed and not yet done, by id: position and info.
+            listed: HashMap<String, (usize, WorkflowInfo)>,
+            count: usize,
+            done: usize,
+            pending: VecDeque<WorkflowInfo>,
+            in_flight: FuturesUnordered<Fut>,
+            ready: VecDeque<Positioned>,
+            listing_done: bool,
+            succeeded: bool,
+            finished: bool,
         }
-        infos
-            .into_iter()
-            .map(|info| {
-                let workflow = done
-                    .remove(info.id())
-                    .ok_or_else(|| fail(missing_export(info.id()), true))?;
-                Ok((info, workflow))
-            })
-            .collect()
+        let state = State {
+            list: Box::pin(self.list_workflows()),
+            progress,
+            work,
+            listed: HashMap::new(),
+            count: 0,
+            done: 0,
+            pending: VecDeque::new(),
+            in_flight: FuturesUnordered::new(),
+            ready: VecDeque::new(),
+            listing_done: false,
+            succeeded: false,
+            finished: false,
+        };
+        let concurrency = self.inner.concurrency;
+        futures_util::stream::unfold(state, move |mut state| async move {
+            loop {
+                if let Some(item) = state.ready.pop_front() {
+                    return Some((Ok(item), state));
+                }
+                if state.finished {
+                    return None;
+                }
+                // At most `concurrency` batches are started at a time, and the listing is read
+                // eagerly into `pending`. So the next list page never queues behind a whole page
+                // of work for a permit: it is asked for as soon as a page arrives and gets the
+                // first free permit, while the work keeps the other permits busy.
+                let room = if trial == Trial::OnTrial && !state.succeeded {
+                    1
+                } else {
+                    concurrency
+                };
+                while state.in_flight.len() < room
+                    && (state.pending.len() >= batch
+                        || (state.listing_done && !state.pending.is_empty()))
+                {
+                    let take = batch.min(state.pending.len());
+                    let infos: Vec<WorkflowInfo> = state.pending.drain(..take).collect();
+                    state.in_flight.push((state.work)(infos));
+                }
+                if state.listing_done && state.in_flight.is_empty() {
+                    state.finished = true;
+                    // Cannot happen (every batch is reconciled), but must never be silent.
+                    if let Some(id) = state.listed.keys().next() {
+                        let error = PipelineError {
+                            error: missing_export(id),
+                            after_success: true,
+                        };
+                        return Some((Err(error), state));
+                    }
+                    return None;
+                }
+                let outcome: Result<(), ApiError> = tokio::select! {
+                    item = state.list.next(), if !state.listing_done => {
+                        match item {
+                            Some(Ok(info)) => {
+                                let id = info.id().to_owned();
+                                state.pending.push_back(info.clone());
+                                state.listed.insert(id, (state.count, info));
+                                state.count += 1;
+                                Ok(())
+                            }
+                            Some(Err(err)) => Err(err),
+                            None => {
+                                state.listing_done = true;
+                                Ok(())
+                            }
+                        }
+                    }
+                    Some(result) = state.in_flight.next(), if !state.in_flight.is_empty() => {
+                        result.and_then(|documents| {
+                            for document in documents {
+                                let (position, info) = state
+                                    .listed
+                                    .remove(&document.id)
+                                    .ok_or_else(|| missing_export(&document.id))?;
+                                state.done += 1;
+                                state.ready.push_back((position, info, document));
+                            }
+                            state.succeeded = true;
+                            Ok(())
+                        })
+                    }
+                };
+                (state.progress)(ExportProgress {
+                    listed: state.count,
+                    exported: state.done,
+                    listing_done: state.listing_done,
+                });
+                if let Err(error) = outcome {
+                    state.finished = true;
+                    let error = PipelineError {
+                        error,
+                        after_success: state.succeeded,
+                    };
+                    return Some((Err(error), state));
+                }
+            }
+        })
     }
+}
+
+/// The workflows of a pipeline, in list order.
+async fn in_list_order(
+    stream: impl Stream<Item = Result<Positioned, PipelineError>>,
+) -> Result<Vec<(WorkflowInfo, ExportedWorkflow)>, PipelineError> {
+    let mut workflows: Vec<Positioned> = stream.try_collect().await?;
+    workflows.sort_by_key(|(position, _, _)| *position);
+    Ok(workflows
+        .into_iter()
+        .map(|(_, info, document)| (info, document))
+        .collect())
 }
 
 /// Whether an export answer is something socdrift reads as workflows: JSON or a ZIP. Anything

@@ -66,7 +66,7 @@ pub use client::{ClientBuilder, SourceMode, Timeouts};
 pub use credentials::Credentials;
 pub use error::{ApiError, BoxError, BuildError, ErrorContext, ListDetail, Operation};
 pub use export::{ExportSource, ExportedWorkflow};
-pub use fetch::{ExportProgress, Fetched};
+pub use fetch::{ExportProgress, Fetch, FetchSource, Fetched};
 pub use http::Client;
 pub use model::{ApiObject, ObjectError, VersionInfo, WorkflowInfo};
 pub use playbooks::{

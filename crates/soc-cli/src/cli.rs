@@ -84,8 +84,13 @@ pub enum Command {
     Export(ExportArgs),
 
     /// Export environments into the snapshot store.
+    ///
+    /// Each workflow is normalized, hashed and stored as it arrives; only what no earlier
+    /// snapshot holds is written. With --commit, the store's committed part is committed to the
+    /// git repository that holds it; with --push, also pushed, rebasing onto what other runners
+    /// pushed meanwhile (see docs/ci.md).
     #[command(
-        after_help = "Exit codes:\n  0  snapshot written (or skipped as unchanged)\n  2  error"
+        after_help = "Exit codes:\n  0  snapshot written (or skipped as unchanged), and committed or pushed when asked\n  2  error"
     )]
     Snapshot(SnapshotArgs),
 
@@ -149,9 +154,24 @@ pub enum Command {
     #[command(after_help = "Exit codes:\n  0  done\n  2  error")]
     Tag(TagArgs),
 
-    /// Delete old snapshots of an environment (never the latest).
+    /// Delete old snapshots (never the latest nor a tagged one) and what only they held.
     #[command(after_help = "Exit codes:\n  0  pruned (or nothing to prune)\n  2  error")]
     Prune(PruneArgs),
+
+    /// Move a store written by an older socdrift (store-v1) into store-v2.
+    ///
+    /// Every snapshot keeps its time; its old id still selects it. Safe to interrupt: run it
+    /// again to carry on. Afterwards store-v1/ and raw-v1/ are gone.
+    #[command(after_help = "Exit codes:\n  0  migrated (or nothing to migrate)\n  2  error")]
+    Migrate(MigrateArgs),
+
+    /// Rewrite the readable view of the latest snapshots (what git diff shows).
+    ///
+    /// The view is store-v2/view/ENV/workflows/*.json and store-v2/view/ENV/playbooks/*.json.
+    /// Every snapshot updates its environment's view; this repairs a view edited by hand or left
+    /// behind by a merge of snapshots taken elsewhere.
+    #[command(after_help = "Exit codes:\n  0  written\n  2  error")]
+    View(ViewArgs),
 
     /// Print the canonical normalized text of each workflow in an export file.
     ///
@@ -449,6 +469,34 @@ pub struct SnapshotArgs {
     /// Do not write a snapshot identical to the latest one.
     #[arg(long)]
     pub skip_unchanged: bool,
+
+    /// Commit the store's committed part (store-v2/) to the git repository that holds it.
+    #[arg(long)]
+    pub commit: bool,
+
+    /// Commit, then push; when another runner pushed first, rebase onto its commits (rewriting
+    /// the view) and push again, a few times.
+    #[arg(long)]
+    pub push: bool,
+
+    /// The remote to push to (default: the current branch's upstream remote, else origin).
+    #[arg(long, value_name = "NAME", requires = "push")]
+    pub remote: Option<String>,
+
+    /// The branch to push to (default: the current branch's upstream, else the current branch;
+    /// needed on a detached HEAD).
+    #[arg(long, value_name = "NAME", requires = "push")]
+    pub branch: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {}
+
+#[derive(Debug, Args)]
+pub struct ViewArgs {
+    /// Only this environment (default: every environment with snapshots).
+    #[arg(long, value_name = "NAME", add = env_names())]
+    pub env: Option<String>,
 }
 
 #[derive(Debug, Args)]

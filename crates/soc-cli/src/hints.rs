@@ -34,6 +34,14 @@ pub fn hint_for(err: &(dyn StdError + 'static)) -> Option<String> {
                 "wait for the other writer of `{env}` to finish and try again; a lock whose holder has exited is released by the operating system, so no file needs deleting"
             ));
         }
+        Some(soc_store::StoreError::StoreLocked { .. }) => {
+            return Some(
+                "another socdrift is writing snapshots, or collecting what a prune deleted; wait \
+                 for it to finish and try again (a lock whose holder has exited is released by \
+                 the operating system)"
+                    .to_owned(),
+            );
+        }
         _ => {}
     }
     if let Some(soc_store::StoreError::TagNotFound {

@@ -21,6 +21,7 @@ pub mod completion;
 mod config;
 mod error;
 pub mod exit;
+pub mod git;
 mod hints;
 mod live;
 mod printer;
@@ -130,7 +131,7 @@ impl Context<'_> {
     /// The snapshot store for reading: an error naming the folder if there is none yet.
     pub fn existing_store(&self, config: &Config) -> Result<soc_store::Store, CliError> {
         let path = self.store_path(config);
-        if !path.join(soc_store::LAYOUT_DIR).is_dir() {
+        if !soc_store::Store::exists_at(&path) {
             return Err(CliError::msg(format!(
                 "there is no snapshot store at {} yet",
                 path.display()

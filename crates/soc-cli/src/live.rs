@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use soc_api::{
-    ApiError, Client, ClientBuilder, ExportedWorkflow, Fetched, FetchedPlaybooks, Operation,
-    Timeouts, WorkflowInfo,
+    ApiError, Client, ClientBuilder, ExportedWorkflow, Fetch, FetchSource, Fetched,
+    FetchedPlaybooks, Operation, Timeouts, WorkflowInfo,
 };
 
-use crate::config::{AuthKind, Config, EnvConfig};
+use crate::config::{AuthKind, EnvConfig};
 use crate::error::CliError;
 use crate::printer::Printer;
 use crate::secrets::{self, Credentials};
@@ -90,41 +90,36 @@ pub fn client_with(
     })
 }
 
-/// Gets every workflow and playbook document of a configured environment, with progress bars on
-/// a terminal.
-pub fn export_env(
-    runtime: &tokio::runtime::Runtime,
-    printer: &Printer,
-    config: &Config,
-    env_name: &str,
-) -> Result<(Fetched, FetchedPlaybooks), CliError> {
-    let env = config.env(env_name)?;
-    let client = client(env_name, env, &config.limits, &secrets::process_env)?;
-    let fetched = export_all(runtime, printer, &client, env_name, env)?;
-    let playbooks = fetch_playbooks(runtime, printer, &client, env_name, env, &fetched.workflows)?;
-    Ok((fetched, playbooks))
+/// Every workflow's name by its id, as the listing (or, failing that, the export) gives it: what
+/// a playbook's actions name their workflows by.
+pub fn workflow_names(workflows: &[Exported]) -> BTreeMap<String, String> {
+    workflows
+        .iter()
+        .map(|(info, export)| (info.id().to_owned(), workflow_name(info, export)))
+        .collect()
 }
 
-/// Gets every playbook document of the workspace, each action's workflow named from `workflows`
-/// (the same workspace's, listed just before); says once per run when the API announced that an
-/// endpoint it needed is deprecated.
+/// A workflow's name: the listing's, the export's, or its id.
+pub fn workflow_name(info: &WorkflowInfo, export: &ExportedWorkflow) -> String {
+    info.name()
+        .or(export.name.as_deref())
+        .unwrap_or(info.id())
+        .to_owned()
+}
+
+/// Gets every playbook document of the workspace, each action's workflow named from `names`
+/// (the same workspace's workflows by id, listed just before); says once per run when the API
+/// announced that an endpoint it needed is deprecated.
 pub fn fetch_playbooks(
     runtime: &tokio::runtime::Runtime,
     printer: &Printer,
     client: &Client,
     env_name: &str,
     env: &EnvConfig,
-    workflows: &[Exported],
+    names: &BTreeMap<String, String>,
 ) -> Result<FetchedPlaybooks, CliError> {
-    let names: BTreeMap<String, String> = workflows
-        .iter()
-        .map(|(info, export)| {
-            let name = info.name().or(export.name.as_deref()).unwrap_or(info.id());
-            (info.id().to_owned(), name.to_owned())
-        })
-        .collect();
     let bar = printer.progress_counting(&format!("{env_name} playbooks"));
-    let result = runtime.block_on(client.playbooks_all(&names, |done, listed| {
+    let result = runtime.block_on(client.playbooks_all(names, |done, listed| {
         crate::printer::set_total(&bar, listed as u64);
         bar.set_position(done as u64);
     }));
@@ -181,7 +176,7 @@ pub fn export_all(
     }));
     bar.finish_and_clear();
     let fetched = result.map_err(|e| api_error(env_name, env, "export workflows of", e))?;
-    say_fallback(printer, env_name, &fetched);
+    say_fallback(printer, env_name, fetched.fallback.as_deref());
     tracing::info!(
         env = env_name,
         workflows = fetched.workflows.len(),
@@ -193,14 +188,133 @@ pub fn export_all(
 }
 
 /// The one line that says `auto` read the versions API because export did not work.
-pub fn say_fallback(printer: &Printer, env_name: &str, fetched: &Fetched) {
-    if let Some(reason) = &fetched.fallback {
+pub fn say_fallback(printer: &Printer, env_name: &str, fallback: Option<&str>) {
+    if let Some(reason) = fallback {
         printer.warn(&format!(
             "{env_name}: export is not usable here, so the workflows were read through the \
              versions API (set `source = \"versions\"` in [env.{env_name}] to skip the export \
              attempt): {reason}"
         ));
     }
+}
+
+/// What [`fetch_each`] got: how many workflows, from which API, and their names by id.
+#[derive(Debug)]
+pub struct FetchedEach {
+    /// How many workflows were handed to the sink.
+    pub count: usize,
+    /// Where the documents came from.
+    pub source: FetchSource,
+    /// Every workflow's name by id ([`workflow_names`]), for the playbooks read next.
+    pub names: BTreeMap<String, String>,
+}
+
+/// Gets every workflow document through a built client, from the environment's `source` (export,
+/// versions, or `auto`), and hands each to `sink` as soon as it arrives, on one thread per core,
+/// while the fetch goes on: the CPU work of a workflow (normalizing, hashing, compressing,
+/// writing) overlaps the network work of the next ones, and memory holds the documents in
+/// flight, not the workspace. Says on stderr when `auto` had to read the versions API. The first
+/// error (of the fetch or of `sink`) stops the fetch and is returned.
+pub fn fetch_each(
+    runtime: &tokio::runtime::Runtime,
+    printer: &Printer,
+    client: &Client,
+    env_name: &str,
+    env: &EnvConfig,
+    sink: &(dyn Fn(Exported) -> Result<(), CliError> + Sync),
+) -> Result<FetchedEach, CliError> {
+    use futures_util::StreamExt;
+    use std::sync::Mutex;
+
+    let workers = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Exported>(workers * 2);
+    let rx = Mutex::new(rx);
+    let failed = AtomicBool::new(false);
+    let failure: Mutex<Option<CliError>> = Mutex::new(None);
+    let bar = printer.progress_counting(env_name);
+    let started = std::time::Instant::now();
+    let fetched = std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let item = rx
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .blocking_recv();
+                    let Some(item) = item else { break };
+                    // After a failure, drain what is queued so the fetch never waits on a full
+                    // channel that nobody empties.
+                    if failed.load(Ordering::SeqCst) {
+                        continue;
+                    }
+                    if let Err(err) = sink(item) {
+                        failed.store(true, Ordering::SeqCst);
+                        failure
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .get_or_insert(err);
+                    }
+                }
+            });
+        }
+        let mut total = None;
+        let result = runtime.block_on(async {
+            let stream = client.fetch_stream(|p| {
+                if let Some(len) = bar_total(total, p) {
+                    total = Some(len);
+                    crate::printer::set_total(&bar, len);
+                }
+                bar.set_position(p.exported as u64);
+            });
+            futures_util::pin_mut!(stream);
+            let mut source = None;
+            let mut names = BTreeMap::new();
+            while let Some(step) = stream.next().await {
+                match step? {
+                    Fetch::Source(said) => {
+                        say_fallback(printer, env_name, said.fallback.as_deref());
+                        source = Some(said);
+                    }
+                    Fetch::Workflow { info, document, .. } => {
+                        names.insert(info.id().to_owned(), workflow_name(&info, &document));
+                        if failed.load(Ordering::SeqCst) || tx.send((info, document)).await.is_err()
+                        {
+                            break;
+                        }
+                    }
+                }
+            }
+            Ok((source, names))
+        });
+        drop(tx);
+        result
+    });
+    bar.finish_and_clear();
+    if let Some(err) = failure
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    {
+        return Err(err);
+    }
+    let (source, names) =
+        fetched.map_err(|e| api_error(env_name, env, "export workflows of", e))?;
+    // The stream says its source before anything else; export is what a silent one would mean.
+    let source = source.unwrap_or(FetchSource {
+        source: soc_model::DocumentSource::Export,
+        fallback: None,
+    });
+    tracing::info!(
+        env = env_name,
+        workflows = names.len(),
+        source = %source.source,
+        elapsed = %soc_text::duration(started.elapsed()),
+        "exported"
+    );
+    Ok(FetchedEach {
+        count: names.len(),
+        source,
+        names,
+    })
 }
 
 /// The bar's total, once it is known for good: the number listed when the listing is complete.

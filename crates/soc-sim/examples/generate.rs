@@ -1,12 +1,15 @@
-//! Writes a generated workspace pair to a folder, for tests outside Rust (the review page's
-//! browser test draws it).
+//! Writes a generated workspace pair to a folder in the fixture layout, for `socdrift sim
+//! --fixtures DIR` (benchmarks such as `scripts/bench-store.sh` serve it over loopback) and for
+//! tests outside Rust (the review page's browser test draws it).
 //!
 //! ```text
-//! cargo run -p soc-sim --example generate -- DIR [WORKFLOWS] [NODES] [SEED] [DRIFT_RATE]
+//! cargo run --release -p soc-sim --example generate -- DIR [WORKFLOWS] [NODES] [SEED] [DRIFT_RATE]
 //! ```
 //!
-//! Writes `DIR/staging` (the base) and `DIR/production` (the drifted copy) in the fixture layout
-//! (`workspace.json`, `workflows/NN-name.json`); prints one line per mutation on stdout.
+//! Writes `DIR/staging` (the base workspace, named `gen-staging`) and `DIR/production` (the
+//! drifted copy, `gen-production`) in the fixture layout (`workspace.json`,
+//! `workflows/NN-name.json`); prints one line per mutation on stdout. Defaults: 2000 workflows, 40
+//! nodes each, seed 1, drift rate 0.02 (the store benchmark's workload).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -19,7 +22,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .first()
         .map(PathBuf::from)
         .ok_or("usage: generate DIR [WORKFLOWS] [NODES] [SEED] [DRIFT_RATE]")?;
-    let defaults = GenerateOptions::default();
+    let defaults = GenerateOptions {
+        workflows: 2000,
+        nodes_per_workflow: 40,
+        seed: 1,
+        drift_rate: 0.02,
+    };
     let arg = |i: usize| args.get(i).map(String::as_str);
     let options = GenerateOptions {
         workflows: arg(1).map_or(Ok(defaults.workflows), str::parse)?,

@@ -3,8 +3,9 @@
 //!
 //! - `manifest shortcut`: `Snapshot::entries()` on both sides, then `soc_diff::diff`: workflows with
 //!   equal normalized hashes are never read.
-//! - `all loaded`: `Snapshot::load_all()` on both sides (every normalized file read, checked and
-//!   parsed), then `soc_diff::diff` over `Entry::Loaded`.
+//! - `all loaded`: `Snapshot::load_all()` on both sides (every normalized object read from its
+//!   pack, decompressed, checked against its hash and validated), then `soc_diff::diff` over
+//!   `Entry::Loaded`.
 //!
 //! Both include opening the snapshots (reading and checking the manifests). Environment variables:
 //! `BENCH_WORKFLOWS` (default 2000), `BENCH_RUNS` (default 9), `BENCH_DRIFT` (default 0.02).
@@ -26,14 +27,15 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
 }
 
 /// Writes a workspace as a snapshot; returns it with the time spent adding (decode, normalize,
-/// write) and committing (sync, manifest, rename).
+/// compress, append to the packs, set aside for the view) and committing (packs synced and
+/// published, manifest written and renamed, view updated).
 fn store_workspace(
     store: &Store,
     env: &str,
     workspace: &soc_sim::Workspace,
 ) -> (Snapshot, Duration, Duration) {
     let profile = Profile::default();
-    let mut writer = store
+    let writer = store
         .begin(
             env,
             SourceInfo::default(),
@@ -51,7 +53,8 @@ fn store_workspace(
             input
         })
         .collect();
-    // As `socdrift snapshot` adds them: normalized on every core, written in order.
+    // Prepared on every core, recorded in order (`socdrift snapshot` adds from worker threads as
+    // the exports arrive).
     let started = Instant::now();
     writer.add_all(inputs).unwrap();
     let adding = started.elapsed();
@@ -87,12 +90,13 @@ fn main() {
         .sum();
     println!(
         "soc-store bench: {workflows} workflows per side, drift rate {drift}, {runs} runs; \
-         normalized files {:.1} MiB in all",
+         normalized texts {:.1} MiB in all",
         bytes as f64 / (1024.0 * 1024.0)
     );
     println!(
-        "writing a snapshot: add (decode, normalize, write) {left_add:.2?} / {right_add:.2?}, \
-         commit (sync, manifest, rename) {left_commit:.2?} / {right_commit:.2?}"
+        "writing a snapshot: add (decode, normalize, compress, write) {left_add:.2?} / \
+         {right_add:.2?}, commit (publish packs, manifest, view) {left_commit:.2?} / \
+         {right_commit:.2?}"
     );
 
     let profile = Profile::default();

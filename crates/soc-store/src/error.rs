@@ -66,6 +66,18 @@ pub enum StoreError {
         path: PathBuf,
     },
 
+    /// The store-wide lock stayed taken for longer than the timeout: by snapshot writers while
+    /// garbage collection waited, or by garbage collection while a writer waited.
+    #[error(
+        "the store is locked by {holder}; gave up after {}; lock file: {path}",
+        soc_text::duration(*timeout)
+    )]
+    StoreLocked {
+        holder: crate::lock::LockHolder,
+        timeout: Duration,
+        path: PathBuf,
+    },
+
     /// The lock file could not be locked for a reason other than another holder.
     #[error("cannot lock {path}")]
     Lock {
@@ -179,6 +191,52 @@ pub enum StoreError {
     #[error("no workflow export files (*.json, *.zip) in {path}")]
     EmptyImport { path: PathBuf },
 
+    /// A pack whose structure is damaged (truncated, a bad index).
+    #[error("pack {path} is damaged: {reason}; run `socdrift verify`")]
+    BadPack { path: PathBuf, reason: String },
+
+    /// An object inside a pack that no longer matches its hash.
+    #[error(
+        "object {hash} in {pack} is damaged: {reason}; run `socdrift verify` and restore the \
+         store from git or take a new snapshot"
+    )]
+    CorruptedObject {
+        pack: PathBuf,
+        hash: String,
+        reason: String,
+    },
+
+    /// An object a snapshot lists that no pack holds.
+    #[error(
+        "snapshot {snapshot} lists the {what} of workflow '{workflow}' as object {hash}, which no \
+         pack in {packs} holds; run `socdrift verify`"
+    )]
+    MissingObject {
+        /// `env/id`.
+        snapshot: String,
+        workflow: String,
+        what: &'static str,
+        hash: String,
+        packs: PathBuf,
+    },
+
+    /// Compressing an object failed (only possible when memory runs out).
+    #[error("cannot compress an object")]
+    Compress {
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A snapshot id that an operation needed to be free is taken (two migrations at once).
+    #[error("snapshot {env}/{id} exists already")]
+    SnapshotExists { env: String, id: String },
+
+    /// A store-v2 snapshot opened by a path that is not inside a store.
+    #[error(
+        "{path} is a store-v2 manifest outside its store; its content lives in the store's packs, \
+         so pass the store (or ENV@SELECTOR) instead"
+    )]
+    OutsideStore { path: PathBuf },
     /// A tag name that cannot be used (see `docs/store.md`).
     #[error(
         "invalid tag name {name:?}: {reason} (use lowercase letters, digits, '-' and '_', \

@@ -2,7 +2,7 @@
 //! (they come from `fs-err`).
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
@@ -98,50 +98,13 @@ pub fn write_private_file(path: &Path, bytes: &[u8]) -> Result<()> {
     written
 }
 
-/// Writes a new private file without forcing it to disk; [`sync_files`] does that later.
-pub(crate) fn write_new_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut file = create_private_file(path)?;
-    file.write_all(bytes)?;
-    Ok(())
-}
-
-/// How many files are forced to disk at once by [`sync_files`].
-const SYNC_THREADS: usize = 8;
-
-/// Forces files to disk, several at a time: the file system commits concurrent syncs in one
-/// journal transaction, which makes a snapshot of thousands of files many times faster to write
-/// than one sync after another. Returns the first error.
-pub(crate) fn sync_files(paths: &[PathBuf]) -> Result<()> {
-    let chunk = paths.len().div_ceil(SYNC_THREADS).max(1);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = paths
-            .chunks(chunk)
-            .map(|group| {
-                scope.spawn(move || -> Result<()> {
-                    for path in group {
-                        // Write access: Windows cannot flush a read-only handle.
-                        fs_err::OpenOptions::new()
-                            .write(true)
-                            .open(path)?
-                            .sync_all()?;
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        let mut result = Ok(());
-        for worker in workers {
-            let outcome = match worker.join() {
-                Ok(outcome) => outcome,
-                // A panic cannot happen in the loop above; resume it rather than hide it.
-                Err(panic) => std::panic::resume_unwind(panic),
-            };
-            if result.is_ok() {
-                result = outcome;
-            }
-        }
-        result
-    })
+/// The entries of folder `dir`, none when it does not exist; any other failure names the folder.
+pub(crate) fn dir_entries(dir: &Path) -> Result<Vec<fs_err::DirEntry>> {
+    match fs_err::read_dir(dir) {
+        Ok(entries) => Ok(entries.collect::<std::io::Result<Vec<_>>>()?),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(err) => Err(err.into()),
+    }
 }
 
 /// Forces a folder's entries (creations, renames) to disk. A no-op where folders cannot be opened
@@ -227,21 +190,6 @@ mod tests {
             sha256_file(&path).unwrap(),
             (sha256_hex(&bytes), bytes.len() as u64)
         );
-    }
-
-    #[test]
-    fn files_are_synced_in_parallel_and_errors_name_the_path() {
-        let dir = tempfile::tempdir().unwrap();
-        let paths: Vec<PathBuf> = (0..20).map(|i| dir.path().join(format!("f{i}"))).collect();
-        for path in &paths {
-            write_new_file(path, b"x").unwrap();
-        }
-        sync_files(&paths).unwrap();
-        sync_files(&[]).unwrap();
-        let mut with_missing = paths.clone();
-        with_missing.push(dir.path().join("missing"));
-        let err = sync_files(&with_missing).unwrap_err();
-        assert!(err.to_string().contains("missing"), "{err}");
     }
 
     #[test]

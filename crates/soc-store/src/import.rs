@@ -62,7 +62,7 @@ impl Store {
         for path in &files {
             pieces.extend(split_export_file(path, profile)?);
         }
-        let mut writer = self.begin(env, source, profile, self.default_lock_timeout())?;
+        let writer = self.begin(env, source, profile, self.default_lock_timeout())?;
         let mut playbooks = Vec::new();
         for piece in pieces {
             let is_playbook = piece.object.get(soc_model::playbook::KIND_KEY)

@@ -18,6 +18,9 @@ use crate::error::{Result, StoreError};
 
 /// Name of the lock file inside an environment folder.
 pub(crate) const LOCK_FILE: &str = ".lock";
+/// Name of the store-wide lock file in the layout folder: snapshot writers share it; garbage
+/// collection takes it alone, so it never deletes an object a snapshot being written relies on.
+pub(crate) const STORE_LOCK_FILE: &str = ".store.lock";
 
 /// Who holds an environment's lock, as its lock file says.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -27,10 +30,16 @@ pub struct LockHolder {
     pub pid: Option<u32>,
     /// When the holder took the lock (unknown for holders older than this field).
     pub since: Option<DateTime<Utc>>,
+    /// The store-wide lock, held by processes writing snapshots (who share it and do not write
+    /// their pids) rather than by one process.
+    pub writers: bool,
 }
 
 impl fmt::Display for LockHolder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.writers {
+            return f.write_str("processes writing snapshots to the store");
+        }
         match self.pid {
             Some(pid) => write!(f, "process {pid}")?,
             // Just locked and not yet written, or unreadable while locked (Windows locks reads too).
@@ -64,6 +73,16 @@ pub struct LockWait {
 /// Called once when a writer has to wait for a lock.
 pub(crate) type LockObserver = Arc<dyn Fn(&LockWait) + Send + Sync>;
 
+/// How a lock is taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LockMode {
+    /// One holder, who writes its pid and since when into the file.
+    Exclusive,
+    /// Any number of holders at once (snapshot writers holding the store-wide lock, which only
+    /// garbage collection takes exclusively); they write nothing into the file.
+    Shared,
+}
+
 /// An acquired environment lock; released when dropped.
 #[derive(Debug)]
 pub(crate) struct EnvLock {
@@ -79,7 +98,25 @@ impl EnvLock {
         timeout: Duration,
         on_wait: Option<&LockObserver>,
     ) -> Result<Self> {
-        let path = env_dir.join(LOCK_FILE);
+        Self::acquire_file(
+            env,
+            &env_dir.join(LOCK_FILE),
+            LockMode::Exclusive,
+            timeout,
+            on_wait,
+        )
+    }
+
+    /// Takes the lock file `path` in `mode` on behalf of `env` (named in messages), waiting up to
+    /// `timeout`; tells `on_wait`, once and at once, when it has to wait.
+    pub(crate) fn acquire_file(
+        env: &str,
+        path: &Path,
+        mode: LockMode,
+        timeout: Duration,
+        on_wait: Option<&LockObserver>,
+    ) -> Result<Self> {
+        let path = path.to_owned();
         let mut options = fs_err::OpenOptions::new();
         options.read(true).write(true).create(true).truncate(false);
         #[cfg(unix)]
@@ -92,19 +129,29 @@ impl EnvLock {
         let mut pause = Duration::from_millis(5);
         let mut told = false;
         loop {
-            let locked =
-                FileExt::try_lock_exclusive(file.file()).map_err(|source| StoreError::Lock {
-                    path: path.clone(),
-                    source,
-                })?;
+            let locked = match mode {
+                LockMode::Exclusive => FileExt::try_lock_exclusive(file.file()),
+                LockMode::Shared => FileExt::try_lock_shared(file.file()),
+            }
+            .map_err(|source| StoreError::Lock {
+                path: path.clone(),
+                source,
+            })?;
             if locked {
                 break;
             }
             let waited = started.elapsed();
+            if waited >= timeout && is_store_lock(&path) {
+                return Err(StoreError::StoreLocked {
+                    holder: holder_for(mode, &path),
+                    timeout,
+                    path,
+                });
+            }
             if waited >= timeout {
                 return Err(StoreError::Locked {
                     env: env.to_owned(),
-                    holder: read_holder(&path),
+                    holder: holder_for(mode, &path),
                     timeout,
                     waited,
                     path,
@@ -115,7 +162,7 @@ impl EnvLock {
                 if let Some(on_wait) = on_wait {
                     on_wait(&LockWait {
                         env: env.to_owned(),
-                        holder: read_holder(&path),
+                        holder: holder_for(mode, &path),
                         timeout,
                         path: path.clone(),
                     });
@@ -124,10 +171,12 @@ impl EnvLock {
             std::thread::sleep(pause.min(timeout.saturating_sub(waited)));
             pause = (pause * 2).min(Duration::from_millis(100));
         }
-        file.set_len(0)?;
-        file.seek(SeekFrom::Start(0))?;
-        let since = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
-        write!(file, "{}\n{since}\n", std::process::id())?;
+        if mode == LockMode::Exclusive {
+            file.set_len(0)?;
+            file.seek(SeekFrom::Start(0))?;
+            let since = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
+            write!(file, "{}\n{since}\n", std::process::id())?;
+        }
         Ok(EnvLock { file })
     }
 
@@ -144,6 +193,23 @@ impl Drop for EnvLock {
         // if a clone of the descriptor were alive. Nothing useful can be done with an error here.
         let _ = FileExt::unlock(self.file.file());
     }
+}
+
+/// Whom a locker in `mode` waits for: an exclusive locker of the store-wide lock waits for the
+/// snapshot writers sharing it (or for another exclusive holder, which it cannot tell apart); a
+/// shared or environment locker waits for the holder its lock file names.
+fn holder_for(mode: LockMode, path: &Path) -> LockHolder {
+    if mode == LockMode::Exclusive && is_store_lock(path) {
+        return LockHolder {
+            writers: true,
+            ..LockHolder::default()
+        };
+    }
+    read_holder(path)
+}
+
+fn is_store_lock(path: &Path) -> bool {
+    path.file_name().is_some_and(|name| name == STORE_LOCK_FILE)
 }
 
 /// The holder as the lock file says: its pid on the first line, the time it took the lock on the
@@ -163,6 +229,7 @@ fn read_holder(path: &Path) -> LockHolder {
             .next()
             .and_then(|line| DateTime::parse_from_rfc3339(line).ok())
             .map(|time| time.with_timezone(&Utc)),
+        writers: false,
     }
 }
 
@@ -221,6 +288,36 @@ mod tests {
         assert_eq!(held.path(), dir.path().join(LOCK_FILE));
         drop(held);
         EnvLock::acquire("staging", dir.path(), Duration::from_millis(50), None).unwrap();
+    }
+
+    #[test]
+    fn writers_share_the_store_lock_and_garbage_collection_waits_for_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(STORE_LOCK_FILE);
+        let short = Duration::from_millis(50);
+        let shared = |env| EnvLock::acquire_file(env, &path, LockMode::Shared, short, None);
+        let exclusive = || EnvLock::acquire_file("*", &path, LockMode::Exclusive, short, None);
+        let a = shared("staging").unwrap();
+        let b = shared("production").unwrap();
+        let err = exclusive().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "the store is locked by processes writing snapshots to the store; gave up after \
+                 50ms; lock file: {}",
+                path.display()
+            )
+        );
+        drop((a, b));
+        let gc = exclusive().unwrap();
+        let err = shared("staging").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(&format!("process {}", std::process::id())),
+            "a writer waiting for garbage collection names its process: {err}"
+        );
+        drop(gc);
+        shared("staging").unwrap();
     }
 
     #[test]

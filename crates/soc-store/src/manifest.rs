@@ -12,16 +12,18 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Result, StoreError};
 use crate::name::is_safe_file_name;
 
-/// File name of the manifest inside a snapshot folder.
+/// File name of the manifest inside a store-v1 snapshot folder.
 pub const MANIFEST_FILE: &str = "manifest.json";
+/// Extension of a store-v2 manifest: `snapshots/<env>/<id>.json.zst`.
+pub const MANIFEST_EXTENSION: &str = ".json.zst";
 /// The `format` field of every manifest.
 pub const FORMAT: &str = "socdrift-snapshot";
-/// The manifest version this crate writes: 2, whose raw exports live outside the snapshot folder,
-/// in the store's private raw area (see `docs/store.md`), and whose info files are redacted.
-pub const FORMAT_VERSION: u32 = 2;
-/// The manifest versions this crate reads: 1 (raw exports inside the snapshot folder, as written
-/// before version 2) and 2.
-pub const READABLE_FORMAT_VERSIONS: &[u32] = &[1, 2];
+/// The manifest version this crate writes: 3, a manifest of store-v2 whose workflows name their
+/// objects by hash only (see `docs/store.md`).
+pub const FORMAT_VERSION: u32 = 3;
+/// The manifest versions this crate reads: 1 and 2 (store-v1 snapshot folders: raw exports inside
+/// the folder in 1, in the private `raw-v1/` in 2) and 3.
+pub const READABLE_FORMAT_VERSIONS: &[u32] = &[1, 2, 3];
 
 /// The manifest of one snapshot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,16 +42,29 @@ pub struct Manifest {
     pub source: SourceInfo,
     /// `Profile::hash()` of the profile that produced the normalized files.
     pub profile_hash: String,
+    /// For a snapshot `socdrift migrate` moved from store-v1: what it was there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migrated_from: Option<MigratedFrom>,
     /// Whether the snapshot holds the environment's playbooks (as records of kind `playbook`);
     /// false for snapshots taken before socdrift read playbooks, whose playbooks are unknown.
     #[serde(default, skip_serializing_if = "is_false")]
     pub playbooks_captured: bool,
-    /// One record per workflow (and per playbook, with `kind` `playbook`), sorted by name then id.
+    /// One record per workflow (and per playbook, with `kind` `playbook`), sorted by name, then
+    /// id, then kind.
     pub workflows: Vec<WorkflowRecord>,
 }
 
 fn is_false(value: &bool) -> bool {
     !*value
+}
+
+/// Where a migrated snapshot came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MigratedFrom {
+    /// Its id in store-v1 (the time is kept; the hash part follows the new content).
+    pub id: String,
+    /// Its manifest format there (1 or 2).
+    pub format_version: u32,
 }
 
 /// Where a snapshot's exports came from. Holds no secret: the endpoint loses any user info and
@@ -180,16 +195,19 @@ pub struct WorkflowRecord {
     pub export_file: Option<String>,
     /// Size of the raw export in bytes.
     pub export_size: u64,
-    /// SHA-256 of the raw export.
+    /// SHA-256 of the raw export (in format 3, also its object name in the private raw area).
     pub export_sha256: String,
-    /// The workflow info (the list entry), canonical JSON.
-    pub info_file: String,
-    /// SHA-256 of `info_file`.
+    /// Formats 1 and 2: the workflow info's file in the snapshot folder. Format 3 keeps it as the
+    /// object `info_sha256`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub info_file: Option<String>,
+    /// SHA-256 of the workflow info (the list entry, redacted, canonical JSON).
     pub info_sha256: String,
     /// How the normalized form is stored.
     pub normalized_kind: NormalizedKind,
-    /// The canonical normalized JSON (`None` for opaque content).
-    #[serde(default)]
+    /// Formats 1 and 2: the canonical normalized JSON's file in the snapshot folder (`None` for
+    /// opaque content). Format 3 keeps it as the object `normalized_sha256`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub normalized_file: Option<String>,
     /// `Normalized::sha256`: of the canonical text for JSON (so also of `normalized_file`), of the
     /// content bytes for opaque content.
@@ -211,8 +229,9 @@ impl WorkflowRecord {
         format!("{}.{}", self.export_sha256, self.export_format.extension())
     }
 
-    /// Every file of this workflow in the snapshot folder with the size and SHA-256 the manifest
-    /// expects (the raw export only for format 1, which kept it there).
+    /// Formats 1 and 2: every file of this workflow in the snapshot folder with the size and
+    /// SHA-256 the manifest expects (the raw export only for format 1, which kept it there).
+    /// Empty for format 3, whose content lives in objects.
     pub fn files(&self) -> Vec<ExpectedFile<'_>> {
         let mut files = Vec::with_capacity(3);
         if let Some(export_file) = &self.export_file {
@@ -222,11 +241,13 @@ impl WorkflowRecord {
                 sha256: &self.export_sha256,
             });
         }
-        files.push(ExpectedFile {
-            name: &self.info_file,
-            size: None,
-            sha256: &self.info_sha256,
-        });
+        if let Some(info_file) = &self.info_file {
+            files.push(ExpectedFile {
+                name: info_file,
+                size: None,
+                sha256: &self.info_sha256,
+            });
+        }
         if let Some(normalized) = &self.normalized_file {
             files.push(ExpectedFile {
                 name: normalized,
@@ -310,9 +331,37 @@ impl Manifest {
     }
 
     /// Whether the raw exports are inside the snapshot folder (format 1), rather than in the
-    /// store's private raw area (format 2).
+    /// store's private raw area (formats 2 and 3).
     pub fn raw_exports_inline(&self) -> bool {
         self.format_version == 1
+    }
+
+    /// Whether this is a store-v2 manifest (format 3), whose content lives in packed objects
+    /// rather than in files beside it.
+    pub fn is_packed(&self) -> bool {
+        self.format_version >= 3
+    }
+
+    /// Reads and checks a store-v2 manifest file (`<id>.json.zst`).
+    pub fn read_packed(path: &Path) -> Result<Manifest> {
+        let bytes = read_compressed(path)?;
+        let manifest = Self::parse(path, &bytes)?;
+        if !manifest.is_packed() {
+            return Err(StoreError::InvalidManifest {
+                path: path.to_owned(),
+                reason: format!(
+                    "it has format version {}, which store-v2 never holds",
+                    manifest.format_version
+                ),
+            });
+        }
+        Ok(manifest)
+    }
+
+    /// The bytes of a store-v2 manifest file: its canonical JSON, compressed.
+    pub(crate) fn to_packed_bytes(&self) -> Result<Vec<u8>> {
+        let text = self.to_canonical_json()?;
+        crate::pack::compress(text.as_bytes())
     }
 
     /// The rules a manifest must follow beyond its shape: safe, distinct file names (so nothing is
@@ -349,10 +398,39 @@ impl Manifest {
                     record.kind, record.name, record.id
                 ));
             }
-            if record.normalized_kind == NormalizedKind::Json && record.normalized_file.is_none() {
+            if self.is_packed() {
+                if record.info_file.is_some() || record.normalized_file.is_some() {
+                    return Err(format!(
+                        "workflow '{}' names files, which format 3 keeps as objects",
+                        record.name
+                    ));
+                }
+                if !is_sha256_hex(&record.info_sha256) {
+                    return Err(format!(
+                        "workflow '{}' has a malformed info sha256",
+                        record.name
+                    ));
+                }
+            } else {
+                if record.info_file.is_none() {
+                    return Err(format!(
+                        "workflow '{}' has no info_file (format {} keeps it in the snapshot)",
+                        record.name, self.format_version
+                    ));
+                }
+                if record.normalized_kind == NormalizedKind::Json
+                    && record.normalized_file.is_none()
+                {
+                    return Err(format!(
+                        "workflow '{}' has JSON content but no normalized_file",
+                        record.name
+                    ));
+                }
+            }
+            if !is_safe_file_name(&record.stem) || record.stem.contains('.') {
                 return Err(format!(
-                    "workflow '{}' has JSON content but no normalized_file",
-                    record.name
+                    "workflow '{}' has the stem {:?}, which is not a plain name",
+                    record.name, record.stem
                 ));
             }
             let hashes = [
@@ -399,6 +477,41 @@ impl Manifest {
     }
 }
 
+/// The largest store-v2 manifest read (decompressed): about 200 times a manifest of 10,000
+/// workflows.
+const MAX_MANIFEST_BYTES: u64 = 1 << 30;
+
+/// The decompressed bytes of a store-v2 manifest file, with the errors a reader of the store
+/// expects (a missing file is [`StoreError::MissingManifest`]).
+pub(crate) fn read_compressed(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let file = match fs_err::File::open(path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(StoreError::MissingManifest {
+                path: path.to_owned(),
+            });
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let decoder = zstd::stream::read::Decoder::new(file)?;
+    let mut bytes = Vec::new();
+    decoder
+        .take(MAX_MANIFEST_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|err| StoreError::InvalidManifest {
+            path: path.to_owned(),
+            reason: format!("it does not decompress ({err})"),
+        })?;
+    if bytes.len() as u64 > MAX_MANIFEST_BYTES {
+        return Err(StoreError::InvalidManifest {
+            path: path.to_owned(),
+            reason: format!("it is larger than {MAX_MANIFEST_BYTES} bytes"),
+        });
+    }
+    Ok(bytes)
+}
+
 /// The hash that the second part of a snapshot id abbreviates: of the profile hash and the
 /// canonical text of the `workflows` array. Computed from the parsed file (not the struct), so
 /// [`Store::verify`](crate::Store::verify) can recheck it even for manifests with fields added later.
@@ -409,7 +522,7 @@ pub(crate) fn content_hash(profile_hash: &str, workflows: &serde_json::Value) ->
     )
 }
 
-fn is_sha256_hex(text: &str) -> bool {
+pub(crate) fn is_sha256_hex(text: &str) -> bool {
     text.len() == 64
         && text
             .bytes()
@@ -444,7 +557,7 @@ mod tests {
     fn unknown_formats_ask_for_an_upgrade() {
         let err = Manifest::parse(
             Path::new("m.json"),
-            br#"{"format":"socdrift-snapshot","format_version":3}"#,
+            br#"{"format":"socdrift-snapshot","format_version":4}"#,
         )
         .unwrap_err();
         assert!(err.to_string().contains("upgrade socdrift"), "{err}");

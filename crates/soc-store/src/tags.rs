@@ -2,21 +2,31 @@
 //!
 //! A tag names one snapshot of one environment, like a git tag names a commit, so CI can compare
 //! against "what was promoted last" (`production@promoted`) without knowing its id. Each tag is
-//! one small file, `store-v1/<env>/tags/<name>`, holding the snapshot id and a newline: readable,
-//! committable, and moved by writing a new file and renaming it over the old one, so a reader
-//! sees the old target or the new one, never a half-written file. Moving a tag takes the
-//! environment's lock, so it never races a prune; pruning keeps tagged snapshots.
+//! one small text file, `store-v2/tags/<env>/<name>`, holding the snapshot id and a newline:
+//! readable, committed with the store (git shows a moved tag as a one-line change), and moved by
+//! writing a new file and renaming it over the old one, so a reader sees the old target or the
+//! new one, never a half-written file. Moving a tag takes the environment's lock, so it never
+//! races a prune; pruning keeps tagged snapshots, so garbage collection keeps their objects.
+//!
+//! Tags of a store-v1 layout (`store-v1/<env>/tags/<name>`) are read beside them until
+//! `socdrift migrate` moves them (a store-v2 tag of the same name wins). A tag that names a
+//! store-v1 id that a migration gave a new hash part names the migrated snapshot.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Result, StoreError};
-use crate::fsutil::{create_private_dir_all, replace_file_synced, unique_temp_name};
+use crate::fsutil::{
+    create_private_dir_all, dir_entries, is_temporary_name, replace_file_synced, sync_dir,
+    unique_temp_name,
+};
 use crate::id::SnapshotId;
+use crate::name::validate_environment;
+use crate::snapshot::SnapshotSummary;
 use crate::store::Store;
 use crate::verify::{StoreProblem, VerifyReport};
 
-/// The folder of an environment that holds its tags.
+/// The folder of tags: `store-v2/tags/<env>/` (and, in a store-v1 layout, `store-v1/<env>/tags/`).
 pub const TAGS_DIR: &str = "tags";
 
 /// Longest tag name, in bytes.
@@ -55,49 +65,72 @@ pub fn validate_tag(name: &str) -> Result<()> {
 }
 
 impl Store {
+    /// The folder of an environment's tags (which may not exist yet).
+    pub fn tags_dir(&self, env: &str) -> Result<PathBuf> {
+        validate_environment(env)?;
+        Ok(self.layout_dir().join(TAGS_DIR).join(env))
+    }
+
+    /// A store-v1 environment's tags, read until `socdrift migrate` moves them.
+    fn legacy_tags_dir(&self, env: &str) -> PathBuf {
+        self.legacy_dir().join(env).join(TAGS_DIR)
+    }
+
     /// Points tag `name` of `env` at the snapshot `id` (which must exist), creating or moving the
     /// tag; returns the snapshot it named before, if any.
     pub fn tag(&self, env: &str, name: &str, id: &SnapshotId) -> Result<Option<SnapshotId>> {
         validate_tag(name)?;
-        let (env_dir, _lock) = self.lock(env, self.default_lock_timeout())?;
-        if !Self::list_env_dir(&env_dir)?.iter().any(|s| &s.id == id) {
+        let _lock = self.lock(env, self.default_lock_timeout())?;
+        let snapshots = self.list(env)?;
+        if !snapshots.iter().any(|s| &s.id == id) {
             return Err(StoreError::SnapshotNotFound {
                 env: env.to_owned(),
                 selector: id.to_string(),
                 available: "see `socdrift log`".to_owned(),
             });
         }
-        let previous = read_tag(&env_dir, name)?;
-        let dir = env_dir.join(TAGS_DIR);
-        create_private_dir_all(&dir)?;
-        // The temporary file lives where the lock holder cleans up after crashed writers.
-        let temp = env_dir.join(unique_temp_name("tag"));
-        replace_file_synced(&temp, &dir.join(name), format!("{id}\n").as_bytes())?;
+        let previous = self.resolved_tags(env, &snapshots)?.remove(name);
+        self.write_tag(env, name, id)?;
         Ok(previous)
     }
 
     /// Deletes tag `name` of `env`; returns the snapshot it named.
     pub fn untag(&self, env: &str, name: &str) -> Result<SnapshotId> {
         validate_tag(name)?;
-        let (env_dir, _lock) = self.lock(env, self.default_lock_timeout())?;
-        let target =
-            read_tag(&env_dir, name)?.ok_or_else(|| self.tag_not_found(env, name, &env_dir))?;
-        fs_err::remove_file(env_dir.join(TAGS_DIR).join(name))?;
-        crate::fsutil::sync_dir(&env_dir.join(TAGS_DIR))?;
+        let _lock = self.lock(env, self.default_lock_timeout())?;
+        let snapshots = self.list(env)?;
+        let target = self
+            .resolved_tags(env, &snapshots)?
+            .remove(name)
+            .ok_or_else(|| self.tag_not_found(env, name))?;
+        for dir in [self.tags_dir(env)?, self.legacy_tags_dir(env)] {
+            match fs_err::remove_file(dir.join(name)) {
+                Ok(()) => sync_dir(&dir)?,
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                Err(err) => return Err(err.into()),
+            }
+        }
         Ok(target)
     }
 
     /// The tags of `env` and the snapshots they name, sorted by tag name.
     pub fn tags(&self, env: &str) -> Result<Vec<(String, SnapshotId)>> {
-        read_tags(&self.environment_dir(env)?)
+        let snapshots = self.list(env)?;
+        Ok(self.resolved_tags(env, &snapshots)?.into_iter().collect())
     }
 
     /// The snapshot tag `name` names, checked to exist.
-    pub(crate) fn tagged(&self, env: &str, name: &str) -> Result<SnapshotId> {
-        let env_dir = self.environment_dir(env)?;
-        let id =
-            read_tag(&env_dir, name)?.ok_or_else(|| self.tag_not_found(env, name, &env_dir))?;
-        if !Self::list_env_dir(&env_dir)?.iter().any(|s| s.id == id) {
+    pub(crate) fn tagged(
+        &self,
+        env: &str,
+        name: &str,
+        snapshots: &[SnapshotSummary],
+    ) -> Result<SnapshotId> {
+        let id = self
+            .resolved_tags(env, snapshots)?
+            .remove(name)
+            .ok_or_else(|| self.tag_not_found(env, name))?;
+        if !snapshots.iter().any(|s| s.id == id) {
             return Err(StoreError::DanglingTag {
                 env: env.to_owned(),
                 tag: name.to_owned(),
@@ -107,9 +140,78 @@ impl Store {
         Ok(id)
     }
 
-    fn tag_not_found(&self, env: &str, name: &str, env_dir: &Path) -> StoreError {
-        let available = read_tags(env_dir)
-            .map(|tags| tags.into_iter().map(|(name, _)| name).collect())
+    /// The ids of the snapshots (of `snapshots`, the environment's listing) that some tag names.
+    pub(crate) fn tagged_ids(
+        &self,
+        env: &str,
+        snapshots: &[SnapshotSummary],
+    ) -> Result<BTreeSet<SnapshotId>> {
+        Ok(self.resolved_tags(env, snapshots)?.into_values().collect())
+    }
+
+    /// Every tag of `env` with the id it names, an id a migration replaced mapped to the new one.
+    fn resolved_tags(
+        &self,
+        env: &str,
+        snapshots: &[SnapshotSummary],
+    ) -> Result<BTreeMap<String, SnapshotId>> {
+        let mut tags = BTreeMap::new();
+        for (name, id) in self.stored_tags(env)? {
+            let id = self.current_id(snapshots, id);
+            tags.insert(name, id);
+        }
+        Ok(tags)
+    }
+
+    /// The tags as their files say: store-v1's, overridden by store-v2's of the same name.
+    fn stored_tags(&self, env: &str) -> Result<BTreeMap<String, SnapshotId>> {
+        let mut tags = read_tags(&self.legacy_tags_dir(env))?;
+        tags.extend(read_tags(&self.tags_dir(env)?)?);
+        Ok(tags)
+    }
+
+    /// `id` as the listing knows it: itself, or the id of the snapshot migrated from it.
+    fn current_id(&self, snapshots: &[SnapshotSummary], id: SnapshotId) -> SnapshotId {
+        if snapshots.iter().any(|s| s.id == id) {
+            return id;
+        }
+        match self.migrated_as(snapshots, id.as_str()) {
+            Some(snapshot) => snapshot.id().clone(),
+            None => id,
+        }
+    }
+
+    /// Writes tag `name` of `env` (the caller holds the environment's lock).
+    fn write_tag(&self, env: &str, name: &str, id: &SnapshotId) -> Result<()> {
+        let dir = self.tags_dir(env)?;
+        create_private_dir_all(&dir)?;
+        // The temporary file lives where the lock holder cleans up after crashed writers.
+        let temp = dir.join(unique_temp_name("tag"));
+        replace_file_synced(&temp, &dir.join(name), format!("{id}\n").as_bytes())
+    }
+
+    /// Migration: writes every tag of `env` into store-v2, naming the migrated snapshots, once
+    /// its store-v1 snapshots are moved (store-v1 and its tags are deleted afterwards).
+    pub(crate) fn migrate_tags(&self, env: &str) -> Result<usize> {
+        let _lock = self.lock(env, self.default_lock_timeout())?;
+        let snapshots = self.list(env)?;
+        let stored = self.stored_tags(env)?;
+        let in_v2 = read_tags(&self.tags_dir(env)?)?;
+        let mut written = 0;
+        for (name, id) in stored {
+            let current = self.current_id(&snapshots, id);
+            if in_v2.get(&name) != Some(&current) {
+                self.write_tag(env, &name, &current)?;
+                written += 1;
+            }
+        }
+        Ok(written)
+    }
+
+    fn tag_not_found(&self, env: &str, name: &str) -> StoreError {
+        let available = self
+            .stored_tags(env)
+            .map(|tags| tags.into_keys().collect())
             .unwrap_or_default();
         StoreError::TagNotFound {
             env: env.to_owned(),
@@ -117,78 +219,88 @@ impl Store {
             available,
         }
     }
-}
 
-/// The ids of the snapshots that some tag of the environment in `env_dir` names.
-pub(crate) fn tagged_ids(env_dir: &Path) -> Result<BTreeSet<SnapshotId>> {
-    Ok(read_tags(env_dir)?.into_iter().map(|(_, id)| id).collect())
-}
-
-fn read_tags(env_dir: &Path) -> Result<Vec<(String, SnapshotId)>> {
-    let dir = env_dir.join(TAGS_DIR);
-    if !dir.is_dir() {
-        return Ok(Vec::new());
-    }
-    let mut tags = Vec::new();
-    for entry in fs_err::read_dir(&dir)? {
-        let name = entry?.file_name().to_string_lossy().into_owned();
-        if validate_tag(&name).is_ok() {
-            if let Some(id) = read_tag(env_dir, &name)? {
-                tags.push((name, id));
+    /// Checks an environment's tags (both layouts): every file a valid tag naming a snapshot
+    /// that exists; temporary files of interrupted writers are leftovers.
+    pub(crate) fn verify_tags(&self, env: &str, report: &mut VerifyReport) {
+        let Ok(v2) = self.tags_dir(env) else { return };
+        let snapshots = self.list(env).unwrap_or_default();
+        for dir in [v2, self.legacy_tags_dir(env)] {
+            let entries = match fs_err::read_dir(&dir) {
+                Ok(entries) => entries,
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(err) => {
+                    report
+                        .store_problems
+                        .push(problem(dir, format!("cannot list tags: {err}")));
+                    continue;
+                }
+            };
+            let mut entries: Vec<_> = entries.flatten().collect();
+            entries.sort_by_key(|entry| entry.file_name());
+            for entry in entries {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let path = entry.path();
+                if is_temporary_name(&name) {
+                    report.leftovers.push(path);
+                    continue;
+                }
+                if validate_tag(&name).is_err() {
+                    report.store_problems.push(problem(
+                        path,
+                        format!(
+                            "unexpected file in the tags of environment '{env}' (not a tag name)"
+                        ),
+                    ));
+                    continue;
+                }
+                match read_tag(&dir, &name) {
+                    Ok(Some(id)) => {
+                        let current = self.current_id(&snapshots, id);
+                        if !snapshots.iter().any(|s| s.id == current) {
+                            report.store_problems.push(problem(
+                                path,
+                                format!(
+                                    "tag '{name}' names snapshot {current}, which does not exist"
+                                ),
+                            ));
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(err) => report.store_problems.push(problem(path, err.to_string())),
+                }
             }
         }
     }
-    tags.sort();
+}
+
+/// The tags in a tags folder (none when it does not exist); temporary and misnamed files are
+/// left out (`verify` reports them).
+fn read_tags(dir: &Path) -> Result<BTreeMap<String, SnapshotId>> {
+    let mut tags = BTreeMap::new();
+    for entry in dir_entries(dir)? {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if validate_tag(&name).is_ok() {
+            if let Some(id) = read_tag(dir, &name)? {
+                tags.insert(name, id);
+            }
+        }
+    }
     Ok(tags)
 }
 
 /// The snapshot a tag file names; `None` when there is no such tag.
-fn read_tag(env_dir: &Path, name: &str) -> Result<Option<SnapshotId>> {
-    let path = env_dir.join(TAGS_DIR).join(name);
+fn read_tag(dir: &Path, name: &str) -> Result<Option<SnapshotId>> {
+    let path = dir.join(name);
     let text = match fs_err::read_to_string(&path) {
         Ok(text) => text,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(err) => return Err(err.into()),
     };
-    SnapshotId::parse(text.trim_end_matches('\n'))
+    // A checkout on Windows may have turned the newline into CRLF.
+    SnapshotId::parse(text.trim_end_matches(['\n', '\r']))
         .map(Some)
         .ok_or(StoreError::BadTag { path })
-}
-
-/// Checks an environment's tags folder: every file a valid tag naming a snapshot that exists.
-pub(crate) fn verify_tags(env: &str, env_dir: &Path, report: &mut VerifyReport) {
-    let dir = env_dir.join(TAGS_DIR);
-    let entries = match fs_err::read_dir(&dir) {
-        Ok(entries) => entries,
-        Err(err) => {
-            report
-                .store_problems
-                .push(problem(dir, format!("cannot list tags: {err}")));
-            return;
-        }
-    };
-    let snapshots: BTreeSet<SnapshotId> = Store::list_env_dir(env_dir)
-        .map(|list| list.into_iter().map(|s| s.id).collect())
-        .unwrap_or_default();
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let path = entry.path();
-        if validate_tag(&name).is_err() {
-            report.store_problems.push(problem(
-                path,
-                format!("unexpected file in the tags of environment '{env}' (not a tag name)"),
-            ));
-            continue;
-        }
-        match read_tag(env_dir, &name) {
-            Ok(Some(id)) if !snapshots.contains(&id) => report.store_problems.push(problem(
-                path,
-                format!("tag '{name}' names snapshot {id}, which does not exist"),
-            )),
-            Ok(_) => {}
-            Err(err) => report.store_problems.push(problem(path, err.to_string())),
-        }
-    }
 }
 
 fn problem(path: PathBuf, problem: String) -> StoreProblem {

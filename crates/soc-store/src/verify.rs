@@ -1,6 +1,6 @@
 //! Checking snapshots against their manifests, read-only.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -9,21 +9,30 @@ use serde::Serialize;
 use crate::error::StoreError;
 use crate::fsutil::{is_temporary_name, sha256_file};
 use crate::id::SnapshotId;
-use crate::lock::LOCK_FILE;
-use crate::manifest::{MANIFEST_FILE, Manifest, content_hash};
+use crate::lock::{LOCK_FILE, STORE_LOCK_FILE};
+use crate::manifest::{MANIFEST_EXTENSION, MANIFEST_FILE, Manifest, NormalizedKind, content_hash};
 use crate::name::validate_environment;
-use crate::store::Store;
+use crate::pack::{self, Hash, Objects, is_pack_name, parse_hash};
+use crate::store::{PACKS_DIR, RAW_DIR, SNAPSHOTS_DIR, Store, VIEW_DIR};
+use crate::tags::TAGS_DIR;
+use crate::view::{STATE_FILE, ViewState};
 
 /// What [`Store::verify`] found. Serializes to JSON for tools; displays as lines for humans.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct VerifyReport {
-    /// One entry per snapshot folder, by environment then id.
+    /// One entry per snapshot, by environment then id.
     pub snapshots: Vec<SnapshotCheck>,
-    /// Problems outside any snapshot (stray entries, unreadable folders).
+    /// Problems outside any snapshot (damaged packs and objects, stray entries, a view that does
+    /// not show the latest snapshot, unreadable folders).
     pub store_problems: Vec<StoreProblem>,
-    /// Temporary folders of interrupted writers: never read, removed by the next writer. Not a
-    /// problem.
+    /// Temporary files and folders of interrupted writers: never read, removed by the next
+    /// writer. Not a problem.
     pub leftovers: Vec<PathBuf>,
+    /// How many objects (committed and raw) were read back and checked against their hashes.
+    pub objects_checked: usize,
+    /// Things worth knowing that are not problems (objects no snapshot lists, a view update a
+    /// crash interrupted).
+    pub notes: Vec<String>,
 }
 
 /// The check of one snapshot folder.
@@ -90,6 +99,21 @@ pub enum Problem {
         expected_sha256: String,
         actual_sha256: String,
     },
+    /// Store-v2: an object the manifest lists (a workflow's normalized form or info) that no pack
+    /// holds.
+    MissingObject {
+        workflow: String,
+        what: String,
+        sha256: String,
+    },
+    /// Store-v2: an object the manifest lists whose bytes in its pack no longer match its hash.
+    CorruptedObject {
+        workflow: String,
+        what: String,
+        sha256: String,
+        pack: PathBuf,
+        reason: String,
+    },
 }
 
 /// Something wrong in the store outside a snapshot folder.
@@ -119,18 +143,21 @@ impl VerifyReport {
 }
 
 impl Store {
-    /// Checks every snapshot of `env`, or of every environment when `None`: the manifest parses and
-    /// follows the rules, its content matches the id, and every file exists with the recorded size
-    /// and SHA-256, with no file the manifest does not list. Never modifies anything.
+    /// Checks the store, read-only, like `git fsck`: every object of every pack is read back and
+    /// checked against its hash; every snapshot of `env` (or of every environment when `None`)
+    /// has a manifest that parses, follows the rules and matches its id, and every object it
+    /// lists is in a pack (store-v1 folders: every file exists with the recorded size and SHA-256,
+    /// with no file the manifest does not list); each environment's view shows its latest
+    /// snapshot. Never modifies anything.
     pub fn verify(&self, env: Option<&str>) -> VerifyReport {
-        let mut report = VerifyReport {
-            snapshots: Vec::new(),
-            store_problems: Vec::new(),
-            leftovers: Vec::new(),
-        };
+        let mut report = VerifyReport::default();
+        let objects = scan_packs(&self.packs_dir(), &mut report);
+        let raw = scan_packs(&self.raw_packs_dir(), &mut report);
         let envs = match env {
             Some(env) => match self.environment_dir(env) {
-                Ok(dir) if dir.is_dir() => vec![(env.to_owned(), dir)],
+                Ok(dir) if dir.is_dir() || self.legacy_dir().join(env).is_dir() => {
+                    vec![env.to_owned()]
+                }
                 Ok(dir) => {
                     report.store_problems.push(StoreProblem {
                         path: dir,
@@ -140,39 +167,438 @@ impl Store {
                 }
                 Err(err) => {
                     report.store_problems.push(StoreProblem {
-                        path: self.layout_dir().to_owned(),
+                        path: self.layout_dir().join(SNAPSHOTS_DIR),
                         problem: err.to_string(),
                     });
                     Vec::new()
                 }
             },
-            None => self.all_environment_dirs(&mut report),
+            None => self.all_environments(&mut report),
         };
-        for (env, dir) in envs {
-            verify_environment(&env, &dir, &mut report);
+        let mut referenced = Referenced::default();
+        for env in &envs {
+            if let Ok(dir) = self.environment_dir(env) {
+                verify_packed_environment(env, &dir, &objects, &raw, &mut referenced, &mut report);
+            }
+            let legacy = self.legacy_dir().join(env);
+            if legacy.is_dir() {
+                verify_environment(env, &legacy, &mut report);
+                self.note_migrated_copies(env, &legacy, &mut report);
+            }
+            self.verify_view(env, &mut report);
+            self.verify_tags(env, &mut report);
+        }
+        if env.is_none() && referenced.complete {
+            let unlisted = objects
+                .present
+                .iter()
+                .filter(|hash| !referenced.objects.contains(*hash))
+                .count()
+                + raw
+                    .present
+                    .iter()
+                    .filter(|hash| !referenced.raw.contains(*hash))
+                    .count();
+            if unlisted > 0 {
+                report.notes.push(format!(
+                    "{} that no snapshot lists (left by pruned snapshots or interrupted writers); \
+                     `socdrift prune` deletes them",
+                    plural(unlisted, "object")
+                ));
+            }
         }
         report
     }
 
-    fn all_environment_dirs(&self, report: &mut VerifyReport) -> Vec<(String, PathBuf)> {
-        let mut envs = Vec::new();
-        for (name, path, is_dir) in read_entries(self.layout_dir(), report) {
-            if name == ".gitignore" && !is_dir {
+    /// The environments of both layouts; stray entries where environments are kept are problems.
+    fn all_environments(&self, report: &mut VerifyReport) -> Vec<String> {
+        let mut envs = BTreeSet::new();
+        let snapshots = self.layout_dir().join(SNAPSHOTS_DIR);
+        for (dir, allowed) in [
+            (
+                self.layout_dir().to_owned(),
+                &[".gitignore", ".gitattributes", STORE_LOCK_FILE][..],
+            ),
+            (self.legacy_dir().to_owned(), &[".gitignore"][..]),
+        ] {
+            if !dir.is_dir() {
                 continue;
             }
-            match validate_environment(&name) {
-                Ok(()) if is_dir => envs.push((name, path)),
-                Ok(()) => report.store_problems.push(StoreProblem {
-                    path,
-                    problem: "unexpected file where environments are kept".to_owned(),
-                }),
-                Err(err) => report.store_problems.push(StoreProblem {
-                    path,
-                    problem: format!("not an environment: {err}"),
-                }),
+            let in_layout = dir == self.layout_dir();
+            for (name, path, is_dir) in read_entries(&dir, report) {
+                if allowed.contains(&name.as_str()) && !is_dir {
+                    continue;
+                }
+                if in_layout {
+                    if is_dir && [SNAPSHOTS_DIR, PACKS_DIR, VIEW_DIR].contains(&name.as_str()) {
+                        continue;
+                    }
+                    if is_dir && name == TAGS_DIR {
+                        // Tags of an environment without snapshots are checked (and dangle).
+                        for (name, path, is_dir) in read_entries(&path, report) {
+                            classify_environment(name, path, is_dir, &mut envs, report);
+                        }
+                        continue;
+                    }
+                    report.store_problems.push(StoreProblem {
+                        path,
+                        problem: "unexpected entry in the store (not snapshots, packs, view or \
+                                  tags)"
+                            .to_owned(),
+                    });
+                    continue;
+                }
+                classify_environment(name, path, is_dir, &mut envs, report);
             }
         }
-        envs
+        if snapshots.is_dir() {
+            for (name, path, is_dir) in read_entries(&snapshots, report) {
+                classify_environment(name, path, is_dir, &mut envs, report);
+            }
+        }
+        envs.into_iter().collect()
+    }
+
+    /// A note on store-v1 snapshots that a store-v2 snapshot of the same time already replaces
+    /// (an interrupted `socdrift migrate`): they are checked, but no longer listed.
+    fn note_migrated_copies(&self, env: &str, legacy: &Path, report: &mut VerifyReport) {
+        let (Ok(dir), Ok(old)) = (
+            self.environment_dir(env),
+            Store::list_legacy_env_dir(legacy),
+        ) else {
+            return;
+        };
+        let Ok(new) = Store::list_env_dir(&dir) else {
+            return;
+        };
+        let times: BTreeSet<_> = new.iter().map(|s| s.created).collect();
+        let copies = old.iter().filter(|s| times.contains(&s.created)).count();
+        if copies > 0 {
+            report.notes.push(format!(
+                "{} of {env} in store-v1 {} already migrated to store-v2, which replaces {}; \
+                 run `socdrift migrate` again to finish moving the store",
+                plural(copies, "snapshot"),
+                if copies == 1 { "is" } else { "are" },
+                if copies == 1 { "it" } else { "them" },
+            ));
+        }
+    }
+
+    /// Whether the environment's view shows its latest snapshot. A view a crash left half
+    /// updated is a note (the next writer finishes it); one that differs otherwise is a problem.
+    fn verify_view(&self, env: &str, report: &mut VerifyReport) {
+        let (Ok(view), Ok(env_dir)) = (self.view_dir(env), self.environment_dir(env)) else {
+            return;
+        };
+        let latest = match self.list(env).map(|mut list| list.pop()) {
+            Ok(Some(latest)) => latest,
+            _ => return,
+        };
+        // Store-v1 snapshots have no view until migrated or followed by a store-v2 snapshot.
+        if latest.path.is_dir() {
+            return;
+        }
+        let Ok(manifest) = read_any_manifest(&latest.path) else {
+            return; // reported with the snapshot
+        };
+        let diff = crate::view::compare(&view, &manifest.workflows);
+        if diff.is_empty() {
+            return;
+        }
+        let mut parts = Vec::new();
+        for (what, paths) in [
+            ("differ", &diff.differing),
+            ("missing", &diff.missing),
+            ("extra", &diff.extra),
+        ] {
+            if !paths.is_empty() {
+                let names: Vec<String> = paths
+                    .iter()
+                    .take(3)
+                    .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                    .collect();
+                let more = if paths.len() > 3 { ", …" } else { "" };
+                parts.push(format!(
+                    "{} {what} ({}{more})",
+                    paths.len(),
+                    names.join(", ")
+                ));
+            }
+        }
+        let state = ViewState::read(&env_dir);
+        if state.updating {
+            report.notes.push(format!(
+                "the view of {env} ({}) is being updated to {} or a writer was interrupted while \
+                 updating it ({}); the next snapshot of {env}, or `socdrift view --env {env}`, \
+                 finishes it",
+                view.display(),
+                latest.id,
+                parts.join(", ")
+            ));
+        } else {
+            report.store_problems.push(StoreProblem {
+                path: view,
+                problem: format!(
+                    "the view does not show the latest snapshot {} of {env}: {}; \
+                     `socdrift view --env {env}` rewrites it",
+                    latest.id,
+                    parts.join(", ")
+                ),
+            });
+        }
+    }
+}
+
+/// A manifest of either layout, by the path a listing gives (file or folder).
+fn read_any_manifest(path: &Path) -> Result<Manifest, StoreError> {
+    if path.is_dir() {
+        Manifest::read(path)
+    } else {
+        Manifest::read_packed(path)
+    }
+}
+
+fn classify_environment(
+    name: String,
+    path: PathBuf,
+    is_dir: bool,
+    envs: &mut BTreeSet<String>,
+    report: &mut VerifyReport,
+) {
+    match validate_environment(&name) {
+        Ok(()) if is_dir => {
+            envs.insert(name);
+        }
+        Ok(()) => report.store_problems.push(StoreProblem {
+            path,
+            problem: "unexpected file where environments are kept".to_owned(),
+        }),
+        Err(err) => report.store_problems.push(StoreProblem {
+            path,
+            problem: format!("not an environment: {err}"),
+        }),
+    }
+}
+
+/// What the packs of one area hold, after reading every object back.
+#[derive(Debug, Default)]
+struct PackScan {
+    /// Every object some readable pack holds.
+    present: HashSet<Hash>,
+    /// Damaged objects: the pack and why.
+    damaged: HashMap<Hash, (PathBuf, String)>,
+}
+
+/// Reads every pack of an area and every object in it (checked against its hash); damaged packs
+/// and objects are store problems, temporary packs leftovers.
+fn scan_packs(dir: &Path, report: &mut VerifyReport) -> PackScan {
+    let mut scan = PackScan::default();
+    if !dir.is_dir() {
+        return scan;
+    }
+    for (name, path, is_dir) in read_entries(dir, report) {
+        if is_temporary_name(&name) {
+            report.leftovers.push(path);
+            continue;
+        }
+        if is_dir || !is_pack_name(&name) {
+            report.store_problems.push(StoreProblem {
+                path,
+                problem: "unexpected entry among the packs".to_owned(),
+            });
+            continue;
+        }
+        match pack::check_pack(&path) {
+            Ok((entries, damaged)) => {
+                report.objects_checked += entries.len();
+                scan.present.extend(entries.iter().map(|entry| entry.hash));
+                for (hash, reason) in damaged {
+                    report.store_problems.push(StoreProblem {
+                        path: path.clone(),
+                        problem: format!("object {hash} is damaged: {reason}"),
+                    });
+                    if let Some(hash) = parse_hash(&hash) {
+                        scan.damaged.insert(hash, (path.clone(), reason));
+                    }
+                }
+            }
+            Err(err) => report.store_problems.push(StoreProblem {
+                path,
+                problem: format!("unreadable pack: {}", error_chain(&err)),
+            }),
+        }
+    }
+    scan
+}
+
+/// The objects the verified snapshots list; `complete` is false when a manifest could not be read
+/// (then what is unlisted is unknown).
+#[derive(Debug)]
+struct Referenced {
+    objects: HashSet<Hash>,
+    raw: HashSet<Hash>,
+    complete: bool,
+}
+
+impl Default for Referenced {
+    fn default() -> Self {
+        Referenced {
+            objects: HashSet::new(),
+            raw: HashSet::new(),
+            complete: true,
+        }
+    }
+}
+
+/// Checks the store-v2 manifests of an environment folder and its other entries.
+fn verify_packed_environment(
+    env: &str,
+    dir: &Path,
+    objects: &PackScan,
+    raw: &PackScan,
+    referenced: &mut Referenced,
+    report: &mut VerifyReport,
+) {
+    if !dir.is_dir() {
+        return;
+    }
+    for (name, path, is_dir) in read_entries(dir, report) {
+        if is_temporary_name(&name) {
+            report.leftovers.push(path);
+        } else if (name == LOCK_FILE || name == STATE_FILE) && !is_dir {
+            continue;
+        } else if let Some(id) = name
+            .strip_suffix(MANIFEST_EXTENSION)
+            .filter(|_| !is_dir)
+            .and_then(SnapshotId::parse)
+        {
+            let check = verify_packed(env, &id, &path, objects, raw, referenced);
+            report.snapshots.push(check);
+        } else {
+            report.store_problems.push(StoreProblem {
+                path,
+                problem: format!(
+                    "unexpected {} in environment '{env}' (not a snapshot manifest)",
+                    if is_dir { "folder" } else { "file" }
+                ),
+            });
+        }
+    }
+}
+
+/// Checks one store-v2 snapshot against the scanned packs.
+fn verify_packed(
+    env: &str,
+    id: &SnapshotId,
+    path: &Path,
+    objects: &PackScan,
+    raw: &PackScan,
+    referenced: &mut Referenced,
+) -> SnapshotCheck {
+    let mut check = SnapshotCheck {
+        environment: env.to_owned(),
+        id: id.to_string(),
+        path: path.to_owned(),
+        workflows: 0,
+        playbooks: 0,
+        raw_exports_inline: false,
+        raw_exports_missing: 0,
+        problems: Vec::new(),
+    };
+    let manifest = match crate::manifest::read_compressed(path)
+        .and_then(|bytes| Manifest::parse(path, &bytes).map(|manifest| (manifest, bytes)))
+    {
+        Ok((manifest, bytes)) if manifest.is_packed() => {
+            check_id(id, &manifest, &bytes, &mut check);
+            manifest
+        }
+        Ok(_) => {
+            check.problems.push(Problem::BadManifest {
+                error: "a store-v2 manifest must have format version 3".to_owned(),
+            });
+            referenced.complete = false;
+            return check;
+        }
+        Err(err) => {
+            check.problems.push(Problem::BadManifest {
+                error: error_chain(&err),
+            });
+            referenced.complete = false;
+            return check;
+        }
+    };
+    check.playbooks = manifest
+        .workflows
+        .iter()
+        .filter(|r| r.kind == soc_normalize::Kind::Playbook)
+        .count();
+    check.workflows = manifest.workflows.len() - check.playbooks;
+    if manifest.environment != env {
+        check.problems.push(Problem::WrongEnvironment {
+            manifest: manifest.environment.clone(),
+        });
+    }
+    for record in &manifest.workflows {
+        let mut listed = vec![("info", &record.info_sha256)];
+        if record.normalized_kind == NormalizedKind::Json {
+            listed.push(("normalized form", &record.normalized_sha256));
+        }
+        for (what, sha256) in listed {
+            let Some(hash) = parse_hash(sha256) else {
+                continue; // the manifest rules refuse malformed hashes
+            };
+            referenced.objects.insert(hash);
+            if let Some((pack, reason)) = objects.damaged.get(&hash) {
+                check.problems.push(Problem::CorruptedObject {
+                    workflow: record.name.clone(),
+                    what: what.to_owned(),
+                    sha256: sha256.clone(),
+                    pack: pack.clone(),
+                    reason: reason.clone(),
+                });
+            } else if !objects.present.contains(&hash) {
+                check.problems.push(Problem::MissingObject {
+                    workflow: record.name.clone(),
+                    what: what.to_owned(),
+                    sha256: sha256.clone(),
+                });
+            }
+        }
+        match parse_hash(&record.export_sha256) {
+            Some(hash) => {
+                referenced.raw.insert(hash);
+                if let Some((pack, reason)) = raw.damaged.get(&hash) {
+                    check.problems.push(Problem::CorruptedObject {
+                        workflow: record.name.clone(),
+                        what: "raw export".to_owned(),
+                        sha256: record.export_sha256.clone(),
+                        pack: pack.clone(),
+                        reason: reason.clone(),
+                    });
+                } else if !raw.present.contains(&hash) {
+                    check.raw_exports_missing += 1;
+                }
+            }
+            None => check.raw_exports_missing += 1,
+        }
+    }
+    check.problems.sort_by(|a, b| a.file().cmp(b.file()));
+    check
+}
+
+/// Whether the manifest's content still hashes to the hash in its id.
+fn check_id(id: &SnapshotId, manifest: &Manifest, bytes: &[u8], check: &mut SnapshotCheck) {
+    let workflows = serde_json::from_slice::<serde_json::Value>(bytes)
+        .ok()
+        .and_then(|mut value| value.get_mut("workflows").map(serde_json::Value::take))
+        .unwrap_or_default();
+    let actual = content_hash(&manifest.profile_hash, &workflows);
+    let expected = id.as_str().rsplit('-').next().unwrap_or_default();
+    if !actual.starts_with(expected) {
+        check.problems.push(Problem::ManifestMismatch {
+            expected: expected.to_owned(),
+            actual: actual.chars().take(expected.len()).collect(),
+        });
     }
 }
 
@@ -210,8 +636,8 @@ fn verify_environment(env: &str, dir: &Path, report: &mut VerifyReport) {
             report.leftovers.push(path);
         } else if name == LOCK_FILE && !is_dir {
             continue;
-        } else if name == crate::tags::TAGS_DIR && is_dir {
-            crate::tags::verify_tags(env, dir, report);
+        } else if name == TAGS_DIR && is_dir {
+            continue; // checked with the environment's store-v2 tags
         } else if is_dir && SnapshotId::parse(&name).is_some() {
             let check = verify_snapshot_in(env, &path, true);
             report.snapshots.push(check);
@@ -227,10 +653,97 @@ fn verify_environment(env: &str, dir: &Path, report: &mut VerifyReport) {
     }
 }
 
-/// Checks one snapshot folder anywhere (for example one passed by path). The snapshot-id check
-/// applies only when the folder's name is a snapshot id.
+/// Checks one snapshot given by path: a store-v2 manifest file (each object it lists is read back
+/// from its store's packs and checked against its hash), or a store-v1 snapshot folder anywhere
+/// (the snapshot-id check applies only when the folder's name is a snapshot id).
 pub fn verify_snapshot(path: &Path) -> SnapshotCheck {
-    verify_snapshot_in("", path, false)
+    if path.is_dir() {
+        return verify_snapshot_in("", path, false);
+    }
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let id = SnapshotId::parse(name.strip_suffix(MANIFEST_EXTENSION).unwrap_or(&name))
+        .unwrap_or_else(|| SnapshotId::from_folder_name(name.clone()));
+    let env = path
+        .parent()
+        .and_then(Path::file_name)
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let Some(layout) = crate::snapshot::layout_of_manifest(path) else {
+        return SnapshotCheck {
+            environment: env,
+            id: id.to_string(),
+            path: path.to_owned(),
+            workflows: 0,
+            playbooks: 0,
+            raw_exports_inline: false,
+            raw_exports_missing: 0,
+            problems: vec![Problem::BadManifest {
+                error: StoreError::OutsideStore {
+                    path: path.to_owned(),
+                }
+                .to_string(),
+            }],
+        };
+    };
+    let objects = Objects::new(layout.join(PACKS_DIR));
+    let raw = Objects::new(
+        layout
+            .parent()
+            .unwrap_or(Path::new(""))
+            .join(RAW_DIR)
+            .join(PACKS_DIR),
+    );
+    let (scan, raw_scan) = match crate::manifest::read_compressed(path)
+        .and_then(|bytes| Manifest::parse(path, &bytes))
+    {
+        Ok(manifest) => (
+            read_listed(
+                &objects,
+                manifest.workflows.iter().flat_map(|r| {
+                    let normalized = (r.normalized_kind == NormalizedKind::Json)
+                        .then_some(r.normalized_sha256.as_str());
+                    std::iter::once(r.info_sha256.as_str()).chain(normalized)
+                }),
+            ),
+            read_listed(
+                &raw,
+                manifest.workflows.iter().map(|r| r.export_sha256.as_str()),
+            ),
+        ),
+        Err(_) => (PackScan::default(), PackScan::default()),
+    };
+    verify_packed(
+        &env,
+        &id,
+        path,
+        &scan,
+        &raw_scan,
+        &mut Referenced::default(),
+    )
+}
+
+/// Reads each listed object back from `objects`, checking it against its hash.
+fn read_listed<'a>(objects: &Objects, hashes: impl Iterator<Item = &'a str>) -> PackScan {
+    let mut scan = PackScan::default();
+    for hash in hashes.filter_map(parse_hash) {
+        match objects.get(&hash) {
+            Ok(Some(_)) => {
+                scan.present.insert(hash);
+            }
+            Ok(None) => {}
+            Err(StoreError::CorruptedObject { pack, reason, .. }) => {
+                scan.damaged.insert(hash, (pack, reason));
+            }
+            Err(err) => {
+                scan.damaged
+                    .insert(hash, (objects.dir().to_owned(), error_chain(&err)));
+            }
+        }
+    }
+    scan
 }
 
 fn verify_snapshot_in(env: &str, path: &Path, in_store: bool) -> SnapshotCheck {
@@ -290,18 +803,7 @@ fn verify_snapshot_in(env: &str, path: &Path, in_store: bool) -> SnapshotCheck {
         });
     }
     if let Some(parsed) = SnapshotId::parse(&id) {
-        let workflows = serde_json::from_slice::<serde_json::Value>(&bytes)
-            .ok()
-            .and_then(|mut value| value.get_mut("workflows").map(serde_json::Value::take))
-            .unwrap_or_default();
-        let actual = content_hash(&manifest.profile_hash, &workflows);
-        let expected = parsed.as_str().rsplit('-').next().unwrap_or_default();
-        if !actual.starts_with(expected) {
-            check.problems.push(Problem::ManifestMismatch {
-                expected: expected.to_owned(),
-                actual: actual.chars().take(expected.len()).collect(),
-            });
-        }
+        check_id(&parsed, &manifest, &bytes, &mut check);
     }
 
     let mut listed = BTreeSet::new();
@@ -339,11 +841,7 @@ fn verify_snapshot_in(env: &str, path: &Path, in_store: bool) -> SnapshotCheck {
             }
         }
     }
-    let mut scratch = VerifyReport {
-        snapshots: Vec::new(),
-        store_problems: Vec::new(),
-        leftovers: Vec::new(),
-    };
+    let mut scratch = VerifyReport::default();
     for (name, _, _) in read_entries(path, &mut scratch) {
         if !listed.contains(&name) {
             check.problems.push(Problem::ExtraFile { file: name });
@@ -363,7 +861,7 @@ fn verify_snapshot_in(env: &str, path: &Path, in_store: bool) -> SnapshotCheck {
 /// Checks the raw exports a format-2 snapshot lists in the private raw area: those present must
 /// match the manifest; those absent are counted (normal in a clone).
 fn verify_raw_exports(path: &Path, manifest: &Manifest, check: &mut SnapshotCheck) {
-    let raw_dir = crate::snapshot::raw_dir_of(path);
+    let raw_dir = crate::snapshot::legacy_raw_dir_of(path);
     for record in &manifest.workflows {
         let Some(raw) = raw_dir
             .as_ref()
@@ -386,7 +884,7 @@ fn verify_raw_exports(path: &Path, manifest: &Manifest, check: &mut SnapshotChec
 }
 
 /// An error and its causes on one line.
-fn error_chain(err: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
     let mut text = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {
@@ -410,6 +908,9 @@ impl Problem {
             | Problem::CorruptedFile { file, .. }
             | Problem::ExtraFile { file } => file,
             Problem::CorruptedRawExport { .. } => "",
+            Problem::MissingObject { sha256, .. } | Problem::CorruptedObject { sha256, .. } => {
+                sha256
+            }
         }
     }
 }
@@ -462,6 +963,25 @@ impl fmt::Display for Problem {
                 "corrupted raw export {} (workflow {workflow:?}): sha256 {actual_sha256}, manifest says {expected_sha256}",
                 path.display()
             ),
+            Problem::MissingObject {
+                workflow,
+                what,
+                sha256,
+            } => write!(
+                f,
+                "missing object {sha256}: the {what} of workflow {workflow:?} is in no pack"
+            ),
+            Problem::CorruptedObject {
+                workflow,
+                what,
+                sha256,
+                pack,
+                reason,
+            } => write!(
+                f,
+                "damaged object {sha256} in {}: the {what} of workflow {workflow:?}; {reason}",
+                pack.display()
+            ),
         }
     }
 }
@@ -508,14 +1028,18 @@ impl VerifyReport {
             ));
         }
         lines.extend(raw_export_notes(&self.snapshots));
+        for note in &self.notes {
+            lines.push(format!("note    {note}"));
+        }
         let broken = self
             .snapshots
             .iter()
             .filter(|s| !s.problems.is_empty())
             .count();
         let mut summary = format!(
-            "{} checked, {}",
+            "{} and {} checked, {}",
             plural(self.snapshots.len(), "snapshot"),
+            plural(self.objects_checked, "object"),
             plural(self.problem_count(), "problem")
         );
         if broken > 0 {
@@ -545,7 +1069,8 @@ fn raw_export_notes(snapshots: &[SnapshotCheck]) -> Vec<String> {
     for snapshot in snapshots.iter().filter(|s| s.raw_exports_inline) {
         notes.push(format!(
             "note    {} keeps its raw exports, which can hold secrets, inside the snapshot folder \
-             (format 1); newer snapshots keep them out of it, in the private raw-v1 folder",
+             (format 1); `socdrift migrate` moves it to store-v2, whose raw exports stay in the \
+             private raw-v2 folder",
             snapshot.label()
         ));
     }

@@ -1,23 +1,24 @@
-//! Building a snapshot: files go to a temporary folder in the environment, then one rename
-//! publishes the whole snapshot.
+//! Building a snapshot: objects go to temporary packs as workflows are added (from any number of
+//! threads), then `commit` publishes the packs and, last, the manifest that lists them.
 
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
-use chrono::{SubsecRound, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
+use sha2::Digest;
 use soc_normalize::{Kind, Normalized, NormalizedContent, Profile};
 
 use crate::error::{Result, StoreError};
-use crate::fsutil::{
-    create_private_dir, sha256_hex, sync_dir, sync_files, write_new_file, write_new_file_synced,
-};
+use crate::fsutil::{sha256_hex, sync_dir, write_new_file_synced};
 use crate::id::SnapshotId;
 use crate::lock::EnvLock;
 use crate::manifest::{
-    ExportFormat, FORMAT, FORMAT_VERSION, MANIFEST_FILE, Manifest, NormalizedKind, SourceInfo,
-    WorkflowRecord,
+    ExportFormat, FORMAT, FORMAT_VERSION, MANIFEST_EXTENSION, Manifest, MigratedFrom,
+    NormalizedKind, SourceInfo, WorkflowRecord,
 };
 use crate::name::assign_stems;
+use crate::pack::{Hash, Loaded, Objects, PackWriter, compress, parse_hash, publish};
 use crate::snapshot::Snapshot;
 use crate::store::{Store, TEMP_PREFIX};
 
@@ -106,93 +107,114 @@ impl CommitOutcome {
     }
 }
 
-/// A workflow already written to the temporary folder, under provisional file names (the final
-/// stems depend on all names of the snapshot, see [`assign_stems`]).
+/// A workflow ready to be recorded: its record and its objects, compressed, that no pack holds
+/// yet.
 #[derive(Debug)]
+pub(crate) struct Prepared {
+    pub(crate) record: WorkflowRecord,
+    /// Committed objects (normalized form, info): hash, size, compressed bytes.
+    pub(crate) objects: Vec<(Hash, u64, Vec<u8>)>,
+    /// The raw export, when no private pack holds it yet.
+    pub(crate) raw: Option<(Hash, u64, Vec<u8>)>,
+}
+
+/// What the latest snapshot says about a raw export, so an unchanged export is not normalized
+/// again: same bytes under the same profile give the same normalized form.
+#[derive(Debug, Clone)]
+struct Known {
+    kind: NormalizedKind,
+    sha256: String,
+    size: u64,
+    layout_sha256: Option<String>,
+    notes: Vec<String>,
+}
+
+/// What a writer records while workflows are added.
+#[derive(Debug, Default)]
 struct Pending {
-    provisional: String,
-    record: WorkflowRecord,
-    /// The raw export in the writer's private temporary folder, unless the raw area already holds
-    /// it intact.
-    raw_temp: Option<PathBuf>,
+    records: Vec<WorkflowRecord>,
+    seen: BTreeSet<(Kind, String, String)>,
+    /// Whether the environment's playbooks were added (even none).
+    playbooks_captured: bool,
+    /// Which API the workflow documents came from, when it was learnt after `begin`.
+    api_source: Option<soc_model::DocumentSource>,
 }
 
-/// A temporary folder that removes itself unless published.
-#[derive(Debug)]
-struct TempDir {
-    path: PathBuf,
-    keep: bool,
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        if !self.keep {
-            // A failure leaves a `.tmp-*` folder that the next writer removes.
-            let _ = fs_err::remove_dir_all(&self.path);
-        }
-    }
-}
-
-/// Writes one snapshot of an environment; holds the environment's lock until committed or dropped.
+/// Writes one snapshot of an environment; holds the environment's lock (and a share of the
+/// store-wide lock) until committed or dropped.
 ///
-/// Dropping a writer without committing removes everything it wrote. A crash leaves only a
-/// temporary folder that readers never see and the next writer removes.
+/// [`add`](Self::add) takes `&self`: several threads can add workflows at once, each normalizing,
+/// hashing and compressing its own, so memory follows the workflows in flight, not the workspace.
+/// Dropping a writer without committing removes everything it wrote. A crash leaves only
+/// temporary files that readers never see and the next writer of the environment removes.
 #[derive(Debug)]
 pub struct SnapshotWriter {
+    store: Store,
     env: String,
     env_dir: PathBuf,
     profile: Profile,
     profile_hash: String,
     source: SourceInfo,
-    temp: TempDir,
-    /// The environment's private raw folder, and the writer's temporary folder inside it.
-    raw_dir: PathBuf,
-    raw_temp: TempDir,
-    pending: Vec<Pending>,
-    attempts: usize,
-    seen: BTreeSet<(Kind, String, String)>,
-    playbooks_captured: bool,
-    // Declared last: fields drop in order, so the temporary folder is gone before the lock is
+    /// Objects every published pack holds, as of `begin` (none can go while the writer holds its
+    /// share of the store lock).
+    known: Arc<Loaded>,
+    known_raw: Arc<Loaded>,
+    /// The latest snapshot's normalized forms by kind and raw export hash, when it used this
+    /// profile.
+    reuse: HashMap<(Kind, String), Known>,
+    objects: Option<PackWriter>,
+    raw: Option<PackWriter>,
+    /// Freshly normalized workflows set aside for the view.
+    staged: crate::view::Staged,
+    pending: Mutex<Pending>,
+    // Declared last: fields drop in order, so temporary files are gone before the locks are
     // released.
+    _store_lock: EnvLock,
     _lock: EnvLock,
 }
 
 impl SnapshotWriter {
     pub(crate) fn new(
+        store: &Store,
         env: &str,
-        env_dir: PathBuf,
-        raw_dir: PathBuf,
-        lock: EnvLock,
+        locks: (EnvLock, EnvLock),
         source: SourceInfo,
         profile: &Profile,
     ) -> Result<Self> {
-        let name = format!(
-            "{TEMP_PREFIX}{}-{}",
+        let (lock, store_lock) = locks;
+        let env_dir = store.environment_dir(env)?;
+        let temp = format!(
+            "{TEMP_PREFIX}{env}.{}-{}.pack",
             std::process::id(),
             Utc::now().timestamp_nanos_opt().unwrap_or_default()
         );
-        let path = env_dir.join(&name);
-        create_private_dir(&path)?;
-        let temp = TempDir { path, keep: false };
-        let raw_temp_path = raw_dir.join(&name);
-        create_private_dir(&raw_temp_path)?;
-        let raw_temp = TempDir {
-            path: raw_temp_path,
-            keep: false,
+        let packs = store.packs_dir();
+        let raw_packs = store.raw_packs_dir();
+        crate::fsutil::create_private_dir_all(&packs)?;
+        crate::fsutil::create_private_dir_all(&raw_packs)?;
+        let known = Objects::new(packs.clone()).loaded()?;
+        let known_raw = Objects::new(raw_packs.clone()).loaded()?;
+        let profile_hash = profile.hash();
+        let reuse = match store.list(env)?.pop() {
+            Some(latest) => reusable(store, &latest.path, &profile_hash, &known),
+            None => HashMap::new(),
         };
+        let staged = crate::view::Staged::new(&store.view_dir(env)?, &env_dir);
         Ok(SnapshotWriter {
+            store: store.clone(),
             env: env.to_owned(),
             env_dir,
             profile: profile.clone(),
-            profile_hash: profile.hash(),
+            profile_hash,
             source: source.sanitized(),
-            temp,
-            raw_dir,
-            raw_temp,
-            pending: Vec::new(),
-            attempts: 0,
-            seen: BTreeSet::new(),
-            playbooks_captured: false,
+            known,
+            known_raw,
+            reuse,
+            objects: Some(PackWriter::new(packs.join(&temp))),
+            raw: Some(PackWriter::new(raw_packs.join(&temp))),
+            staged,
+            pending: Mutex::new(Pending::default()),
+            _store_lock: store_lock,
             _lock: lock,
         })
     }
@@ -202,273 +224,438 @@ impl SnapshotWriter {
         &self.env
     }
 
-    /// How many workflows were added so far.
+    /// How many workflows and playbooks were added so far.
     pub fn len(&self) -> usize {
-        self.pending.len()
+        self.lock_pending().records.len()
     }
 
-    /// Whether no workflow was added yet.
+    /// Whether nothing was added yet.
     pub fn is_empty(&self) -> bool {
-        self.pending.is_empty()
+        self.len() == 0
     }
 
-    /// Decodes and normalizes one workflow's export and writes its files (info and normalized
-    /// form, both redacted, to the snapshot's temporary folder; the raw export to the private raw
-    /// area's); [`commit`](Self::commit) forces them to disk.
+    fn lock_pending(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Decodes and normalizes one workflow's export and writes what no pack holds yet: its
+    /// normalized form and its info (both redacted) to the snapshot's pack, its raw export to the
+    /// private raw pack. [`commit`](Self::commit) syncs and publishes them.
     ///
-    /// Fails, writing nothing for this workflow, if the export is malformed or does not hold
+    /// A raw export the latest snapshot (taken with the same profile) holds is not normalized
+    /// again: its normalized form is the one stored.
+    ///
+    /// Fails, recording nothing for this workflow, if the export is malformed or does not hold
     /// exactly one workflow, or if the same name and id were added before. Earlier workflows stay.
-    pub fn add(&mut self, input: WorkflowInput) -> Result<()> {
-        let normalized = normalize_input(&self.profile, &self.env, Kind::Workflow, &input);
-        self.add_normalized(Kind::Workflow, input, normalized)
+    /// Safe to call from several threads at once.
+    pub fn add(&self, input: WorkflowInput) -> Result<()> {
+        self.add_kind(Kind::Workflow, input)
     }
 
-    /// [`add`](Self::add) for many workflows, normalizing them on every core first; files are
-    /// written in the order given. Stops at the first workflow that fails, as a loop over `add`
+    /// [`add`](Self::add) for many workflows, preparing them on every core first; they are
+    /// recorded in the order given. Stops at the first workflow that fails, as a loop over `add`
     /// would: the ones before it stay added, the ones after it are not.
-    pub fn add_all(&mut self, inputs: Vec<WorkflowInput>) -> Result<()> {
+    pub fn add_all(&self, inputs: Vec<WorkflowInput>) -> Result<()> {
         self.add_all_of(Kind::Workflow, inputs)
     }
 
-    /// Adds the environment's playbooks, each a playbook document (see
-    /// `soc_model::playbook`) given like a workflow export (`raw` the document, `info` the
-    /// listed `PlaybookInfo`), and records that the snapshot holds its playbooks, even when there
-    /// are none. Stored through the same path as workflows, as records of kind `playbook`.
-    pub fn add_playbooks(&mut self, inputs: Vec<WorkflowInput>) -> Result<()> {
-        self.playbooks_captured = true;
+    /// Adds the environment's playbooks, each a playbook document (see `soc_model::playbook`)
+    /// given like a workflow export (`raw` the document, `info` the listed `PlaybookInfo`), and
+    /// records that the snapshot holds its playbooks, even when there are none. Stored like
+    /// workflows, as records of kind `playbook` (their view files in `view/<env>/playbooks/`).
+    pub fn add_playbooks(&self, inputs: Vec<WorkflowInput>) -> Result<()> {
+        self.mark_playbooks_captured();
         self.add_all_of(Kind::Playbook, inputs)
     }
 
-    fn add_all_of(&mut self, kind: Kind, inputs: Vec<WorkflowInput>) -> Result<()> {
-        use rayon::prelude::*;
-        let normalized: Vec<Result<Normalized>> = inputs
-            .par_iter()
-            .map(|input| normalize_input(&self.profile, &self.env, kind, input))
-            .collect();
-        for (input, normalized) in inputs.into_iter().zip(normalized) {
-            self.add_normalized(kind, input, normalized)?;
-        }
-        Ok(())
+    /// Records which API the workflow documents came from (`export` or `versions`), for a caller
+    /// that learns it only once the documents arrive; it replaces the `api_source` given to
+    /// [`Store::begin`].
+    pub fn set_api_source(&self, source: soc_model::DocumentSource) {
+        self.lock_pending().api_source = Some(source);
     }
 
-    fn add_normalized(
-        &mut self,
-        kind: Kind,
-        input: WorkflowInput,
-        normalized: Result<Normalized>,
-    ) -> Result<()> {
-        let key = (kind, input.name.clone(), input.id.clone());
-        if self.seen.contains(&key) {
+    pub(crate) fn mark_playbooks_captured(&self) {
+        self.lock_pending().playbooks_captured = true;
+    }
+
+    pub(crate) fn add_kind(&self, kind: Kind, input: WorkflowInput) -> Result<()> {
+        if self
+            .lock_pending()
+            .seen
+            .contains(&(kind, input.name.clone(), input.id.clone()))
+        {
             return Err(StoreError::DuplicateWorkflow {
                 name: input.name,
                 id: input.id,
             });
         }
-        let format = ExportFormat::of(&input.raw);
-        // Never reused, even after a failed add, so a new file never meets an old one.
-        let provisional = format!("w{:06}", self.attempts);
-        self.attempts += 1;
-        let normalized = normalized?;
+        let prepared = self.prepare(kind, input)?;
+        self.record(prepared)
+    }
 
+    fn add_all_of(&self, kind: Kind, inputs: Vec<WorkflowInput>) -> Result<()> {
+        use rayon::prelude::*;
+        let prepared: Vec<Result<Prepared>> = inputs
+            .into_par_iter()
+            .map(|input| self.prepare(kind, input))
+            .collect();
+        for prepared in prepared {
+            self.record(prepared?)?;
+        }
+        Ok(())
+    }
+
+    /// Normalizes (unless the latest snapshot knows the export), redacts, hashes and compresses
+    /// one workflow or playbook. Touches no shared state.
+    fn prepare(&self, kind: Kind, input: WorkflowInput) -> Result<Prepared> {
+        let export_sha256 = sha256_hex(&input.raw);
+        let format = ExportFormat::of(&input.raw);
+        let mut objects = Vec::new();
+        let known = match self.reuse.get(&(kind, export_sha256.clone())) {
+            Some(known) => known.clone(),
+            None => {
+                let normalized = normalize_input(&self.profile, &self.env, kind, &input)?;
+                let known = Known::from(&normalized);
+                if let NormalizedContent::Json { canonical } = normalized.content {
+                    self.keep_object(&normalized.sha256, canonical.as_bytes(), &mut objects)?;
+                    self.staged
+                        .stage(kind, &input.name, &normalized.sha256, &canonical)?;
+                }
+                known
+            }
+        };
         // The info is committed with the snapshot: it gets the same redaction as the content.
         let mut info = input.info;
         self.profile.redact(&mut info);
         let info_text = soc_normalize::canonical_json(&info);
-        let (normalized_kind, normalized_text, normalized_size) = match &normalized.content {
-            NormalizedContent::Json { canonical, .. } => (
-                NormalizedKind::Json,
-                Some(canonical.as_str()),
-                canonical.len() as u64,
-            ),
-            NormalizedContent::Opaque { len, .. } => (NormalizedKind::Opaque, None, *len),
-        };
-        let info_file = format!("{provisional}.info.json");
-        let mut files = vec![(info_file.as_str(), info_text.as_bytes())];
-        let normalized_file = normalized_text.map(|_| format!("{provisional}.normalized.json"));
-        if let (Some(file), Some(text)) = (&normalized_file, normalized_text) {
-            files.push((file.as_str(), text.as_bytes()));
-        }
-        let export_sha256 = sha256_hex(&input.raw);
-        let raw_name = format!("{export_sha256}.{}", format.extension());
-        let raw_temp = if raw_export_intact(&self.raw_dir.join(&raw_name), &export_sha256) {
-            None
-        } else {
-            Some(
-                self.raw_temp
-                    .path
-                    .join(format!("{provisional}.{}", format.extension())),
-            )
-        };
-        for (done, (file, bytes)) in files.iter().enumerate() {
-            if let Err(err) = write_new_file(&self.temp.path.join(file), bytes) {
-                // Best effort: `commit` removes anything no record lists anyway.
-                for (written, _) in files.iter().take(done + 1) {
-                    let _ = fs_err::remove_file(self.temp.path.join(written));
-                }
-                return Err(err);
+        let info_sha256 = sha256_hex(info_text.as_bytes());
+        self.keep_object(&info_sha256, info_text.as_bytes(), &mut objects)?;
+        let raw = match parse_hash(&export_sha256) {
+            Some(hash) if !self.known_raw.contains(&hash) && !self.raw_pack()?.contains(&hash) => {
+                Some((hash, input.raw.len() as u64, compress(&input.raw)?))
             }
-        }
-        if let Some(path) = &raw_temp {
-            // A raw export left by a failed write is never published: only pending records are.
-            write_new_file(path, &input.raw)?;
-        }
-        let record = WorkflowRecord {
-            kind,
-            id: input.id,
-            name: input.name,
-            stem: provisional.clone(),
-            content_type: input.content_type,
-            file_name: input.file_name,
-            export_format: format,
-            export_file: None,
-            export_size: input.raw.len() as u64,
-            export_sha256,
-            info_file,
-            info_sha256: sha256_hex(info_text.as_bytes()),
-            normalized_kind,
-            normalized_file,
-            normalized_sha256: normalized.sha256,
-            normalized_size,
-            layout_sha256: normalized.layout_sha256,
-            notes: normalized.notes,
+            _ => None,
         };
-        self.seen.insert(key);
-        self.pending.push(Pending {
-            provisional,
-            record,
-            raw_temp,
-        });
+        Ok(Prepared {
+            record: WorkflowRecord {
+                kind,
+                id: input.id,
+                name: input.name,
+                stem: String::new(),
+                content_type: input.content_type,
+                file_name: input.file_name,
+                export_format: format,
+                export_file: None,
+                export_size: input.raw.len() as u64,
+                export_sha256,
+                info_file: None,
+                info_sha256,
+                normalized_kind: known.kind,
+                normalized_file: None,
+                normalized_sha256: known.sha256,
+                normalized_size: known.size,
+                layout_sha256: known.layout_sha256,
+                notes: known.notes,
+            },
+            objects,
+            raw,
+        })
+    }
+
+    /// Adds an object to `objects` (compressed) unless a pack holds it already.
+    fn keep_object(
+        &self,
+        sha256: &str,
+        bytes: &[u8],
+        objects: &mut Vec<(Hash, u64, Vec<u8>)>,
+    ) -> Result<()> {
+        // The hashes come from `sha256_hex` (here and in soc-diff); the fallback never runs.
+        let hash = parse_hash(sha256).unwrap_or_else(|| sha2::Sha256::digest(bytes).into());
+        if !self.known.contains(&hash) && !self.pack()?.contains(&hash) {
+            objects.push((hash, bytes.len() as u64, compress(bytes)?));
+        }
         Ok(())
     }
 
-    /// Publishes the snapshot: final file names, every file forced to disk, `manifest.json`
-    /// written and synced, the folder synced, then one rename of the folder into place (and the
-    /// environment folder synced).
+    fn pack(&self) -> Result<&PackWriter> {
+        self.objects.as_ref().ok_or_else(committed_twice)
+    }
+
+    fn raw_pack(&self) -> Result<&PackWriter> {
+        self.raw.as_ref().ok_or_else(committed_twice)
+    }
+
+    /// Writes a prepared workflow's objects and records it, unless its kind, name and id were
+    /// added already.
+    pub(crate) fn record(&self, prepared: Prepared) -> Result<()> {
+        let key = (
+            prepared.record.kind,
+            prepared.record.name.clone(),
+            prepared.record.id.clone(),
+        );
+        if !self.lock_pending().seen.insert(key.clone()) {
+            return Err(StoreError::DuplicateWorkflow {
+                name: key.1,
+                id: key.2,
+            });
+        }
+        let written = (|| {
+            for (hash, size, compressed) in &prepared.objects {
+                if !self.known.contains(hash) {
+                    self.pack()?.append(*hash, *size, compressed)?;
+                }
+            }
+            if let Some((hash, size, compressed)) = &prepared.raw {
+                if !self.known_raw.contains(hash) {
+                    self.raw_pack()?.append(*hash, *size, compressed)?;
+                }
+            }
+            Ok(())
+        })();
+        let mut pending = self.lock_pending();
+        match written {
+            Ok(()) => {
+                pending.records.push(prepared.record);
+                Ok(())
+            }
+            Err(err) => {
+                // Objects already appended are harmless: only listed objects are ever read.
+                pending.seen.remove(&key);
+                Err(err)
+            }
+        }
+    }
+
+    /// Publishes the snapshot: the packs synced and renamed to their final names (raw exports
+    /// first), then `manifest` written, synced and renamed to `<id>.json.zst` (and the environment
+    /// folder synced), then the readable view of the environment brought up to date.
     ///
     /// With `skip_if_unchanged`, nothing is written when the latest snapshot of the environment has
-    /// the same profile hash and the same workflows with the same normalized and layout hashes;
-    /// the latest snapshot is returned as [`CommitOutcome::Unchanged`].
-    pub fn commit(mut self, skip_if_unchanged: bool) -> Result<CommitOutcome> {
-        let latest = Store::list_env_dir(&self.env_dir)?.pop();
+    /// the same profile hash and the same workflows and playbooks with the same normalized and
+    /// layout hashes (and knows its playbooks as this one does);
+    /// the latest snapshot is returned as [`CommitOutcome::Unchanged`] (and the view is still
+    /// brought up to date, which repairs one a crash left half written).
+    pub fn commit(self, skip_if_unchanged: bool) -> Result<CommitOutcome> {
+        let latest = self.store.list(&self.env)?.pop();
+        let time_floor = latest.as_ref().and_then(|summary| summary.id.time());
         if skip_if_unchanged {
             // A latest snapshot that cannot be opened is never "the same": write a new one.
             let latest_snapshot = latest
                 .as_ref()
-                .and_then(|summary| Snapshot::open(&summary.path).ok());
+                .and_then(|summary| self.store.open_snapshot(summary).ok());
             if let Some(latest) = latest_snapshot {
-                let pending: Vec<&WorkflowRecord> =
-                    self.pending.iter().map(|p| &p.record).collect();
-                if same_content(
-                    latest.manifest(),
-                    &self.profile_hash,
-                    self.playbooks_captured,
-                    &pending,
-                ) {
+                let same = {
+                    let pending = self.lock_pending();
+                    same_content(
+                        latest.manifest(),
+                        &self.profile_hash,
+                        pending.playbooks_captured,
+                        &pending.records,
+                    )
+                };
+                if same {
+                    self.store.refresh_view(&self.env, &latest)?;
                     return Ok(CommitOutcome::Unchanged(latest));
                 }
             }
         }
-
-        // Raw exports first: each reaches the disk under its final, content-addressed name before
-        // any snapshot that lists it exists. One already there stays (its bytes are the same).
-        let raw_files: Vec<(PathBuf, PathBuf)> = self
-            .pending
-            .iter()
-            .filter_map(|p| {
-                let temp = p.raw_temp.clone()?;
-                Some((temp, self.raw_dir.join(p.record.raw_export_name())))
-            })
-            .collect();
-        let temps: Vec<PathBuf> = raw_files.iter().map(|(temp, _)| temp.clone()).collect();
-        sync_files(&temps)?;
-        for (temp, published) in &raw_files {
-            fs_err::rename(temp, published)?;
-        }
-        sync_dir(&self.raw_dir)?;
-
-        // Playbook files are named `playbook-<slug>`, so a playbook and a workflow of the same
-        // name keep readable, distinct names.
-        let names: Vec<(String, &str)> = self
-            .pending
-            .iter()
-            .map(|p| {
-                (
-                    stem_name(p.record.kind, &p.record.name),
-                    p.record.id.as_str(),
-                )
-            })
-            .collect();
-        let names: Vec<(&str, &str)> = names.iter().map(|(n, i)| (n.as_str(), *i)).collect();
-        let stems = assign_stems(&names);
-        let mut records = Vec::with_capacity(self.pending.len());
-        for (pending, stem) in std::mem::take(&mut self.pending).into_iter().zip(stems) {
-            records.push(rename_to_stem(&self.temp.path, pending, stem)?);
-        }
-        records.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
-
-        // Files of a failed `add` that could not be removed then must not become extra files.
-        let listed: BTreeSet<&str> = records
-            .iter()
-            .flat_map(|record| record.files())
-            .map(|file| file.name)
-            .collect();
-        for entry in fs_err::read_dir(&self.temp.path)? {
-            let entry = entry?;
-            if !entry
-                .file_name()
-                .to_str()
-                .is_some_and(|name| listed.contains(name))
-            {
-                fs_err::remove_file(entry.path())?;
-            }
-        }
-
-        // Every file reaches the disk before the manifest that vouches for it.
-        let files: Vec<PathBuf> = listed
-            .iter()
-            .map(|name| self.temp.path.join(name))
-            .collect();
-        sync_files(&files)?;
-
         let now = Utc::now().trunc_subsecs(0);
-        let time = match latest.as_ref().and_then(|summary| summary.id.time()) {
+        let time = match time_floor {
             // Ids must sort in commit order even when the clock steps back or two snapshots fall in
             // the same second.
             Some(previous) if previous >= now => previous + chrono::Duration::seconds(1),
             _ => now,
         };
+        let stamp = Stamp {
+            time,
+            created_at: now,
+            tool: format!("socdrift {}", env!("CARGO_PKG_VERSION")),
+            profile_hash: self.profile_hash.clone(),
+            migrated_from: None,
+        };
+        self.publish(stamp, true).map(CommitOutcome::Written)
+    }
+
+    /// Publishes the snapshot under a given time and history (a migration keeps the time of the
+    /// snapshot it moves), and brings the view up to date when `update_view` (a migration
+    /// updates it once at the end). Fails if the id is taken.
+    pub(crate) fn publish(mut self, stamp: Stamp, update_view: bool) -> Result<Snapshot> {
+        // Raw exports first, then the committed objects: a manifest never lists an object that is
+        // not on disk under its final name.
+        for (writer, dir) in [
+            (self.raw.take(), self.store.raw_packs_dir()),
+            (self.objects.take(), self.store.packs_dir()),
+        ] {
+            let Some(writer) = writer else {
+                return Err(committed_twice());
+            };
+            if let Some(pack) = writer.finish()? {
+                publish(&pack, &dir)?;
+                sync_dir(&dir)?;
+            }
+        }
+        let (mut records, playbooks_captured, api_source) = {
+            let mut pending = self.lock_pending();
+            (
+                std::mem::take(&mut pending.records),
+                pending.playbooks_captured,
+                pending.api_source,
+            )
+        };
+        assign_record_stems(&mut records);
+        records.sort_by(|a, b| (&a.name, &a.id, a.kind).cmp(&(&b.name, &b.id, b.kind)));
+        let mut source = self.source.clone();
+        if api_source.is_some() {
+            source.api_source = api_source;
+        }
         let manifest = Manifest {
             format: FORMAT.to_owned(),
             format_version: FORMAT_VERSION,
-            tool: format!("socdrift {}", env!("CARGO_PKG_VERSION")),
-            created_at: now,
+            tool: stamp.tool,
+            created_at: stamp.created_at,
             environment: self.env.clone(),
-            source: self.source.clone(),
-            profile_hash: self.profile_hash.clone(),
-            playbooks_captured: self.playbooks_captured,
+            source,
+            profile_hash: stamp.profile_hash,
+            migrated_from: stamp.migrated_from,
+            playbooks_captured,
             workflows: records,
         };
-        let text = manifest.to_canonical_json()?;
-        write_new_file_synced(&self.temp.path.join(MANIFEST_FILE), text.as_bytes())?;
-        sync_dir(&self.temp.path)?;
-
-        let id = SnapshotId::new(time, &content_hash(&manifest)?);
-        let final_path = self.env_dir.join(id.as_str());
-        fs_err::rename(&self.temp.path, &final_path)?;
-        self.temp.keep = true;
+        let id = SnapshotId::new(stamp.time, &content_hash(&manifest)?);
+        let final_path = self
+            .env_dir
+            .join(format!("{}{MANIFEST_EXTENSION}", id.as_str()));
+        if final_path.exists() {
+            return Err(StoreError::SnapshotExists {
+                env: self.env.clone(),
+                id: id.to_string(),
+            });
+        }
+        let temp = self.env_dir.join(format!(
+            "{TEMP_PREFIX}{}-{}{MANIFEST_EXTENSION}",
+            std::process::id(),
+            Utc::now().timestamp_nanos_opt().unwrap_or_default()
+        ));
+        write_new_file_synced(&temp, &manifest.to_packed_bytes()?)?;
+        if update_view {
+            crate::view::mark_updating(&self.env_dir, id.as_str())?;
+        }
+        if let Err(err) = fs_err::rename(&temp, &final_path) {
+            let _ = fs_err::remove_file(&temp);
+            return Err(err.into());
+        }
         sync_dir(&self.env_dir)?;
-        Ok(CommitOutcome::Written(Snapshot::from_parts(
-            id, final_path, manifest,
-        )))
+        let snapshot = Snapshot::from_packed_parts(
+            id,
+            final_path,
+            manifest,
+            self.store.objects(),
+            self.store.raw_objects(),
+        );
+        if update_view {
+            self.store
+                .refresh_view_with(&self.env, &snapshot, Some(&self.staged))?;
+        }
+        Ok(snapshot)
     }
 }
 
-/// The name a record's file stem is made from: the name, `playbook <name>` for a playbook.
-fn stem_name(kind: Kind, name: &str) -> String {
-    match kind {
-        Kind::Workflow => name.to_owned(),
-        Kind::Playbook => format!("playbook {name}"),
+impl Drop for SnapshotWriter {
+    fn drop(&mut self) {
+        // Unpublished packs: a failure leaves a `.tmp-*` file that the next writer removes.
+        for writer in [self.objects.take(), self.raw.take()].into_iter().flatten() {
+            let _ = fs_err::remove_file(writer.path());
+        }
     }
+}
+
+fn committed_twice() -> StoreError {
+    StoreError::Io(std::io::Error::other(
+        "the snapshot writer was already committed",
+    ))
+}
+
+/// The time, origin and profile a snapshot is published under.
+#[derive(Debug, Clone)]
+pub(crate) struct Stamp {
+    /// The time in the id.
+    pub(crate) time: DateTime<Utc>,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) tool: String,
+    pub(crate) profile_hash: String,
+    pub(crate) migrated_from: Option<MigratedFrom>,
+}
+
+impl Known {
+    fn from(normalized: &Normalized) -> Known {
+        let (kind, size) = match &normalized.content {
+            NormalizedContent::Json { canonical } => (NormalizedKind::Json, canonical.len() as u64),
+            NormalizedContent::Opaque { len, .. } => (NormalizedKind::Opaque, *len),
+        };
+        Known {
+            kind,
+            sha256: normalized.sha256.clone(),
+            size,
+            layout_sha256: normalized.layout_sha256.clone(),
+            notes: normalized.notes.clone(),
+        }
+    }
+}
+
+/// Gives each record its file stem in the view, from its name: workflows and playbooks apart,
+/// since each kind has its own folder.
+fn assign_record_stems(records: &mut [WorkflowRecord]) {
+    for kind in [Kind::Workflow, Kind::Playbook] {
+        let names: Vec<(&str, &str)> = records
+            .iter()
+            .filter(|r| r.kind == kind)
+            .map(|r| (r.name.as_str(), r.id.as_str()))
+            .collect();
+        let stems = assign_stems(&names);
+        for (record, stem) in records.iter_mut().filter(|r| r.kind == kind).zip(stems) {
+            record.stem = stem;
+        }
+    }
+}
+
+/// The normalized forms of the latest snapshot, by kind and raw export hash, when it was taken
+/// with the profile `profile_hash` and its objects are in the packs. Anything unreadable gives
+/// nothing: the workflows are then normalized afresh.
+fn reusable(
+    store: &Store,
+    latest: &std::path::Path,
+    profile_hash: &str,
+    known: &Loaded,
+) -> HashMap<(Kind, String), Known> {
+    let Ok(snapshot) = store.open_snapshot_path(latest) else {
+        return HashMap::new();
+    };
+    let manifest = snapshot.manifest();
+    if manifest.profile_hash != profile_hash {
+        return HashMap::new();
+    }
+    manifest
+        .workflows
+        .iter()
+        .filter(|record| {
+            record.normalized_kind == NormalizedKind::Opaque
+                || parse_hash(&record.normalized_sha256).is_some_and(|hash| known.contains(&hash))
+        })
+        .map(|record| {
+            (
+                (record.kind, record.export_sha256.clone()),
+                Known {
+                    kind: record.normalized_kind,
+                    sha256: record.normalized_sha256.clone(),
+                    size: record.normalized_size,
+                    layout_sha256: record.layout_sha256.clone(),
+                    notes: record.notes.clone(),
+                },
+            )
+        })
+        .collect()
 }
 
 /// Decodes a single-workflow export (or a playbook document, for `kind` playbook) and normalizes
@@ -515,46 +702,25 @@ pub(crate) fn normalize_single(
     Ok(normalized)
 }
 
-/// Decodes and normalizes one workflow's export, naming it in messages by the file it will most
-/// likely be stored as (the final stem can gain a suffix at commit).
+/// Decodes and normalizes one workflow's export (or playbook's document), naming it in messages
+/// by environment and the stem it will most likely get (the final stem can gain a suffix at
+/// commit).
 fn normalize_input(
     profile: &Profile,
     env: &str,
     kind: Kind,
     input: &WorkflowInput,
 ) -> Result<Normalized> {
+    let folder = match kind {
+        Kind::Workflow => "",
+        Kind::Playbook => "playbooks/",
+    };
     let source = format!(
-        "{env}/{}.export.{}",
-        crate::name::slug(&stem_name(kind, &input.name)),
+        "{env}/{folder}{}.export.{}",
+        crate::name::slug(&input.name),
         ExportFormat::of(&input.raw).extension()
     );
     normalize_single(profile, &input.raw, kind, &input.name, &input.id, &source)
-}
-
-/// Renames a pending workflow's provisional files to its final stem.
-fn rename_to_stem(dir: &Path, pending: Pending, stem: String) -> Result<WorkflowRecord> {
-    let mut record = pending.record;
-    let rename = |file: &str| -> Result<String> {
-        let renamed = format!(
-            "{stem}{}",
-            file.strip_prefix(&pending.provisional).unwrap_or(file)
-        );
-        fs_err::rename(dir.join(file), dir.join(&renamed))?;
-        Ok(renamed)
-    };
-    record.info_file = rename(&record.info_file)?;
-    record.normalized_file = match &record.normalized_file {
-        Some(file) => Some(rename(file)?),
-        None => None,
-    };
-    record.stem = stem;
-    Ok(record)
-}
-
-/// Whether the raw area already holds this raw export intact (then it is not written again: a
-/// rewrite could only leave a torn file behind if the machine crashed).
-fn raw_export_intact(path: &Path, sha256: &str) -> bool {
-    crate::fsutil::sha256_file(path).is_ok_and(|(actual, _)| actual == sha256)
 }
 
 /// Whether a new snapshot would hold the same workflows and playbooks, normalized the same way,
@@ -563,7 +729,7 @@ fn same_content(
     latest: &Manifest,
     profile_hash: &str,
     playbooks_captured: bool,
-    records: &[&WorkflowRecord],
+    records: &[WorkflowRecord],
 ) -> bool {
     let key = |r: &WorkflowRecord| {
         (
@@ -574,7 +740,7 @@ fn same_content(
         )
     };
     let mut old: Vec<_> = latest.workflows.iter().map(key).collect();
-    let mut new: Vec<_> = records.iter().map(|r| key(r)).collect();
+    let mut new: Vec<_> = records.iter().map(key).collect();
     old.sort();
     new.sort();
     latest.profile_hash == profile_hash
@@ -583,7 +749,7 @@ fn same_content(
 }
 
 /// The hash in a snapshot id: of the workflows and the profile, not of the time.
-fn content_hash(manifest: &Manifest) -> Result<String> {
+pub(crate) fn content_hash(manifest: &Manifest) -> Result<String> {
     let workflows =
         serde_json::to_value(&manifest.workflows).map_err(|source| StoreError::Serialize {
             what: "the workflow records".to_owned(),

@@ -194,3 +194,65 @@ async fn oversized_bodies_are_refused() {
     );
     assert_eq!(err.attempts(), 1, "a too-large body is not retried");
 }
+
+#[tokio::test]
+async fn the_export_stream_yields_every_workflow_once_as_it_arrives() {
+    use futures_util::StreamExt;
+    let workspace = generated(120);
+    let name = workspace.name.clone();
+    let sim = start(serving(vec![workspace.clone()])).await;
+    let client = builder(&sim, &name)
+        .concurrency(3)
+        .export_batch_size(5)
+        .build()
+        .unwrap();
+    let expected = expected_exports(&workspace);
+    let mut last = None;
+    let mut seen = std::collections::BTreeMap::new();
+    {
+        let stream = client.export_stream(|p| last = Some(p));
+        futures_util::pin_mut!(stream);
+        let mut polled = 0;
+        while let Some(item) = stream.next().await {
+            let (info, export) = item.unwrap();
+            assert_eq!(info.id(), export.id);
+            assert!(
+                seen.insert(export.id.clone(), export.bytes.to_vec())
+                    .is_none()
+            );
+            polled += 1;
+            if polled == 1 {
+                // Nothing is exported ahead of the consumer beyond the batches in flight.
+                let requests = sim.log().of_kind(PathKind::Export).len();
+                assert!(
+                    requests <= 3 + 1,
+                    "{requests} export requests before the first item"
+                );
+            }
+        }
+    }
+    assert_eq!(seen, expected);
+    let last = last.unwrap();
+    assert_eq!(
+        (last.listed, last.exported, last.listing_done),
+        (120, 120, true)
+    );
+}
+
+#[tokio::test]
+async fn the_export_stream_ends_with_the_first_error() {
+    use futures_util::StreamExt;
+    let sim = start(SimConfig {
+        faults: soc_sim::FaultConfig {
+            error_rate: 1.0,
+            only: vec![PathKind::Export],
+            ..soc_sim::FaultConfig::default()
+        },
+        ..SimConfig::default()
+    })
+    .await;
+    let client = client(&sim, STAGING);
+    let items: Vec<_> = client.export_stream(|_| {}).collect().await;
+    assert_eq!(items.len(), 1, "one error, then the end");
+    assert!(items[0].is_err());
+}

@@ -200,3 +200,60 @@ async fn an_unknown_workspace_says_so_instead_of_authentication_failed() {
     );
     assert!(!text.contains("authentication"), "{text}");
 }
+
+/// The streamed fetch says where the documents come from before the first of them, falls back
+/// from an unusable export before yielding anything, and keeps no more than the work in flight
+/// ahead of its consumer on the versions path too.
+#[tokio::test]
+async fn the_fetch_stream_says_its_source_first_and_yields_each_workflow_once() {
+    use futures_util::StreamExt;
+    use soc_api::Fetch;
+    let workspace = crate::common::generated(60);
+    let name = workspace.name.clone();
+    let expected = expected_exports(&workspace);
+    for fault in [None, Some(ExportFault::RouteMissing)] {
+        let sim = start(SimConfig {
+            faults: FaultConfig {
+                export_fault: fault,
+                ..FaultConfig::default()
+            },
+            ..crate::common::serving(vec![workspace.clone()])
+        })
+        .await;
+        let client = builder(&sim, &name).concurrency(2).build().unwrap();
+        let stream = client.fetch_stream(|_| {});
+        futures_util::pin_mut!(stream);
+        let first = stream.next().await.unwrap().unwrap();
+        let Fetch::Source(source) = first else {
+            panic!("the source comes first: {first:?}")
+        };
+        assert_eq!(source.source == DocumentSource::Versions, fault.is_some());
+        assert_eq!(source.fallback.is_some(), fault.is_some());
+        let mut seen = std::collections::BTreeMap::new();
+        let mut positions = std::collections::BTreeSet::new();
+        while let Some(step) = stream.next().await {
+            match step.unwrap() {
+                Fetch::Workflow {
+                    position,
+                    info,
+                    document,
+                } => {
+                    if seen.is_empty() && fault.is_some() {
+                        // One workflow's versions per unit, at most `concurrency` units ahead.
+                        let listed = sim.log().of_kind(PathKind::ListVersions).len();
+                        assert!(listed <= 2 + 1, "{listed} versions lists before the first");
+                    }
+                    assert!(positions.insert(position));
+                    assert!(same_json(&document.bytes, &expected[info.id()]));
+                    assert!(seen.insert(info.id().to_owned(), ()).is_none());
+                }
+                Fetch::Source(again) => panic!("the source is said once: {again:?}"),
+            }
+        }
+        assert_eq!(seen.len(), expected.len(), "{fault:?}");
+        assert_eq!(
+            positions.into_iter().collect::<Vec<_>>(),
+            (0..60).collect::<Vec<_>>()
+        );
+    }
+}

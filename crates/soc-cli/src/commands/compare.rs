@@ -11,7 +11,8 @@ use soc_diff::render::Format;
 use soc_diff::report::ChangeClass;
 use soc_diff::{DiffOptions, Filters, PairReport, Report};
 use soc_model::DocumentSource;
-use soc_normalize::{Entry, Normalized, Profile, SideEntries};
+use soc_normalize::{Entry, Kind, Normalized, Profile, SideEntries};
+use soc_store::ScratchEntries;
 
 use crate::Context;
 use crate::cli::{ClassArg, FilterArgs, ReportFormat};
@@ -20,6 +21,7 @@ use crate::commands::outputs::pair_error;
 use crate::config::Config;
 use crate::error::CliError;
 use crate::live::{self, Exported};
+use crate::secrets;
 use crate::side::{self, Selector, Side};
 
 impl From<ReportFormat> for Format {
@@ -46,21 +48,13 @@ pub struct Loader<'a> {
     draw: bool,
 }
 
-/// A live environment exported in this run: its documents normalized (kept for the pairs of a
-/// run that name it again), the API they came from, and (only when drawing) the workflow exports
-/// themselves.
+/// A live environment exported in this run: its documents normalized into a scratch pack (kept for
+/// the pairs of a run that name it again), the API they came from, and (only when drawing) the
+/// workflow exports themselves.
 struct LiveSide {
-    workflows: Vec<Normalized>,
-    playbooks: Vec<Normalized>,
+    scratch: ScratchEntries,
     source: DocumentSource,
     exports: Rc<Vec<Exported>>,
-}
-
-impl LiveSide {
-    fn entries(&self) -> SideEntries {
-        let loaded = |docs: &[Normalized]| docs.iter().cloned().map(Entry::Loaded).collect();
-        SideEntries::new(loaded(&self.workflows), loaded(&self.playbooks))
-    }
 }
 
 impl<'a> Loader<'a> {
@@ -99,25 +93,13 @@ impl<'a> Loader<'a> {
                 selector: Selector::Live,
             } => {
                 if let Some(cached) = self.live.borrow().get(env) {
-                    return Ok((cached.entries(), Some(cached.source)));
+                    return Ok((cached.scratch.side_entries(), Some(cached.source)));
                 }
-                let runtime = self.ctx.runtime()?;
-                let (fetched, playbooks) =
-                    live::export_env(runtime, self.ctx.printer, self.config, env)?;
-                let live = LiveSide {
-                    workflows: normalize_exports(env, &fetched.workflows, self.profile)?,
-                    playbooks: normalize_playbooks(env, &playbooks, self.profile)?,
-                    source: fetched.source,
-                    // The exports are kept only to draw from them later.
-                    exports: Rc::new(if self.draw {
-                        fetched.workflows
-                    } else {
-                        Vec::new()
-                    }),
-                };
-                let entries = live.entries();
+                let live = live_side(self.ctx, self.config, env, self.profile, self.draw)?;
+                let entries = live.scratch.side_entries();
+                let source = live.source;
                 self.live.borrow_mut().insert(env.clone(), live);
-                Ok((entries, Some(fetched.source)))
+                Ok((entries, Some(source)))
             }
             Side::Env {
                 env,
@@ -252,7 +234,7 @@ impl<'a> Loader<'a> {
             )?;
             // Said in the report rather than left out silently: playbooks were not looked at.
             report.not_compared.insert(
-                soc_normalize::Kind::Playbook,
+                Kind::Playbook,
                 "the three-way view (--base) compares workflows only".to_owned(),
             );
             report.left_source = left_source;
@@ -305,44 +287,71 @@ pub fn filters(base: &Filters, args: &FilterArgs) -> Filters {
     filters
 }
 
-/// Decodes and normalizes freshly exported workflows.
-pub fn normalize_exports(
+/// Fetches a configured environment's workflows and normalizes each as it arrives into a scratch
+/// pack on disk, then its playbooks: a live side holds in memory only the documents being
+/// normalized, and the diff reads back only those whose hashes differ from the other side's.
+fn live_side(
+    ctx: &Context<'_>,
+    config: &Config,
     env: &str,
-    exported: &[Exported],
     profile: &Profile,
-) -> Result<Vec<Normalized>, CliError> {
-    let exports: Vec<(String, &[u8])> = exported
-        .iter()
-        .map(|(info, export)| (format!("{env}@live/{}", info.id()), &export.bytes[..]))
-        .collect();
-    Ok(soc_normalize::decode::normalize_exports(&exports, profile)?)
-}
-
-/// Decodes and normalizes freshly read playbook documents.
-pub fn normalize_playbooks(
-    env: &str,
-    fetched: &soc_api::FetchedPlaybooks,
-    profile: &Profile,
-) -> Result<Vec<Normalized>, CliError> {
-    let documents: Vec<(String, &[u8])> = fetched
-        .playbooks
-        .iter()
-        .map(|(info, doc)| (format!("{env}@live/playbook/{}", info.id()), &doc.bytes[..]))
-        .collect();
-    let by_kind = soc_normalize::decode::normalize_exports_by_kind(&documents, profile)?;
-    if let Some(odd) = by_kind.workflows.first() {
-        return Err(CliError::msg(format!(
-            "{}: a playbook document that reads as a workflow",
-            odd.source
-        )));
+    draw: bool,
+) -> Result<LiveSide, CliError> {
+    let runtime = ctx.runtime()?;
+    let env_config = config.env(env)?;
+    let client = live::client(env, env_config, &config.limits, &secrets::process_env)?;
+    let scratch = soc_store::Scratch::new(None, profile)?;
+    // The exports are kept only to draw from them later.
+    let kept = std::sync::Mutex::new(Vec::new());
+    let fetched = live::fetch_each(runtime, ctx.printer, &client, env, env_config, &|(
+        info,
+        export,
+    )| {
+        let source = format!("{env}@live/{}", info.id());
+        for document in soc_normalize::decode_export(&source, &export.bytes, profile)? {
+            scratch.add_normalized(Kind::Workflow, profile.normalize(&document))?;
+        }
+        if draw {
+            kept.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push((info, export));
+        }
+        Ok(())
+    })?;
+    let playbooks = live::fetch_playbooks(
+        runtime,
+        ctx.printer,
+        &client,
+        env,
+        env_config,
+        &fetched.names,
+    )?;
+    for (info, document) in &playbooks.playbooks {
+        let source = format!("{env}@live/playbook/{}", info.id());
+        for document in soc_normalize::decode_export(&source, &document.bytes, profile)? {
+            if Kind::of(&document) != Kind::Playbook {
+                return Err(CliError::msg(format!(
+                    "{source}: a playbook document that reads as a workflow"
+                )));
+            }
+            scratch.add_normalized(Kind::Playbook, profile.normalize(&document))?;
+        }
     }
-    Ok(by_kind.playbooks)
+    Ok(LiveSide {
+        scratch: scratch.finish()?,
+        source: fetched.source.source,
+        exports: Rc::new(
+            kept.into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        ),
+    })
 }
 
-/// A snapshot folder (it has a manifest), or a file or folder of export files, decoded and
-/// normalized; with the API a snapshot's documents came from, when it recorded it. A folder's
-/// playbooks are known when it holds playbook documents or a `playbooks/` folder (as `socdrift
-/// export` writes it); otherwise they are not compared.
+/// A snapshot (a store-v1 snapshot folder, or a store-v2 manifest file inside its store), or a
+/// file or folder of export files, decoded and normalized; with the API a snapshot's documents
+/// came from, when it recorded it. A folder's playbooks are known when it holds playbook
+/// documents or a `playbooks/` folder (as `socdrift export` writes it); otherwise they are not
+/// compared.
 pub fn load_path(
     path: &Path,
     profile: &Profile,
@@ -350,7 +359,7 @@ pub fn load_path(
     if !path.exists() {
         return Err(CliError::msg(format!("{} does not exist", path.display())));
     }
-    if path.join(soc_store::MANIFEST_FILE).is_file() {
+    if soc_store::Snapshot::is_snapshot_path(path) {
         let snapshot = soc_store::Snapshot::open(path)?;
         let source = snapshot.manifest().source.api_source;
         return Ok((snapshot.side_entries(profile)?, source));

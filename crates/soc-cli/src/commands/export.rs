@@ -36,7 +36,7 @@ pub fn run(ctx: &Context<'_>, args: &ExportArgs) -> Result<ExitStatus, CliError>
             &client,
             &args.env,
             env,
-            &workflows,
+            &live::workflow_names(&workflows),
         )?);
         workflows
     } else {
@@ -47,7 +47,7 @@ pub fn run(ctx: &Context<'_>, args: &ExportArgs) -> Result<ExitStatus, CliError>
         let fetched = runtime
             .block_on(client.fetch(chosen))
             .map_err(|e| live::api_error(&args.env, env, "export workflows of", e))?;
-        live::say_fallback(ctx.printer, &args.env, &fetched);
+        live::say_fallback(ctx.printer, &args.env, fetched.fallback.as_deref());
         fetched.workflows
     };
     let mut written = write_workflows(&out, &args.out, &exported)?;

@@ -8,6 +8,7 @@ mod diff;
 mod drawing;
 mod export;
 mod log;
+mod migrate;
 mod normalize;
 mod outputs;
 mod probe;
@@ -16,6 +17,7 @@ mod sim;
 mod snapshot;
 mod tag;
 mod verify;
+mod view;
 
 use crate::Context;
 use crate::cli::Command;
@@ -34,6 +36,8 @@ pub fn dispatch(ctx: &Context<'_>, command: Command) -> Result<ExitStatus, CliEr
         Command::Snapshot(args) => snapshot::run(ctx, &args),
         Command::Log(args) => log::run(ctx, &args),
         Command::Prune(args) => prune::run(ctx, &args),
+        Command::Migrate(args) => migrate::run(ctx, &args),
+        Command::View(args) => view::run(ctx, &args),
         Command::Tag(args) => tag::run(ctx, &args),
         Command::Verify(args) => verify::run(ctx, &args),
         Command::Normalize(args) => normalize::run(ctx, &args),

@@ -23,13 +23,19 @@ pub fn run(ctx: &Context<'_>, args: &PruneArgs) -> Result<ExitStatus, CliError> 
         ));
         return Ok(ExitStatus::NoDrift);
     }
-    let removed = store.prune(&args.env, keep, args.older_than)?;
-    ctx.printer.lines(removed.iter().map(ToString::to_string))?;
+    let report = store.prune(&args.env, keep, args.older_than)?;
+    ctx.printer
+        .lines(report.removed.iter().map(ToString::to_string))?;
     let left = store.list(&args.env)?.len();
     ctx.printer.status(&format!(
-        "{}: deleted {}, {left} left",
+        "{}: deleted {}, {left} left; deleted {} no snapshot lists any more",
         args.env,
-        counted(removed.len(), "snapshot")
+        counted(report.removed.len(), "snapshot"),
+        counted(report.gc.objects_deleted, "object"),
     ));
+    if let Some(skipped) = &report.gc.skipped {
+        ctx.printer
+            .warn(&format!("objects were not collected: {skipped}"));
+    }
     Ok(ExitStatus::NoDrift)
 }

@@ -1,7 +1,7 @@
 //! `socdrift snapshot --env NAME`: export into the store.
 
 use soc_api::Client;
-use soc_normalize::Profile;
+use soc_normalize::{Kind, Profile};
 use soc_store::{CommitOutcome, SourceInfo, Store, WorkflowInput};
 
 use crate::Context;
@@ -9,6 +9,7 @@ use crate::cli::SnapshotArgs;
 use crate::config::EnvConfig;
 use crate::error::CliError;
 use crate::exit::ExitStatus;
+use crate::git;
 use crate::live;
 use crate::printer::counted;
 use crate::secrets;
@@ -32,10 +33,17 @@ pub fn run(ctx: &Context<'_>, args: &SnapshotArgs) -> Result<ExitStatus, CliErro
     }
     let profile = config.profile(false)?;
     let store = ctx.store(&config)?;
+    // Found before exporting anything: a store outside git cannot be committed.
+    let repo = if args.commit || args.push {
+        Some(git::Repo::find(&store.root().join(soc_store::LAYOUT_DIR))?)
+    } else {
+        None
+    };
+    let mut outcomes = Vec::new();
     for name in &names {
         let env = config.env(name)?;
         let client = live::client(name, env, &config.limits, &secrets::process_env)?;
-        snapshot_env(
+        let outcome = snapshot_env(
             ctx,
             &store,
             &profile,
@@ -44,8 +52,67 @@ pub fn run(ctx: &Context<'_>, args: &SnapshotArgs) -> Result<ExitStatus, CliErro
             &client,
             args.skip_unchanged,
         )?;
+        outcomes.push((name.clone(), outcome));
+    }
+    if let Some(repo) = repo {
+        share(ctx, &store, &repo, args, &outcomes)?;
     }
     Ok(ExitStatus::NoDrift)
+}
+
+/// Commits what the snapshots changed in the store, and pushes when asked.
+fn share(
+    ctx: &Context<'_>,
+    store: &Store,
+    repo: &git::Repo,
+    args: &SnapshotArgs,
+    outcomes: &[(String, CommitOutcome)],
+) -> Result<(), CliError> {
+    let summary: Vec<String> = outcomes
+        .iter()
+        .map(|(name, outcome)| match outcome {
+            CommitOutcome::Written(snapshot) => format!(
+                "{name} {} ({}, {})",
+                snapshot.id(),
+                counted(snapshot.records(Kind::Workflow).count(), "workflow"),
+                counted(snapshot.records(Kind::Playbook).count(), "playbook")
+            ),
+            CommitOutcome::Unchanged(latest) => format!("{name} unchanged since {}", latest.id()),
+        })
+        .collect();
+    let message = format!("socdrift snapshot: {}", summary.join(", "));
+    if repo.commit(&message)? {
+        ctx.printer
+            .status(&format!("committed the store: {}", summary.join(", ")));
+    } else {
+        ctx.printer
+            .status("nothing to commit: the store's committed part is unchanged");
+    }
+    if !args.push {
+        return Ok(());
+    }
+    let target = repo.target(args.remote.as_deref(), args.branch.as_deref())?;
+    let root = store.root().to_path_buf();
+    // After a rebase onto other runners' snapshots the view must show the merged store's latest
+    // snapshots: read the store afresh (git changed its files) and rewrite it.
+    let refresh = move || -> Result<(), CliError> {
+        Store::open(&root)?.refresh_views(None)?;
+        Ok(())
+    };
+    let pushed = repo.push(&target, &refresh)?;
+    let mut status = format!(
+        "pushed to {}/{}",
+        git::without_credentials(&target.remote),
+        target.branch
+    );
+    if pushed.rebased {
+        status.push_str(&format!(
+            " after rebasing onto snapshots pushed meanwhile ({} attempts)",
+            pushed.attempts
+        ));
+    }
+    ctx.printer.status(&status);
+    Ok(())
 }
 
 /// Exports one environment through `client` and commits it to the store; says what it did on
@@ -60,11 +127,8 @@ pub fn snapshot_env(
     skip_unchanged: bool,
 ) -> Result<CommitOutcome, CliError> {
     let runtime = ctx.runtime()?;
-    let fetched = live::export_all(runtime, ctx.printer, client, name, env)?;
-    let playbooks =
-        live::fetch_playbooks(runtime, ctx.printer, client, name, env, &fetched.workflows)?;
-    let exported = fetched.workflows;
-    // Resolved (and cached) by the export; recorded so a snapshot says exactly where it came from.
+    // Resolved (and cached) before the export, which needs it too; recorded so a snapshot says
+    // exactly where it came from. A failure here is the export's to report, with its hints.
     let workspace_id = runtime
         .block_on(client.workspace_id())
         .ok()
@@ -76,31 +140,34 @@ pub fn snapshot_env(
         workspace_id,
         workspace_name: env.workspace.clone(),
         imported_from: None,
-        api_source: Some(fetched.source),
+        // Set from what the fetch says, once it says it (`auto` decides on its first batch).
+        api_source: None,
     };
     let fail = |e: soc_store::StoreError| {
         CliError::from(e).within(format!("cannot store the snapshot of `{name}`"))
     };
-    let mut writer = store
+    let writer = store
         .begin(name, source, profile, soc_store::DEFAULT_LOCK_TIMEOUT)
         .map_err(fail)?;
-    let count = exported.len();
-    let inputs = exported
-        .into_iter()
-        .map(|(info, export)| WorkflowInput {
-            id: info.id().to_string(),
-            name: info
-                .name()
-                .or(export.name.as_deref())
-                .unwrap_or_else(|| info.id())
-                .to_string(),
-            info: serde_json::Value::Object(info.as_object().clone()),
-            raw: export.bytes.to_vec(),
-            content_type: export.content_type,
-            file_name: export.file_name,
-        })
-        .collect();
-    writer.add_all(inputs).map_err(fail)?;
+    // Each workflow is normalized, hashed, compressed and written as it arrives.
+    let fetched = live::fetch_each(runtime, ctx.printer, client, name, env, &|(
+        info,
+        export,
+    )| {
+        writer
+            .add(WorkflowInput {
+                id: info.id().to_string(),
+                name: live::workflow_name(&info, &export),
+                info: serde_json::Value::Object(info.as_object().clone()),
+                raw: export.bytes.to_vec(),
+                content_type: export.content_type,
+                file_name: export.file_name,
+            })
+            .map_err(fail)
+    })?;
+    writer.set_api_source(fetched.source.source);
+    let count = fetched.count;
+    let playbooks = live::fetch_playbooks(runtime, ctx.printer, client, name, env, &fetched.names)?;
     let playbook_count = playbooks.playbooks.len();
     let playbook_inputs = playbooks
         .playbooks

@@ -44,7 +44,7 @@ pub fn run(ctx: &Context<'_>, args: &VerifyArgs) -> Result<ExitStatus, CliError>
             let snapshot = store.resolve(&env, &selector)?;
             one_snapshot(snapshot.path())
         }
-        Target::Path(path) if path.join(soc_store::MANIFEST_FILE).is_file() => one_snapshot(&path),
+        Target::Path(path) if Snapshot::is_snapshot_path(&path) => one_snapshot(&path),
         Target::Path(path) => {
             let mut content = Content::default();
             for (file, bytes) in check_files(&path)? {
@@ -149,12 +149,15 @@ fn target(
         Some((name, selector)) => (name, Some(selector)),
         None => (text, None),
     };
+    let store = ctx.store_path(config);
     let is_env = config.envs.contains_key(name)
-        || ctx
-            .store_path(config)
-            .join(soc_store::LAYOUT_DIR)
-            .join(name)
-            .is_dir();
+        || (soc_store::validate_environment(name).is_ok()
+            && (store
+                .join(soc_store::LAYOUT_DIR)
+                .join(soc_store::SNAPSHOTS_DIR)
+                .join(name)
+                .is_dir()
+                || store.join(soc_store::LEGACY_LAYOUT_DIR).join(name).is_dir()));
     if text.chars().any(std::path::is_separator)
         || (!is_env && ctx.absolute(Path::new(text)).exists())
     {
@@ -180,12 +183,12 @@ fn target(
     }
 }
 
-/// The store check of one snapshot folder; its path is returned for the content checks.
+/// The store check of one snapshot (folder or manifest); its path is returned for the content
+/// checks.
 fn one_snapshot(path: &Path) -> (Option<VerifyReport>, Vec<PathBuf>) {
     let report = VerifyReport {
         snapshots: vec![soc_store::verify_snapshot(path)],
-        store_problems: Vec::new(),
-        leftovers: Vec::new(),
+        ..VerifyReport::default()
     };
     (Some(report), vec![path.to_path_buf()])
 }

@@ -146,7 +146,7 @@ fn log_escapes_where_a_snapshot_came_from() {
         ..soc_store::SourceInfo::default()
     };
     let profile = soc_normalize::Profile::default();
-    let mut writer = store
+    let writer = store
         .begin(
             "staging",
             source,

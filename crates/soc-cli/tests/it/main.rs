@@ -6,10 +6,12 @@
 mod architecture;
 mod basics;
 mod config;
+mod git;
 mod hostile;
 mod limits;
 mod live;
 mod local;
+mod packs;
 mod playbooks;
 mod reports;
 mod review;

@@ -200,32 +200,30 @@ fn snapshots_keep_playbooks_and_old_snapshots_say_they_do_not_know_them() {
     let run = live.env.run(&["diff", "staging", "production", "--stat"]);
     assert_eq!(run.code, 1, "{run}");
     assert!(run.stdout.contains("playbooks: 5 modified"), "{run}");
-    // A snapshot written before socdrift read playbooks: its manifest knows none.
-    let staging = live.env.path().join(".socdrift/store-v1/staging");
-    let snapshot = std::fs::read_dir(&staging)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.join("manifest.json").is_file())
+    // A snapshot written before socdrift read playbooks (a store-v1 folder of format 2, as
+    // socdrift wrote them then): its manifest knows none.
+    let store = soc_store::Store::open(live.env.path().join(".socdrift")).unwrap();
+    let snapshot = store
+        .resolve("staging", &soc_store::Selector::Latest)
         .unwrap();
     let copy = live.env.path().join("old-staging");
     std::fs::create_dir_all(&copy).unwrap();
-    let manifest: Value =
-        serde_json::from_slice(&std::fs::read(snapshot.join("manifest.json")).unwrap()).unwrap();
-    let mut old = manifest.clone();
+    let mut old = serde_json::to_value(snapshot.manifest()).unwrap();
+    old["format_version"] = json!(2);
     old.as_object_mut().unwrap().remove("playbooks_captured");
-    let records: Vec<Value> = old["workflows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r.get("kind").is_none())
-        .cloned()
-        .collect();
-    for record in &records {
-        for key in ["info_file", "normalized_file"] {
-            if let Some(file) = record[key].as_str() {
-                std::fs::copy(snapshot.join(file), copy.join(file)).unwrap();
-            }
-        }
+    let mut records = Vec::new();
+    for record in snapshot.records(soc_normalize::Kind::Workflow) {
+        let (info, normalized) = (
+            format!("{}.info.json", record.stem),
+            format!("{}.normalized.json", record.stem),
+        );
+        std::fs::write(copy.join(&info), snapshot.info(record).unwrap()).unwrap();
+        let loaded = snapshot.load(record).unwrap();
+        std::fs::write(copy.join(&normalized), loaded.canonical().unwrap()).unwrap();
+        let mut value = serde_json::to_value(record).unwrap();
+        value["info_file"] = json!(info);
+        value["normalized_file"] = json!(normalized);
+        records.push(value);
     }
     old["workflows"] = Value::Array(records);
     std::fs::write(

@@ -125,7 +125,7 @@ fn live_sides_and_snapshots_are_drawn_and_a_cloned_store_says_why_it_cannot_plac
     assert!(run.stdout.contains("data-class=\"promote\""), "{run}");
 
     // A store cloned from git has no raw exports: the same marks, an automatic layout, and why.
-    std::fs::remove_dir_all(live.env.path().join(".socdrift/raw-v1")).unwrap();
+    std::fs::remove_dir_all(live.env.path().join(".socdrift/raw-v2")).unwrap();
     let run = live
         .env
         .run(&["diff", "staging", "production", "-o", "html"]);

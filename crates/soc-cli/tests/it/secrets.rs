@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use soc_sim::{Fixtures, SimConfig, Workflow};
 
 use crate::live::Live;
+use crate::packs::decoded_files;
 use crate::support::Run;
 
 /// Every planted value starts with this; it occurs nowhere else.
@@ -212,27 +213,35 @@ fn nothing_committed_or_published_holds_a_secret() {
         }
     }
 
-    // The published and committed files: the store outside its raw folder, reports, summary.
+    // The published and committed files: the store outside its raw folder (every object of
+    // every pack and every manifest decompressed, the view as it is), reports, summary.
     let mut scanned = 0;
-    for file in files_under(&root.join(".socdrift"))
+    let published = decoded_files(&root.join(".socdrift/store-v2"))
         .into_iter()
-        .chain(files_under(&root.join("out")))
-        .chain([summary.clone()])
-    {
-        if file.starts_with(root.join(".socdrift/raw-v1")) {
-            continue;
-        }
-        let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
-        assert_no_secret(&file.display().to_string(), &text);
+        .chain(decoded_files(&root.join("out")))
+        .chain([(summary.clone(), std::fs::read(&summary).unwrap())]);
+    for (file, bytes) in published {
+        assert_no_secret(
+            &file.display().to_string(),
+            &String::from_utf8_lossy(&bytes),
+        );
         scanned += 1;
     }
-    assert!(scanned > 30, "{scanned} files scanned");
+    assert!(scanned > 30, "{scanned} files and objects scanned");
     assert!(!std::fs::read_to_string(&summary).unwrap().is_empty());
+    let store_files: Vec<_> = files_under(&root.join(".socdrift"));
+    assert!(
+        store_files
+            .iter()
+            .all(|f| f.starts_with(root.join(".socdrift/store-v2"))
+                || f.starts_with(root.join(".socdrift/raw-v2"))),
+        "{store_files:?}"
+    );
 
     // The raw exports, byte for byte, are only in the private raw folder, which git ignores.
-    let raw: String = files_under(&root.join(".socdrift/raw-v1"))
+    let raw: String = decoded_files(&root.join(".socdrift/raw-v2"))
         .iter()
-        .map(|f| String::from_utf8_lossy(&std::fs::read(f).unwrap()).into_owned())
+        .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
         .collect();
     for n in [0, 1, 2, 9, 13] {
         assert!(raw.contains(&secret('s', n)), "raw export {n} kept");
@@ -240,10 +249,15 @@ fn nothing_committed_or_published_holds_a_secret() {
     if let Some(tracked) = git_would_commit(&root.join(".socdrift")) {
         assert!(!tracked.is_empty());
         assert!(
-            tracked.iter().all(|f| !f.starts_with("raw-v1/")),
+            tracked.iter().all(|f| !f.starts_with("raw-v2/")),
             "{tracked:?}"
         );
-        assert!(tracked.iter().any(|f| f.ends_with(".normalized.json")));
+        assert!(
+            tracked
+                .iter()
+                .any(|f| f == "store-v2/view/staging/workflows/planted-secrets.json"),
+            "{tracked:?}"
+        );
     }
 }
 
@@ -280,7 +294,7 @@ fn a_clone_without_raw_exports_still_diffs_checks_and_verifies() {
     let run = live.env.run(&["snapshot", "--all"]);
     assert_eq!(run.code, 0, "{run}");
     // What another CI runner gets from git: everything but the ignored raw folder.
-    std::fs::remove_dir_all(live.env.path().join(".socdrift/raw-v1")).unwrap();
+    std::fs::remove_dir_all(live.env.path().join(".socdrift/raw-v2")).unwrap();
 
     let run = live.env.run(&["diff", "staging", "production", "--stat"]);
     assert_eq!(run.code, 1, "{run}");

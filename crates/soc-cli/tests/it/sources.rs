@@ -109,25 +109,14 @@ fn an_export_snapshot_and_a_versions_snapshot_of_one_workspace_show_no_drift() {
 }
 
 fn latest_manifest(live: &Live, env: &str) -> serde_json::Value {
-    let dir = live.env.path().join(".socdrift/store-v1").join(env);
-    let mut snapshots: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("manifest.json").is_file())
-        .collect();
-    snapshots.sort();
-    let text = std::fs::read_to_string(snapshots.last().unwrap().join("manifest.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
+    let store = soc_store::Store::open(live.env.path().join(".socdrift")).unwrap();
+    let snapshot = store.resolve(env, &soc_store::Selector::Latest).unwrap();
+    serde_json::to_value(snapshot.manifest()).unwrap()
 }
 
 fn snapshot_count(live: &Live, env: &str) -> usize {
-    let dir = live.env.path().join(".socdrift/store-v1").join(env);
-    match std::fs::read_dir(&dir) {
-        Ok(entries) => entries
-            .filter(|e| e.as_ref().unwrap().path().join("manifest.json").is_file())
-            .count(),
-        Err(_) => 0,
-    }
+    let store = soc_store::Store::open(live.env.path().join(".socdrift")).unwrap();
+    store.list(env).map_or(0, |snapshots| snapshots.len())
 }
 
 /// With the export route taken away, `auto` reads the versions API, says so once, records it,

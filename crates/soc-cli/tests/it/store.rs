@@ -3,7 +3,7 @@
 
 use crate::assert_run;
 use crate::live::Live;
-use crate::support::Env;
+use crate::support::{Env, copy_dir};
 
 fn snapshot_both(live: &Live) {
     let run = live
@@ -30,15 +30,15 @@ fn snapshot_then_log_and_diff_the_snapshots() {
     assert_eq!(run.code, 1, "{run}");
     assert_run!(live.env, "diff_latest_snapshots", run);
 
-    // A snapshot folder given by path is a side too.
-    let folder = std::fs::read_dir(live.env.path().join(".socdrift/store-v1/staging"))
+    // A snapshot given by the path of its manifest is a side too.
+    let manifest = std::fs::read_dir(live.env.path().join(".socdrift/store-v2/snapshots/staging"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .find(|p| p.is_dir())
+        .find(|p| p.to_string_lossy().ends_with(".json.zst"))
         .unwrap();
     let run = live
         .env
-        .run(&["diff", folder.to_str().unwrap(), "staging@live", "--stat"]);
+        .run(&["diff", manifest.to_str().unwrap(), "staging@live", "--stat"]);
     assert_eq!(run.code, 0, "{run}");
 
     let run = live
@@ -137,16 +137,21 @@ fn verify_reports_corruption_and_broken_content() {
     assert_eq!(doc["status"], "ok", "{run}");
     assert_eq!(doc["content"]["exports"], 24, "{run}");
 
-    let env_dir = live.env.path().join(".socdrift/store-v1/staging");
-    let snapshot = std::fs::read_dir(&env_dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.is_dir())
+    // Damage the stored normalized form of one workflow of staging.
+    let store = soc_store::Store::open(live.env.path().join(".socdrift")).unwrap();
+    let snapshot = store
+        .resolve("staging", &soc_store::Selector::Latest)
         .unwrap();
-    let export = snapshot.join("block-malicious-source-ip.normalized.json");
-    let mut bytes = std::fs::read(&export).unwrap();
-    bytes.truncate(bytes.len() / 2);
-    std::fs::write(&export, bytes).unwrap();
+    let record = snapshot
+        .manifest()
+        .workflows
+        .iter()
+        .find(|r| r.name == "Block malicious source IP")
+        .unwrap();
+    crate::packs::damage_object(
+        &live.env.path().join(".socdrift/store-v2/packs"),
+        &record.normalized_sha256,
+    );
     let run = live.env.run(&["verify", "staging"]);
     assert_eq!(run.code, 2, "{run}");
     assert_run!(live.env, "verify_corrupted", run);
@@ -160,7 +165,7 @@ fn verify_reports_corruption_and_broken_content() {
         .iter()
         .map(|s| s["problems"].as_array().unwrap().len())
         .sum();
-    assert_eq!(store_problems, 1, "the truncated file: {run}");
+    assert_eq!(store_problems, 1, "the damaged object: {run}");
 
     // Export files checked by path: a flow to a node that does not exist.
     let mut workflow: serde_json::Value = serde_json::from_slice(
@@ -450,6 +455,67 @@ fn an_undecodable_taskflow_is_a_note_in_snapshot_diff_and_verify_alike() {
             .contains(&format!("note    exported/odd-taskflow.json: {note}")),
         "{run}"
     );
+}
+
+#[test]
+fn a_store_v1_store_is_read_then_migrated_by_one_command() {
+    let env = Env::new();
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/stores/format2");
+    for part in ["store-v1", "raw-v1"] {
+        copy_dir(
+            &fixture.join(part),
+            &env.path().join(".socdrift").join(part),
+        );
+    }
+    // Stored snapshots need no credentials, only the environments' names.
+    env.write(
+        "socdrift.toml",
+        "[env.staging]\nregion = \"r\"\nproject_id = \"p\"\nworkspace_id = \"s\"\n\
+         [env.production]\nregion = \"r\"\nproject_id = \"p\"\nworkspace_id = \"p\"\n",
+    );
+    let before = env.run(&["log", "staging", "-o", "json"]);
+    assert_eq!(before.code, 0, "{before}");
+    let run = env.run(&["verify"]);
+    assert_eq!(run.code, 0, "{run}");
+    let diff_before = env.run(&["diff", "staging@~1", "staging", "--stat"]);
+    assert_eq!(diff_before.code, 1, "{diff_before}");
+    assert!(
+        diff_before.stdout.contains("1 modified"),
+        "one description was edited between them: {diff_before}"
+    );
+
+    let run = env.run(&["migrate"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert_run!(env, "migrate_format2", run);
+    assert!(!env.path().join(".socdrift/store-v1").exists());
+    let run = env.run(&["verify"]);
+    assert_eq!(run.code, 0, "{run}");
+    // The old ids still select the snapshots.
+    let before: serde_json::Value = serde_json::from_str(&before.stdout).unwrap();
+    let old_id = before["snapshots"][1]["id"].as_str().unwrap();
+    let run = env.run(&["diff", &format!("staging@{old_id}"), "staging", "--stat"]);
+    assert_eq!(
+        (run.code, run.stdout.replace(old_id, "~1")),
+        (1, diff_before.stdout.clone()),
+        "the same comparison after migrating: {run}"
+    );
+    let run = env.run(&["migrate"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stderr.contains("nothing to migrate"), "{run}");
+
+    // The view shows each environment's latest snapshot; `view` rewrites one edited by hand.
+    let file = env
+        .path()
+        .join(".socdrift/store-v2/view/staging/workflows/block-malicious-source-ip.json");
+    std::fs::write(&file, "{}\n").unwrap();
+    let run = env.run(&["verify"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stdout.contains("socdrift view --env staging"), "{run}");
+    let run = env.run(&["view", "--env", "staging"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stderr.contains("staging: the view"), "{run}");
+    assert_eq!(env.run(&["verify"]).code, 0);
 }
 
 #[test]

@@ -99,6 +99,8 @@ impl Env {
         settings.add_filter(&regex_escape(&dir), "[TMP]");
         settings.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]");
         settings.add_filter(r"\b\d{8}T\d{6}Z-[0-9a-f]{8}\b", "[SNAPSHOT-ID]");
+        // Object and pack names are content hashes: they follow normalization and compression.
+        settings.add_filter(r"\b[0-9a-f]{64}\b", "[SHA256]");
         settings.add_filter(
             r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?",
             "[TIME]",
@@ -115,7 +117,8 @@ impl Env {
     }
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+/// Copies a folder tree.
+pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();

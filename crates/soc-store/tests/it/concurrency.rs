@@ -21,7 +21,7 @@ fn two_writers_take_turns_and_every_snapshot_is_whole() {
             std::thread::spawn(move || {
                 let store = Store::open(&root).unwrap();
                 for round in 0..PER_WRITER {
-                    let mut writer = store
+                    let writer = store
                         .begin("shared", source(), &Profile::default(), LOCK_TIMEOUT)
                         .unwrap();
                     for i in 0..WORKFLOWS {
@@ -104,7 +104,7 @@ fn a_second_writer_gives_up_naming_the_holder_and_readers_are_not_blocked() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     crate::common::write(&store, "staging", vec![small_input("a", "1", "x")]);
-    let mut holder = store
+    let holder = store
         .begin("staging", source(), &Profile::default(), LOCK_TIMEOUT)
         .unwrap();
     holder.add(small_input("a", "1", "y")).unwrap();

@@ -54,7 +54,7 @@ fn crash_writer_child() {
         .with_lock_timeout(Duration::from_secs(30));
     let profile = Profile::default();
     for round in 0u64.. {
-        let mut writer = store
+        let writer = store
             .begin(ENV, source(), &profile, Duration::from_secs(30))
             .unwrap();
         step("begin");
@@ -140,7 +140,7 @@ fn killed_writers_never_leave_partial_snapshots() {
         assert!(report.is_ok(), "after kill {kills}:\n{report}");
         saw_leftover |= !report.leftovers.is_empty();
         for summary in store.list(ENV).unwrap() {
-            let snapshot = soc_store::Snapshot::open(&summary.path).unwrap();
+            let snapshot = store.open_snapshot(&summary).unwrap();
             assert_eq!(
                 snapshot.manifest().workflows.len(),
                 WORKFLOWS,
@@ -148,7 +148,7 @@ fn killed_writers_never_leave_partial_snapshots() {
                 summary.id
             );
             assert_eq!(snapshot.load_all().unwrap().len(), WORKFLOWS);
-            // Raw exports reach their final names, synced, before any manifest lists them.
+            // Raw exports reach their packs, synced, before any manifest lists them.
             for record in &snapshot.manifest().workflows {
                 assert!(
                     snapshot.raw_export(record).unwrap().is_some(),
@@ -164,20 +164,30 @@ fn killed_writers_never_leave_partial_snapshots() {
     assert!(snapshots > 0, "no writer ever finished a snapshot");
 
     // The next writer gets the lock at once and removes what the killed ones left.
-    let mut writer = store
+    let writer = store
         .begin(ENV, source(), &Profile::default(), Duration::from_secs(1))
         .unwrap();
     writer.add(small_input("after", "1", "x")).unwrap();
     writer.commit(false).unwrap();
-    let env_files = files_under(&root.join(LAYOUT_DIR).join(ENV));
+    for folder in [
+        root.join(LAYOUT_DIR).join("snapshots").join(ENV),
+        root.join(LAYOUT_DIR).join("view").join(ENV),
+        root.join(LAYOUT_DIR).join(soc_store::PACKS_DIR),
+        root.join(soc_store::RAW_DIR).join(soc_store::PACKS_DIR),
+    ] {
+        let files = files_under(&folder);
+        assert!(
+            files
+                .iter()
+                .all(|f| !f.rsplit('/').next().unwrap().starts_with(".tmp-")),
+            "{}: {files:?}",
+            folder.display()
+        );
+    }
+    let report = store.verify(None);
+    assert!(report.is_ok(), "{report}");
     assert!(
-        env_files.iter().all(|f| !f.starts_with(".tmp-")),
-        "{env_files:?}"
+        !report.to_string().contains("view of"),
+        "the next writer finishes an interrupted view update: {report}"
     );
-    let raw_files = files_under(&root.join(soc_store::RAW_DIR).join(ENV));
-    assert!(
-        raw_files.iter().all(|f| !f.starts_with(".tmp-")),
-        "{raw_files:?}"
-    );
-    assert!(store.verify(None).is_ok());
 }

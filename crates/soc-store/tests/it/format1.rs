@@ -2,33 +2,14 @@
 //! readable: they verify, diff, renormalize under today's rules from their own raw exports, and
 //! take new snapshots beside the old ones.
 
-use std::path::Path;
-
 use soc_diff::DiffOptions;
 use soc_normalize::Profile;
 use soc_store::{Selector, Store};
 
-use crate::common::{fixture_inputs, write};
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
+use crate::common::{fixture_inputs, legacy_store, write};
 
 fn format1_store() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/stores/format1");
-    copy_dir(&fixture.join("store-v1"), &dir.path().join("store-v1"));
-    let store = Store::open(dir.path()).unwrap();
-    (dir, store)
+    legacy_store("format1")
 }
 
 #[test]
@@ -87,9 +68,9 @@ fn a_format1_store_diffs_under_todays_rules_from_its_own_raw_exports() {
         stat.contains("2 modified, 1 added, 1 removed, 1 renamed, 2 unchanged"),
         "{stat}"
     );
-    // Against a fresh format-2 snapshot of the same workspace: nothing differs.
+    // Against a fresh store-v2 snapshot of the same workspace: nothing differs.
     let fresh = write(&store, "staging", fixture_inputs("staging"));
-    assert_eq!(fresh.manifest().format_version, 2);
+    assert_eq!(fresh.manifest().format_version, 3);
     let report = soc_diff::diff(
         staging.entries_under(&profile).unwrap(),
         fresh.entries_under(&profile).unwrap(),
@@ -100,7 +81,7 @@ fn a_format1_store_diffs_under_todays_rules_from_its_own_raw_exports() {
     assert!(!report.has_drift());
     assert!(store.verify(None).is_ok(), "{}", store.verify(None));
     // Pruning the old snapshot leaves the new one and its raw exports whole.
-    let removed = store.prune("staging", 1, None).unwrap();
+    let removed = store.prune("staging", 1, None).unwrap().removed;
     assert_eq!(removed.len(), 1);
     assert!(store.verify(None).is_ok(), "{}", store.verify(None));
     for record in &fresh.manifest().workflows {

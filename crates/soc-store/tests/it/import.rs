@@ -43,10 +43,8 @@ fn the_bundled_fixture_folder_imports_like_a_fetched_snapshot() {
         "pretty files normalize like compact exports"
     );
     for record in &manifest.workflows {
-        let info: serde_json::Value = serde_json::from_slice(
-            &std::fs::read(imported.path().join(&record.info_file)).unwrap(),
-        )
-        .unwrap();
+        let info: serde_json::Value =
+            serde_json::from_slice(&imported.info(record).unwrap()).unwrap();
         assert!(info.get("versions").is_none());
         assert_eq!(info["name"], record.name.as_str());
         assert!(record.file_name.as_deref().unwrap().ends_with(".json"));

@@ -99,25 +99,37 @@ fn hostile_names_stay_inside_the_snapshot() {
         .collect();
     let snapshot = write(&store, "staging", inputs);
     let files = files_under(&dir.path().join("store"));
-    let inside: Vec<_> = files
+    // Manifests, packs and raw packs are named by ids and hashes, whatever the workflows are
+    // called; only the view has a file per workflow, named by its stem.
+    let view: Vec<_> = files
         .iter()
-        .filter(|f| f.starts_with("store-v1/staging/"))
+        .filter_map(|f| f.strip_prefix("store-v2/view/staging/workflows/"))
         .collect();
-    // Raw exports are named by their hash, whatever the workflow is called.
-    let raw: Vec<_> = files
-        .iter()
-        .filter(|f| f.starts_with("raw-v1/staging/"))
-        .collect();
-    assert_eq!(raw.len(), names.len(), "{files:?}");
-    assert_eq!(
-        inside.len() + raw.len(),
-        files.len() - 2,
-        "only the two .gitignore files are outside: {files:?}"
-    );
-    let snapshot_files = files_under(snapshot.path());
-    assert_eq!(snapshot_files.len(), 1 + 2 * names.len());
-    let folded: BTreeSet<_> = snapshot_files.iter().map(|f| f.to_lowercase()).collect();
-    assert_eq!(folded.len(), snapshot_files.len());
+    assert_eq!(view.len(), names.len(), "{files:?}");
+    for file in &view {
+        let stem = file.strip_suffix(".json").unwrap();
+        assert!(is_safe_file_name(file), "{file:?}");
+        assert!(!stem.contains(['.', '/', '\\']), "{file:?}");
+    }
+    let folded: BTreeSet<_> = view.iter().map(|f| f.to_lowercase()).collect();
+    assert_eq!(folded.len(), view.len(), "distinct ignoring case");
+    for file in &files {
+        let allowed = file.starts_with("store-v2/view/staging/workflows/")
+            || file.starts_with("store-v2/packs/")
+            || file.starts_with("raw-v2/packs/")
+            || file.starts_with("store-v2/snapshots/staging/")
+            || [
+                "store-v2/.gitignore",
+                "store-v2/.gitattributes",
+                "store-v2/.store.lock",
+                "raw-v2/.gitignore",
+            ]
+            .contains(&file.as_str());
+        assert!(
+            allowed,
+            "{file:?} is outside the store's folders: {files:?}"
+        );
+    }
     for record in &snapshot.manifest().workflows {
         assert_eq!(snapshot.load(record).unwrap().name, record.name);
     }

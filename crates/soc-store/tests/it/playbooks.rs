@@ -1,11 +1,12 @@
 //! Playbooks stored beside workflows: records of kind `playbook` written through the same path,
-//! read back apart from the workflows, verified like them, and known or not by each snapshot.
+//! read back apart from the workflows, shown in the view's own folder, verified like them, and
+//! known or not by each snapshot.
 
 use soc_model::playbook::build_inline;
 use soc_normalize::{Kind, Profile};
 use soc_store::{CommitOutcome, Store, StoreError, WorkflowInput};
 
-use crate::common::{LOCK_TIMEOUT, fixture_inputs, source, write};
+use crate::common::{LOCK_TIMEOUT, files_under, fixture_inputs, manifest_text, source, write};
 
 /// The bundled workspace's playbooks as the CLI hands them to the store.
 pub fn playbook_inputs(workspace: &str) -> Vec<WorkflowInput> {
@@ -29,7 +30,7 @@ pub fn playbook_inputs(workspace: &str) -> Vec<WorkflowInput> {
 }
 
 fn snapshot_with_playbooks(store: &Store, env: &str, skip: bool) -> CommitOutcome {
-    let mut writer = store
+    let writer = store
         .begin(env, source(), &Profile::default(), LOCK_TIMEOUT)
         .unwrap();
     writer.add_all(fixture_inputs(env)).unwrap();
@@ -49,12 +50,21 @@ fn playbooks_are_records_of_their_own_kind_read_back_apart() {
     assert_eq!(snapshot.records(Kind::Workflow).count(), 6);
     let playbooks: Vec<_> = snapshot.records(Kind::Playbook).collect();
     assert_eq!(playbooks.len(), 6);
+    // Each kind has its folder in the view, named from the names alone.
+    let view = dir.path().join("store-v2/view/staging");
+    let mut stems: Vec<String> = playbooks
+        .iter()
+        .map(|r| format!("{}.json", r.stem))
+        .collect();
+    stems.sort();
+    assert_eq!(files_under(&view.join("playbooks")), stems);
     assert!(
-        playbooks.iter().all(|r| r.stem.starts_with("playbook-")),
-        "{playbooks:?}"
+        stems.contains(&"notify-the-on-call-analyst.json".to_owned()),
+        "{stems:?}"
     );
+    assert_eq!(files_under(&view.join("workflows")).len(), 6);
     // The manifest names the kind of playbook records only: workflow records read as before.
-    let text = std::fs::read_to_string(snapshot.path().join("manifest.json")).unwrap();
+    let text = manifest_text(&snapshot);
     assert_eq!(text.matches("\"kind\": \"playbook\"").count(), 6);
     assert!(!text.contains("\"kind\": \"workflow\""));
 
@@ -68,17 +78,19 @@ fn playbooks_are_records_of_their_own_kind_read_back_apart() {
     );
     assert!(store.verify(Some("staging")).is_ok());
 
-    // The committed normalized file is the comparable shape, bound workflows by name.
+    // The committed normalized form is the comparable shape, bound workflows by name, and the
+    // view shows exactly it.
     let notify = playbooks
         .iter()
         .find(|r| r.name == "Notify the on-call analyst")
         .unwrap();
-    let normalized = std::fs::read_to_string(
-        snapshot
-            .path()
-            .join(notify.normalized_file.as_deref().unwrap()),
-    )
-    .unwrap();
+    let normalized =
+        std::fs::read_to_string(view.join("playbooks").join(format!("{}.json", notify.stem)))
+            .unwrap();
+    assert_eq!(
+        snapshot.load(notify).unwrap().canonical().unwrap(),
+        normalized
+    );
     assert!(
         normalized.contains("\"workflow\": \"Notify on high-severity alert\""),
         "{normalized}"
@@ -112,7 +124,7 @@ fn an_unchanged_workspace_is_not_written_again_but_knowing_playbooks_is_a_change
 fn a_workflow_given_as_a_playbook_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    let mut writer = store
+    let writer = store
         .begin("staging", source(), &Profile::default(), LOCK_TIMEOUT)
         .unwrap();
     let err = writer.add_playbooks(fixture_inputs("staging")).unwrap_err();
@@ -187,10 +199,54 @@ fn an_imported_export_folder_keeps_its_playbooks() {
     assert!(snapshot.manifest().playbooks_captured);
     assert_eq!(snapshot.records(Kind::Playbook).count(), 6);
     assert_eq!(snapshot.records(Kind::Workflow).count(), 6);
-    let info = snapshot.records(Kind::Playbook).next().unwrap();
-    let info = std::fs::read_to_string(snapshot.path().join(&info.info_file)).unwrap();
+    let record = snapshot.records(Kind::Playbook).next().unwrap();
+    let info = String::from_utf8(snapshot.info(record).unwrap()).unwrap();
     assert!(
         !info.contains("active_version") && !info.contains("bound_workflows"),
         "{info}"
     );
+}
+
+#[test]
+fn a_playbook_and_a_workflow_of_the_same_name_each_keep_their_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let mut playbooks = playbook_inputs("staging");
+    playbooks.truncate(1);
+    let workflow = fixture_inputs("staging").remove(0);
+    playbooks[0].name = workflow.name.clone();
+    let writer = store
+        .begin("staging", source(), &Profile::default(), LOCK_TIMEOUT)
+        .unwrap();
+    writer.add(workflow.clone()).unwrap();
+    writer.add_playbooks(playbooks).unwrap();
+    let snapshot = writer.commit(false).unwrap().snapshot().clone();
+    let view = dir.path().join("store-v2/view/staging");
+    let file = format!("{}.json", soc_store::slug(&workflow.name));
+    assert_eq!(
+        files_under(&view.join("workflows")),
+        std::slice::from_ref(&file)
+    );
+    assert_eq!(files_under(&view.join("playbooks")), [file]);
+    assert_eq!(
+        snapshot
+            .side_entries(&Profile::default())
+            .unwrap()
+            .workflows
+            .len(),
+        1
+    );
+    assert!(store.verify(None).is_ok(), "{}", store.verify(None));
+
+    // The next snapshot without playbooks (none in the workspace now) removes the playbook's
+    // file and nothing else.
+    let writer = store
+        .begin("staging", source(), &Profile::default(), LOCK_TIMEOUT)
+        .unwrap();
+    writer.add(workflow).unwrap();
+    writer.add_playbooks(Vec::new()).unwrap();
+    writer.commit(false).unwrap();
+    assert_eq!(files_under(&view.join("playbooks")), Vec::<String>::new());
+    assert_eq!(files_under(&view.join("workflows")).len(), 1);
+    assert!(store.verify(None).is_ok(), "{}", store.verify(None));
 }

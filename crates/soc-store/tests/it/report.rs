@@ -1,29 +1,24 @@
 //! What `verify` prints and serializes, reviewed as snapshots.
 
-use soc_store::{MANIFEST_FILE, Store, StoreError, verify_snapshot};
+use soc_store::{Store, StoreError, verify_snapshot};
 
-use crate::common::{fixture_inputs, small_input, write};
+use crate::common::{damage_object, fixture_inputs, pack_dirs, small_input, write};
 
-/// A store with one intact and one damaged snapshot, and a stray folder.
+/// A store with one intact and one damaged snapshot, a stray folder, leftovers and a bad
+/// environment name.
 fn damaged_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     write(&store, "production", fixture_inputs("production"));
     let snapshot = write(&store, "staging", fixture_inputs("staging"));
     let records = &snapshot.manifest().workflows;
-    let flip = snapshot.raw_export_path(&records[0]).unwrap();
-    let mut bytes = std::fs::read(&flip).unwrap();
-    bytes[5] ^= 0x01;
-    std::fs::write(&flip, bytes).unwrap();
-    std::fs::remove_file(snapshot.path().join(&records[1].info_file)).unwrap();
-    let cut = snapshot
-        .path()
-        .join(records[2].normalized_file.as_ref().unwrap());
-    let bytes = std::fs::read(&cut).unwrap();
-    std::fs::write(&cut, &bytes[..100]).unwrap();
-    std::fs::write(snapshot.path().join("stray.txt"), "x").unwrap();
-    std::fs::create_dir(dir.path().join("store-v1/staging/.tmp-1-2")).unwrap();
-    std::fs::create_dir(dir.path().join("store-v1/Bad Env")).unwrap();
+    let (committed, raw) = pack_dirs(dir.path());
+    damage_object(&raw, &records[0].export_sha256);
+    damage_object(&committed, &records[1].info_sha256);
+    let env_dir = dir.path().join("store-v2/snapshots/staging");
+    std::fs::write(env_dir.join("stray.txt"), "x").unwrap();
+    std::fs::write(env_dir.join(".tmp-1-2.json.zst"), "x").unwrap();
+    std::fs::create_dir(dir.path().join("store-v2/snapshots/Bad Env")).unwrap();
     (dir, store)
 }
 
@@ -33,8 +28,8 @@ fn settings(dir: &std::path::Path) -> insta::Settings {
     settings.add_filter(r"\d{8}T\d{6}Z-[0-9a-f]{8}", "[ID]");
     // Hashes and sizes of normalized files follow soc-diff's normalization, which may evolve.
     settings.add_filter(r"\b[0-9a-f]{64}\b", "[SHA256]");
-    settings.add_filter(r"manifest says \d+", "manifest says [SIZE]");
-    settings.add_filter(r#""expected_size": \d+"#, r#""expected_size": "[SIZE]""#);
+    settings.add_filter(r"\b\d+ objects checked", "[N] objects checked");
+    settings.add_filter(r#""objects_checked": \d+"#, r#""objects_checked": "[N]""#);
     settings
 }
 
@@ -72,7 +67,7 @@ fn a_healthy_snapshot_checked_by_path() {
     let check = verify_snapshot(snapshot.path());
     assert!(check.problems.is_empty());
     assert_eq!(check.workflows, 1);
-    std::fs::write(snapshot.path().join(MANIFEST_FILE), "[]").unwrap();
+    std::fs::write(snapshot.path(), "[]").unwrap();
     let check = verify_snapshot(snapshot.path());
     settings(dir.path())
         .bind(|| insta::assert_debug_snapshot!("bad-manifest-by-path", check.problems));

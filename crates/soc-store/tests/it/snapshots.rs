@@ -5,29 +5,29 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use soc_diff::DiffOptions;
 use soc_normalize::{Entry, NormalizedContent, Profile};
-use soc_store::{CommitOutcome, LAYOUT_DIR, MANIFEST_FILE, Selector, Snapshot, Store, StoreError};
+use soc_store::{CommitOutcome, LAYOUT_DIR, Selector, Snapshot, Store, StoreError};
 
 use crate::common::{
-    LOCK_TIMEOUT, commit_with, files_under, fixture_inputs, listed_ids, small_input, source, write,
-    write_series,
+    LOCK_TIMEOUT, commit_with, damage_object, files_under, fixture_inputs, listed_ids,
+    manifest_text, objects_in, pack_dirs, packs, small_input, source, write, write_series,
 };
 
 #[test]
-fn a_snapshot_holds_raw_info_and_normalized_files_with_a_canonical_manifest() {
+fn a_snapshot_is_a_compressed_canonical_manifest_of_objects_in_packs() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join(".socdrift")).unwrap();
+    let root = dir.path().join(".socdrift");
+    let store = Store::open(&root).unwrap();
     let inputs = fixture_inputs("staging");
     let snapshot = write(&store, "staging", inputs.clone());
 
-    assert!(
-        snapshot.path().starts_with(
-            dir.path()
-                .join(".socdrift")
-                .join(LAYOUT_DIR)
-                .join("staging")
-        )
+    assert_eq!(
+        snapshot.path(),
+        root.join(LAYOUT_DIR)
+            .join("snapshots/staging")
+            .join(format!("{}.json.zst", snapshot.id()))
     );
     let manifest = snapshot.manifest();
+    assert_eq!(manifest.format_version, 3);
     assert_eq!(manifest.workflows.len(), inputs.len());
     assert_eq!(manifest.environment, "staging");
     assert_eq!(manifest.profile_hash, Profile::default().hash());
@@ -46,21 +46,22 @@ fn a_snapshot_holds_raw_info_and_normalized_files_with_a_canonical_manifest() {
             .iter()
             .find(|w| w.name == input.name)
             .unwrap();
-        // Raw exports are kept byte for byte, outside the snapshot, in the private raw area.
-        assert_eq!(record.export_file, None);
-        let raw_path = snapshot.raw_export_path(record).unwrap();
+        // Content is named by hash only: no file names in a store-v2 manifest.
         assert_eq!(
-            raw_path,
-            dir.path()
-                .join(".socdrift/raw-v1/staging")
-                .join(format!("{}.json", record.export_sha256))
+            (
+                &record.export_file,
+                &record.info_file,
+                &record.normalized_file
+            ),
+            (&None, &None, &None)
         );
-        let raw = std::fs::read(&raw_path).unwrap();
-        assert_eq!(raw, input.raw, "raw export kept byte for byte");
-        let info: serde_json::Value = serde_json::from_slice(
-            &std::fs::read(snapshot.path().join(&record.info_file)).unwrap(),
-        )
-        .unwrap();
+        assert_eq!(
+            snapshot.raw_export(record).unwrap().unwrap(),
+            input.raw,
+            "raw export kept byte for byte"
+        );
+        let info: serde_json::Value =
+            serde_json::from_slice(&snapshot.info(record).unwrap()).unwrap();
         assert_eq!(info, input.info);
         let normalized = snapshot.load(record).unwrap();
         assert_eq!(normalized.name, input.name);
@@ -74,30 +75,36 @@ fn a_snapshot_holds_raw_info_and_normalized_files_with_a_canonical_manifest() {
         let fresh = Profile::default().normalize(&docs[0]);
         assert_eq!(fresh.sha256, record.normalized_sha256);
         assert_eq!(fresh.layout_sha256, record.layout_sha256);
+        // The view shows it at a stable path named after the workflow.
+        let view = root
+            .join(LAYOUT_DIR)
+            .join("view/staging/workflows")
+            .join(format!("{}.json", record.stem));
+        assert_eq!(&std::fs::read_to_string(view).unwrap(), canonical);
     }
 
-    // The manifest on disk is canonical: sorted keys, two-space indent, trailing newline.
-    let text = std::fs::read_to_string(snapshot.path().join(MANIFEST_FILE)).unwrap();
+    // The manifest is canonical JSON (sorted keys, two-space indent, trailing newline), compressed.
+    let text = manifest_text(&snapshot);
     let value: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(text, soc_normalize::canonical_json(&value));
 
-    // Readable file names for readable git diffs.
-    let files = files_under(snapshot.path());
-    assert!(
-        !files.iter().any(|f| f.contains(".export.")),
-        "raw exports stay out of the snapshot: {files:?}"
-    );
-    assert!(files.contains(&"block-malicious-source-ip.normalized.json".to_owned()));
-    assert!(files.contains(&"block-malicious-source-ip.info.json".to_owned()));
-    assert_eq!(files.len(), 1 + 2 * inputs.len());
+    // One pack of committed objects (normalized forms and infos), one of raw exports.
+    let (committed, raw) = pack_dirs(&root);
+    assert_eq!(packs(&committed).len(), 1);
+    assert_eq!(packs(&raw).len(), 1);
+    assert_eq!(objects_in(&committed).len(), 2 * inputs.len());
+    assert_eq!(objects_in(&raw).len(), inputs.len());
     assert!(store.verify(None).is_ok(), "{}", store.verify(None));
 }
 
 #[test]
-fn writing_the_same_content_twice_gives_identical_files() {
+fn unchanged_workflows_cost_nothing_and_identical_ones_are_stored_once() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let root = dir.path().join("store");
+    let store = Store::open(&root).unwrap();
     let a = write(&store, "staging", fixture_inputs("staging"));
+    let (committed, raw) = pack_dirs(&root);
+    let before = (packs(&committed), packs(&raw));
     let b = write(&store, "staging", fixture_inputs("staging"));
     assert_ne!(a.id(), b.id());
     assert!(
@@ -110,20 +117,38 @@ fn writing_the_same_content_twice_gives_identical_files() {
         hash_part(&b),
         "the id hash is of the content"
     );
-    for file in files_under(a.path()) {
-        let left = std::fs::read(a.path().join(&file)).unwrap();
-        let right = std::fs::read(b.path().join(&file)).unwrap();
-        if file == MANIFEST_FILE {
-            let strip = |bytes: &[u8]| {
-                let mut v: serde_json::Value = serde_json::from_slice(bytes).unwrap();
-                v.as_object_mut().unwrap().remove("created_at");
-                v
-            };
-            assert_eq!(strip(&left), strip(&right));
-        } else {
-            assert_eq!(left, right, "{file}");
-        }
-    }
+    assert_eq!(
+        (packs(&committed), packs(&raw)),
+        before,
+        "a second snapshot of the same content adds no object, only its manifest"
+    );
+    let strip = |s: &Snapshot| {
+        let mut v: serde_json::Value = serde_json::from_str(&manifest_text(s)).unwrap();
+        v.as_object_mut().unwrap().remove("created_at");
+        v
+    };
+    assert_eq!(strip(&a), strip(&b));
+
+    // The same workflows in another environment: nothing new either.
+    write(&store, "copy", fixture_inputs("staging"));
+    assert_eq!((packs(&committed), packs(&raw)), before);
+
+    // One changed workflow: one new pack holding its new normalized form and info only.
+    let mut inputs = fixture_inputs("staging");
+    let mut export: serde_json::Value = serde_json::from_slice(&inputs[0].raw).unwrap();
+    export["description"] = "changed".into();
+    inputs[0].raw = serde_json::to_vec(&export).unwrap();
+    inputs[0].info["description"] = "changed".into();
+    write(&store, "staging", inputs);
+    let after = packs(&committed);
+    assert_eq!(after.len(), 2);
+    let new_pack = after.iter().find(|p| !before.0.contains(p)).unwrap();
+    let new_dir = dir.path().join("new-pack");
+    std::fs::create_dir(&new_dir).unwrap();
+    std::fs::copy(new_pack, new_dir.join("x.pack")).unwrap();
+    assert_eq!(objects_in(&new_dir).len(), 2);
+    assert_eq!(packs(&raw).len(), 2);
+    assert!(store.verify(None).is_ok(), "{}", store.verify(None));
 }
 
 #[test]
@@ -132,7 +157,7 @@ fn unchanged_content_can_be_skipped() {
     let store = Store::open(dir.path()).unwrap();
     let first = write(&store, "staging", fixture_inputs("staging"));
 
-    let mut writer = store
+    let writer = store
         .begin("staging", source(), &Profile::default(), LOCK_TIMEOUT)
         .unwrap();
     for mut input in fixture_inputs("staging") {
@@ -147,12 +172,20 @@ fn unchanged_content_can_be_skipped() {
         CommitOutcome::Written(s) => panic!("wrote {} although nothing changed", s.id()),
     }
     assert_eq!(store.list("staging").unwrap().len(), 1);
-    assert!(
-        files_under(&dir.path().join(LAYOUT_DIR).join("staging"))
-            .iter()
-            .all(|f| !f.starts_with(".tmp-")),
-        "a skipped commit leaves nothing behind"
-    );
+    for folder in [
+        dir.path().join(LAYOUT_DIR),
+        dir.path().join(soc_store::RAW_DIR),
+    ] {
+        assert!(
+            files_under(&folder).iter().all(|f| !f
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .starts_with(".tmp-")),
+            "a skipped commit leaves nothing behind: {:?}",
+            files_under(&folder)
+        );
+    }
 
     // A real change is written even when skipping is asked for.
     let mut fewer = fixture_inputs("staging");
@@ -214,25 +247,27 @@ fn selectors_resolve_and_errors_list_what_exists() {
 }
 
 #[test]
-fn a_snapshot_folder_opens_by_path_even_when_copied() {
+fn a_snapshot_opens_by_its_manifest_path_inside_its_store_only() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("store")).unwrap();
     let snapshot = write(&store, "production", fixture_inputs("production"));
-    let copy = dir.path().join("copied-snapshot");
-    std::fs::create_dir(&copy).unwrap();
-    for file in files_under(snapshot.path()) {
-        std::fs::copy(snapshot.path().join(&file), copy.join(&file)).unwrap();
-    }
-    let opened = Snapshot::open(&copy).unwrap();
-    assert_eq!(opened.id().as_str(), "copied-snapshot");
+    let opened = Snapshot::open(snapshot.path()).unwrap();
+    assert_eq!(opened.id(), snapshot.id());
     assert_eq!(opened.manifest(), snapshot.manifest());
     assert_eq!(
         opened.load_all().unwrap().len(),
         snapshot.manifest().workflows.len()
     );
-    let check = soc_store::verify_snapshot(&copy);
+    let check = soc_store::verify_snapshot(snapshot.path());
     assert!(check.problems.is_empty(), "{:?}", check.problems);
     assert_eq!(check.environment, "production");
+
+    // Copied out of its store, a manifest has no objects to read: a clear error.
+    let copy = dir.path().join(snapshot.path().file_name().unwrap());
+    std::fs::copy(snapshot.path(), &copy).unwrap();
+    let err = Snapshot::open(&copy).unwrap_err();
+    assert!(matches!(err, StoreError::OutsideStore { .. }), "{err}");
+    assert!(err.to_string().contains("pass the store"), "{err}");
 
     let err = Snapshot::open(dir.path()).unwrap_err();
     assert!(matches!(err, StoreError::MissingManifest { .. }), "{err}");
@@ -316,23 +351,18 @@ fn diffing_reads_only_what_changed() {
 }
 
 #[test]
-fn a_corrupted_normalized_file_fails_the_diff_instead_of_lying() {
+fn a_damaged_object_fails_the_diff_instead_of_lying() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     let snapshot = write(&store, "staging", fixture_inputs("staging"));
     let record = &snapshot.manifest().workflows[0];
-    let path = snapshot
-        .path()
-        .join(record.normalized_file.as_ref().unwrap());
-    let mut bytes = std::fs::read(&path).unwrap();
-    bytes[10] ^= 0x20;
-    std::fs::write(&path, bytes).unwrap();
+    let pack = damage_object(&pack_dirs(dir.path()).0, &record.normalized_sha256);
     let err = snapshot.load(record).unwrap_err();
-    assert!(matches!(err, StoreError::Corrupted { .. }), "{err}");
-    assert!(
-        err.to_string().contains(&path.display().to_string()),
-        "{err}"
-    );
+    assert!(matches!(err, StoreError::CorruptedObject { .. }), "{err}");
+    let message = err.to_string();
+    assert!(message.contains(&pack.display().to_string()), "{message}");
+    assert!(message.contains(&record.normalized_sha256), "{message}");
+    assert!(message.contains("socdrift verify"), "{message}");
 }
 
 #[test]
@@ -340,21 +370,17 @@ fn add_all_writes_what_adding_one_by_one_writes_and_stops_where_it_would() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     let one_by_one = write(&store, "a", fixture_inputs("staging"));
-    let mut writer = store
+    let writer = store
         .begin("b", source(), &Profile::default(), LOCK_TIMEOUT)
         .unwrap();
     writer.add_all(fixture_inputs("staging")).unwrap();
     let all_at_once = writer.commit(false).unwrap().snapshot().clone();
     let records = |s: &Snapshot| serde_json::to_value(&s.manifest().workflows).unwrap();
     assert_eq!(records(&one_by_one), records(&all_at_once));
-    assert_eq!(
-        files_under(one_by_one.path()),
-        files_under(all_at_once.path())
-    );
 
     let mut truncated = small_input("broken", "2", "x");
     truncated.raw.truncate(truncated.raw.len() / 2);
-    let mut writer = store
+    let writer = store
         .begin("c", source(), &Profile::default(), LOCK_TIMEOUT)
         .unwrap();
     let inputs = vec![
@@ -379,7 +405,7 @@ fn add_all_writes_what_adding_one_by_one_writes_and_stops_where_it_would() {
 fn bad_exports_are_refused_by_name_and_earlier_workflows_stay() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    let mut writer = store
+    let writer = store
         .begin("staging", source(), &Profile::default(), LOCK_TIMEOUT)
         .unwrap();
     writer.add(small_input("good", "1", "x")).unwrap();
@@ -419,14 +445,16 @@ fn opaque_exports_are_kept_and_compared_by_hash() {
         snapshot.raw_export(record).unwrap().as_deref(),
         Some(input.raw.as_slice())
     );
-    assert!(
-        snapshot
-            .raw_export_path(record)
-            .unwrap()
-            .to_string_lossy()
-            .ends_with(".bin")
-    );
+    assert_eq!(record.export_format, soc_store::ExportFormat::Binary);
     assert_eq!(record.normalized_file, None);
+    // The view names it, its hash and size, so a change shows in git too.
+    let view = dir
+        .path()
+        .join(LAYOUT_DIR)
+        .join("view/staging/workflows/binary-one.json");
+    let text = std::fs::read_to_string(view).unwrap();
+    assert!(text.contains("\"normalized_kind\": \"opaque\""), "{text}");
+    assert!(text.contains(&record.normalized_sha256), "{text}");
     let normalized = snapshot.load(record).unwrap();
     assert_eq!(
         normalized.name, "binary one",
@@ -443,13 +471,16 @@ fn opaque_exports_are_kept_and_compared_by_hash() {
 fn dropping_a_writer_leaves_nothing_and_releases_the_lock() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    let mut writer = store
+    let writer = store
         .begin("staging", source(), &Profile::default(), LOCK_TIMEOUT)
         .unwrap();
     writer.add(small_input("a", "1", "x")).unwrap();
     drop(writer);
-    let env_dir = dir.path().join(LAYOUT_DIR).join("staging");
+    let env_dir = dir.path().join(LAYOUT_DIR).join("snapshots/staging");
     assert_eq!(files_under(&env_dir), vec![".lock".to_owned()]);
+    let (committed, raw) = pack_dirs(dir.path());
+    assert_eq!(files_under(&committed), Vec::<String>::new());
+    assert_eq!(files_under(&raw), Vec::<String>::new());
     store
         .begin(
             "staging",
@@ -467,40 +498,35 @@ fn everything_is_private() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join(".socdrift");
     let store = Store::open(&root).unwrap();
-    let snapshot = write(&store, "staging", fixture_inputs("staging"));
+    write(&store, "staging", fixture_inputs("staging"));
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-    for folder in [
-        root.clone(),
-        root.join(LAYOUT_DIR),
-        root.join(LAYOUT_DIR).join("staging"),
-        snapshot.path().to_owned(),
-        root.join(soc_store::RAW_DIR),
-        root.join(soc_store::RAW_DIR).join("staging"),
-    ] {
+    let mut folders = vec![root.clone()];
+    let mut files = Vec::new();
+    while let Some(folder) = folders.pop() {
         assert_eq!(mode(&folder), 0o700, "{}", folder.display());
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                files.push(path);
+            }
+        }
     }
-    for file in files_under(snapshot.path()) {
-        assert_eq!(mode(&snapshot.path().join(&file)), 0o600, "{file}");
-    }
-    let raw = files_under(&root.join(soc_store::RAW_DIR));
-    assert_eq!(
-        raw.len(),
-        1 + snapshot.manifest().workflows.len(),
-        "{raw:?}"
-    );
-    for file in raw {
-        let path = root.join(soc_store::RAW_DIR).join(&file);
-        assert_eq!(mode(&path), 0o600, "{file}");
+    assert!(files.len() > 10, "{files:?}");
+    for file in files {
+        assert_eq!(mode(&file), 0o600, "{}", file.display());
     }
 }
 
 #[test]
-fn raw_exports_stay_out_of_git_and_out_of_the_committed_snapshot() {
+fn raw_exports_stay_out_of_git_and_out_of_the_committed_part() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join(".socdrift");
     let store = Store::open(&root).unwrap();
-    let snapshot = write(&store, "staging", fixture_inputs("staging"));
-    let ignore = std::fs::read_to_string(root.join("raw-v1/.gitignore")).unwrap();
+    let inputs = fixture_inputs("staging");
+    write(&store, "staging", inputs.clone());
+    let ignore = std::fs::read_to_string(root.join("raw-v2/.gitignore")).unwrap();
     assert_eq!(
         ignore
             .lines()
@@ -509,11 +535,52 @@ fn raw_exports_stay_out_of_git_and_out_of_the_committed_snapshot() {
         ["*"],
         "the raw folder ignores everything in it, itself included"
     );
-    for record in &snapshot.manifest().workflows {
-        let raw = snapshot.raw_export_path(record).unwrap();
-        assert!(raw.starts_with(root.join("raw-v1/staging")));
-        assert!(raw.is_file());
+    let (committed, raw) = pack_dirs(&root);
+    let raw_objects = objects_in(&raw);
+    let committed_objects = objects_in(&committed);
+    for input in &inputs {
+        assert!(raw_objects.contains(&input.raw));
+        assert!(!committed_objects.contains(&input.raw));
     }
+    // Git is told what the committed part holds: packs and manifests are binary.
+    let attributes = std::fs::read_to_string(root.join("store-v2/.gitattributes")).unwrap();
+    assert!(attributes.contains("packs/** binary"), "{attributes}");
+    assert!(attributes.contains("view/** text eol=lf"), "{attributes}");
+    let ignored = std::fs::read_to_string(root.join("store-v2/.gitignore")).unwrap();
+    for pattern in [".lock", ".tmp-*", ".view-state.json"] {
+        assert!(ignored.lines().any(|l| l == pattern), "{ignored}");
+    }
+}
+
+#[test]
+fn workflows_added_from_several_threads_make_the_same_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let inputs: Vec<_> = (0..40)
+        .map(|i| small_input(&format!("w{i}"), &i.to_string(), &format!("m{}", i % 7)))
+        .collect();
+    let sequential = write(&store, "one", inputs.clone());
+    let writer = store
+        .begin("many", source(), &Profile::default(), LOCK_TIMEOUT)
+        .unwrap();
+    std::thread::scope(|scope| {
+        for chunk in inputs.chunks(5) {
+            let writer = &writer;
+            scope.spawn(move || {
+                for input in chunk.iter().rev() {
+                    writer.add(input.clone()).unwrap();
+                }
+            });
+        }
+    });
+    let err = writer.add(inputs[3].clone()).unwrap_err();
+    assert!(matches!(err, StoreError::DuplicateWorkflow { .. }), "{err}");
+    let parallel = writer.commit(false).unwrap().snapshot().clone();
+    assert_eq!(
+        serde_json::to_value(&sequential.manifest().workflows).unwrap(),
+        serde_json::to_value(&parallel.manifest().workflows).unwrap()
+    );
+    assert!(store.verify(None).is_ok(), "{}", store.verify(None));
 }
 
 #[test]
@@ -524,7 +591,7 @@ fn a_clone_without_raw_exports_diffs_but_refuses_to_renormalize() {
     write(&store, "staging", fixture_inputs("staging"));
     write(&store, "production", fixture_inputs("production"));
     // What a git clone of the store holds: everything but the ignored raw folder.
-    std::fs::remove_dir_all(root.join("raw-v1")).unwrap();
+    std::fs::remove_dir_all(root.join("raw-v2")).unwrap();
     let store = Store::open(&root).unwrap();
     let report = store.verify(None);
     assert!(report.is_ok(), "{report}");
@@ -554,7 +621,7 @@ fn a_clone_without_raw_exports_diffs_but_refuses_to_renormalize() {
         })
         .unwrap();
     assert!(
-        !root.join("raw-v1").exists(),
+        !root.join("raw-v2").exists(),
         "readers never create the raw folder (a clone may be read-only)"
     );
     let err = staging.entries_under(&changed).unwrap_err();
@@ -577,42 +644,6 @@ fn a_clone_without_raw_exports_diffs_but_refuses_to_renormalize() {
 }
 
 #[test]
-fn a_failed_write_does_not_block_later_workflows_nor_leave_extra_files() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    let mut writer = store
-        .begin("staging", source(), &Profile::default(), LOCK_TIMEOUT)
-        .unwrap();
-    writer.add(small_input("first", "1", "x")).unwrap();
-    // Something else put a file where the next workflow's export would go.
-    let env_dir = dir.path().join(LAYOUT_DIR).join("staging");
-    let temp = std::fs::read_dir(&env_dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with(".tmp-")
-        })
-        .unwrap();
-    std::fs::write(temp.join("w000001.info.json"), "in the way").unwrap();
-    let err = writer.add(small_input("second", "2", "x")).unwrap_err();
-    assert!(err.to_string().contains("w000001.info.json"), "{err}");
-    writer.add(small_input("third", "3", "x")).unwrap();
-    let snapshot = writer.commit(false).unwrap().snapshot().clone();
-    let names: Vec<_> = snapshot
-        .manifest()
-        .workflows
-        .iter()
-        .map(|w| w.name.as_str())
-        .collect();
-    assert_eq!(names, ["first", "third"]);
-    assert_eq!(files_under(snapshot.path()).len(), 1 + 2 * 2);
-    assert!(store.verify(None).is_ok(), "{}", store.verify(None));
-}
-
-#[test]
 fn a_new_snapshot_sorts_after_the_latest_even_when_the_clock_is_behind() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
@@ -621,7 +652,7 @@ fn a_new_snapshot_sorts_after_the_latest_even_when_the_clock_is_behind() {
     let hash = first.id().as_str().rsplit('-').next().unwrap();
     let future = first
         .path()
-        .with_file_name(format!("20991231T235959Z-{hash}"));
+        .with_file_name(format!("20991231T235959Z-{hash}.json.zst"));
     std::fs::rename(first.path(), &future).unwrap();
     let next = write(&store, "staging", vec![small_input("a", "1", "y")]);
     assert!(
@@ -686,9 +717,9 @@ fn a_changed_profile_renormalizes_stored_exports() {
         fresh.sha256, record.normalized_sha256,
         "same profile, same result as stored"
     );
-    std::fs::write(old.raw_export_path(record).unwrap(), b"{}").unwrap();
+    damage_object(&pack_dirs(dir.path()).1, &record.export_sha256);
     let err = old.normalize_under(record, &ignoring).unwrap_err();
-    assert!(matches!(err, StoreError::Corrupted { .. }), "{err}");
+    assert!(matches!(err, StoreError::CorruptedObject { .. }), "{err}");
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Tags: naming a snapshot, moving and deleting the name, and what prune and verify make of it.
 
-use soc_store::{LAYOUT_DIR, Selector, Store, StoreError, TAGS_DIR};
+use soc_store::{LAYOUT_DIR, SNAPSHOTS_DIR, Selector, Store, StoreError, TAGS_DIR};
 
 use crate::common::{files_under, listed_ids, write_series};
 
@@ -39,13 +39,19 @@ fn a_tag_names_a_snapshot_until_it_is_moved_or_deleted() {
             ("release-1".to_owned(), ids[1].clone())
         ]
     );
-    // One small file per tag, no temporary file left, and the store still verifies.
-    let env_dir = dir.path().join(LAYOUT_DIR).join("production");
+    // One small text file per tag, committed with the store, no temporary file left, and the
+    // store still verifies.
+    let tags_dir = dir
+        .path()
+        .join(LAYOUT_DIR)
+        .join(TAGS_DIR)
+        .join("production");
+    assert_eq!(store.tags_dir("production").unwrap(), tags_dir);
     assert_eq!(
-        std::fs::read_to_string(env_dir.join(TAGS_DIR).join("promoted")).unwrap(),
+        std::fs::read_to_string(tags_dir.join("promoted")).unwrap(),
         format!("{}\n", ids[2])
     );
-    assert!(files_under(&env_dir).iter().all(|f| !f.contains(".tmp-")));
+    assert_eq!(files_under(&tags_dir), ["promoted", "release-1"]);
     assert!(store.verify(None).is_ok(), "{:?}", store.verify(None));
 
     assert_eq!(store.untag("production", "promoted").unwrap(), ids[2]);
@@ -108,8 +114,12 @@ fn prune_keeps_tagged_snapshots_and_verify_reports_broken_tags() {
 
     // Deleting the snapshot by hand leaves the tag dangling: an error that says what to do, and
     // a verify problem.
-    let env_dir = dir.path().join(LAYOUT_DIR).join("production");
-    std::fs::remove_dir_all(env_dir.join(ids[1].as_str())).unwrap();
+    let env_dir = dir
+        .path()
+        .join(LAYOUT_DIR)
+        .join(SNAPSHOTS_DIR)
+        .join("production");
+    std::fs::remove_file(env_dir.join(format!("{}.json.zst", ids[1]))).unwrap();
     let err = store
         .resolve("production", &Selector::Tag("promoted".into()))
         .unwrap_err();
@@ -119,8 +129,9 @@ fn prune_keeps_tagged_snapshots_and_verify_reports_broken_tags() {
             .contains("socdrift tag production promoted SNAPSHOT"),
         "{err}"
     );
-    std::fs::write(env_dir.join(TAGS_DIR).join("broken"), "not an id\n").unwrap();
-    std::fs::write(env_dir.join(TAGS_DIR).join("Bad Name"), "x").unwrap();
+    let tags_dir = store.tags_dir("production").unwrap();
+    std::fs::write(tags_dir.join("broken"), "not an id\n").unwrap();
+    std::fs::write(tags_dir.join("Bad Name"), "x").unwrap();
     let report = store.verify(Some("production"));
     let problems: Vec<_> = report
         .store_problems
