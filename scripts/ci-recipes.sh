@@ -25,7 +25,7 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 if ! "$VENV/bin/python" -c "import jsonschema, junitparser, yaml" 2>/dev/null; then
     echo "installing jsonschema, junitparser and PyYAML into $VENV" >&2
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check jsonschema junitparser pyyaml
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check jsonschema junitparser pyyaml
 fi
 if ! command -v jq >/dev/null 2>&1; then
     if command -v apt-get >/dev/null 2>&1; then

@@ -48,7 +48,7 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 if ! "$VENV/bin/python" -c "import websockets" 2>/dev/null; then
     echo "installing websockets into $VENV" >&2
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check websockets
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check websockets
 fi
 
 TARGET=$(cargo metadata --format-version 1 --no-deps \

@@ -21,7 +21,7 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 if ! "$VENV/bin/python" -c "import huaweicloudsdksecmaster, huaweicloudsdkcore" 2>/dev/null; then
     echo "installing the Huawei Cloud Python SDK into $VENV" >&2
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check huaweicloudsdksecmaster huaweicloudsdkcore
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check huaweicloudsdksecmaster huaweicloudsdkcore
 fi
 
 cargo build --quiet -p soc-sim --example serve
