@@ -32,6 +32,9 @@ pub struct ExportProgress {
     pub exported: usize,
     /// Whether the listing is complete (then `listed` is the total).
     pub listing_done: bool,
+    /// How many workflows the list answer's `total` announced, when it did (from the first page
+    /// on; the listing fails if its pages hold fewer).
+    pub expected: Option<usize>,
 }
 
 /// Every workflow of a workspace with its document, and where the documents came from.
@@ -82,6 +85,10 @@ type Positioned = (usize, WorkflowInfo, ExportedWorkflow);
 
 /// A pipeline's stream, boxed so the export and versions pipelines can stand in for each other.
 type PipelineStream<'a> = Pin<Box<dyn Stream<Item = Result<Positioned, PipelineError>> + 'a>>;
+
+/// The workflow listing a pipeline reads, each workflow with the list's announced total.
+type ListStream<'a> =
+    Pin<Box<dyn Stream<Item = Result<(WorkflowInfo, Option<u64>), ApiError>> + Send + 'a>>;
 
 /// Whether the export route is on trial (the `auto` source, before falling back to the versions
 /// API is ruled out): then the first batch is alone in flight until it succeeds, and an answer
@@ -435,7 +442,9 @@ impl Client {
         Fut: Future<Output = Result<Vec<ExportedWorkflow>, ApiError>> + 'a,
     {
         struct State<'a, P, W, Fut> {
-            list: Pin<Box<dyn Stream<Item = Result<WorkflowInfo, ApiError>> + Send + 'a>>,
+            list: ListStream<'a>,
+            /// The list's announced total.
+            expected: Option<u64>,
             progress: P,
             work: W,
             /// Listed and not yet done, by id: position and info.
@@ -450,7 +459,8 @@ impl Client {
             finished: bool,
         }
         let state = State {
-            list: Box::pin(self.list_workflows()),
+            list: Box::pin(self.list_workflows_counted()),
+            expected: None,
             progress,
             work,
             listed: HashMap::new(),
@@ -504,7 +514,8 @@ impl Client {
                 let outcome: Result<(), ApiError> = tokio::select! {
                     item = state.list.next(), if !state.listing_done => {
                         match item {
-                            Some(Ok(info)) => {
+                            Some(Ok((info, total))) => {
+                                state.expected = total.or(state.expected);
                                 let id = info.id().to_owned();
                                 state.pending.push_back(info.clone());
                                 state.listed.insert(id, (state.count, info));
@@ -537,6 +548,7 @@ impl Client {
                     listed: state.count,
                     exported: state.done,
                     listing_done: state.listing_done,
+                    expected: state.expected.and_then(|total| usize::try_from(total).ok()),
                 });
                 if let Err(error) = outcome {
                     state.finished = true;

@@ -13,7 +13,7 @@ use crate::error::{ApiError, ErrorContext, ListDetail, Operation};
 use crate::export::{self, ExportSource, ExportedWorkflow};
 use crate::http::{Call, Client, DecodeFailure, Response, Success, envelope_error, join_url};
 use crate::model::{ApiObject, VersionInfo, WorkflowInfo, decode_data_object, decode_page};
-use crate::page::{MAX_OFFSET, PAGE_LIMIT, Page, paginate};
+use crate::page::{MAX_OFFSET, PAGE_LIMIT, Page, paginate, paginate_counted};
 
 /// The raw answer of one export request.
 struct ExportAnswer {
@@ -216,7 +216,16 @@ impl Client {
     /// Errors end the stream: [`ApiError::PageLimit`] past offset 10000,
     /// [`ApiError::ListingChanged`] when the total changes between pages.
     pub fn list_workflows(&self) -> impl Stream<Item = Result<WorkflowInfo, ApiError>> + Send + '_ {
-        self.list_soc("workflows", Vec::new(), |offset| Operation::ListWorkflows {
+        self.list_workflows_counted()
+            .map(|item| item.map(|(info, _)| info))
+    }
+
+    /// [`list_workflows`](Self::list_workflows), each workflow with the list's `total` as
+    /// announced so far.
+    pub(crate) fn list_workflows_counted(
+        &self,
+    ) -> impl Stream<Item = Result<(WorkflowInfo, Option<u64>), ApiError>> + Send + '_ {
+        self.list_soc_counted("workflows", Vec::new(), |offset| Operation::ListWorkflows {
             offset,
         })
     }
@@ -229,6 +238,20 @@ impl Client {
         tail: Vec<String>,
         operation: O,
     ) -> impl Stream<Item = Result<ApiObject, ApiError>> + Send + 'a
+    where
+        O: Fn(u64) -> Operation + Clone + Send + Sync + 'a,
+    {
+        self.list_soc_counted(collection, tail, operation)
+            .map(|item| item.map(|(object, _)| object))
+    }
+
+    /// [`list_soc`](Self::list_soc), each item with the list's `total` as announced so far.
+    fn list_soc_counted<'a, O>(
+        &'a self,
+        collection: &'static str,
+        tail: Vec<String>,
+        operation: O,
+    ) -> impl Stream<Item = Result<(ApiObject, Option<u64>), ApiError>> + Send + 'a
     where
         O: Fn(u64) -> Operation + Clone + Send + Sync + 'a,
     {
@@ -246,7 +269,7 @@ impl Client {
                     .await
             }
         };
-        paginate(MAX_OFFSET, operation, fetch)
+        paginate_counted(MAX_OFFSET, operation, fetch)
     }
 
     async fn get_object(&self, operation: Operation, tail: &[&str]) -> Result<ApiObject, ApiError> {

@@ -13,7 +13,7 @@
 use std::collections::{HashSet, VecDeque};
 use std::future::Future;
 
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 
 use crate::error::{ApiError, ErrorContext, ListDetail, Operation};
 use crate::model::ApiObject;
@@ -184,6 +184,22 @@ where
     F: FnMut(u64) -> Fut,
     Fut: Future<Output = Result<Page<T>, ApiError>>,
 {
+    paginate_counted(max_offset, operation, fetch).map(|item| item.map(|(item, _)| item))
+}
+
+/// [`paginate`], each item with the listing's `total` as the pages announced it so far (a
+/// progress display's total, known from the first page on).
+pub(crate) fn paginate_counted<T, F, Fut, O>(
+    max_offset: u64,
+    operation: O,
+    fetch: F,
+) -> impl Stream<Item = Result<(T, Option<u64>), ApiError>>
+where
+    T: Keyed,
+    O: Fn(u64) -> Operation,
+    F: FnMut(u64) -> Fut,
+    Fut: Future<Output = Result<Page<T>, ApiError>>,
+{
     let state = State {
         pager: Pager::new(max_offset),
         fetch,
@@ -194,7 +210,8 @@ where
     futures_util::stream::unfold(state, move |mut st| async move {
         loop {
             if let Some(item) = st.buffer.pop_front() {
-                return Some((Ok(item), st));
+                let total = st.pager.total;
+                return Some((Ok((item, total)), st));
             }
             if st.finished {
                 return None;

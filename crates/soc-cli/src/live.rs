@@ -317,12 +317,20 @@ pub fn fetch_each(
     })
 }
 
-/// The bar's total, once it is known for good: the number listed when the listing is complete.
-/// Until then the display counts, so its total never shrinks and the bar never jumps backwards.
-/// Returns `None` when nothing changes.
+/// The bar's total: what the list answer's `total` announced, from its first page on, and the
+/// number listed once the listing is complete (the same, or the listing fails). A list that
+/// announces no total leaves the display counting until the listing is complete, so the total
+/// never shrinks and the bar never jumps backwards. Returns `None` when nothing changes.
 fn bar_total(current: Option<u64>, progress: soc_api::ExportProgress) -> Option<u64> {
     let listed = progress.listed as u64;
-    (progress.listing_done && current != Some(listed)).then_some(listed)
+    let known = if progress.listing_done {
+        Some(listed)
+    } else {
+        progress
+            .expected
+            .map(|expected| (expected as u64).max(listed))
+    };
+    known.filter(|&total| current != Some(total))
 }
 
 /// An API error with what was being done and a hint fitted to the failure.
@@ -420,28 +428,54 @@ mod tests {
     use super::*;
     use soc_api::ExportProgress;
 
-    #[test]
-    fn the_bar_total_is_set_once_the_listing_is_complete_and_never_shrinks() {
-        let step = |listed, exported, listing_done| ExportProgress {
+    fn step(listed: usize, exported: usize, done: bool, expected: Option<usize>) -> ExportProgress {
+        ExportProgress {
             listed,
             exported,
-            listing_done,
-        };
+            listing_done: done,
+            expected,
+        }
+    }
+
+    /// The totals the bar is given over a run.
+    fn totals(steps: &[ExportProgress]) -> Vec<u64> {
         let mut total = None;
         let mut totals = Vec::new();
-        for p in [
-            step(100, 0, false),
-            step(100, 20, false),
-            step(200, 40, false),
-            step(250, 60, true),
-            step(250, 250, true),
-        ] {
+        for &p in steps {
             if let Some(len) = bar_total(total, p) {
                 total = Some(len);
                 totals.push(len);
             }
         }
-        assert_eq!(totals, [250], "one total, the final one");
+        totals
+    }
+
+    #[test]
+    fn the_bar_total_is_the_announced_total_from_the_first_page_on() {
+        let steps = [
+            step(100, 0, false, Some(250)),
+            step(100, 20, false, Some(250)),
+            step(200, 40, false, Some(250)),
+            step(250, 60, true, Some(250)),
+            step(250, 250, true, Some(250)),
+        ];
+        assert_eq!(
+            totals(&steps),
+            [250],
+            "one total, known from the first page"
+        );
+    }
+
+    #[test]
+    fn without_an_announced_total_the_bar_total_is_set_once_the_listing_is_complete() {
+        let steps = [
+            step(100, 0, false, None),
+            step(100, 20, false, None),
+            step(200, 40, false, None),
+            step(250, 60, true, None),
+            step(250, 250, true, None),
+        ];
+        assert_eq!(totals(&steps), [250], "one total, the final one");
     }
 
     #[test]

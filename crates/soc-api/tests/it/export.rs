@@ -169,13 +169,18 @@ async fn empty_workspace_exports_nothing() {
 async fn progress_reaches_the_totals() {
     let sim = start(SimConfig::default()).await;
     let client = builder(&sim, STAGING).export_batch_size(4).build().unwrap();
-    let mut last = None;
-    client.export_all(|p| last = Some(p)).await.unwrap();
-    let last = last.unwrap();
+    let mut seen = Vec::new();
+    client.export_all(|p| seen.push(p)).await.unwrap();
+    let last = seen.last().unwrap();
     assert_eq!(
         (last.listed, last.exported, last.listing_done),
         (6, 6, true)
     );
+    // The list's `total` is known from the first listed workflow on, before the listing ends:
+    // a progress bar gets its total at once.
+    let first = seen.first().unwrap();
+    assert_eq!((first.listed, first.expected), (1, Some(6)), "{seen:?}");
+    assert!(seen.iter().all(|p| p.expected == Some(6)), "{seen:?}");
 }
 
 #[tokio::test]
