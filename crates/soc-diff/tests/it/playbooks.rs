@@ -549,6 +549,8 @@ fn every_format_heads_playbooks_apart() {
         .matches("<section class=\"workflow\" id=\"p0-p")
         .count();
     assert_eq!(playbook_sections, 5, "{page}");
+    // The playbooks' table and each of their five sections say what they hold.
+    assert_eq!(page.matches(" data-kind=\"playbook\"").count(), 6, "{page}");
 }
 
 mod props {

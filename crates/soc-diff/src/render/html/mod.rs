@@ -267,7 +267,7 @@ fn pair_section(page: &mut String, report: &Report, prefix: &str, options: &Rend
     if !options.stat_only {
         for (kind, members) in listed {
             for (index, wf) in members {
-                workflow_section(page, report, wf, &anchor(prefix, kind, index));
+                workflow_section(page, report, (kind, wf), &anchor(prefix, kind, index));
             }
         }
     }
@@ -501,13 +501,22 @@ fn linked(text: &str, targets: &[String]) -> String {
     }
 }
 
-fn workflow_section(page: &mut String, report: &Report, wf: &WorkflowReport, prefix: &str) {
+/// The section of one workflow or playbook (a playbook's says `data-kind="playbook"`).
+fn workflow_section(
+    page: &mut String,
+    report: &Report,
+    (kind, wf): (Kind, &WorkflowReport),
+    prefix: &str,
+) {
     let _ = write!(
         page,
         "<section class=\"workflow\" id=\"{prefix}\" data-workflow=\"{}\" data-status=\"{}\"",
         esc(&wf.name),
         wf.status.as_str()
     );
+    if kind == Kind::Playbook {
+        page.push_str(" data-kind=\"playbook\"");
+    }
     if wf.layout_changed {
         page.push_str(" data-layout-changed=\"true\"");
     }
