@@ -5,12 +5,57 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use soc_diff::DiffOptions;
 use soc_normalize::{Entry, NormalizedContent, Profile};
-use soc_store::{CommitOutcome, LAYOUT_DIR, Selector, Snapshot, Store, StoreError};
+use soc_store::{CommitOutcome, LAYOUT_DIR, Selector, Snapshot, Store, StoreError, WorkflowInput};
 
 use crate::common::{
     LOCK_TIMEOUT, commit_with, damage_object, files_under, fixture_inputs, listed_ids,
     manifest_text, objects_in, pack_dirs, packs, small_input, source, write, write_series,
 };
+
+/// One input as the snapshot holds it: named by hash only, raw export and info kept as given,
+/// the normalized form what normalizing gives now, shown in the view.
+fn assert_stored_as_given(root: &std::path::Path, snapshot: &Snapshot, input: &WorkflowInput) {
+    let record = snapshot
+        .manifest()
+        .workflows
+        .iter()
+        .find(|w| w.name == input.name)
+        .unwrap();
+    // Content is named by hash only: no file names in a store-v2 manifest.
+    assert_eq!(
+        (
+            &record.export_file,
+            &record.info_file,
+            &record.normalized_file
+        ),
+        (&None, &None, &None)
+    );
+    assert_eq!(
+        snapshot.raw_export(record).unwrap().unwrap(),
+        input.raw,
+        "raw export kept byte for byte"
+    );
+    let info: serde_json::Value = serde_json::from_slice(&snapshot.info(record).unwrap()).unwrap();
+    assert_eq!(info, input.info);
+    let normalized = snapshot.load(record).unwrap();
+    assert_eq!(normalized.name, input.name);
+    let NormalizedContent::Json { canonical } = &normalized.content else {
+        panic!("fixtures are JSON");
+    };
+    let value = normalized.value().unwrap().unwrap();
+    assert_eq!(canonical, &soc_normalize::canonical_json(&value));
+    // The stored normalized form is what normalizing the raw export gives now.
+    let docs = soc_normalize::decode_export("x.json", &input.raw, &Profile::default()).unwrap();
+    let fresh = Profile::default().normalize(&docs[0]);
+    assert_eq!(fresh.sha256, record.normalized_sha256);
+    assert_eq!(fresh.layout_sha256, record.layout_sha256);
+    // The view shows it at a stable path named after the workflow.
+    let view = root
+        .join(LAYOUT_DIR)
+        .join("view/staging/workflows")
+        .join(format!("{}.json", record.stem));
+    assert_eq!(&std::fs::read_to_string(view).unwrap(), canonical);
+}
 
 #[test]
 fn a_snapshot_is_a_compressed_canonical_manifest_of_objects_in_packs() {
@@ -41,46 +86,7 @@ fn a_snapshot_is_a_compressed_canonical_manifest_of_objects_in_packs() {
     assert_eq!(names, sorted, "workflows are sorted by name");
 
     for input in &inputs {
-        let record = manifest
-            .workflows
-            .iter()
-            .find(|w| w.name == input.name)
-            .unwrap();
-        // Content is named by hash only: no file names in a store-v2 manifest.
-        assert_eq!(
-            (
-                &record.export_file,
-                &record.info_file,
-                &record.normalized_file
-            ),
-            (&None, &None, &None)
-        );
-        assert_eq!(
-            snapshot.raw_export(record).unwrap().unwrap(),
-            input.raw,
-            "raw export kept byte for byte"
-        );
-        let info: serde_json::Value =
-            serde_json::from_slice(&snapshot.info(record).unwrap()).unwrap();
-        assert_eq!(info, input.info);
-        let normalized = snapshot.load(record).unwrap();
-        assert_eq!(normalized.name, input.name);
-        let NormalizedContent::Json { canonical } = &normalized.content else {
-            panic!("fixtures are JSON");
-        };
-        let value = normalized.value().unwrap().unwrap();
-        assert_eq!(canonical, &soc_normalize::canonical_json(&value));
-        // The stored normalized form is what normalizing the raw export gives now.
-        let docs = soc_normalize::decode_export("x.json", &input.raw, &Profile::default()).unwrap();
-        let fresh = Profile::default().normalize(&docs[0]);
-        assert_eq!(fresh.sha256, record.normalized_sha256);
-        assert_eq!(fresh.layout_sha256, record.layout_sha256);
-        // The view shows it at a stable path named after the workflow.
-        let view = root
-            .join(LAYOUT_DIR)
-            .join("view/staging/workflows")
-            .join(format!("{}.json", record.stem));
-        assert_eq!(&std::fs::read_to_string(view).unwrap(), canonical);
+        assert_stored_as_given(&root, &snapshot, input);
     }
 
     // The manifest is canonical JSON (sorted keys, two-space indent, trailing newline), compressed.
