@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use soc_diff::DiffOptions;
 use soc_normalize::{Entry, Profile};
 use soc_sim::generate::{GenerateOptions, generate};
-use soc_store::{CommitOutcome, Snapshot, SourceInfo, Store, WorkflowInput};
+use soc_store::{CommitOutcome, IfUnchanged, Snapshot, SourceInfo, Store, WorkflowInput};
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
@@ -59,7 +59,7 @@ fn store_workspace(
     writer.add_all(inputs).unwrap();
     let adding = started.elapsed();
     let started = Instant::now();
-    let snapshot = match writer.commit(false).unwrap() {
+    let snapshot = match writer.commit(IfUnchanged::Write).unwrap() {
         CommitOutcome::Written(snapshot) | CommitOutcome::Unchanged(snapshot) => snapshot,
     };
     (snapshot, adding, started.elapsed())

@@ -56,7 +56,7 @@ pub fn run(ctx: &Context<'_>, args: &DemoArgs) -> Result<ExitStatus, CliError> {
             name,
             env: &env,
             client: &client,
-            skip_unchanged: false,
+            if_unchanged: soc_store::IfUnchanged::Write,
         };
         snapshot::snapshot_env(ctx, &store, &profile, &target)?;
         let taken = store.resolve(name, &Selector::Latest)?;

@@ -2,7 +2,7 @@
 
 use soc_api::Client;
 use soc_normalize::{Kind, Profile};
-use soc_store::{CommitOutcome, SourceInfo, Store, WorkflowInput};
+use soc_store::{CommitOutcome, IfUnchanged, SourceInfo, Store, WorkflowInput};
 
 use crate::Context;
 use crate::cli::SnapshotArgs;
@@ -51,7 +51,11 @@ pub fn run(ctx: &Context<'_>, args: &SnapshotArgs) -> Result<ExitStatus, CliErro
                 name,
                 env,
                 client: &client,
-                skip_unchanged: args.skip_unchanged,
+                if_unchanged: if args.skip_unchanged {
+                    IfUnchanged::Skip
+                } else {
+                    IfUnchanged::Write
+                },
             },
         )?;
         outcomes.push((name.clone(), outcome));
@@ -125,9 +129,9 @@ pub struct EnvSnapshot<'a> {
     pub env: &'a EnvConfig,
     /// The client for its workspace.
     pub client: &'a Client,
-    /// Write nothing when the export equals the environment's latest snapshot
-    /// (`--skip-unchanged`).
-    pub skip_unchanged: bool,
+    /// What to do when the export equals the environment's latest snapshot
+    /// (`--skip-unchanged` skips it).
+    pub if_unchanged: IfUnchanged,
 }
 
 /// Exports one environment through its client and commits it to the store; says what it did on
@@ -175,7 +179,7 @@ pub fn snapshot_env(
     writer
         .add_playbooks(playbook_inputs(playbooks.playbooks))
         .map_err(fail)?;
-    let outcome = writer.commit(target.skip_unchanged).map_err(fail)?;
+    let outcome = writer.commit(target.if_unchanged).map_err(fail)?;
     say_what_was_stored(ctx, name, &outcome, (fetched.count, playbook_count));
     Ok(outcome)
 }
