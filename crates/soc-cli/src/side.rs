@@ -265,6 +265,36 @@ mod tests {
     }
 
     #[test]
+    fn parse_keeps_the_selector_as_written_and_asks_which_names_are_environments() {
+        let dir = tempfile::tempdir().unwrap();
+        let stored = |name: &str| name == "archived";
+        let env = |e: &str, selector| {
+            Some(Written::Env {
+                env: e.into(),
+                selector,
+            })
+        };
+        assert_eq!(
+            parse("archived", dir.path(), stored).unwrap(),
+            env("archived", None)
+        );
+        assert_eq!(
+            parse("archived@latest", dir.path(), stored).unwrap(),
+            env("archived", Some(Selector::LATEST))
+        );
+        assert_eq!(parse("staging", dir.path(), stored).unwrap(), None);
+        assert_eq!(
+            parse("a/b@live", dir.path(), stored).unwrap(),
+            Some(Written::Path("a/b@live".into()))
+        );
+        let err = parse("archived@latets", dir.path(), stored).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "bad selector `latets` in `archived@latets`"
+        );
+    }
+
+    #[test]
     fn labels_say_latest_by_the_name_alone() {
         let side = |text: &str| resolve(text, &config(), Path::new("/nonexistent")).unwrap();
         assert_eq!(side("staging").label(), "staging");

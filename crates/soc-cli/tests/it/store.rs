@@ -196,6 +196,40 @@ fn verify_reports_corruption_and_broken_content() {
 }
 
 #[test]
+fn verify_reads_its_target_by_the_rule_diff_reads_sides_by() {
+    let live = Live::start();
+    snapshot_both(&live);
+    // A name alone is every snapshot of it; with a selector, one snapshot.
+    for target in ["staging", "staging@latest", "production@~0"] {
+        let run = live.env.run(&["verify", target]);
+        assert_eq!(run.code, 0, "{target}: {run}");
+    }
+    let run = live.env.run(&["verify", "staging@live"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(
+        run.stderr
+            .contains("`staging@live`: a live workspace has no store to verify"),
+        "{run}"
+    );
+    assert!(run.stderr.contains("socdrift verify staging"), "{run}");
+    let run = live.env.run(&["verify", "staging@latets"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(
+        run.stderr
+            .contains("bad selector `latets` in `staging@latets`"),
+        "{run}"
+    );
+    assert!(run.stderr.contains("did you mean `latest`?"), "{run}");
+    let run = live.env.run(&["verify", "stagin"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("stagin"), "{run}");
+    assert!(
+        run.stderr.contains("`staging`"),
+        "the nearest is named: {run}"
+    );
+}
+
+#[test]
 fn a_snapshot_given_by_path_is_read_as_checked_as_one_given_by_name() {
     let live = Live::start();
     snapshot_both(&live);
