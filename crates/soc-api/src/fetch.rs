@@ -195,28 +195,7 @@ impl Client {
         &'a self,
         progress: impl FnMut(ExportProgress) + 'a,
     ) -> impl Stream<Item = Result<Fetch, ApiError>> + 'a {
-        struct State<'a> {
-            client: &'a Client,
-            progress: Rc<RefCell<dyn FnMut(ExportProgress) + 'a>>,
-            stream: PipelineStream<'a>,
-            /// Whether the documents' source is known (always, but with `auto` before the first
-            /// export batch is in).
-            decided: bool,
-            /// Said next, before anything else.
-            source: Option<FetchSource>,
-            /// Held back while the source is said.
-            held: Option<Positioned>,
-            done: bool,
-        }
-        let progress: Rc<RefCell<dyn FnMut(ExportProgress) + 'a>> = Rc::new(RefCell::new(progress));
-        let shared = |progress: &Rc<RefCell<dyn FnMut(ExportProgress) + 'a>>| {
-            let progress = Rc::clone(progress);
-            move |p: ExportProgress| (progress.borrow_mut())(p)
-        };
-        let fixed = |source| FetchSource {
-            source,
-            fallback: None,
-        };
+        let progress: SharedProgress<'a> = Rc::new(RefCell::new(progress));
         let (stream, source): (PipelineStream<'a>, _) = match self.inner.source {
             SourceMode::Export => (
                 Box::pin(self.export_pipeline(Trial::Trusted, shared(&progress))),
@@ -231,7 +210,7 @@ impl Client {
                 None,
             ),
         };
-        let state = State {
+        let state = FetchState {
             client: self,
             decided: source.is_some(),
             progress,
@@ -242,51 +221,15 @@ impl Client {
         };
         futures_util::stream::unfold(state, move |mut state| async move {
             loop {
-                if let Some(source) = state.source.take() {
-                    return Some((Ok(Fetch::Source(source)), state));
-                }
-                if let Some((position, info, document)) = state.held.take() {
-                    let step = Fetch::Workflow {
-                        position,
-                        info,
-                        document,
-                    };
+                if let Some(step) = state.said() {
                     return Some((Ok(step), state));
                 }
                 if state.done {
                     return None;
                 }
-                let export_decides = !state.decided;
-                match state.stream.next().await {
-                    Some(Ok(item)) if export_decides => {
-                        state.decided = true;
-                        state.source = Some(fixed(DocumentSource::Export));
-                        state.held = Some(item);
-                    }
-                    Some(Ok(item)) => state.held = Some(item),
-                    None if export_decides => {
-                        state.decided = true;
-                        state.source = Some(fixed(DocumentSource::Export));
-                        state.done = true;
-                    }
-                    None => state.done = true,
-                    Some(Err(PipelineError {
-                        error,
-                        after_success: false,
-                    })) if export_decides && export_unusable(&error) => {
-                        tracing::info!(error = %error, "export is not usable; reading the versions api");
-                        state.decided = true;
-                        state.source = Some(FetchSource {
-                            source: DocumentSource::Versions,
-                            fallback: Some(error.to_string()),
-                        });
-                        state.stream =
-                            Box::pin(state.client.versions_pipeline(shared(&state.progress)));
-                    }
-                    Some(Err(e)) => {
-                        state.done = true;
-                        return Some((Err(e.error), state));
-                    }
+                let next = state.stream.next().await;
+                if let Some(error) = state.take(next) {
+                    return Some((Err(error), state));
                 }
             }
         })
@@ -441,24 +384,7 @@ impl Client {
         W: Fn(Vec<WorkflowInfo>) -> Fut + 'a,
         Fut: Future<Output = Result<Vec<ExportedWorkflow>, ApiError>> + 'a,
     {
-        struct State<'a, P, W, Fut> {
-            list: ListStream<'a>,
-            /// The list's announced total.
-            expected: Option<u64>,
-            progress: P,
-            work: W,
-            /// Listed and not yet done, by id: position and info.
-            listed: HashMap<String, (usize, WorkflowInfo)>,
-            count: usize,
-            done: usize,
-            pending: VecDeque<WorkflowInfo>,
-            in_flight: FuturesUnordered<Fut>,
-            ready: VecDeque<Positioned>,
-            listing_done: bool,
-            succeeded: bool,
-            finished: bool,
-        }
-        let state = State {
+        let state = PipelineState {
             list: Box::pin(self.list_workflows_counted()),
             expected: None,
             progress,
@@ -491,14 +417,7 @@ impl Client {
                 } else {
                     concurrency
                 };
-                while state.in_flight.len() < room
-                    && (state.pending.len() >= batch
-                        || (state.listing_done && !state.pending.is_empty()))
-                {
-                    let take = batch.min(state.pending.len());
-                    let infos: Vec<WorkflowInfo> = state.pending.drain(..take).collect();
-                    state.in_flight.push((state.work)(infos));
-                }
+                state.start_batches(room, batch);
                 if state.listing_done && state.in_flight.is_empty() {
                     state.finished = true;
                     // Cannot happen (every batch is reconciled), but must never be silent.
@@ -512,36 +431,9 @@ impl Client {
                     return None;
                 }
                 let outcome: Result<(), ApiError> = tokio::select! {
-                    item = state.list.next(), if !state.listing_done => {
-                        match item {
-                            Some(Ok((info, total))) => {
-                                state.expected = total.or(state.expected);
-                                let id = info.id().to_owned();
-                                state.pending.push_back(info.clone());
-                                state.listed.insert(id, (state.count, info));
-                                state.count += 1;
-                                Ok(())
-                            }
-                            Some(Err(err)) => Err(err),
-                            None => {
-                                state.listing_done = true;
-                                Ok(())
-                            }
-                        }
-                    }
+                    item = state.list.next(), if !state.listing_done => state.listed_one(item),
                     Some(result) = state.in_flight.next(), if !state.in_flight.is_empty() => {
-                        result.and_then(|documents| {
-                            for document in documents {
-                                let (position, info) = state
-                                    .listed
-                                    .remove(&document.id)
-                                    .ok_or_else(|| missing_export(&document.id))?;
-                                state.done += 1;
-                                state.ready.push_back((position, info, document));
-                            }
-                            state.succeeded = true;
-                            Ok(())
-                        })
+                        state.batch_in(result)
                     }
                 };
                 (state.progress)(ExportProgress {
@@ -559,6 +451,170 @@ impl Client {
                     return Some((Err(error), state));
                 }
             }
+        })
+    }
+}
+
+/// A progress callback shared by the pipelines of one fetch (the export one, then the versions
+/// one when `auto` falls back).
+type SharedProgress<'a> = Rc<RefCell<dyn FnMut(ExportProgress) + 'a>>;
+
+/// A callback that reports to `progress`.
+fn shared<'a>(progress: &SharedProgress<'a>) -> impl FnMut(ExportProgress) + 'a {
+    let progress = Rc::clone(progress);
+    move |p: ExportProgress| (progress.borrow_mut())(p)
+}
+
+/// A source that is known without a fallback.
+fn fixed(source: DocumentSource) -> FetchSource {
+    FetchSource {
+        source,
+        fallback: None,
+    }
+}
+
+/// Where a [`Client::fetch_stream`] stands between two polls.
+struct FetchState<'a> {
+    client: &'a Client,
+    progress: SharedProgress<'a>,
+    stream: PipelineStream<'a>,
+    /// Whether the documents' source is known (always, but with `auto` before the first export
+    /// batch is in).
+    decided: bool,
+    /// Said next, before anything else.
+    source: Option<FetchSource>,
+    /// Held back while the source is said.
+    held: Option<Positioned>,
+    done: bool,
+}
+
+impl FetchState<'_> {
+    /// What is ready to be said: the source first, then the workflow held back for it.
+    fn said(&mut self) -> Option<Fetch> {
+        if let Some(source) = self.source.take() {
+            return Some(Fetch::Source(source));
+        }
+        self.held
+            .take()
+            .map(|(position, info, document)| Fetch::Workflow {
+                position,
+                info,
+                document,
+            })
+    }
+
+    /// Takes the pipeline's next item; with `auto`, the first one decides the source (an
+    /// unusable export switches to the versions API). Returns the error that ends the stream.
+    fn take(&mut self, next: Option<Result<Positioned, PipelineError>>) -> Option<ApiError> {
+        let export_decides = !self.decided;
+        match next {
+            Some(Ok(item)) if export_decides => {
+                self.decided = true;
+                self.source = Some(fixed(DocumentSource::Export));
+                self.held = Some(item);
+            }
+            Some(Ok(item)) => self.held = Some(item),
+            None if export_decides => {
+                self.decided = true;
+                self.source = Some(fixed(DocumentSource::Export));
+                self.done = true;
+            }
+            None => self.done = true,
+            Some(Err(PipelineError {
+                error,
+                after_success: false,
+            })) if export_decides && export_unusable(&error) => {
+                tracing::info!(error = %error, "export is not usable; reading the versions api");
+                self.decided = true;
+                self.source = Some(FetchSource {
+                    source: DocumentSource::Versions,
+                    fallback: Some(error.to_string()),
+                });
+                self.stream = Box::pin(self.client.versions_pipeline(shared(&self.progress)));
+            }
+            Some(Err(e)) => {
+                self.done = true;
+                return Some(e.error);
+            }
+        }
+        None
+    }
+}
+
+/// Where a [`Client::pipeline`] stands between two polls.
+struct PipelineState<'a, P, W, Fut> {
+    list: ListStream<'a>,
+    /// The list's announced total.
+    expected: Option<u64>,
+    progress: P,
+    work: W,
+    /// Listed and not yet done, by id: position and info.
+    listed: HashMap<String, (usize, WorkflowInfo)>,
+    count: usize,
+    done: usize,
+    pending: VecDeque<WorkflowInfo>,
+    in_flight: FuturesUnordered<Fut>,
+    ready: VecDeque<Positioned>,
+    listing_done: bool,
+    succeeded: bool,
+    finished: bool,
+}
+
+impl<W, Fut, P> PipelineState<'_, P, W, Fut>
+where
+    W: Fn(Vec<WorkflowInfo>) -> Fut,
+    Fut: Future<Output = Result<Vec<ExportedWorkflow>, ApiError>>,
+{
+    /// Starts batches of `batch` pending workflows (fewer for the last, once the listing is
+    /// done) while fewer than `room` are in flight.
+    fn start_batches(&mut self, room: usize, batch: usize) {
+        while self.in_flight.len() < room
+            && (self.pending.len() >= batch || (self.listing_done && !self.pending.is_empty()))
+        {
+            let take = batch.min(self.pending.len());
+            let infos: Vec<WorkflowInfo> = self.pending.drain(..take).collect();
+            self.in_flight.push((self.work)(infos));
+        }
+    }
+
+    /// Takes the next item of the listing: a workflow to do, its end, or its error.
+    fn listed_one(
+        &mut self,
+        item: Option<Result<(WorkflowInfo, Option<u64>), ApiError>>,
+    ) -> Result<(), ApiError> {
+        match item {
+            Some(Ok((info, total))) => {
+                self.expected = total.or(self.expected);
+                let id = info.id().to_owned();
+                self.pending.push_back(info.clone());
+                self.listed.insert(id, (self.count, info));
+                self.count += 1;
+                Ok(())
+            }
+            Some(Err(err)) => Err(err),
+            None => {
+                self.listing_done = true;
+                Ok(())
+            }
+        }
+    }
+
+    /// Takes a finished batch: each document ready with its listed position, or the error.
+    fn batch_in(
+        &mut self,
+        result: Result<Vec<ExportedWorkflow>, ApiError>,
+    ) -> Result<(), ApiError> {
+        result.and_then(|documents| {
+            for document in documents {
+                let (position, info) = self
+                    .listed
+                    .remove(&document.id)
+                    .ok_or_else(|| missing_export(&document.id))?;
+                self.done += 1;
+                self.ready.push_back((position, info, document));
+            }
+            self.succeeded = true;
+            Ok(())
         })
     }
 }

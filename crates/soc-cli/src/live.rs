@@ -1,6 +1,7 @@
 //! Talking to a live workspace: building the client from `[env.NAME]` and exporting.
 
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use soc_api::{
@@ -223,74 +224,33 @@ pub fn fetch_each(
     env: &EnvConfig,
     sink: &(dyn Fn(Exported) -> Result<(), CliError> + Sync),
 ) -> Result<FetchedEach, CliError> {
-    use futures_util::StreamExt;
-    use std::sync::Mutex;
-
     let workers = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
     let (tx, rx) = tokio::sync::mpsc::channel::<Exported>(workers * 2);
-    let rx = Mutex::new(rx);
-    let failed = AtomicBool::new(false);
-    let failure: Mutex<Option<CliError>> = Mutex::new(None);
+    let handoff = Handoff {
+        rx: Mutex::new(rx),
+        failed: AtomicBool::new(false),
+        failure: Mutex::new(None),
+        sink,
+    };
     let bar = printer.progress_counting(env_name);
     let started = std::time::Instant::now();
     let fetched = std::thread::scope(|scope| {
         for _ in 0..workers {
-            scope.spawn(|| {
-                loop {
-                    let item = rx
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .blocking_recv();
-                    let Some(item) = item else { break };
-                    // After a failure, drain what is queued so the fetch never waits on a full
-                    // channel that nobody empties.
-                    if failed.load(Ordering::SeqCst) {
-                        continue;
-                    }
-                    if let Err(err) = sink(item) {
-                        failed.store(true, Ordering::SeqCst);
-                        failure
-                            .lock()
-                            .unwrap_or_else(std::sync::PoisonError::into_inner)
-                            .get_or_insert(err);
-                    }
-                }
-            });
+            scope.spawn(|| handoff.work());
         }
-        let mut total = None;
-        let result = runtime.block_on(async {
-            let stream = client.fetch_stream(|p| {
-                if let Some(len) = bar_total(total, p) {
-                    total = Some(len);
-                    crate::printer::set_total(&bar, len);
-                }
-                bar.set_position(p.exported as u64);
-            });
-            futures_util::pin_mut!(stream);
-            let mut source = None;
-            let mut names = BTreeMap::new();
-            while let Some(step) = stream.next().await {
-                match step? {
-                    Fetch::Source(said) => {
-                        say_fallback(printer, env_name, said.fallback.as_deref());
-                        source = Some(said);
-                    }
-                    Fetch::Workflow { info, document, .. } => {
-                        names.insert(info.id().to_owned(), workflow_name(&info, &document));
-                        if failed.load(Ordering::SeqCst) || tx.send((info, document)).await.is_err()
-                        {
-                            break;
-                        }
-                    }
-                }
-            }
-            Ok((source, names))
-        });
+        let result = runtime.block_on(stream_into(
+            client,
+            printer,
+            (env_name, &bar),
+            &tx,
+            &handoff.failed,
+        ));
         drop(tx);
         result
     });
     bar.finish_and_clear();
-    if let Some(err) = failure
+    if let Some(err) = handoff
+        .failure
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
     {
@@ -315,6 +275,81 @@ pub fn fetch_each(
         source,
         names,
     })
+}
+
+/// What [`fetch_each`]'s worker threads share: the queue of fetched workflows, the sink, and the
+/// first failure of the sink (which stops the fetch).
+struct Handoff<'a> {
+    rx: Mutex<tokio::sync::mpsc::Receiver<Exported>>,
+    failed: AtomicBool,
+    failure: Mutex<Option<CliError>>,
+    sink: &'a (dyn Fn(Exported) -> Result<(), CliError> + Sync),
+}
+
+impl Handoff<'_> {
+    /// One worker: hands queued workflows to the sink until the queue closes.
+    fn work(&self) {
+        loop {
+            let item = self
+                .rx
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .blocking_recv();
+            let Some(item) = item else { break };
+            // After a failure, drain what is queued so the fetch never waits on a full channel
+            // that nobody empties.
+            if self.failed.load(Ordering::SeqCst) {
+                continue;
+            }
+            if let Err(err) = (self.sink)(item) {
+                self.failed.store(true, Ordering::SeqCst);
+                self.failure
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .get_or_insert(err);
+            }
+        }
+    }
+}
+
+/// Streams every workflow into `tx`, the bar following, until the stream ends or a worker has
+/// `failed`; says the fallback as soon as the stream says its source. Returns the source and
+/// every workflow's name by id.
+async fn stream_into(
+    client: &Client,
+    printer: &Printer,
+    (env_name, bar): (&str, &indicatif::ProgressBar),
+    tx: &tokio::sync::mpsc::Sender<Exported>,
+    failed: &AtomicBool,
+) -> Result<(Option<FetchSource>, BTreeMap<String, String>), ApiError> {
+    use futures_util::StreamExt;
+
+    let mut total = None;
+    let stream = client.fetch_stream(|p| {
+        if let Some(len) = bar_total(total, p) {
+            total = Some(len);
+            crate::printer::set_total(bar, len);
+        }
+        bar.set_position(p.exported as u64);
+    });
+    futures_util::pin_mut!(stream);
+    let mut source = None;
+    let mut names = BTreeMap::new();
+    while let Some(step) = stream.next().await {
+        match step? {
+            Fetch::Source(said) => {
+                say_fallback(printer, env_name, said.fallback.as_deref());
+                source = Some(said);
+            }
+            Fetch::Workflow { info, document, .. } => {
+                names.insert(info.id().to_owned(), workflow_name(&info, &document));
+                if failed.load(Ordering::SeqCst) || tx.send((info, document)).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    Ok((source, names))
 }
 
 /// The bar's total: what the list answer's `total` announced, from its first page on, and the

@@ -127,38 +127,74 @@ impl SideError {
     }
 }
 
-/// Resolves a command-line argument to a side (see the module docs for the rule).
-pub fn resolve(argument: &str, config: &Config, cwd: &Path) -> Result<Side, SideError> {
+/// An argument read by the side rule, its selector as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Written {
+    /// A file or folder.
+    Path(PathBuf),
+    /// An environment; `selector` is `None` when the argument names the environment alone.
+    Env {
+        env: String,
+        selector: Option<Selector>,
+    },
+}
+
+/// Reads a command-line argument by the rule in the module docs, `is_env` saying which names are
+/// environments; `None` when it is neither a path nor an environment.
+pub fn parse(
+    argument: &str,
+    cwd: &Path,
+    is_env: impl Fn(&str) -> bool,
+) -> Result<Option<Written>, SelectorError> {
     if argument.chars().any(std::path::is_separator) {
-        return Ok(Side::Path(PathBuf::from(argument)));
+        return Ok(Some(Written::Path(PathBuf::from(argument))));
     }
-    let (name, selector) = match argument.split_once('@') {
-        Some((name, selector)) => (name, Some(selector)),
-        None => (argument, None),
-    };
-    if config.envs.contains_key(name) {
-        let selector = match selector {
-            None => Selector::LATEST,
-            Some(text) => text.parse().map_err(|selector| SelectorError {
-                selector,
-                argument: argument.to_string(),
-            })?,
-        };
-        return Ok(Side::Env {
+    let (name, selector) = split(argument);
+    if is_env(name) {
+        let selector = selector
+            .map(|text| {
+                text.parse().map_err(|selector| SelectorError {
+                    selector,
+                    argument: argument.to_string(),
+                })
+            })
+            .transpose()?;
+        return Ok(Some(Written::Env {
             env: name.to_string(),
             selector,
-        });
+        }));
     }
     if cwd.join(argument).exists() {
-        return Ok(Side::Path(PathBuf::from(argument)));
+        return Ok(Some(Written::Path(PathBuf::from(argument))));
     }
-    if selector.is_some() {
-        return Err(config.unknown_env(name).into());
+    Ok(None)
+}
+
+/// The environment name of an argument (before the first `@`), and its selector text.
+pub fn split(argument: &str) -> (&str, Option<&str>) {
+    match argument.split_once('@') {
+        Some((name, selector)) => (name, Some(selector)),
+        None => (argument, None),
     }
-    Err(SideError::Neither {
-        argument: argument.to_string(),
-        known: config.envs.keys().cloned().collect(),
-    })
+}
+
+/// Resolves a command-line argument to a side (see the module docs for the rule); an
+/// environment named alone means its latest snapshot.
+pub fn resolve(argument: &str, config: &Config, cwd: &Path) -> Result<Side, SideError> {
+    match parse(argument, cwd, |name| config.envs.contains_key(name))? {
+        Some(Written::Path(path)) => Ok(Side::Path(path)),
+        Some(Written::Env { env, selector }) => Ok(Side::Env {
+            env,
+            selector: selector.unwrap_or(Selector::LATEST),
+        }),
+        None => match split(argument) {
+            (name, Some(_)) => Err(config.unknown_env(name).into()),
+            (_, None) => Err(SideError::Neither {
+                argument: argument.to_string(),
+                known: config.envs.keys().cloned().collect(),
+            }),
+        },
+    }
 }
 
 #[cfg(test)]
@@ -225,6 +261,36 @@ mod tests {
         assert_eq!(
             resolve("export@2.json", &c, cwd).unwrap(),
             Side::Path("export@2.json".into())
+        );
+    }
+
+    #[test]
+    fn parse_keeps_the_selector_as_written_and_asks_which_names_are_environments() {
+        let dir = tempfile::tempdir().unwrap();
+        let stored = |name: &str| name == "archived";
+        let env = |e: &str, selector| {
+            Some(Written::Env {
+                env: e.into(),
+                selector,
+            })
+        };
+        assert_eq!(
+            parse("archived", dir.path(), stored).unwrap(),
+            env("archived", None)
+        );
+        assert_eq!(
+            parse("archived@latest", dir.path(), stored).unwrap(),
+            env("archived", Some(Selector::LATEST))
+        );
+        assert_eq!(parse("staging", dir.path(), stored).unwrap(), None);
+        assert_eq!(
+            parse("a/b@live", dir.path(), stored).unwrap(),
+            Some(Written::Path("a/b@live".into()))
+        );
+        let err = parse("archived@latets", dir.path(), stored).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "bad selector `latets` in `archived@latets`"
         );
     }
 

@@ -41,7 +41,7 @@ pub fn check_export(source: &str, bytes: &[u8], profile: &Profile) -> ExportChec
         Ok(documents) => documents,
         Err(err) => {
             return ExportCheck {
-                problems: vec![format!("does not decode: {}", chain(&err))],
+                problems: vec![format!("does not decode: {}", soc_text::error_chain(&err))],
                 notes: Vec::new(),
             };
         }
@@ -150,18 +150,6 @@ fn collect<'a>(value: &'a Value, ids: &mut BTreeSet<&'a str>, flows: &mut Vec<&'
 
 fn attribute<'a>(element: &'a Value, name: &str) -> Option<&'a str> {
     element.get("attributes")?.get(name)?.as_str()
-}
-
-/// An error and its causes on one line.
-fn chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

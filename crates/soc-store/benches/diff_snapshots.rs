@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use soc_diff::DiffOptions;
 use soc_normalize::{Entry, Profile};
 use soc_sim::generate::{GenerateOptions, generate};
-use soc_store::{CommitOutcome, Snapshot, SourceInfo, Store, WorkflowInput};
+use soc_store::{CommitOutcome, IfUnchanged, Snapshot, SourceInfo, Store, WorkflowInput};
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
@@ -59,7 +59,7 @@ fn store_workspace(
     writer.add_all(inputs).unwrap();
     let adding = started.elapsed();
     let started = Instant::now();
-    let snapshot = match writer.commit(false).unwrap() {
+    let snapshot = match writer.commit(IfUnchanged::Write).unwrap() {
         CommitOutcome::Written(snapshot) | CommitOutcome::Unchanged(snapshot) => snapshot,
     };
     (snapshot, adding, started.elapsed())
@@ -68,6 +68,74 @@ fn store_workspace(
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     samples[samples.len() / 2]
+}
+
+/// Median times of the measured phases over the runs, and the workflows each way found changed.
+struct Medians {
+    opening: Duration,
+    shortcut: Duration,
+    loaded: Duration,
+    changed: (usize, usize),
+}
+
+/// Opens and diffs the two snapshots `runs` times, each phase timed on its own: opening alone,
+/// diffing through the manifest shortcut, diffing with every entry loaded.
+fn measure(
+    left_path: &std::path::Path,
+    right_path: &std::path::Path,
+    runs: usize,
+    workflows: usize,
+    profile: &Profile,
+    options: &DiffOptions,
+) -> Medians {
+    let mut opening = Vec::new();
+    let mut shortcut = Vec::new();
+    let mut loaded = Vec::new();
+    let mut changed = (0, 0);
+    for _ in 0..runs {
+        let started = Instant::now();
+        let (l, r) = (
+            Snapshot::open(left_path).unwrap(),
+            Snapshot::open(right_path).unwrap(),
+        );
+        assert_eq!(
+            l.entries().unwrap().len() + r.entries().unwrap().len(),
+            2 * workflows
+        );
+        opening.push(started.elapsed());
+
+        let started = Instant::now();
+        let (l, r) = (
+            Snapshot::open(left_path).unwrap(),
+            Snapshot::open(right_path).unwrap(),
+        );
+        let report =
+            soc_diff::diff(l.entries().unwrap(), r.entries().unwrap(), profile, options).unwrap();
+        shortcut.push(started.elapsed());
+        changed.0 = report.workflows.iter().filter(|w| w.differs()).count();
+
+        let started = Instant::now();
+        let (l, r) = (
+            Snapshot::open(left_path).unwrap(),
+            Snapshot::open(right_path).unwrap(),
+        );
+        let all = |s: &Snapshot| -> Vec<Entry> {
+            s.load_all()
+                .unwrap()
+                .into_iter()
+                .map(Entry::Loaded)
+                .collect()
+        };
+        let report = soc_diff::diff(all(&l), all(&r), profile, options).unwrap();
+        loaded.push(started.elapsed());
+        changed.1 = report.workflows.iter().filter(|w| w.differs()).count();
+    }
+    Medians {
+        opening: median(opening),
+        shortcut: median(shortcut),
+        loaded: median(loaded),
+        changed,
+    }
 }
 
 fn main() {
@@ -105,57 +173,15 @@ fn main() {
         right_label: "production".to_owned(),
         ..DiffOptions::default()
     };
-    let (left_path, right_path) = (left.path().to_owned(), right.path().to_owned());
+    let (left_path, right_path) = (left.path(), right.path());
 
-    let mut opening = Vec::new();
-    let mut shortcut = Vec::new();
-    let mut loaded = Vec::new();
-    let mut changed = (0, 0);
-    for _ in 0..runs {
-        let started = Instant::now();
-        let (l, r) = (
-            Snapshot::open(&left_path).unwrap(),
-            Snapshot::open(&right_path).unwrap(),
-        );
-        assert_eq!(
-            l.entries().unwrap().len() + r.entries().unwrap().len(),
-            2 * workflows
-        );
-        opening.push(started.elapsed());
-
-        let started = Instant::now();
-        let (l, r) = (
-            Snapshot::open(&left_path).unwrap(),
-            Snapshot::open(&right_path).unwrap(),
-        );
-        let report = soc_diff::diff(
-            l.entries().unwrap(),
-            r.entries().unwrap(),
-            &profile,
-            &options,
-        )
-        .unwrap();
-        shortcut.push(started.elapsed());
-        changed.0 = report.workflows.iter().filter(|w| w.differs()).count();
-
-        let started = Instant::now();
-        let (l, r) = (
-            Snapshot::open(&left_path).unwrap(),
-            Snapshot::open(&right_path).unwrap(),
-        );
-        let all = |s: &Snapshot| -> Vec<Entry> {
-            s.load_all()
-                .unwrap()
-                .into_iter()
-                .map(Entry::Loaded)
-                .collect()
-        };
-        let report = soc_diff::diff(all(&l), all(&r), &profile, &options).unwrap();
-        loaded.push(started.elapsed());
-        changed.1 = report.workflows.iter().filter(|w| w.differs()).count();
-    }
+    let Medians {
+        opening,
+        shortcut,
+        loaded,
+        changed,
+    } = measure(left_path, right_path, runs, workflows, &profile, &options);
     assert_eq!(changed.0, changed.1, "both ways must find the same changes");
-    let (opening, shortcut, loaded) = (median(opening), median(shortcut), median(loaded));
     println!(
         "opening both snapshots (manifests read and checked, entries made): median {opening:.2?}"
     );

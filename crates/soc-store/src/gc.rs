@@ -152,7 +152,7 @@ impl Store {
                     format!(
                         "{} cannot be read ({}), so what it lists is unknown",
                         summary.path.display(),
-                        crate::verify::error_chain(&err)
+                        soc_text::error_chain(&err)
                     )
                 })?;
                 for record in &manifest.workflows {

@@ -9,7 +9,7 @@ use crate::error::{Result, StoreError};
 use crate::manifest::SourceInfo;
 use crate::snapshot::Snapshot;
 use crate::store::Store;
-use crate::writer::{CommitOutcome, WorkflowInput};
+use crate::writer::{CommitOutcome, IfUnchanged, WorkflowInput};
 
 /// One workflow export cut out of an imported file.
 #[derive(Debug)]
@@ -89,7 +89,7 @@ impl Store {
         if captured || !playbooks.is_empty() {
             writer.add_playbooks(playbooks)?;
         }
-        match writer.commit(false)? {
+        match writer.commit(IfUnchanged::Write)? {
             CommitOutcome::Written(snapshot) | CommitOutcome::Unchanged(snapshot) => Ok(snapshot),
         }
     }

@@ -26,7 +26,7 @@
 //! ```no_run
 //! use std::time::Duration;
 //! use soc_normalize::Profile;
-//! use soc_store::{CommitOutcome, Selector, SourceInfo, Store, WorkflowInput};
+//! use soc_store::{CommitOutcome, IfUnchanged, Selector, SourceInfo, Store, WorkflowInput};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let store = Store::open(".socdrift")?;
@@ -40,7 +40,7 @@
 //!     content_type: Some("application/octet-stream".into()),
 //!     file_name: Some("workflows.json".into()),
 //! })?;
-//! match writer.commit(true)? {
+//! match writer.commit(IfUnchanged::Skip)? {
 //!     CommitOutcome::Written(snapshot) => eprintln!("wrote {}", snapshot.id()),
 //!     CommitOutcome::Unchanged(latest) => eprintln!("same as {}", latest.id()),
 //! }
@@ -94,4 +94,4 @@ pub use store::{
 pub use tags::{MAX_TAG_BYTES, TAGS_DIR, validate_tag};
 pub use verify::{Problem, SnapshotCheck, StoreProblem, VerifyReport, verify_snapshot};
 pub use view::{PLAYBOOKS_DIR, WORKFLOWS_DIR};
-pub use writer::{CommitOutcome, SnapshotWriter, WorkflowInput};
+pub use writer::{CommitOutcome, IfUnchanged, SnapshotWriter, WorkflowInput};

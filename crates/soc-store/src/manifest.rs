@@ -366,100 +366,77 @@ impl Manifest {
 
     /// The rules a manifest must follow beyond its shape: safe, distinct file names (so nothing is
     /// read outside the snapshot folder), the raw export where its format keeps it, and
-    /// well-formed hashes.
+    /// well-formed hashes. Checked record by record, rule by rule, the first broken rule reported.
     fn check(&self) -> Result<(), String> {
         let mut names = BTreeSet::new();
         let mut workflows = BTreeSet::new();
         for record in &self.workflows {
-            match (self.raw_exports_inline(), &record.export_file) {
-                (true, None) => {
-                    return Err(format!(
-                        "workflow '{}' has no export_file (format 1 keeps raw exports in the snapshot)",
-                        record.name
-                    ));
-                }
-                (false, Some(_)) => {
-                    return Err(format!(
-                        "workflow '{}' names an export_file, which format {} keeps out of the snapshot",
-                        record.name, self.format_version
-                    ));
-                }
-                _ => {}
-            }
-            if !is_sha256_hex(&record.export_sha256) {
-                return Err(format!(
-                    "workflow '{}' has a malformed export sha256",
-                    record.name
-                ));
-            }
+            self.check_raw_export(record)?;
             if !workflows.insert((record.kind, &record.name, &record.id)) {
                 return Err(format!(
                     "{} '{}' (id {}) is listed twice",
                     record.kind, record.name, record.id
                 ));
             }
-            if self.is_packed() {
-                if record.info_file.is_some() || record.normalized_file.is_some() {
-                    return Err(format!(
-                        "workflow '{}' names files, which format 3 keeps as objects",
-                        record.name
-                    ));
-                }
-                if !is_sha256_hex(&record.info_sha256) {
-                    return Err(format!(
-                        "workflow '{}' has a malformed info sha256",
-                        record.name
-                    ));
-                }
-            } else {
-                if record.info_file.is_none() {
-                    return Err(format!(
-                        "workflow '{}' has no info_file (format {} keeps it in the snapshot)",
-                        record.name, self.format_version
-                    ));
-                }
-                if record.normalized_kind == NormalizedKind::Json
-                    && record.normalized_file.is_none()
-                {
-                    return Err(format!(
-                        "workflow '{}' has JSON content but no normalized_file",
-                        record.name
-                    ));
-                }
-            }
-            if !is_safe_file_name(&record.stem) || record.stem.contains('.') {
+            self.check_content_place(record)?;
+            check_names_and_hashes(record, &mut names)?;
+        }
+        Ok(())
+    }
+
+    /// The raw export is where the format keeps it (inside the snapshot in format 1 only), and
+    /// its hash is well formed.
+    fn check_raw_export(&self, record: &WorkflowRecord) -> Result<(), String> {
+        match (self.raw_exports_inline(), &record.export_file) {
+            (true, None) => {
                 return Err(format!(
-                    "workflow '{}' has the stem {:?}, which is not a plain name",
-                    record.name, record.stem
+                    "workflow '{}' has no export_file (format 1 keeps raw exports in the snapshot)",
+                    record.name
                 ));
             }
-            let hashes = [
-                Some(&record.normalized_sha256),
-                record.layout_sha256.as_ref(),
-            ];
-            for file in record.files() {
-                if !is_safe_file_name(file.name) || file.name == MANIFEST_FILE {
-                    return Err(format!(
-                        "workflow '{}' names the file {:?}, which is not a plain file name",
-                        record.name, file.name
-                    ));
-                }
-                if !names.insert(file.name.to_lowercase()) {
-                    return Err(format!(
-                        "the file {:?} is listed twice (names are compared ignoring case)",
-                        file.name
-                    ));
-                }
-                if !is_sha256_hex(file.sha256) {
-                    return Err(format!(
-                        "workflow '{}' has a malformed sha256 for {:?}",
-                        record.name, file.name
-                    ));
-                }
-            }
-            if hashes.into_iter().flatten().any(|h| !is_sha256_hex(h)) {
+            (false, Some(_)) => {
                 return Err(format!(
-                    "workflow '{}' has a malformed normalized or layout sha256",
+                    "workflow '{}' names an export_file, which format {} keeps out of the snapshot",
+                    record.name, self.format_version
+                ));
+            }
+            _ => {}
+        }
+        if !is_sha256_hex(&record.export_sha256) {
+            return Err(format!(
+                "workflow '{}' has a malformed export sha256",
+                record.name
+            ));
+        }
+        Ok(())
+    }
+
+    /// Format 3 keeps info and normalized form as objects named by hash; earlier formats keep
+    /// them as files in the snapshot folder.
+    fn check_content_place(&self, record: &WorkflowRecord) -> Result<(), String> {
+        if self.is_packed() {
+            if record.info_file.is_some() || record.normalized_file.is_some() {
+                return Err(format!(
+                    "workflow '{}' names files, which format 3 keeps as objects",
+                    record.name
+                ));
+            }
+            if !is_sha256_hex(&record.info_sha256) {
+                return Err(format!(
+                    "workflow '{}' has a malformed info sha256",
+                    record.name
+                ));
+            }
+        } else {
+            if record.info_file.is_none() {
+                return Err(format!(
+                    "workflow '{}' has no info_file (format {} keeps it in the snapshot)",
+                    record.name, self.format_version
+                ));
+            }
+            if record.normalized_kind == NormalizedKind::Json && record.normalized_file.is_none() {
+                return Err(format!(
+                    "workflow '{}' has JSON content but no normalized_file",
                     record.name
                 ));
             }
@@ -520,6 +497,51 @@ pub(crate) fn content_hash(profile_hash: &str, workflows: &serde_json::Value) ->
     crate::fsutil::sha256_hex(
         &[profile_hash.as_bytes(), b"\n".as_slice(), text.as_bytes()].concat(),
     )
+}
+
+/// A record's stem and file names are plain names, distinct across the manifest (`names`, lower
+/// case), and its hashes well formed.
+fn check_names_and_hashes(
+    record: &WorkflowRecord,
+    names: &mut BTreeSet<String>,
+) -> Result<(), String> {
+    if !is_safe_file_name(&record.stem) || record.stem.contains('.') {
+        return Err(format!(
+            "workflow '{}' has the stem {:?}, which is not a plain name",
+            record.name, record.stem
+        ));
+    }
+    let hashes = [
+        Some(&record.normalized_sha256),
+        record.layout_sha256.as_ref(),
+    ];
+    for file in record.files() {
+        if !is_safe_file_name(file.name) || file.name == MANIFEST_FILE {
+            return Err(format!(
+                "workflow '{}' names the file {:?}, which is not a plain file name",
+                record.name, file.name
+            ));
+        }
+        if !names.insert(file.name.to_lowercase()) {
+            return Err(format!(
+                "the file {:?} is listed twice (names are compared ignoring case)",
+                file.name
+            ));
+        }
+        if !is_sha256_hex(file.sha256) {
+            return Err(format!(
+                "workflow '{}' has a malformed sha256 for {:?}",
+                record.name, file.name
+            ));
+        }
+    }
+    if hashes.into_iter().flatten().any(|h| !is_sha256_hex(h)) {
+        return Err(format!(
+            "workflow '{}' has a malformed normalized or layout sha256",
+            record.name
+        ));
+    }
+    Ok(())
 }
 
 pub(crate) fn is_sha256_hex(text: &str) -> bool {

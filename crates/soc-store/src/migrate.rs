@@ -174,7 +174,10 @@ impl Store {
                 format_version: manifest.format_version,
             }),
         };
-        Ok(writer.publish(stamp, false)?.id().clone())
+        Ok(writer
+            .publish(stamp, crate::writer::View::Leave)?
+            .id()
+            .clone())
     }
 
     /// Deletes a folder by renaming it to a temporary name in the root first, so a crash never

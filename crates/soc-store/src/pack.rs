@@ -546,7 +546,7 @@ fn load(dir: &Path) -> Result<Loaded> {
             }
             // A pack removed meanwhile (garbage collection) held nothing anyone needs.
             Err(StoreError::Io(err)) if err.kind() == std::io::ErrorKind::NotFound => {}
-            Err(err) => loaded.bad.push((path, crate::verify::error_chain(&err))),
+            Err(err) => loaded.bad.push((path, soc_text::error_chain(&err))),
         }
     }
     Ok(loaded)

@@ -130,6 +130,15 @@ impl Store {
         root.join(LAYOUT_DIR).is_dir() || root.join(LEGACY_LAYOUT_DIR).is_dir()
     }
 
+    /// Whether the store at `root` has a folder of snapshots of `env` (in either layout), without
+    /// creating anything; false for a name that is not a valid environment name.
+    pub fn holds_environment_at(root: impl AsRef<Path>, env: &str) -> bool {
+        let root = root.as_ref();
+        validate_environment(env).is_ok()
+            && (root.join(LAYOUT_DIR).join(SNAPSHOTS_DIR).join(env).is_dir()
+                || root.join(LEGACY_LAYOUT_DIR).join(env).is_dir())
+    }
+
     /// The same store, telling `observer` at once whenever a writer (a snapshot, a prune, an
     /// import, a migration) finds a lock taken and has to wait: whom it waits for, since when, and
     /// for how long at most.

@@ -5,12 +5,15 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+use soc_text::error_chain;
 
 use crate::error::StoreError;
 use crate::fsutil::{is_temporary_name, sha256_file};
 use crate::id::SnapshotId;
 use crate::lock::{LOCK_FILE, STORE_LOCK_FILE};
-use crate::manifest::{MANIFEST_EXTENSION, MANIFEST_FILE, Manifest, NormalizedKind, content_hash};
+use crate::manifest::{
+    MANIFEST_EXTENSION, MANIFEST_FILE, Manifest, NormalizedKind, WorkflowRecord, content_hash,
+};
 use crate::name::validate_environment;
 use crate::pack::{self, Hash, Objects, is_pack_name, parse_hash};
 use crate::store::{PACKS_DIR, RAW_DIR, SNAPSHOTS_DIR, Store, VIEW_DIR};
@@ -495,16 +498,7 @@ fn verify_packed(
     raw: &PackScan,
     referenced: &mut Referenced,
 ) -> SnapshotCheck {
-    let mut check = SnapshotCheck {
-        environment: env.to_owned(),
-        id: id.to_string(),
-        path: path.to_owned(),
-        workflows: 0,
-        playbooks: 0,
-        raw_exports_inline: false,
-        raw_exports_missing: 0,
-        problems: Vec::new(),
-    };
+    let mut check = SnapshotCheck::unchecked(env, id.to_string(), path);
     let manifest = match crate::manifest::read_compressed(path)
         .and_then(|bytes| Manifest::parse(path, &bytes).map(|manifest| (manifest, bytes)))
     {
@@ -539,51 +533,62 @@ fn verify_packed(
         });
     }
     for record in &manifest.workflows {
-        let mut listed = vec![("info", &record.info_sha256)];
-        if record.normalized_kind == NormalizedKind::Json {
-            listed.push(("normalized form", &record.normalized_sha256));
-        }
-        for (what, sha256) in listed {
-            let Some(hash) = parse_hash(sha256) else {
-                continue; // the manifest rules refuse malformed hashes
-            };
-            referenced.objects.insert(hash);
-            if let Some((pack, reason)) = objects.damaged.get(&hash) {
-                check.problems.push(Problem::CorruptedObject {
-                    workflow: record.name.clone(),
-                    what: what.to_owned(),
-                    sha256: sha256.clone(),
-                    pack: pack.clone(),
-                    reason: reason.clone(),
-                });
-            } else if !objects.present.contains(&hash) {
-                check.problems.push(Problem::MissingObject {
-                    workflow: record.name.clone(),
-                    what: what.to_owned(),
-                    sha256: sha256.clone(),
-                });
-            }
-        }
-        match parse_hash(&record.export_sha256) {
-            Some(hash) => {
-                referenced.raw.insert(hash);
-                if let Some((pack, reason)) = raw.damaged.get(&hash) {
-                    check.problems.push(Problem::CorruptedObject {
-                        workflow: record.name.clone(),
-                        what: "raw export".to_owned(),
-                        sha256: record.export_sha256.clone(),
-                        pack: pack.clone(),
-                        reason: reason.clone(),
-                    });
-                } else if !raw.present.contains(&hash) {
-                    check.raw_exports_missing += 1;
-                }
-            }
-            None => check.raw_exports_missing += 1,
-        }
+        check_packed_record(record, (objects, raw), referenced, &mut check);
     }
     check.problems.sort_by(|a, b| a.file().cmp(b.file()));
     check
+}
+
+/// Checks that the objects one record of a store-v2 snapshot names are in the scanned packs and
+/// sound, and marks them referenced; raw exports absent are counted, not problems.
+fn check_packed_record(
+    record: &WorkflowRecord,
+    (objects, raw): (&PackScan, &PackScan),
+    referenced: &mut Referenced,
+    check: &mut SnapshotCheck,
+) {
+    let mut listed = vec![("info", &record.info_sha256)];
+    if record.normalized_kind == NormalizedKind::Json {
+        listed.push(("normalized form", &record.normalized_sha256));
+    }
+    for (what, sha256) in listed {
+        let Some(hash) = parse_hash(sha256) else {
+            continue; // the manifest rules refuse malformed hashes
+        };
+        referenced.objects.insert(hash);
+        if let Some((pack, reason)) = objects.damaged.get(&hash) {
+            check.problems.push(Problem::CorruptedObject {
+                workflow: record.name.clone(),
+                what: what.to_owned(),
+                sha256: sha256.clone(),
+                pack: pack.clone(),
+                reason: reason.clone(),
+            });
+        } else if !objects.present.contains(&hash) {
+            check.problems.push(Problem::MissingObject {
+                workflow: record.name.clone(),
+                what: what.to_owned(),
+                sha256: sha256.clone(),
+            });
+        }
+    }
+    match parse_hash(&record.export_sha256) {
+        Some(hash) => {
+            referenced.raw.insert(hash);
+            if let Some((pack, reason)) = raw.damaged.get(&hash) {
+                check.problems.push(Problem::CorruptedObject {
+                    workflow: record.name.clone(),
+                    what: "raw export".to_owned(),
+                    sha256: record.export_sha256.clone(),
+                    pack: pack.clone(),
+                    reason: reason.clone(),
+                });
+            } else if !raw.present.contains(&hash) {
+                check.raw_exports_missing += 1;
+            }
+        }
+        None => check.raw_exports_missing += 1,
+    }
 }
 
 /// Whether the manifest's content still hashes to the hash in its id.
@@ -751,36 +756,11 @@ fn verify_snapshot_in(env: &str, path: &Path, in_store: bool) -> SnapshotCheck {
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut check = SnapshotCheck {
-        environment: env.to_owned(),
-        id: id.clone(),
-        path: path.to_owned(),
-        workflows: 0,
-        playbooks: 0,
-        raw_exports_inline: false,
-        raw_exports_missing: 0,
-        problems: Vec::new(),
-    };
-    let manifest_path = path.join(MANIFEST_FILE);
-    let bytes = match fs_err::read(&manifest_path) {
-        Ok(bytes) => bytes,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            check.problems.push(Problem::MissingManifest);
-            return check;
-        }
-        Err(err) => {
-            check.problems.push(Problem::BadManifest {
-                error: err.to_string(),
-            });
-            return check;
-        }
-    };
-    let manifest = match Manifest::parse(&manifest_path, &bytes) {
-        Ok(manifest) => manifest,
-        Err(err) => {
-            check.problems.push(Problem::BadManifest {
-                error: error_chain(&err),
-            });
+    let mut check = SnapshotCheck::unchecked(env, id.clone(), path);
+    let (bytes, manifest) = match read_snapshot_manifest(path) {
+        Ok(read) => read,
+        Err(problem) => {
+            check.problems.push(problem);
             return check;
         }
     };
@@ -805,7 +785,42 @@ fn verify_snapshot_in(env: &str, path: &Path, in_store: bool) -> SnapshotCheck {
     if let Some(parsed) = SnapshotId::parse(&id) {
         check_id(&parsed, &manifest, &bytes, &mut check);
     }
+    let listed = verify_listed_files(path, &manifest, &mut check);
+    report_unlisted_files(path, &listed, &mut check);
+    check.problems.sort_by(|a, b| a.file().cmp(b.file()));
+    check
+}
 
+/// Reads and parses a snapshot folder's manifest, keeping its bytes for the id check; a missing
+/// or unreadable manifest is the snapshot's one problem.
+fn read_snapshot_manifest(path: &Path) -> Result<(Vec<u8>, Manifest), Problem> {
+    let manifest_path = path.join(MANIFEST_FILE);
+    let bytes = match fs_err::read(&manifest_path) {
+        Ok(bytes) => bytes,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Problem::MissingManifest);
+        }
+        Err(err) => {
+            return Err(Problem::BadManifest {
+                error: err.to_string(),
+            });
+        }
+    };
+    match Manifest::parse(&manifest_path, &bytes) {
+        Ok(manifest) => Ok((bytes, manifest)),
+        Err(err) => Err(Problem::BadManifest {
+            error: error_chain(&err),
+        }),
+    }
+}
+
+/// Checks every file the manifest lists in the snapshot folder against its recorded hash and
+/// size; returns the names listed (the manifest included) so unlisted files can be reported.
+fn verify_listed_files(
+    path: &Path,
+    manifest: &Manifest,
+    check: &mut SnapshotCheck,
+) -> BTreeSet<String> {
     let mut listed = BTreeSet::new();
     listed.insert(MANIFEST_FILE.to_owned());
     for record in &manifest.workflows {
@@ -841,6 +856,12 @@ fn verify_snapshot_in(env: &str, path: &Path, in_store: bool) -> SnapshotCheck {
             }
         }
     }
+    listed
+}
+
+/// Reports files in the snapshot folder the manifest does not list, and a folder that cannot be
+/// listed at all.
+fn report_unlisted_files(path: &Path, listed: &BTreeSet<String>, check: &mut SnapshotCheck) {
     let mut scratch = VerifyReport::default();
     for (name, _, _) in read_entries(path, &mut scratch) {
         if !listed.contains(&name) {
@@ -854,8 +875,6 @@ fn verify_snapshot_in(env: &str, path: &Path, in_store: bool) -> SnapshotCheck {
             error: problem.problem,
         });
     }
-    check.problems.sort_by(|a, b| a.file().cmp(b.file()));
-    check
 }
 
 /// Checks the raw exports a format-2 snapshot lists in the private raw area: those present must
@@ -881,18 +900,6 @@ fn verify_raw_exports(path: &Path, manifest: &Manifest, check: &mut SnapshotChec
             Err(_) => check.raw_exports_missing += 1,
         }
     }
-}
-
-/// An error and its causes on one line.
-pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 impl Problem {
@@ -1051,6 +1058,21 @@ impl VerifyReport {
 }
 
 impl SnapshotCheck {
+    /// The check of the snapshot at `path` before anything is known of it: no records, no
+    /// problems.
+    fn unchecked(env: &str, id: String, path: &Path) -> SnapshotCheck {
+        SnapshotCheck {
+            environment: env.to_owned(),
+            id,
+            path: path.to_owned(),
+            workflows: 0,
+            playbooks: 0,
+            raw_exports_inline: false,
+            raw_exports_missing: 0,
+            problems: Vec::new(),
+        }
+    }
+
     /// `env/id`, or the id alone for a folder checked by path whose environment is unknown.
     pub fn label(&self) -> String {
         if self.environment.is_empty() {

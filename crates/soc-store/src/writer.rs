@@ -89,6 +89,25 @@ fn not_an_export(origin: &str, reason: &str) -> StoreError {
     }
 }
 
+/// What [`SnapshotWriter::commit`] does when the new snapshot would hold exactly what the
+/// environment's latest one holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfUnchanged {
+    /// Write it anyway, under a new id (its objects are already stored, so it costs a manifest).
+    Write,
+    /// Write nothing and return the latest snapshot (`socdrift snapshot --skip-unchanged`).
+    Skip,
+}
+
+/// Whether publishing a snapshot brings the environment's readable view up to date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum View {
+    /// Rewrite the view for the new snapshot (every commit).
+    Update,
+    /// Leave it (a migration publishes many snapshots and updates the view once at the end).
+    Leave,
+}
+
 /// What [`SnapshotWriter::commit`] did.
 #[derive(Debug, Clone)]
 pub enum CommitOutcome {
@@ -433,15 +452,15 @@ impl SnapshotWriter {
     /// first), then `manifest` written, synced and renamed to `<id>.json.zst` (and the environment
     /// folder synced), then the readable view of the environment brought up to date.
     ///
-    /// With `skip_if_unchanged`, nothing is written when the latest snapshot of the environment has
+    /// With [`IfUnchanged::Skip`], nothing is written when the latest snapshot of the environment has
     /// the same profile hash and the same workflows and playbooks with the same normalized and
     /// layout hashes (and knows its playbooks as this one does);
     /// the latest snapshot is returned as [`CommitOutcome::Unchanged`] (and the view is still
     /// brought up to date, which repairs one a crash left half written).
-    pub fn commit(self, skip_if_unchanged: bool) -> Result<CommitOutcome> {
+    pub fn commit(self, if_unchanged: IfUnchanged) -> Result<CommitOutcome> {
         let latest = self.store.list(&self.env)?.pop();
         let time_floor = latest.as_ref().and_then(|summary| summary.id.time());
-        if skip_if_unchanged {
+        if if_unchanged == IfUnchanged::Skip {
             // A latest snapshot that cannot be opened is never "the same": write a new one.
             let latest_snapshot = latest
                 .as_ref()
@@ -476,13 +495,14 @@ impl SnapshotWriter {
             profile_hash: self.profile_hash.clone(),
             migrated_from: None,
         };
-        self.publish(stamp, true).map(CommitOutcome::Written)
+        self.publish(stamp, View::Update)
+            .map(CommitOutcome::Written)
     }
 
     /// Publishes the snapshot under a given time and history (a migration keeps the time of the
-    /// snapshot it moves), and brings the view up to date when `update_view` (a migration
+    /// snapshot it moves), and brings the view up to date with [`View::Update`] (a migration
     /// updates it once at the end). Fails if the id is taken.
-    pub(crate) fn publish(mut self, stamp: Stamp, update_view: bool) -> Result<Snapshot> {
+    pub(crate) fn publish(mut self, stamp: Stamp, view: View) -> Result<Snapshot> {
         // Raw exports first, then the committed objects: a manifest never lists an object that is
         // not on disk under its final name.
         for (writer, dir) in [
@@ -539,7 +559,7 @@ impl SnapshotWriter {
             Utc::now().timestamp_nanos_opt().unwrap_or_default()
         ));
         write_new_file_synced(&temp, &manifest.to_packed_bytes()?)?;
-        if update_view {
+        if view == View::Update {
             crate::view::mark_updating(&self.env_dir, id.as_str())?;
         }
         if let Err(err) = fs_err::rename(&temp, &final_path) {
@@ -554,7 +574,7 @@ impl SnapshotWriter {
             self.store.objects(),
             self.store.raw_objects(),
         );
-        if update_view {
+        if view == View::Update {
             self.store
                 .refresh_view_with(&self.env, &snapshot, Some(&self.staged))?;
         }

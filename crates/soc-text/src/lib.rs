@@ -23,6 +23,19 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
+/// An error and its causes on one line, `error: cause: cause of the cause`, for a report field
+/// or a problem that holds one string rather than the error itself.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// Whether `c` can change how the text around it is shown, rather than show as itself: C0 and C1
 /// control characters (ESC, BEL, CR, newline, CSI, ...), DEL, the bidirectional controls (LRM,
 /// RLM, ALM, the embeddings, overrides and isolates U+202A-U+202E, U+2066-U+2069) and the Unicode
@@ -101,6 +114,37 @@ pub fn duration(d: Duration) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[derive(Debug)]
+    struct Layer(&'static str, Option<Box<Layer>>);
+
+    impl std::fmt::Display for Layer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Layer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1.as_deref().map(|e| e as _)
+        }
+    }
+
+    #[test]
+    fn error_chain_puts_each_cause_after_its_error() {
+        assert_eq!(error_chain(&Layer("alone", None)), "alone");
+        let err = Layer(
+            "cannot read pack `p1`",
+            Some(Box::new(Layer(
+                "bad frame",
+                Some(Box::new(Layer("unexpected end of file", None))),
+            ))),
+        );
+        assert_eq!(
+            error_chain(&err),
+            "cannot read pack `p1`: bad frame: unexpected end of file"
+        );
+    }
 
     #[test]
     fn printable_escapes_what_could_forge_output() {

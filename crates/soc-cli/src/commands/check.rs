@@ -6,7 +6,7 @@ use crate::Context;
 use crate::cli::CheckArgs;
 use crate::commands::compare::{self, Loader};
 use crate::commands::outputs::{self, Outputs};
-use crate::config::Config;
+use crate::config::{Config, Layout};
 use crate::error::CliError;
 use crate::exit::ExitStatus;
 
@@ -34,7 +34,7 @@ pub fn run(ctx: &Context<'_>, args: &CheckArgs) -> Result<ExitStatus, CliError> 
     };
     let filters = compare::filters(&config.check_filters, &args.filters);
     let prepared = pairs(&config, args).and_then(|pairs| {
-        let profile = config.profile(args.report.keep_layout)?;
+        let profile = config.profile(Layout::from_flag(args.report.keep_layout))?;
         Ok((pairs, profile))
     });
     let (pairs, profile) = match prepared {

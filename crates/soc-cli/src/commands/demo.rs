@@ -9,7 +9,7 @@ use crate::cli::DemoArgs;
 use crate::commands::drawing::{self, Source};
 use crate::commands::outputs::{self, Outputs};
 use crate::commands::{compare, snapshot};
-use crate::config::{Config, EnvConfig};
+use crate::config::{Config, EnvConfig, Layout};
 use crate::error::CliError;
 use crate::exit::ExitStatus;
 use crate::live;
@@ -37,7 +37,7 @@ pub fn run(ctx: &Context<'_>, args: &DemoArgs) -> Result<ExitStatus, CliError> {
         .map_err(|e| CliError::context("cannot create a temporary folder", e))?;
     let config = Config::defaults(temp.path());
     let store = soc_store::Store::open(temp.path().join("store"))?;
-    let profile = config.profile(args.report.keep_layout)?;
+    let profile = config.profile(Layout::from_flag(args.report.keep_layout))?;
     let mut sides = Vec::new();
     let mut snapshots = Vec::new();
     for (name, workspace) in ENVIRONMENTS {
@@ -52,7 +52,13 @@ pub fn run(ctx: &Context<'_>, args: &DemoArgs) -> Result<ExitStatus, CliError> {
             Secret::new(soc_sim::DEFAULT_SECRET_KEY),
         );
         let client = live::client_with(name, &env, &config.limits, credentials)?;
-        snapshot::snapshot_env(ctx, &store, &profile, name, &env, &client, false)?;
+        let target = snapshot::EnvSnapshot {
+            name,
+            env: &env,
+            client: &client,
+            if_unchanged: soc_store::IfUnchanged::Write,
+        };
+        snapshot::snapshot_env(ctx, &store, &profile, &target)?;
         let taken = store.resolve(name, &Selector::Latest)?;
         sides.push(taken.side_entries(&profile)?);
         snapshots.push(taken);

@@ -6,6 +6,7 @@ use crate::Context;
 use crate::cli::DiffArgs;
 use crate::commands::compare::{self, Loader};
 use crate::commands::outputs::{self, Outputs};
+use crate::config::Layout;
 use crate::error::CliError;
 use crate::exit::ExitStatus;
 
@@ -22,7 +23,7 @@ pub fn run(ctx: &Context<'_>, args: &DiffArgs) -> Result<ExitStatus, CliError> {
     };
     let filters = compare::filters(&Filters::default(), &args.filters);
     let prepared = ctx.config().and_then(|config| {
-        let profile = config.profile(args.report.keep_layout)?;
+        let profile = config.profile(Layout::from_flag(args.report.keep_layout))?;
         Ok((config, profile))
     });
     let (config, profile) = match prepared {

@@ -2,6 +2,7 @@
 
 use crate::Context;
 use crate::cli::MigrateArgs;
+use crate::config::Layout;
 use crate::error::CliError;
 use crate::exit::ExitStatus;
 use crate::printer::counted;
@@ -10,7 +11,7 @@ use crate::printer::counted;
 /// stderr.
 pub fn run(ctx: &Context<'_>, _args: &MigrateArgs) -> Result<ExitStatus, CliError> {
     let config = ctx.config()?;
-    let profile = config.profile(false)?;
+    let profile = config.profile(Layout::AsConfigured)?;
     let store = ctx.existing_store(&config)?;
     let report = store
         .migrate(&profile)

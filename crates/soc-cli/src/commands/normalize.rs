@@ -12,6 +12,7 @@ use soc_normalize::NormalizedContent;
 
 use crate::Context;
 use crate::cli::NormalizeArgs;
+use crate::config::Layout;
 use crate::error::CliError;
 use crate::exit::ExitStatus;
 
@@ -25,7 +26,7 @@ use crate::exit::ExitStatus;
 /// the text valid JSON with the same value.
 pub fn run(ctx: &Context<'_>, args: &NormalizeArgs) -> Result<ExitStatus, CliError> {
     let config = ctx.config()?;
-    let profile = config.profile(args.keep_layout)?;
+    let profile = config.profile(Layout::from_flag(args.keep_layout))?;
     if !args.file.exists() {
         return Err(CliError::msg(format!(
             "{} does not exist",

@@ -2,11 +2,11 @@
 
 use soc_api::Client;
 use soc_normalize::{Kind, Profile};
-use soc_store::{CommitOutcome, SourceInfo, Store, WorkflowInput};
+use soc_store::{CommitOutcome, IfUnchanged, SourceInfo, Store, WorkflowInput};
 
 use crate::Context;
 use crate::cli::SnapshotArgs;
-use crate::config::EnvConfig;
+use crate::config::{EnvConfig, Layout};
 use crate::error::CliError;
 use crate::exit::ExitStatus;
 use crate::git;
@@ -31,7 +31,7 @@ pub fn run(ctx: &Context<'_>, args: &SnapshotArgs) -> Result<ExitStatus, CliErro
     for name in &names {
         config.env(name)?;
     }
-    let profile = config.profile(false)?;
+    let profile = config.profile(Layout::AsConfigured)?;
     let store = ctx.store(&config)?;
     // Found before exporting anything: a store outside git cannot be committed.
     let repo = if args.commit || args.push {
@@ -47,10 +47,16 @@ pub fn run(ctx: &Context<'_>, args: &SnapshotArgs) -> Result<ExitStatus, CliErro
             ctx,
             &store,
             &profile,
-            name,
-            env,
-            &client,
-            args.skip_unchanged,
+            &EnvSnapshot {
+                name,
+                env,
+                client: &client,
+                if_unchanged: if args.skip_unchanged {
+                    IfUnchanged::Skip
+                } else {
+                    IfUnchanged::Write
+                },
+            },
         )?;
         outcomes.push((name.clone(), outcome));
     }
@@ -115,39 +121,41 @@ fn share(
     Ok(())
 }
 
-/// Exports one environment through `client` and commits it to the store; says what it did on
+/// One environment to snapshot: its name, its section and the client that reaches it.
+pub struct EnvSnapshot<'a> {
+    /// The environment's name (`[env.NAME]`).
+    pub name: &'a str,
+    /// Its `[env.NAME]` section.
+    pub env: &'a EnvConfig,
+    /// The client for its workspace.
+    pub client: &'a Client,
+    /// What to do when the export equals the environment's latest snapshot
+    /// (`--skip-unchanged` skips it).
+    pub if_unchanged: IfUnchanged,
+}
+
+/// Exports one environment through its client and commits it to the store; says what it did on
 /// stderr.
 pub fn snapshot_env(
     ctx: &Context<'_>,
     store: &Store,
     profile: &Profile,
-    name: &str,
-    env: &EnvConfig,
-    client: &Client,
-    skip_unchanged: bool,
+    target: &EnvSnapshot<'_>,
 ) -> Result<CommitOutcome, CliError> {
+    let EnvSnapshot {
+        name, env, client, ..
+    } = *target;
     let runtime = ctx.runtime()?;
-    // Resolved (and cached) before the export, which needs it too; recorded so a snapshot says
-    // exactly where it came from. A failure here is the export's to report, with its hints.
-    let workspace_id = runtime
-        .block_on(client.workspace_id())
-        .ok()
-        .map(str::to_owned);
-    let source = SourceInfo {
-        endpoint: Some(client.endpoint().to_string()),
-        region: env.region.clone(),
-        project_id: Some(client.project_id().to_string()),
-        workspace_id,
-        workspace_name: env.workspace.clone(),
-        imported_from: None,
-        // Set from what the fetch says, once it says it (`auto` decides on its first batch).
-        api_source: None,
-    };
     let fail = |e: soc_store::StoreError| {
         CliError::from(e).within(format!("cannot store the snapshot of `{name}`"))
     };
     let writer = store
-        .begin(name, source, profile, soc_store::DEFAULT_LOCK_TIMEOUT)
+        .begin(
+            name,
+            source_info(runtime, client, env),
+            profile,
+            soc_store::DEFAULT_LOCK_TIMEOUT,
+        )
         .map_err(fail)?;
     // Each workflow is normalized, hashed, compressed and written as it arrives.
     let fetched = live::fetch_each(runtime, ctx.printer, client, name, env, &|(
@@ -166,11 +174,41 @@ pub fn snapshot_env(
             .map_err(fail)
     })?;
     writer.set_api_source(fetched.source.source);
-    let count = fetched.count;
     let playbooks = live::fetch_playbooks(runtime, ctx.printer, client, name, env, &fetched.names)?;
     let playbook_count = playbooks.playbooks.len();
-    let playbook_inputs = playbooks
-        .playbooks
+    writer
+        .add_playbooks(playbook_inputs(playbooks.playbooks))
+        .map_err(fail)?;
+    let outcome = writer.commit(target.if_unchanged).map_err(fail)?;
+    say_what_was_stored(ctx, name, &outcome, (fetched.count, playbook_count));
+    Ok(outcome)
+}
+
+/// Where the snapshot comes from, recorded so a snapshot says exactly that.
+fn source_info(runtime: &tokio::runtime::Runtime, client: &Client, env: &EnvConfig) -> SourceInfo {
+    // Resolved (and cached) before the export, which needs it too. A failure here is the
+    // export's to report, with its hints.
+    let workspace_id = runtime
+        .block_on(client.workspace_id())
+        .ok()
+        .map(str::to_owned);
+    SourceInfo {
+        endpoint: Some(client.endpoint().to_string()),
+        region: env.region.clone(),
+        project_id: Some(client.project_id().to_string()),
+        workspace_id,
+        workspace_name: env.workspace.clone(),
+        imported_from: None,
+        // Set from what the fetch says, once it says it (`auto` decides on its first batch).
+        api_source: None,
+    }
+}
+
+/// The fetched playbook documents as store inputs.
+fn playbook_inputs(
+    playbooks: Vec<(soc_api::PlaybookInfo, soc_api::PlaybookDocument)>,
+) -> Vec<WorkflowInput> {
+    playbooks
         .into_iter()
         .map(|(info, document)| WorkflowInput {
             id: info.id().to_string(),
@@ -180,15 +218,22 @@ pub fn snapshot_env(
             content_type: Some("application/json".to_owned()),
             file_name: None,
         })
-        .collect();
-    writer.add_playbooks(playbook_inputs).map_err(fail)?;
-    let outcome = writer.commit(skip_unchanged).map_err(fail)?;
-    match &outcome {
+        .collect()
+}
+
+/// Says on stderr what was written (or that nothing was), then the notes of every stored record.
+fn say_what_was_stored(
+    ctx: &Context<'_>,
+    name: &str,
+    outcome: &CommitOutcome,
+    (workflows, playbooks): (usize, usize),
+) {
+    match outcome {
         CommitOutcome::Written(snapshot) => ctx.printer.status(&format!(
             "{name}: snapshot {} ({}, {})",
             snapshot.id(),
-            counted(count, "workflow"),
-            counted(playbook_count, "playbook")
+            counted(workflows, "workflow"),
+            counted(playbooks, "playbook")
         )),
         CommitOutcome::Unchanged(latest) => ctx.printer.status(&format!(
             "{name}: unchanged since snapshot {}, nothing written",
@@ -202,5 +247,4 @@ pub fn snapshot_env(
                 .warn(&format!("{name}: {}: {note}", record.name));
         }
     }
-    Ok(outcome)
 }

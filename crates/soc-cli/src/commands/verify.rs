@@ -6,10 +6,11 @@ use soc_store::{Snapshot, VerifyReport};
 
 use crate::Context;
 use crate::cli::{ListFormat, VerifyArgs};
+use crate::config::Layout;
 use crate::error::CliError;
 use crate::exit::ExitStatus;
 use crate::printer::counted;
-use crate::side::Selector;
+use crate::side::{self, Selector, Written};
 use soc_normalize::check as content;
 
 /// What to check.
@@ -27,7 +28,7 @@ enum Target {
 /// text, raw exports not in this store) are not problems.
 pub fn run(ctx: &Context<'_>, args: &VerifyArgs) -> Result<ExitStatus, CliError> {
     let config = ctx.config()?;
-    let profile = config.profile(false)?;
+    let profile = config.profile(Layout::AsConfigured)?;
     let target = match &args.target {
         None => Target::Store(None),
         Some(text) => target(ctx, text, &config)?,
@@ -76,7 +77,7 @@ fn print(
     content: &Content,
     what: &str,
 ) -> Result<ExitStatus, CliError> {
-    let sound = store.is_none_or(VerifyReport::is_ok) && content.problems.is_empty();
+    let sound = store.is_none_or(VerifyReport::is_ok) && content.found.is_sound();
     match args.list.format {
         ListFormat::Text => {
             let mut out = store.map(VerifyReport::lines).unwrap_or_default();
@@ -89,8 +90,8 @@ fn print(
                 "store": store,
                 "content": {
                     "exports": content.exports,
-                    "problems": content.problems,
-                    "notes": content.notes,
+                    "problems": content.found.problems,
+                    "notes": content.found.notes,
                 },
             });
             let mut out = serde_json::to_string_pretty(&doc)
@@ -110,76 +111,68 @@ fn print(
 #[derive(Default)]
 struct Content {
     exports: usize,
-    problems: Vec<String>,
-    notes: Vec<String>,
+    /// Every problem and note found, each prefixed with where.
+    found: content::ExportCheck,
 }
 
 impl Content {
     fn add(&mut self, place: &str, check: content::ExportCheck) {
         let at = |text: String| format!("{place}: {text}");
-        self.problems.extend(check.problems.into_iter().map(at));
-        self.notes.extend(check.notes.into_iter().map(at));
+        self.found
+            .problems
+            .extend(check.problems.into_iter().map(at));
+        self.found.notes.extend(check.notes.into_iter().map(at));
     }
 
     /// Appends the content section as lines.
     fn report(&self, what: &str, out: &mut Vec<String>) {
-        for problem in &self.problems {
+        for problem in &self.found.problems {
             out.push(format!("BROKEN  {problem}"));
         }
-        for note in &self.notes {
+        for note in &self.found.notes {
             out.push(format!("note    {note}"));
         }
         let mut summary = format!(
             "content of {what} checked, {}",
-            counted(self.problems.len(), "problem")
+            counted(self.found.problems.len(), "problem")
         );
-        if !self.notes.is_empty() {
-            summary.push_str(&format!(", {}", counted(self.notes.len(), "note")));
+        if !self.found.notes.is_empty() {
+            summary.push_str(&format!(", {}", counted(self.found.notes.len(), "note")));
         }
         out.push(summary);
     }
 }
 
+/// What `text` names: by the rule `diff` and `check` follow for their sides (`side::parse`), where
+/// an environment is a configured one or one the store holds, and a name alone means all of its
+/// snapshots.
 fn target(
     ctx: &Context<'_>,
     text: &str,
     config: &crate::config::Config,
 ) -> Result<Target, CliError> {
-    let (name, selector) = match text.split_once('@') {
-        Some((name, selector)) => (name, Some(selector)),
-        None => (text, None),
-    };
     let store = ctx.store_path(config);
-    let is_env = config.envs.contains_key(name)
-        || (soc_store::validate_environment(name).is_ok()
-            && (store
-                .join(soc_store::LAYOUT_DIR)
-                .join(soc_store::SNAPSHOTS_DIR)
-                .join(name)
-                .is_dir()
-                || store.join(soc_store::LEGACY_LAYOUT_DIR).join(name).is_dir()));
-    if text.chars().any(std::path::is_separator)
-        || (!is_env && ctx.absolute(Path::new(text)).exists())
-    {
-        return Ok(Target::Path(PathBuf::from(text)));
-    }
-    if !is_env {
-        return Err(config.unknown_env(name).into());
-    }
-    match selector {
-        None => Ok(Target::Store(Some(name.to_string()))),
-        Some(selector) => match selector.parse::<Selector>() {
-            Ok(Selector::Stored(selector)) => Ok(Target::Snapshot(name.to_string(), selector)),
-            Ok(Selector::Live) => Err(CliError::msg(format!(
-                "`{text}`: a live workspace has no store to verify"
-            ))
-            .with_hint(format!("verify its snapshots: socdrift verify {name}"))),
-            Err(selector) => Err(crate::side::SelectorError {
-                selector,
-                argument: text.to_string(),
-            }
-            .into()),
-        },
+    let is_env = |name: &str| {
+        config.envs.contains_key(name) || soc_store::Store::holds_environment_at(&store, name)
+    };
+    match side::parse(text, &ctx.cwd, is_env)? {
+        Some(Written::Path(path)) => Ok(Target::Path(path)),
+        Some(Written::Env {
+            env,
+            selector: None,
+        }) => Ok(Target::Store(Some(env))),
+        Some(Written::Env {
+            env,
+            selector: Some(Selector::Stored(selector)),
+        }) => Ok(Target::Snapshot(env, selector)),
+        Some(Written::Env {
+            env,
+            selector: Some(Selector::Live),
+        }) => Err(
+            CliError::msg(format!("`{text}`: a live workspace has no store to verify"))
+                .with_hint(format!("verify its snapshots: socdrift verify {env}")),
+        ),
+        None => Err(config.unknown_env(side::split(text).0).into()),
     }
 }
 

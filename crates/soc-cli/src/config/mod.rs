@@ -26,6 +26,26 @@ pub const FILE_NAME: &str = "socdrift.toml";
 /// The store folder used when `[store] path` is not set, beside the config file.
 pub const DEFAULT_STORE_DIR: &str = ".socdrift";
 
+/// Canvas layout in a normalization profile, on top of what `[normalize] keep_layout` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Kept only when `[normalize] keep_layout = true`: what stored snapshots and `verify` use.
+    AsConfigured,
+    /// Kept whatever the file says (`--keep-layout`).
+    Keep,
+}
+
+impl Layout {
+    /// [`Layout::Keep`] when the `--keep-layout` flag was given.
+    pub fn from_flag(keep_layout: bool) -> Layout {
+        if keep_layout {
+            Layout::Keep
+        } else {
+            Layout::AsConfigured
+        }
+    }
+}
+
 /// A loaded configuration (or the defaults when there is no file).
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -247,11 +267,11 @@ impl Config {
         })
     }
 
-    /// The normalization profile: the built-in SecMaster profile plus `[normalize]`, and canvas
-    /// layout kept when `keep_layout` (the `--keep-layout` flag) says so.
-    pub fn profile(&self, keep_layout: bool) -> Result<soc_normalize::Profile, ConfigError> {
+    /// The normalization profile: the built-in SecMaster profile plus `[normalize]`, with canvas
+    /// layout kept when `[normalize] keep_layout` or `layout` ([`Layout::Keep`]) says so.
+    pub fn profile(&self, layout: Layout) -> Result<soc_normalize::Profile, ConfigError> {
         let mut rules = self.normalize.clone();
-        rules.keep_layout |= keep_layout;
+        rules.keep_layout |= layout == Layout::Keep;
         soc_normalize::Profile::secmaster()
             .with_config(&rules)
             .map(|profile| profile.with_limits(self.limits))

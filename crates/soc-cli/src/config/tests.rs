@@ -103,9 +103,9 @@ fn an_accept_rule_names_one_kind() {
 fn normalize_rules_build_a_profile_and_typos_are_caught() {
     let config =
         parse("[normalize]\nignore = [\"/versions/*/status\"]\nkeep_layout = false\n").unwrap();
-    let profile = config.profile(false).unwrap();
+    let profile = config.profile(Layout::AsConfigured).unwrap();
     assert!(!profile.keep_layout());
-    assert!(config.profile(true).unwrap().keep_layout());
+    assert!(config.profile(Layout::Keep).unwrap().keep_layout());
     assert_ne!(profile.hash(), soc_normalize::Profile::secmaster().hash());
     let err = parse("[normalize]\nignroe = []\n").unwrap_err();
     assert_eq!(
@@ -114,7 +114,7 @@ fn normalize_rules_build_a_profile_and_typos_are_caught() {
     );
     assert_eq!(err.hint().as_deref(), Some("did you mean `ignore`?"));
     let config = parse("[normalize]\nignore = [\"no-leading-slash\"]\n").unwrap();
-    let err = config.profile(false).unwrap_err();
+    let err = config.profile(Layout::AsConfigured).unwrap_err();
     assert_eq!(
         err.to_string(),
         "/proj/socdrift.toml: invalid [normalize] rules"
@@ -136,7 +136,10 @@ fn limits_and_sources_parse_and_bad_values_are_located() {
         soc_model::Limits::default().max_json_values
     );
     assert_eq!(config.env("s").unwrap().source, SourceKind::Versions);
-    assert_eq!(config.profile(false).unwrap().limits(), &config.limits);
+    assert_eq!(
+        config.profile(Layout::AsConfigured).unwrap().limits(),
+        &config.limits
+    );
     assert_eq!(parse("").unwrap().limits, soc_model::Limits::default());
     let err = parse("\n[limits]\nmax_export_size = \"lots\"\n").unwrap_err();
     assert_eq!(
@@ -241,12 +244,12 @@ fn keys_in_arrays_of_tables_and_bad_types_are_named_as_written() {
 #[test]
 fn element_ids_by_name_is_a_profile_of_its_own() {
     let config = parse("[normalize]\nelement_ids = \"by_name\"\n").unwrap();
-    let profile = config.profile(false).unwrap();
+    let profile = config.profile(Layout::AsConfigured).unwrap();
     assert_eq!(profile.element_ids(), soc_normalize::ElementIds::ByName);
     assert_ne!(profile.hash(), soc_normalize::Profile::secmaster().hash());
     let keep = parse("[normalize]\nelement_ids = \"keep\"\n").unwrap();
     assert_eq!(
-        keep.profile(false).unwrap().hash(),
+        keep.profile(Layout::AsConfigured).unwrap().hash(),
         soc_normalize::Profile::secmaster().hash(),
         "the default must not renormalize existing snapshots"
     );

@@ -79,29 +79,14 @@ fn ok(run: &Run) {
     assert_eq!(run.code, 0, "{run}");
 }
 
-#[test]
-fn git_diff_between_two_snapshot_commits_lists_only_the_changed_workflows() {
-    let mut live = Live::start();
-    with_identity(&mut live.env);
-    let dir = live.env.path().to_owned();
-    git(&dir, &["init", "--quiet", "--initial-branch", "main"]);
-
-    let run = live.env.run(&["snapshot", "--env", "staging", "--commit"]);
-    ok(&run);
-    assert!(run.stderr.contains("committed the store: staging"), "{run}");
-    // Staging now serves what production holds: some workflows changed, one was added, one
-    // removed, one renamed, one only moved on the canvas.
-    point_staging_at(&live.env, "soc-production");
-    ok(&live.env.run(&["snapshot", "--env", "staging", "--commit"]));
-    let log = git(&dir, &["log", "--format=%s"]);
-    assert_eq!(log.lines().count(), 2, "{log}");
-
-    // What changed between the two snapshots, as socdrift sees it.
-    let run = live
-        .env
-        .run(&["diff", "staging@~1", "staging", "-o", "json"]);
-    assert_eq!(run.code, 1, "{run}");
-    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+/// The view files a `diff -o json` report says changed (both names of a renamed document), and
+/// how many of each kind.
+fn view_files_changed(
+    report: &serde_json::Value,
+) -> (
+    BTreeSet<String>,
+    std::collections::BTreeMap<&'static str, usize>,
+) {
     let mut expected = BTreeSet::new();
     let mut changed = std::collections::BTreeMap::new();
     for kind in ["workflows", "playbooks"] {
@@ -128,6 +113,61 @@ fn git_diff_between_two_snapshot_commits_lists_only_the_changed_workflows() {
             }
         }
     }
+    (expected, changed)
+}
+
+/// The last commit changed `view_files`, one snapshot manifest and one pack (binary to git), and
+/// nothing else.
+fn assert_commit_adds_a_manifest_and_a_pack_beside(dir: &Path, view_files: &BTreeSet<String>) {
+    let stat = git(
+        dir,
+        &["diff", "--stat=200", "--no-renames", "HEAD~1", "HEAD"],
+    );
+    let others: Vec<String> = stat_files(&stat).difference(view_files).cloned().collect();
+    assert_eq!(others.len(), 2, "{stat}");
+    assert!(
+        others
+            .iter()
+            .any(|f| f.starts_with(".socdrift/store-v2/snapshots/staging/")
+                && f.ends_with(".json.zst")),
+        "{stat}"
+    );
+    assert!(
+        others
+            .iter()
+            .any(|f| f.starts_with(".socdrift/store-v2/packs/") && f.ends_with(".pack")),
+        "{stat}"
+    );
+    assert!(
+        stat.contains("Bin "),
+        "packs and manifests are binary to git: {stat}"
+    );
+}
+
+#[test]
+fn git_diff_between_two_snapshot_commits_lists_only_the_changed_workflows() {
+    let mut live = Live::start();
+    with_identity(&mut live.env);
+    let dir = live.env.path().to_owned();
+    git(&dir, &["init", "--quiet", "--initial-branch", "main"]);
+
+    let run = live.env.run(&["snapshot", "--env", "staging", "--commit"]);
+    ok(&run);
+    assert!(run.stderr.contains("committed the store: staging"), "{run}");
+    // Staging now serves what production holds: some workflows changed, one was added, one
+    // removed, one renamed, one only moved on the canvas.
+    point_staging_at(&live.env, "soc-production");
+    ok(&live.env.run(&["snapshot", "--env", "staging", "--commit"]));
+    let log = git(&dir, &["log", "--format=%s"]);
+    assert_eq!(log.lines().count(), 2, "{log}");
+
+    // What changed between the two snapshots, as socdrift sees it.
+    let run = live
+        .env
+        .run(&["diff", "staging@~1", "staging", "-o", "json"]);
+    assert_eq!(run.code, 1, "{run}");
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let (expected, changed) = view_files_changed(&report);
     assert_eq!(
         changed["workflows"], 6,
         "2 modified, 1 added, 1 removed, 1 renamed workflow: {run}"
@@ -151,30 +191,8 @@ fn git_diff_between_two_snapshot_commits_lists_only_the_changed_workflows() {
         ],
     );
     assert_eq!(stat_files(&stat), expected, "{stat}");
-    // The whole commit: those, plus the new snapshot's manifest and pack (binary, one line each).
-    let stat = git(
-        &dir,
-        &["diff", "--stat=200", "--no-renames", "HEAD~1", "HEAD"],
-    );
-    let others: Vec<String> = stat_files(&stat).difference(&expected).cloned().collect();
-    assert_eq!(others.len(), 2, "{stat}");
-    assert!(
-        others
-            .iter()
-            .any(|f| f.starts_with(".socdrift/store-v2/snapshots/staging/")
-                && f.ends_with(".json.zst")),
-        "{stat}"
-    );
-    assert!(
-        others
-            .iter()
-            .any(|f| f.starts_with(".socdrift/store-v2/packs/") && f.ends_with(".pack")),
-        "{stat}"
-    );
-    assert!(
-        stat.contains("Bin "),
-        "packs and manifests are binary to git: {stat}"
-    );
+    // The whole commit: those, plus the new snapshot's manifest and pack.
+    assert_commit_adds_a_manifest_and_a_pack_beside(&dir, &expected);
     // `git log -p` shows the normalized lines that changed.
     let patch = git(&dir, &["log", "-p", "-1", "--", ".socdrift/store-v2/view"]);
     assert!(

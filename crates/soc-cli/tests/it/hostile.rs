@@ -158,7 +158,7 @@ fn log_escapes_where_a_snapshot_came_from() {
     writer
         .add(soc_store::WorkflowInput::from_export(raw, "a.json").unwrap())
         .unwrap();
-    writer.commit(false).unwrap();
+    writer.commit(soc_store::IfUnchanged::Write).unwrap();
     let run = env.run(&["log", "staging"]);
     assert_eq!(run.code, 0, "{run}");
     assert_inert(&run);

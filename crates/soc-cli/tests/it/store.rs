@@ -196,6 +196,78 @@ fn verify_reports_corruption_and_broken_content() {
 }
 
 #[test]
+fn verify_reads_its_target_by_the_rule_diff_reads_sides_by() {
+    let live = Live::start();
+    snapshot_both(&live);
+    // A name alone is every snapshot of it; with a selector, one snapshot.
+    for target in ["staging", "staging@latest", "production@~0"] {
+        let run = live.env.run(&["verify", target]);
+        assert_eq!(run.code, 0, "{target}: {run}");
+    }
+    let run = live.env.run(&["verify", "staging@live"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(
+        run.stderr
+            .contains("`staging@live`: a live workspace has no store to verify"),
+        "{run}"
+    );
+    assert!(run.stderr.contains("socdrift verify staging"), "{run}");
+    let run = live.env.run(&["verify", "staging@latets"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(
+        run.stderr
+            .contains("bad selector `latets` in `staging@latets`"),
+        "{run}"
+    );
+    assert!(run.stderr.contains("did you mean `latest`?"), "{run}");
+    let run = live.env.run(&["verify", "stagin"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("stagin"), "{run}");
+    assert!(
+        run.stderr.contains("`staging`"),
+        "the nearest is named: {run}"
+    );
+}
+
+#[test]
+fn a_snapshot_given_by_path_is_read_as_checked_as_one_given_by_name() {
+    let live = Live::start();
+    snapshot_both(&live);
+    let store = soc_store::Store::open(live.env.path().join(".socdrift")).unwrap();
+    let latest = |env: &str| store.resolve(env, &soc_store::Selector::Latest).unwrap();
+    let (staging, production) = (latest("staging"), latest("production"));
+    // A workflow that differs, so the diff has to read its normalized form.
+    let record = staging
+        .manifest()
+        .workflows
+        .iter()
+        .find(|r| {
+            production
+                .manifest()
+                .workflows
+                .iter()
+                .any(|p| p.name == r.name && p.normalized_sha256 != r.normalized_sha256)
+        })
+        .unwrap();
+    crate::packs::damage_object(
+        &live.env.path().join(".socdrift/store-v2/packs"),
+        &record.normalized_sha256,
+    );
+    let manifest = staging.path().to_str().unwrap().to_owned();
+    for left in [manifest.as_str(), "staging"] {
+        let run = live.env.run(&["diff", left, "production", "--stat"]);
+        assert_eq!(run.code, 2, "{left}: {run}");
+        // The report says the pair could not be compared rather than listing what differs.
+        assert!(run.stdout.contains("could not compare"), "{left}: {run}");
+        assert!(
+            run.stderr.contains(&record.normalized_sha256),
+            "{left}: {run}"
+        );
+        assert!(run.stderr.contains("socdrift verify"), "{left}: {run}");
+    }
+}
+
+#[test]
 fn export_writes_safe_names_and_never_overwrites_silently() {
     let live = Live::start();
     let run = live

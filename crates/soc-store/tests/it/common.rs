@@ -4,7 +4,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use soc_normalize::Profile;
-use soc_store::{CommitOutcome, Snapshot, SnapshotId, SourceInfo, Store, WorkflowInput};
+use soc_store::{
+    CommitOutcome, IfUnchanged, Snapshot, SnapshotId, SourceInfo, Store, WorkflowInput,
+};
 
 pub const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -57,9 +59,9 @@ pub fn source() -> SourceInfo {
 
 /// Writes one snapshot of `inputs` and returns it (always written, never skipped).
 pub fn write(store: &Store, env: &str, inputs: Vec<WorkflowInput>) -> Snapshot {
-    match commit_with(store, env, &Profile::default(), inputs, false) {
+    match commit_with(store, env, &Profile::default(), inputs, IfUnchanged::Write) {
         CommitOutcome::Written(snapshot) => snapshot,
-        CommitOutcome::Unchanged(_) => panic!("commit(false) must write"),
+        CommitOutcome::Unchanged(_) => panic!("IfUnchanged::Write must write"),
     }
 }
 
@@ -69,13 +71,13 @@ pub fn commit_with(
     env: &str,
     profile: &Profile,
     inputs: Vec<WorkflowInput>,
-    skip_if_unchanged: bool,
+    if_unchanged: IfUnchanged,
 ) -> CommitOutcome {
     let writer = store.begin(env, source(), profile, LOCK_TIMEOUT).unwrap();
     for input in inputs {
         writer.add(input).unwrap();
     }
-    writer.commit(skip_if_unchanged).unwrap()
+    writer.commit(if_unchanged).unwrap()
 }
 
 /// One small snapshot per marker, each with one workflow `a` whose content is the marker; their

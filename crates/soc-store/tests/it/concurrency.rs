@@ -32,7 +32,7 @@ fn two_writers_take_turns_and_every_snapshot_is_whole() {
                         // Give the other writer every chance to interleave if the lock failed.
                         std::thread::sleep(Duration::from_millis(1));
                     }
-                    writer.commit(false).unwrap();
+                    writer.commit(soc_store::IfUnchanged::Write).unwrap();
                 }
             })
         })
@@ -146,6 +146,6 @@ fn a_second_writer_gives_up_naming_the_holder_and_readers_are_not_blocked() {
         "the unfinished snapshot is invisible"
     );
     assert!(other.verify(Some("staging")).is_ok());
-    holder.commit(false).unwrap();
+    holder.commit(soc_store::IfUnchanged::Write).unwrap();
     assert_eq!(other.list("staging").unwrap().len(), 2);
 }

@@ -68,7 +68,13 @@ fn crash_writer_child() {
                 .unwrap();
             step("add");
         }
-        writer.commit(round % 3 == 0).unwrap();
+        // Every third round asks to skip an unchanged snapshot.
+        let if_unchanged = if round % 3 == 0 {
+            soc_store::IfUnchanged::Skip
+        } else {
+            soc_store::IfUnchanged::Write
+        };
+        writer.commit(if_unchanged).unwrap();
         step("commit");
         if round % 2 == 1 {
             store.prune(ENV, 5, None).unwrap();
@@ -168,7 +174,7 @@ fn killed_writers_never_leave_partial_snapshots() {
         .begin(ENV, source(), &Profile::default(), Duration::from_secs(1))
         .unwrap();
     writer.add(small_input("after", "1", "x")).unwrap();
-    writer.commit(false).unwrap();
+    writer.commit(soc_store::IfUnchanged::Write).unwrap();
     for folder in [
         root.join(LAYOUT_DIR).join("snapshots").join(ENV),
         root.join(LAYOUT_DIR).join("view").join(ENV),

@@ -4,7 +4,7 @@
 
 use soc_model::playbook::build_inline;
 use soc_normalize::{Kind, Profile};
-use soc_store::{CommitOutcome, Store, StoreError, WorkflowInput};
+use soc_store::{CommitOutcome, IfUnchanged, Store, StoreError, WorkflowInput};
 
 use crate::common::{LOCK_TIMEOUT, files_under, fixture_inputs, manifest_text, source, write};
 
@@ -29,20 +29,20 @@ pub fn playbook_inputs(workspace: &str) -> Vec<WorkflowInput> {
         .collect()
 }
 
-fn snapshot_with_playbooks(store: &Store, env: &str, skip: bool) -> CommitOutcome {
+fn snapshot_with_playbooks(store: &Store, env: &str, if_unchanged: IfUnchanged) -> CommitOutcome {
     let writer = store
         .begin(env, source(), &Profile::default(), LOCK_TIMEOUT)
         .unwrap();
     writer.add_all(fixture_inputs(env)).unwrap();
     writer.add_playbooks(playbook_inputs(env)).unwrap();
-    writer.commit(skip).unwrap()
+    writer.commit(if_unchanged).unwrap()
 }
 
 #[test]
 fn playbooks_are_records_of_their_own_kind_read_back_apart() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    let snapshot = snapshot_with_playbooks(&store, "staging", false)
+    let snapshot = snapshot_with_playbooks(&store, "staging", IfUnchanged::Write)
         .snapshot()
         .clone();
     let manifest = snapshot.manifest();
@@ -114,9 +114,9 @@ fn an_unchanged_workspace_is_not_written_again_but_knowing_playbooks_is_a_change
             .playbooks
             .is_none()
     );
-    let first = snapshot_with_playbooks(&store, "staging", true);
+    let first = snapshot_with_playbooks(&store, "staging", IfUnchanged::Skip);
     assert!(matches!(first, CommitOutcome::Written(_)));
-    let again = snapshot_with_playbooks(&store, "staging", true);
+    let again = snapshot_with_playbooks(&store, "staging", IfUnchanged::Skip);
     assert!(matches!(again, CommitOutcome::Unchanged(_)));
 }
 
@@ -151,7 +151,7 @@ fn a_workflow_given_as_a_playbook_is_refused() {
 fn renormalizing_from_raw_keeps_the_kinds() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    let snapshot = snapshot_with_playbooks(&store, "production", false)
+    let snapshot = snapshot_with_playbooks(&store, "production", IfUnchanged::Write)
         .snapshot()
         .clone();
     let other = Profile::secmaster()
@@ -220,7 +220,11 @@ fn a_playbook_and_a_workflow_of_the_same_name_each_keep_their_file() {
         .unwrap();
     writer.add(workflow.clone()).unwrap();
     writer.add_playbooks(playbooks).unwrap();
-    let snapshot = writer.commit(false).unwrap().snapshot().clone();
+    let snapshot = writer
+        .commit(IfUnchanged::Write)
+        .unwrap()
+        .snapshot()
+        .clone();
     let view = dir.path().join("store-v2/view/staging");
     let file = format!("{}.json", soc_store::slug(&workflow.name));
     assert_eq!(
@@ -245,7 +249,7 @@ fn a_playbook_and_a_workflow_of_the_same_name_each_keep_their_file() {
         .unwrap();
     writer.add(workflow).unwrap();
     writer.add_playbooks(Vec::new()).unwrap();
-    writer.commit(false).unwrap();
+    writer.commit(IfUnchanged::Write).unwrap();
     assert_eq!(files_under(&view.join("playbooks")), Vec::<String>::new());
     assert_eq!(files_under(&view.join("workflows")).len(), 1);
     assert!(store.verify(None).is_ok(), "{}", store.verify(None));

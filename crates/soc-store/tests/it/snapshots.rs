@@ -5,12 +5,59 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use soc_diff::DiffOptions;
 use soc_normalize::{Entry, NormalizedContent, Profile};
-use soc_store::{CommitOutcome, LAYOUT_DIR, Selector, Snapshot, Store, StoreError};
+use soc_store::{
+    CommitOutcome, IfUnchanged, LAYOUT_DIR, Selector, Snapshot, Store, StoreError, WorkflowInput,
+};
 
 use crate::common::{
     LOCK_TIMEOUT, commit_with, damage_object, files_under, fixture_inputs, listed_ids,
     manifest_text, objects_in, pack_dirs, packs, small_input, source, write, write_series,
 };
+
+/// One input as the snapshot holds it: named by hash only, raw export and info kept as given,
+/// the normalized form what normalizing gives now, shown in the view.
+fn assert_stored_as_given(root: &std::path::Path, snapshot: &Snapshot, input: &WorkflowInput) {
+    let record = snapshot
+        .manifest()
+        .workflows
+        .iter()
+        .find(|w| w.name == input.name)
+        .unwrap();
+    // Content is named by hash only: no file names in a store-v2 manifest.
+    assert_eq!(
+        (
+            &record.export_file,
+            &record.info_file,
+            &record.normalized_file
+        ),
+        (&None, &None, &None)
+    );
+    assert_eq!(
+        snapshot.raw_export(record).unwrap().unwrap(),
+        input.raw,
+        "raw export kept byte for byte"
+    );
+    let info: serde_json::Value = serde_json::from_slice(&snapshot.info(record).unwrap()).unwrap();
+    assert_eq!(info, input.info);
+    let normalized = snapshot.load(record).unwrap();
+    assert_eq!(normalized.name, input.name);
+    let NormalizedContent::Json { canonical } = &normalized.content else {
+        panic!("fixtures are JSON");
+    };
+    let value = normalized.value().unwrap().unwrap();
+    assert_eq!(canonical, &soc_normalize::canonical_json(&value));
+    // The stored normalized form is what normalizing the raw export gives now.
+    let docs = soc_normalize::decode_export("x.json", &input.raw, &Profile::default()).unwrap();
+    let fresh = Profile::default().normalize(&docs[0]);
+    assert_eq!(fresh.sha256, record.normalized_sha256);
+    assert_eq!(fresh.layout_sha256, record.layout_sha256);
+    // The view shows it at a stable path named after the workflow.
+    let view = root
+        .join(LAYOUT_DIR)
+        .join("view/staging/workflows")
+        .join(format!("{}.json", record.stem));
+    assert_eq!(&std::fs::read_to_string(view).unwrap(), canonical);
+}
 
 #[test]
 fn a_snapshot_is_a_compressed_canonical_manifest_of_objects_in_packs() {
@@ -41,46 +88,7 @@ fn a_snapshot_is_a_compressed_canonical_manifest_of_objects_in_packs() {
     assert_eq!(names, sorted, "workflows are sorted by name");
 
     for input in &inputs {
-        let record = manifest
-            .workflows
-            .iter()
-            .find(|w| w.name == input.name)
-            .unwrap();
-        // Content is named by hash only: no file names in a store-v2 manifest.
-        assert_eq!(
-            (
-                &record.export_file,
-                &record.info_file,
-                &record.normalized_file
-            ),
-            (&None, &None, &None)
-        );
-        assert_eq!(
-            snapshot.raw_export(record).unwrap().unwrap(),
-            input.raw,
-            "raw export kept byte for byte"
-        );
-        let info: serde_json::Value =
-            serde_json::from_slice(&snapshot.info(record).unwrap()).unwrap();
-        assert_eq!(info, input.info);
-        let normalized = snapshot.load(record).unwrap();
-        assert_eq!(normalized.name, input.name);
-        let NormalizedContent::Json { canonical } = &normalized.content else {
-            panic!("fixtures are JSON");
-        };
-        let value = normalized.value().unwrap().unwrap();
-        assert_eq!(canonical, &soc_normalize::canonical_json(&value));
-        // The stored normalized form is what normalizing the raw export gives now.
-        let docs = soc_normalize::decode_export("x.json", &input.raw, &Profile::default()).unwrap();
-        let fresh = Profile::default().normalize(&docs[0]);
-        assert_eq!(fresh.sha256, record.normalized_sha256);
-        assert_eq!(fresh.layout_sha256, record.layout_sha256);
-        // The view shows it at a stable path named after the workflow.
-        let view = root
-            .join(LAYOUT_DIR)
-            .join("view/staging/workflows")
-            .join(format!("{}.json", record.stem));
-        assert_eq!(&std::fs::read_to_string(view).unwrap(), canonical);
+        assert_stored_as_given(&root, &snapshot, input);
     }
 
     // The manifest is canonical JSON (sorted keys, two-space indent, trailing newline), compressed.
@@ -167,7 +175,7 @@ fn unchanged_content_can_be_skipped() {
         input.raw = serde_json::to_vec(&export).unwrap();
         writer.add(input).unwrap();
     }
-    match writer.commit(true).unwrap() {
+    match writer.commit(IfUnchanged::Skip).unwrap() {
         CommitOutcome::Unchanged(latest) => assert_eq!(latest.id(), first.id()),
         CommitOutcome::Written(s) => panic!("wrote {} although nothing changed", s.id()),
     }
@@ -190,7 +198,13 @@ fn unchanged_content_can_be_skipped() {
     // A real change is written even when skipping is asked for.
     let mut fewer = fixture_inputs("staging");
     fewer.pop();
-    let outcome = commit_with(&store, "staging", &Profile::default(), fewer.clone(), true);
+    let outcome = commit_with(
+        &store,
+        "staging",
+        &Profile::default(),
+        fewer.clone(),
+        IfUnchanged::Skip,
+    );
     assert!(matches!(outcome, CommitOutcome::Written(_)));
 
     // So is the same content under another profile.
@@ -199,7 +213,7 @@ fn unchanged_content_can_be_skipped() {
         ..Default::default()
     };
     let profile = Profile::default().with_config(&config).unwrap();
-    let outcome = commit_with(&store, "staging", &profile, fewer, true);
+    let outcome = commit_with(&store, "staging", &profile, fewer, IfUnchanged::Skip);
     assert!(matches!(outcome, CommitOutcome::Written(_)));
     assert_eq!(store.list("staging").unwrap().len(), 3);
 }
@@ -374,7 +388,11 @@ fn add_all_writes_what_adding_one_by_one_writes_and_stops_where_it_would() {
         .begin("b", source(), &Profile::default(), LOCK_TIMEOUT)
         .unwrap();
     writer.add_all(fixture_inputs("staging")).unwrap();
-    let all_at_once = writer.commit(false).unwrap().snapshot().clone();
+    let all_at_once = writer
+        .commit(IfUnchanged::Write)
+        .unwrap()
+        .snapshot()
+        .clone();
     let records = |s: &Snapshot| serde_json::to_value(&s.manifest().workflows).unwrap();
     assert_eq!(records(&one_by_one), records(&all_at_once));
 
@@ -395,7 +413,11 @@ fn add_all_writes_what_adding_one_by_one_writes_and_stops_where_it_would() {
         .add_all(vec![small_input("first", "1", "again")])
         .unwrap_err();
     assert!(matches!(err, StoreError::DuplicateWorkflow { .. }), "{err}");
-    let snapshot = writer.commit(false).unwrap().snapshot().clone();
+    let snapshot = writer
+        .commit(IfUnchanged::Write)
+        .unwrap()
+        .snapshot()
+        .clone();
     assert_eq!(snapshot.manifest().workflows[0].name, "first");
     assert_eq!(snapshot.manifest().workflows.len(), 1);
     assert!(store.verify(None).is_ok(), "{}", store.verify(None));
@@ -427,7 +449,11 @@ fn bad_exports_are_refused_by_name_and_earlier_workflows_stay() {
     let err = writer.add(small_input("good", "1", "again")).unwrap_err();
     assert!(matches!(err, StoreError::DuplicateWorkflow { .. }), "{err}");
 
-    let snapshot = writer.commit(false).unwrap().snapshot().clone();
+    let snapshot = writer
+        .commit(IfUnchanged::Write)
+        .unwrap()
+        .snapshot()
+        .clone();
     assert_eq!(snapshot.manifest().workflows.len(), 1);
     assert!(store.verify(None).is_ok(), "{}", store.verify(None));
 }
@@ -575,7 +601,11 @@ fn workflows_added_from_several_threads_make_the_same_snapshot() {
     });
     let err = writer.add(inputs[3].clone()).unwrap_err();
     assert!(matches!(err, StoreError::DuplicateWorkflow { .. }), "{err}");
-    let parallel = writer.commit(false).unwrap().snapshot().clone();
+    let parallel = writer
+        .commit(IfUnchanged::Write)
+        .unwrap()
+        .snapshot()
+        .clone();
     assert_eq!(
         serde_json::to_value(&sequential.manifest().workflows).unwrap(),
         serde_json::to_value(&parallel.manifest().workflows).unwrap()

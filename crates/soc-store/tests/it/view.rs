@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use soc_normalize::Profile;
-use soc_store::{CommitOutcome, Store};
+use soc_store::{CommitOutcome, IfUnchanged, Store};
 
 use crate::common::{commit_with, files_under, fixture_inputs, small_input, write};
 
@@ -107,7 +107,7 @@ fn a_skipped_commit_repairs_the_view_too() {
         "staging",
         &Profile::default(),
         fixture_inputs("staging"),
-        true,
+        IfUnchanged::Skip,
     );
     assert!(matches!(outcome, CommitOutcome::Unchanged(_)));
     assert!(file.is_file());

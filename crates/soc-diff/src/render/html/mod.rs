@@ -501,13 +501,9 @@ fn linked(text: &str, targets: &[String]) -> String {
     }
 }
 
-/// The section of one workflow or playbook (a playbook's says `data-kind="playbook"`).
-fn workflow_section(
-    page: &mut String,
-    report: &Report,
-    (kind, wf): (Kind, &WorkflowReport),
-    prefix: &str,
-) {
+/// A section's opening tag, with the `data-*` attributes a reader's script looks for, and its
+/// heading.
+fn section_open(page: &mut String, (kind, wf): (Kind, &WorkflowReport), prefix: &str) {
     let _ = write!(
         page,
         "<section class=\"workflow\" id=\"{prefix}\" data-workflow=\"{}\" data-status=\"{}\"",
@@ -535,6 +531,16 @@ fn workflow_section(
         ">\n<h3><span class=\"marker\">{}</span> {title}{remark}</h3>",
         marker(wf.status)
     );
+}
+
+/// The section of one workflow or playbook (a playbook's says `data-kind="playbook"`).
+fn workflow_section(
+    page: &mut String,
+    report: &Report,
+    (kind, wf): (Kind, &WorkflowReport),
+    prefix: &str,
+) {
+    section_open(page, (kind, wf), prefix);
     if !wf.notes.is_empty() {
         page.push_str("<ul class=\"notes\">\n");
         for note in &wf.notes {
