@@ -188,7 +188,7 @@ fn main() {
     let diff_all = median(diff_times);
     let shortcut = median(shortcut_times);
     let render_text = median(render_times);
-    let s = &report.summary;
+    let s = &report.summary.total;
     println!(
         "{workflows} workflows per side x ~{} nodes, {:.1} MB of export bytes (both sides), median of {runs} runs",
         opts.nodes_per_workflow, mb

@@ -77,21 +77,9 @@ pub enum ReportStatus {
 /// Counts of workflows and playbooks by outcome: both kinds together, then each kind.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Summary {
-    /// Only on the right side.
-    pub added: usize,
-    /// Only on the left side.
-    pub removed: usize,
-    /// On both sides with different content.
-    pub modified: usize,
-    /// Same content under a different name.
-    pub renamed: usize,
-    /// Same content (layout-only differences included).
-    pub unchanged: usize,
-    /// Unchanged workflows whose canvas layout differs.
-    pub layout_only: usize,
-    /// Workflows and playbooks that differ but whose every difference is accepted (they count in
-    /// their status too).
-    pub accepted: usize,
+    /// Both kinds together.
+    #[serde(flatten)]
+    pub total: Counts,
     /// In a three-way comparison, the differences of each class: every change of a modified
     /// workflow, and every workflow added, removed or renamed as a whole, accepted or not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -104,7 +92,7 @@ pub struct Summary {
     pub playbooks: Counts,
 }
 
-/// Counts of one kind's documents by outcome (see [`Summary`]).
+/// Counts of documents by outcome: of one kind, or of both together (see [`Summary`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Counts {
     /// Only on the right side.
@@ -457,13 +445,7 @@ impl Report {
         let by_playbooks = Counts::of(&playbooks);
         let total = Counts::of(workflows.iter().chain(&playbooks));
         let summary = Summary {
-            added: total.added,
-            removed: total.removed,
-            modified: total.modified,
-            renamed: total.renamed,
-            unchanged: total.unchanged,
-            layout_only: total.layout_only,
-            accepted: total.accepted,
+            total,
             classes: ClassCounts::of(workflows.iter().chain(&playbooks)),
             workflows: by_workflows,
             playbooks: by_playbooks,
@@ -632,13 +614,7 @@ mod tests {
         assert_eq!(
             report.summary,
             Summary {
-                added: 1,
-                removed: 0,
-                modified: 2,
-                renamed: 0,
-                unchanged: 1,
-                layout_only: 1,
-                accepted: 1,
+                total: counts,
                 classes: None,
                 workflows: counts,
                 playbooks: Counts::default(),
@@ -685,15 +661,15 @@ mod tests {
         assert!(report.has_drift() && report.has_playbooks());
         let names: Vec<_> = report.playbooks.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["p1", "p2"]);
-        assert_eq!(report.summary.modified, 1);
-        assert_eq!(report.summary.unchanged, 1);
+        assert_eq!(report.summary.total.modified, 1);
+        assert_eq!(report.summary.total.unchanged, 1);
         assert_eq!(report.summary.workflows.unchanged, 1);
         assert_eq!(report.summary.playbooks.modified, 1);
         assert_eq!(
             report.summary.playbooks.accepted, 1,
             "removed, every difference accepted"
         );
-        assert_eq!(report.summary.accepted, 1);
+        assert_eq!(report.summary.total.accepted, 1);
         let quiet = Report::from_workflows("l", "r", vec![]);
         assert!(!quiet.has_playbooks());
     }

@@ -338,7 +338,7 @@ mod tests {
         opts.accept.push(rule("wf", Some("/b"), None));
         let report = run(left.clone(), right.clone(), &opts);
         assert!(!report.has_drift());
-        assert_eq!(report.summary.accepted, 1);
+        assert_eq!(report.summary.total.accepted, 1);
 
         opts.today = day("2026-06-02");
         let report = run(left, right, &opts);
@@ -378,7 +378,7 @@ mod tests {
             drift,
             [("fresh", false), ("gone", true), ("new name", false)]
         );
-        assert_eq!(report.summary.accepted, 2);
+        assert_eq!(report.summary.total.accepted, 2);
     }
 
     #[test]

@@ -295,7 +295,7 @@ mod tests {
                 .contains("+{\"name\": \"wf\", oops")
         );
         assert_eq!(
-            report.summary.removed, 1,
+            report.summary.total.removed, 1,
             "the unmatched one is removed, not a crash"
         );
     }
@@ -313,8 +313,8 @@ mod tests {
             &options(),
         )
         .unwrap();
-        assert_eq!(report.summary.unchanged, 1);
-        assert_eq!(report.summary.layout_only, 1);
+        assert_eq!(report.summary.total.unchanged, 1);
+        assert_eq!(report.summary.total.layout_only, 1);
         assert!(report.workflows[0].layout_changed);
         assert!(!report.has_drift());
     }
@@ -347,7 +347,7 @@ mod tests {
             load: Box::new(move || Ok(loaded)),
         };
         let report = diff(vec![entry], vec![Entry::Loaded(a)], &profile, &options()).unwrap();
-        assert_eq!(report.summary.unchanged, 1);
+        assert_eq!(report.summary.total.unchanged, 1);
     }
 
     #[test]

@@ -115,7 +115,7 @@ fn fixtures_show_the_drift_they_were_made_with() {
         ]
     );
     assert!(report.has_drift());
-    assert_eq!(report.summary.layout_only, 1);
+    assert_eq!(report.summary.total.layout_only, 1);
 
     let block = find(&report, "Block malicious source IP");
     assert_eq!(block.changes.len(), 1, "{block:#?}");
@@ -204,7 +204,7 @@ fn accepting_the_known_differences_clears_the_drift() {
             "Phishing mail triage"
         ]
     );
-    assert_eq!(report.summary.accepted, 2);
+    assert_eq!(report.summary.total.accepted, 2);
     assert_eq!(
         find(&report, "Legacy ticket sync").notes,
         [
@@ -423,7 +423,12 @@ fn element_ids_by_name_matches_workflows_built_separately() {
     // Compared as they are, new ids make every workflow drift, and the report says plainly
     // that ids are all that differ, and what to do.
     let as_is = diff_rebuilt(&Profile::secmaster(), &rebuilt);
-    assert_eq!(as_is.summary.modified, rebuilt.len(), "{:?}", as_is.summary);
+    assert_eq!(
+        as_is.summary.total.modified,
+        rebuilt.len(),
+        "{:?}",
+        as_is.summary
+    );
     for workflow in &as_is.workflows {
         assert!(
             workflow
@@ -439,8 +444,8 @@ fn element_ids_by_name_matches_workflows_built_separately() {
 
     // By name, the same graphs are the same.
     let report = diff_rebuilt(&by_name, &rebuilt);
-    assert_eq!(report.summary.modified, 0, "{report:#?}");
-    assert_eq!(report.summary.unchanged, rebuilt.len());
+    assert_eq!(report.summary.total.modified, 0, "{report:#?}");
+    assert_eq!(report.summary.total.unchanged, rebuilt.len());
 
     // A real change still shows, as one change at a path a reviewer can read.
     let changed = rebuilt_by_hand(|graph| {
@@ -451,7 +456,7 @@ fn element_ids_by_name_matches_workflows_built_separately() {
         *graph = serde_json::from_str(&text).unwrap();
     });
     let report = diff_rebuilt(&by_name, &changed);
-    assert_eq!(report.summary.modified, 1, "{report:#?}");
+    assert_eq!(report.summary.total.modified, 1, "{report:#?}");
     // Real drift on top of new ids gets no such hint under the default rules.
     let as_is = diff_rebuilt(&Profile::secmaster(), &changed);
     let block = find(&as_is, "Block malicious source IP");

@@ -281,8 +281,8 @@ fn playbooks_and_workflows_of_the_same_name_never_meet() {
     let report = diff_sides(left, right, &profile, &fixture_options(), &[]).unwrap();
     assert_eq!(report.workflows[0].status, WorkflowStatus::Modified);
     assert_eq!(report.playbooks[0].status, WorkflowStatus::Unchanged);
-    assert_eq!(report.summary.modified, 1);
-    assert_eq!(report.summary.unchanged, 1);
+    assert_eq!(report.summary.total.modified, 1);
+    assert_eq!(report.summary.total.unchanged, 1);
 }
 
 #[test]

@@ -96,7 +96,7 @@ proptest! {
         let doc = Document { name: "wf".into(), source: "wf.json".into(), content: Content::Json(value) };
         let report = diff(entries(&profile, std::slice::from_ref(&doc)), entries(&profile, &[doc]), &profile, &fixture_options()).unwrap();
         prop_assert!(!report.has_drift());
-        prop_assert_eq!(report.summary.unchanged, 1);
+        prop_assert_eq!(report.summary.total.unchanged, 1);
     }
 
     #[test]
