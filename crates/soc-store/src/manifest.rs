@@ -330,6 +330,13 @@ impl Manifest {
         Ok(manifest)
     }
 
+    /// The records of one kind (`workflows` holds both kinds).
+    pub fn records(&self, kind: soc_normalize::Kind) -> impl Iterator<Item = &WorkflowRecord> {
+        self.workflows
+            .iter()
+            .filter(move |record| record.kind == kind)
+    }
+
     /// Whether the raw exports are inside the snapshot folder (format 1), rather than in the
     /// store's private raw area (formats 2 and 3).
     pub fn raw_exports_inline(&self) -> bool {

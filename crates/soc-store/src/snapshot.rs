@@ -231,10 +231,7 @@ impl Snapshot {
 
     /// The records of one kind.
     pub fn records(&self, kind: Kind) -> impl Iterator<Item = &WorkflowRecord> {
-        self.manifest
-            .workflows
-            .iter()
-            .filter(move |record| record.kind == kind)
+        self.manifest.records(kind)
     }
 
     fn entries_of(&self, kind: Kind, profile: &Profile) -> Result<Vec<Entry>> {

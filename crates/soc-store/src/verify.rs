@@ -521,11 +521,7 @@ fn verify_packed(
             return check;
         }
     };
-    check.playbooks = manifest
-        .workflows
-        .iter()
-        .filter(|r| r.kind == soc_normalize::Kind::Playbook)
-        .count();
+    check.playbooks = manifest.records(soc_normalize::Kind::Playbook).count();
     check.workflows = manifest.workflows.len() - check.playbooks;
     if manifest.environment != env {
         check.problems.push(Problem::WrongEnvironment {
@@ -764,11 +760,7 @@ fn verify_snapshot_in(env: &str, path: &Path, in_store: bool) -> SnapshotCheck {
             return check;
         }
     };
-    let playbooks = manifest
-        .workflows
-        .iter()
-        .filter(|r| r.kind == soc_normalize::Kind::Playbook)
-        .count();
+    let playbooks = manifest.records(soc_normalize::Kind::Playbook).count();
     check.workflows = manifest.workflows.len() - playbooks;
     check.playbooks = playbooks;
     check.raw_exports_inline = manifest.raw_exports_inline();

@@ -98,12 +98,10 @@ fn from_snapshot(
     name: &str,
     profile: &Profile,
 ) -> Option<Drawable> {
+    // Only workflows are drawn; a playbook may share a workflow's name.
     let record = snapshot
-        .manifest()
-        .workflows
-        .iter()
-        // Only workflows are drawn; a playbook may share a workflow's name.
-        .find(|record| record.kind == soc_normalize::Kind::Workflow && record.name == name)?;
+        .records(soc_normalize::Kind::Workflow)
+        .find(|record| record.name == name)?;
     match snapshot.raw_export(record) {
         Ok(Some(bytes)) => {
             let source = snapshot
