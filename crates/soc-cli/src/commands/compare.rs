@@ -48,6 +48,28 @@ pub struct Loader<'a> {
     draw: bool,
 }
 
+/// One side, loaded for a comparison.
+pub struct LoadedSide {
+    /// Its diff entries, of both kinds.
+    pub entries: SideEntries,
+    /// The API its documents came from, when that is known (a live side; a snapshot that
+    /// recorded it).
+    pub source: Option<DocumentSource>,
+    /// The stored snapshot it was read from, kept so that drawing reads the very snapshot that
+    /// was compared (a snapshot landing meanwhile must not be drawn instead).
+    snapshot: Option<soc_store::Snapshot>,
+}
+
+impl LoadedSide {
+    fn from_snapshot(snapshot: soc_store::Snapshot, profile: &Profile) -> Result<Self, CliError> {
+        Ok(Self {
+            entries: snapshot.side_entries(profile)?,
+            source: snapshot.manifest().source.api_source,
+            snapshot: Some(snapshot),
+        })
+    }
+}
+
 /// A live environment exported in this run: its documents normalized into a scratch pack (kept for
 /// the pairs of a run that name it again), the API they came from, and (only when drawing) the
 /// workflow exports themselves.
@@ -82,9 +104,8 @@ impl<'a> Loader<'a> {
         self
     }
 
-    /// Loads one side as diff entries of both kinds, with the API its documents came from when
-    /// that is known (a live side; a snapshot that recorded it).
-    pub fn load(&self, side: &Side) -> Result<(SideEntries, Option<DocumentSource>), CliError> {
+    /// Loads one side as diff entries of both kinds, with where they came from.
+    pub fn load(&self, side: &Side) -> Result<LoadedSide, CliError> {
         match side {
             // Paths stay as given (relative to the current folder) so messages show what was typed.
             Side::Path(path) => load_path(path, self.profile),
@@ -92,14 +113,18 @@ impl<'a> Loader<'a> {
                 env,
                 selector: Selector::Live,
             } => {
+                let loaded = |live: &LiveSide| LoadedSide {
+                    entries: live.scratch.side_entries(),
+                    source: Some(live.source),
+                    snapshot: None,
+                };
                 if let Some(cached) = self.live.borrow().get(env) {
-                    return Ok((cached.scratch.side_entries(), Some(cached.source)));
+                    return Ok(loaded(cached));
                 }
                 let live = live_side(self.ctx, self.config, env, self.profile, self.draw)?;
-                let entries = live.scratch.side_entries();
-                let source = live.source;
+                let side = loaded(&live);
                 self.live.borrow_mut().insert(env.clone(), live);
-                Ok((entries, Some(source)))
+                Ok(side)
             }
             Side::Env {
                 env,
@@ -108,28 +133,30 @@ impl<'a> Loader<'a> {
                 let store = self.ctx.existing_store(self.config)?;
                 let snapshot = store.resolve(env, selector)?;
                 tracing::info!(env, snapshot = %snapshot.id(), "comparing a stored snapshot");
-                let source = snapshot.manifest().source.api_source;
-                Ok((snapshot.side_entries(self.profile)?, source))
+                LoadedSide::from_snapshot(snapshot, self.profile)
             }
         }
     }
 
     /// Diffs two sides under the config's accept rules.
     pub fn diff(&self, left: &Side, right: &Side) -> Result<Report, CliError> {
-        let (left_entries, left_source) = self.load(left)?;
-        let (right_entries, right_source) = self.load(right)?;
-        let sources = self.sources(&left_entries.workflows, &right_entries.workflows);
+        let (l, r) = (self.load(left)?, self.load(right)?);
+        let sources = self.sources(&l.entries.workflows, &r.entries.workflows);
         let mut report = diff_entries(
-            left_entries,
-            right_entries,
+            l.entries,
+            r.entries,
             (left.label(), right.label()),
             self.config,
             self.profile,
             self.filters,
         )?;
-        report.left_source = left_source;
-        report.right_source = right_source;
-        self.draw(&mut report, (left, right), sources);
+        report.left_source = l.source;
+        report.right_source = r.source;
+        self.draw(
+            &mut report,
+            [(left, l.snapshot), (right, r.snapshot)],
+            sources,
+        );
         Ok(report)
     }
 
@@ -150,22 +177,28 @@ impl<'a> Loader<'a> {
     fn draw(
         &self,
         report: &mut Report,
-        (left, right): (&Side, &Side),
+        [(left, left_snapshot), (right, right_snapshot)]: [(&Side, Option<soc_store::Snapshot>); 2],
         (left_sources, right_sources): (HashMap<String, String>, HashMap<String, String>),
     ) {
         if self.draw {
-            let mut l = self.source(left, left_sources);
-            let mut r = self.source(right, right_sources);
+            let mut l = self.source(left, left_snapshot, left_sources);
+            let mut r = self.source(right, right_snapshot, right_sources);
             drawing::draw(report, &mut l, &mut r, self.profile);
         }
     }
 
-    /// Where a side's documents are found again, for drawing.
-    fn source(&self, side: &Side, sources: HashMap<String, String>) -> Source {
+    /// Where a side's documents are found again, for drawing: the snapshot it was loaded from,
+    /// when it was read from one.
+    fn source(
+        &self,
+        side: &Side,
+        snapshot: Option<soc_store::Snapshot>,
+        sources: HashMap<String, String>,
+    ) -> Source {
+        if let Some(snapshot) = snapshot {
+            return Source::Snapshot(snapshot);
+        }
         match side {
-            Side::Path(path) if path.join(soc_store::MANIFEST_FILE).is_file() => {
-                soc_store::Snapshot::open(path).map_or(Source::None, Source::Snapshot)
-            }
             Side::Path(path) => Source::exports(path.clone(), sources),
             Side::Env {
                 env,
@@ -175,15 +208,11 @@ impl<'a> Loader<'a> {
                 .borrow()
                 .get(env)
                 .map_or(Source::None, |live| Source::Live(Rc::clone(&live.exports))),
+            // Loaded from a snapshot, which came with it.
             Side::Env {
-                env,
-                selector: Selector::Stored(selector),
-            } => self
-                .ctx
-                .existing_store(self.config)
-                .ok()
-                .and_then(|store| store.resolve(env, selector).ok())
-                .map_or(Source::None, Source::Snapshot),
+                selector: Selector::Stored(_),
+                ..
+            } => Source::None,
         }
     }
 
@@ -217,18 +246,17 @@ impl<'a> Loader<'a> {
                 [left, right, base].map(|arg| side::resolve(arg, self.config, &self.ctx.cwd));
             let [l, r, b] = sides;
             let (l, r, b) = (l?, r?, b?);
-            let ((left, left_source), (right, right_source), (base, _)) =
-                (self.load(&l)?, self.load(&r)?, self.load(&b)?);
-            let sources = self.sources(&left.workflows, &right.workflows);
+            let (left, right, base) = (self.load(&l)?, self.load(&r)?, self.load(&b)?);
+            let sources = self.sources(&left.entries.workflows, &right.entries.workflows);
             let options = DiffOptions {
                 base_label: b.label(),
                 fail_on: fail_on.to_vec(),
                 ..options((l.label(), r.label()), self.config, self.filters)
             };
             let mut report = soc_diff::diff_three(
-                left.workflows,
-                right.workflows,
-                base.workflows,
+                left.entries.workflows,
+                right.entries.workflows,
+                base.entries.workflows,
                 self.profile,
                 &options,
             )?;
@@ -237,9 +265,13 @@ impl<'a> Loader<'a> {
                 Kind::Playbook,
                 "the three-way view (--base) compares workflows only".to_owned(),
             );
-            report.left_source = left_source;
-            report.right_source = right_source;
-            self.draw(&mut report, (&l, &r), sources);
+            report.left_source = left.source;
+            report.right_source = right.source;
+            self.draw(
+                &mut report,
+                [(&l, left.snapshot), (&r, right.snapshot)],
+                sources,
+            );
             Ok(report)
         })
     }
@@ -352,17 +384,12 @@ fn live_side(
 /// came from, when it recorded it. A folder's playbooks are known when it holds playbook
 /// documents or a `playbooks/` folder (as `socdrift export` writes it); otherwise they are not
 /// compared.
-pub fn load_path(
-    path: &Path,
-    profile: &Profile,
-) -> Result<(SideEntries, Option<DocumentSource>), CliError> {
+pub fn load_path(path: &Path, profile: &Profile) -> Result<LoadedSide, CliError> {
     if !path.exists() {
         return Err(CliError::msg(format!("{} does not exist", path.display())));
     }
     if soc_store::Snapshot::is_snapshot_path(path) {
-        let snapshot = soc_store::Snapshot::open(path)?;
-        let source = snapshot.manifest().source.api_source;
-        return Ok((snapshot.side_entries(profile)?, source));
+        return LoadedSide::from_snapshot(soc_store::Snapshot::open(path)?, profile);
     }
     let by_kind = soc_normalize::decode::load_path_by_kind(path, profile)?;
     tracing::info!(
@@ -377,7 +404,11 @@ pub fn load_path(
         workflows: loaded(by_kind.workflows),
         playbooks: knows_playbooks.then(|| loaded(by_kind.playbooks)),
     };
-    Ok((entries, None))
+    Ok(LoadedSide {
+        entries,
+        source: None,
+        snapshot: None,
+    })
 }
 
 /// Diffs two sides, kind by kind, under the config's accept rules.

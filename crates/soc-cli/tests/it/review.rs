@@ -110,6 +110,21 @@ fn live_sides_and_snapshots_are_drawn_and_a_cloned_store_says_why_it_cannot_plac
         .run(&["diff", "staging", "production", "-o", "html"]);
     assert_eq!(run.code, 1, "{run}");
     assert_console_layout(&run.stdout);
+    // So is a snapshot given by the path of its manifest: drawn from that very snapshot.
+    let manifest = std::fs::read_dir(live.env.path().join(".socdrift/store-v2/snapshots/staging"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.to_string_lossy().ends_with(".json.zst"))
+        .unwrap();
+    let run = live.env.run(&[
+        "diff",
+        manifest.to_str().unwrap(),
+        "production",
+        "-o",
+        "html",
+    ]);
+    assert_eq!(run.code, 1, "{run}");
+    assert_console_layout(&run.stdout);
     // The promotion view is drawn too (left and right; the base only classes).
     let run = live.env.run(&[
         "diff",
