@@ -175,7 +175,7 @@ fn normalized_named(
 ) -> Result<Vec<(Kind, Normalized)>, DecodeError> {
     let mut out = Vec::new();
     for_each_document(source, name, bytes, profile, &mut |doc| {
-        out.push((Kind::of(&doc), profile.normalize(&doc)));
+        out.push((Kind::of(&doc), profile.normalize_owned(doc)));
     })?;
     Ok(out)
 }

@@ -717,7 +717,7 @@ pub(crate) fn normalize_single(
     }
     // An opaque export would otherwise be named after its file.
     document.name = name.to_owned();
-    let mut normalized = profile.normalize(&document);
+    let mut normalized = profile.normalize_owned(document);
     normalized.name = name.to_owned();
     Ok(normalized)
 }

@@ -341,7 +341,7 @@ fn live_side(
     )| {
         let source = format!("{env}@live/{}", info.id());
         for document in soc_normalize::decode_export(&source, &export.bytes, profile)? {
-            scratch.add_normalized(Kind::Workflow, profile.normalize(&document))?;
+            scratch.add_normalized(Kind::Workflow, profile.normalize_owned(document))?;
         }
         if draw {
             kept.lock()
@@ -366,7 +366,7 @@ fn live_side(
                     "{source}: a playbook document that reads as a workflow"
                 )));
             }
-            scratch.add_normalized(Kind::Playbook, profile.normalize(&document))?;
+            scratch.add_normalized(Kind::Playbook, profile.normalize_owned(document))?;
         }
     }
     Ok(LiveSide {
