@@ -1,8 +1,5 @@
 //! The walk: one pass over a document that applies the profile's rules at each place.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use serde_json::{Map, Value};
 
 use super::LAYOUT_ELEMENT;
@@ -36,29 +33,9 @@ pub(super) struct Walk<'a> {
     pub(super) layout: Vec<Value>,
     /// `Profile::is_secret_key` by key: documents repeat a few keys (`attributes`, `elements`,
     /// `name`) thousands of times.
-    secret_keys: HashMap<String, bool, BuildHasherDefault<KeyHasher>>,
-}
-
-/// FNV-1a: the secret-key cache hashes short keys from the document (no adversary gains
-/// anything by colliding them but a slower lookup), where SipHash's setup cost dominated.
-struct KeyHasher(u64);
-
-impl Default for KeyHasher {
-    fn default() -> Self {
-        Self(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
+    /// FxHash: the keys are short and come from the document (no adversary gains anything by
+    /// colliding them but a slower lookup), where SipHash's setup cost dominated.
+    secret_keys: rustc_hash::FxHashMap<String, bool>,
 }
 
 impl<'a> Walk<'a> {
@@ -72,7 +49,7 @@ impl<'a> Walk<'a> {
             len: 0,
             notes: Vec::new(),
             layout: Vec::new(),
-            secret_keys: HashMap::default(),
+            secret_keys: rustc_hash::FxHashMap::default(),
             values_left: profile.limits().max_json_values,
         }
     }
