@@ -58,31 +58,63 @@ impl std::fmt::Display for ExportFormat {
 
 /// The export file for these workflows, in the given format.
 pub fn export_bytes(format: ExportFormat, workflows: &[&Workflow]) -> Result<Vec<u8>, DataError> {
-    match format {
-        ExportFormat::Json => export_json(workflows),
-        ExportFormat::Zip => export_zip(workflows),
-    }
+    with_singles(workflows, |singles| assemble(format, singles))
 }
 
 /// The JSON export file: a single object for one workflow, an array for several (or none).
 pub fn export_json(workflows: &[&Workflow]) -> Result<Vec<u8>, DataError> {
-    if let [one] = workflows {
-        return one.export_bytes();
-    }
-    let mut out = Vec::new();
-    out.push(b'[');
-    for (i, wf) in workflows.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        out.extend_from_slice(&wf.export_bytes()?);
-    }
-    out.push(b']');
-    Ok(out)
+    export_bytes(ExportFormat::Json, workflows)
 }
 
 /// The ZIP export file: member `<id>.json` = single export bytes, in request order.
 pub fn export_zip(workflows: &[&Workflow]) -> Result<Vec<u8>, DataError> {
+    export_bytes(ExportFormat::Zip, workflows)
+}
+
+/// Serializes each workflow's single export and hands them to `assemble_them`.
+fn with_singles(
+    workflows: &[&Workflow],
+    assemble_them: impl FnOnce(&[(&str, &[u8])]) -> Result<Vec<u8>, DataError>,
+) -> Result<Vec<u8>, DataError> {
+    let singles = workflows
+        .iter()
+        .map(|wf| Ok((wf.info.id.as_str(), wf.export_bytes()?)))
+        .collect::<Result<Vec<_>, DataError>>()?;
+    let singles: Vec<(&str, &[u8])> = singles
+        .iter()
+        .map(|(id, bytes)| (*id, bytes.as_slice()))
+        .collect();
+    assemble_them(&singles)
+}
+
+/// The export file made of single exports already serialized: `(workflow id, single export
+/// bytes)` in request order (the server keeps them between requests).
+pub fn assemble(format: ExportFormat, singles: &[(&str, &[u8])]) -> Result<Vec<u8>, DataError> {
+    match format {
+        ExportFormat::Json => Ok(json_of(singles)),
+        ExportFormat::Zip => zip_of(singles),
+    }
+}
+
+/// A single export as it is, several as a JSON array of them.
+fn json_of(singles: &[(&str, &[u8])]) -> Vec<u8> {
+    if let [(_, one)] = singles {
+        return one.to_vec();
+    }
+    let mut out = Vec::with_capacity(singles.iter().map(|(_, b)| b.len() + 1).sum::<usize>() + 2);
+    out.push(b'[');
+    for (i, (_, bytes)) in singles.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(bytes);
+    }
+    out.push(b']');
+    out
+}
+
+/// One `<id>.json` member per single export.
+fn zip_of(singles: &[(&str, &[u8])]) -> Result<Vec<u8>, DataError> {
     let zip_err = |source| DataError::Zip {
         action: "build",
         source,
@@ -92,13 +124,11 @@ pub fn export_zip(workflows: &[&Workflow]) -> Result<Vec<u8>, DataError> {
     let options = SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .last_modified_time(zip::DateTime::default());
-    for wf in workflows {
+    for (id, bytes) in singles {
         writer
-            .start_file(format!("{}.json", wf.info.id), options)
+            .start_file(format!("{id}.json"), options)
             .map_err(zip_err)?;
-        writer
-            .write_all(&wf.export_bytes()?)
-            .map_err(|e| zip_err(e.into()))?;
+        writer.write_all(bytes).map_err(|e| zip_err(e.into()))?;
     }
     Ok(writer.finish().map_err(zip_err)?.into_inner())
 }

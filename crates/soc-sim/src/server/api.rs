@@ -743,7 +743,19 @@ fn export_workflows(ctx: &Ctx<'_>, ws: &Workspace, body: &[u8]) -> Reply {
         }
     }
     let format = ctx.shared.export_format;
-    match export::export_bytes(format, &picked) {
+    let singles = picked
+        .iter()
+        .map(|wf| ctx.shared.exports.single(&ws.id, wf))
+        .collect::<Result<Vec<_>, _>>();
+    let assembled = singles.and_then(|singles| {
+        let singles: Vec<(&str, &[u8])> = picked
+            .iter()
+            .zip(&singles)
+            .map(|(wf, bytes)| (wf.info.id.as_str(), bytes.as_slice()))
+            .collect();
+        export::assemble(format, &singles)
+    });
+    match assembled {
         Ok(bytes) => Reply {
             status: StatusCode::OK,
             content_type: "application/octet-stream",
@@ -784,11 +796,7 @@ async fn import(ctx: &Ctx<'_>, workspace_id: &str, parts: Parts, body: Bytes) ->
     let mut rng = ChaCha8Rng::seed_from_u64(
         u64::try_from(ctx.shared.boot_nanos % u128::from(u64::MAX)).unwrap_or(0) ^ ctx.seq,
     );
-    let mut workspaces = ctx
-        .shared
-        .workspaces
-        .write()
-        .unwrap_or_else(PoisonError::into_inner);
+    let mut workspaces = ctx.shared.workspaces_mut();
     let Some(ws) = workspaces.iter_mut().find(|w| w.id == workspace_id) else {
         return Reply::unknown_workspace(workspace_id);
     };

@@ -7,11 +7,11 @@ mod faults;
 mod log;
 mod playbooks;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockWriteGuard};
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -25,7 +25,7 @@ pub use config::{
 pub use log::{AuthKind, InjectedFault, LogEntry, RequestLog};
 
 use crate::error::DataError;
-use crate::model::Workspace;
+use crate::model::{Workflow, Workspace};
 
 /// An error starting or running the simulator.
 #[derive(Debug, thiserror::Error)]
@@ -78,7 +78,10 @@ pub(crate) struct Shared {
     pub(crate) domain_name: String,
     pub(crate) domain_id: String,
     pub(crate) export_format: crate::export::ExportFormat,
+    /// Read them through `workspaces.read()`; write them only through
+    /// [`workspaces_mut`](Self::workspaces_mut), which keeps `exports` true to them.
     pub(crate) workspaces: RwLock<Vec<Workspace>>,
+    pub(crate) exports: ExportCache,
     pub(crate) auth: auth::Authenticator,
     pub(crate) faults: faults::Faults,
     pub(crate) log: RequestLog,
@@ -174,6 +177,7 @@ impl Shared {
             project_id,
             export_format: config.export_format,
             workspaces: RwLock::new(workspaces),
+            exports: ExportCache::default(),
             auth: auth::Authenticator::new(
                 &config.access_keys,
                 config.users,
@@ -188,6 +192,54 @@ impl Shared {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_nanos()),
         }
+    }
+}
+
+impl Shared {
+    /// The workspaces, to change them: forgets every cached export first (readers hold the read
+    /// lock while they fill the cache, so none can put back a stale one).
+    pub(crate) fn workspaces_mut(&self) -> RwLockWriteGuard<'_, Vec<Workspace>> {
+        let workspaces = self
+            .workspaces
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        self.exports.clear();
+        workspaces
+    }
+}
+
+/// Single export bytes by workspace and workflow id, serialized once and kept until the
+/// workspaces change: a benchmark exports the same 2,000 workflows run after run, and
+/// serializing them again each time took CPU from the client measured on the same cores.
+#[derive(Default)]
+pub(crate) struct ExportCache(Mutex<Exports>);
+
+/// Single export bytes by (workspace id, workflow id).
+type Exports = HashMap<(String, String), Arc<Vec<u8>>>;
+
+impl ExportCache {
+    /// The single export bytes of `workflow` in workspace `workspace_id`. Call with the
+    /// workspaces' read lock held.
+    pub(crate) fn single(
+        &self,
+        workspace_id: &str,
+        workflow: &Workflow,
+    ) -> Result<Arc<Vec<u8>>, DataError> {
+        let key = (workspace_id.to_owned(), workflow.info.id.clone());
+        if let Some(bytes) = self.lock().get(&key) {
+            return Ok(Arc::clone(bytes));
+        }
+        let bytes = Arc::new(workflow.export_bytes()?);
+        self.lock().insert(key, Arc::clone(&bytes));
+        Ok(bytes)
+    }
+
+    fn clear(&self) {
+        self.lock().clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Exports> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -326,5 +378,24 @@ impl Drop for RunningSim {
     fn drop(&mut self) {
         // Also when a `wait()` future is dropped mid-way: nothing should outlive its owner.
         self.shutdown.shutdown();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_export_is_serialized_once_until_the_cache_is_cleared() {
+        let staging = crate::bundled_workspace("staging").unwrap();
+        let workflow = &staging.workflows[0];
+        let cache = ExportCache::default();
+        let first = cache.single(&staging.id, workflow).unwrap();
+        assert_eq!(*first, workflow.export_bytes().unwrap());
+        assert!(Arc::ptr_eq(&first, &cache.single(&staging.id, workflow).unwrap()));
+        // Another workspace may hold a workflow with the same id: it is another export.
+        assert!(!Arc::ptr_eq(&first, &cache.single("other", workflow).unwrap()));
+        cache.clear();
+        assert!(!Arc::ptr_eq(&first, &cache.single(&staging.id, workflow).unwrap()));
     }
 }
