@@ -12,14 +12,35 @@ use super::MAX_DEPTH;
 /// The same value always gives the same bytes, so canonical files can be committed and reviewed.
 /// (`serde_json` maps are ordered maps here: the workspace never enables `preserve_order`.)
 pub fn canonical_json(value: &Value) -> String {
-    let mut out = Vec::new();
-    write_pretty(&mut out, value, 0);
+    PRINTING.with(|buffer| match buffer.try_borrow_mut() {
+        Ok(mut out) => {
+            let text = print_into(&mut out, value);
+            if out.capacity() > KEPT_BUFFER {
+                *out = Vec::new();
+            }
+            text
+        }
+        Err(_) => print_into(&mut Vec::new(), value),
+    })
+}
+
+thread_local! {
+    /// Each thread prints into one buffer, kept between documents: growing a fresh one by doubling
+    /// for every workflow, then shrinking it to fit, copied each text about three times.
+    static PRINTING: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The largest printing buffer a thread keeps for the next document (a rare huge one is not).
+const KEPT_BUFFER: usize = 16 << 20;
+
+/// Prints `value` into `out` (emptied first) and returns the text in an allocation of its size:
+/// texts are kept for a whole comparison, and spare capacity would be memory held for nothing.
+fn print_into(out: &mut Vec<u8>, value: &Value) -> String {
+    out.clear();
+    write_pretty(out, value, 0);
     out.push(b'\n');
-    // Texts are kept for a whole comparison; without this, growth by doubling leaves up to half
-    // of each one's allocation unused.
-    out.shrink_to_fit();
     // Only whole UTF-8 strings and ASCII punctuation were written.
-    String::from_utf8(out).unwrap_or_default()
+    String::from_utf8(out.as_slice().to_vec()).unwrap_or_default()
 }
 
 /// The layout of `serde_json::to_string_pretty` (two-space indent, `": "`, `{}` and `[]` when
