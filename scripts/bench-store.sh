@@ -14,6 +14,10 @@
 #   NODES      BPMN nodes per workflow (default 40: about 73 KB per compact export)
 #   GEN        where the generated workspaces are kept between runs
 #              (default target/bench-store/gen-$WORKFLOWS-$NODES)
+#   COMPARE    instead of the full run, "LABEL=BINARY LABEL=BINARY ...": first snapshots of those
+#              builds, interleaved for RUNS rounds against one emulator (the machine's speed drifts
+#              between minutes, so builds are compared within the same minutes), e.g.
+#              COMPARE="old=/tmp/socdrift-old new=target/release/socdrift" RUNS=5 scripts/bench-store.sh
 #
 # Prints one line per measurement: what, median wall seconds, median CPU seconds (user + system) of
 # the socdrift process, median peak RSS in MB, and the runs; then what each step added to the store.
@@ -122,6 +126,21 @@ folders() {
         printf '%s\t%s\t%s\n' "$2" "${folder#"$1"/.socdrift/}" "$(bytes "$folder")" >>"$WORK/folders"
     done
 }
+
+if [ -n "${COMPARE:-}" ]; then
+    for run in $(seq 1 "$RUNS"); do
+        for build in $COMPARE; do
+            SOCDRIFT=${build#*=}
+            config "$WORK/${build%%=*}-$run"
+            measure "first-${build%%=*}" "$WORK/${build%%=*}-$run" snapshot --env staging
+        done
+    done
+    echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    for build in $COMPARE; do
+        echo "$(report "first-${build%%=*}")   ${build#*=}"
+    done
+    exit 0
+fi
 
 for run in $(seq 1 "$RUNS"); do
     dir=$WORK/run$run
