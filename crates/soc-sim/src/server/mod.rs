@@ -392,10 +392,19 @@ mod tests {
         let cache = ExportCache::default();
         let first = cache.single(&staging.id, workflow).unwrap();
         assert_eq!(*first, workflow.export_bytes().unwrap());
-        assert!(Arc::ptr_eq(&first, &cache.single(&staging.id, workflow).unwrap()));
+        assert!(Arc::ptr_eq(
+            &first,
+            &cache.single(&staging.id, workflow).unwrap()
+        ));
         // Another workspace may hold a workflow with the same id: it is another export.
-        assert!(!Arc::ptr_eq(&first, &cache.single("other", workflow).unwrap()));
+        assert!(!Arc::ptr_eq(
+            &first,
+            &cache.single("other", workflow).unwrap()
+        ));
         cache.clear();
-        assert!(!Arc::ptr_eq(&first, &cache.single(&staging.id, workflow).unwrap()));
+        assert!(!Arc::ptr_eq(
+            &first,
+            &cache.single(&staging.id, workflow).unwrap()
+        ));
     }
 }
