@@ -717,9 +717,7 @@ pub(crate) fn normalize_single(
     }
     // An opaque export would otherwise be named after its file.
     document.name = name.to_owned();
-    let mut normalized = profile.normalize_owned(document);
-    normalized.name = name.to_owned();
-    Ok(normalized)
+    Ok(profile.normalize_owned(document))
 }
 
 /// Decodes and normalizes one workflow's export (or playbook's document), naming it in messages
