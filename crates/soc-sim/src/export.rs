@@ -58,7 +58,7 @@ impl std::fmt::Display for ExportFormat {
 
 /// The export file for these workflows, in the given format.
 pub fn export_bytes(format: ExportFormat, workflows: &[&Workflow]) -> Result<Vec<u8>, DataError> {
-    with_singles(workflows, |singles| assemble(format, singles))
+    export_with(format, workflows, Workflow::export_bytes)
 }
 
 /// The JSON export file: a single object for one workflow, an array for several (or none).
@@ -71,28 +71,25 @@ pub fn export_zip(workflows: &[&Workflow]) -> Result<Vec<u8>, DataError> {
     export_bytes(ExportFormat::Zip, workflows)
 }
 
-/// Serializes each workflow's single export and hands them to `assemble_them`.
-fn with_singles(
+/// The export file for these workflows, each one's single export bytes given by `single`
+/// (serialized afresh, or kept by the server between requests).
+pub fn export_with<B: AsRef<[u8]>>(
+    format: ExportFormat,
     workflows: &[&Workflow],
-    assemble_them: impl FnOnce(&[(&str, &[u8])]) -> Result<Vec<u8>, DataError>,
+    single: impl Fn(&Workflow) -> Result<B, DataError>,
 ) -> Result<Vec<u8>, DataError> {
-    let singles = workflows
+    let bytes = workflows
         .iter()
-        .map(|wf| Ok((wf.info.id.as_str(), wf.export_bytes()?)))
-        .collect::<Result<Vec<_>, DataError>>()?;
-    let singles: Vec<(&str, &[u8])> = singles
+        .map(|wf| single(wf))
+        .collect::<Result<Vec<B>, DataError>>()?;
+    let singles: Vec<(&str, &[u8])> = workflows
         .iter()
-        .map(|(id, bytes)| (*id, bytes.as_slice()))
+        .zip(&bytes)
+        .map(|(wf, bytes)| (wf.info.id.as_str(), bytes.as_ref()))
         .collect();
-    assemble_them(&singles)
-}
-
-/// The export file made of single exports already serialized: `(workflow id, single export
-/// bytes)` in request order (the server keeps them between requests).
-pub fn assemble(format: ExportFormat, singles: &[(&str, &[u8])]) -> Result<Vec<u8>, DataError> {
     match format {
-        ExportFormat::Json => Ok(json_of(singles)),
-        ExportFormat::Zip => zip_of(singles),
+        ExportFormat::Json => Ok(json_of(&singles)),
+        ExportFormat::Zip => zip_of(&singles),
     }
 }
 

@@ -743,18 +743,8 @@ fn export_workflows(ctx: &Ctx<'_>, ws: &Workspace, body: &[u8]) -> Reply {
         }
     }
     let format = ctx.shared.export_format;
-    let singles = picked
-        .iter()
-        .map(|wf| ctx.shared.exports.single(&ws.id, wf))
-        .collect::<Result<Vec<_>, _>>();
-    let assembled = singles.and_then(|singles| {
-        let singles: Vec<(&str, &[u8])> = picked
-            .iter()
-            .zip(&singles)
-            .map(|(wf, bytes)| (wf.info.id.as_str(), bytes.as_slice()))
-            .collect();
-        export::assemble(format, &singles)
-    });
+    let assembled =
+        export::export_with(format, &picked, |wf| ctx.shared.exports.single(&ws.id, wf));
     match assembled {
         Ok(bytes) => Reply {
             status: StatusCode::OK,

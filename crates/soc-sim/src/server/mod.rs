@@ -214,8 +214,8 @@ impl Shared {
 #[derive(Default)]
 pub(crate) struct ExportCache(Mutex<Exports>);
 
-/// Single export bytes by (workspace id, workflow id).
-type Exports = HashMap<(String, String), Arc<Vec<u8>>>;
+/// Single export bytes by workspace id, then workflow id (looked up by `&str`, no key built).
+type Exports = HashMap<String, HashMap<String, Arc<[u8]>>>;
 
 impl ExportCache {
     /// The single export bytes of `workflow` in workspace `workspace_id`. Call with the
@@ -224,13 +224,16 @@ impl ExportCache {
         &self,
         workspace_id: &str,
         workflow: &Workflow,
-    ) -> Result<Arc<Vec<u8>>, DataError> {
-        let key = (workspace_id.to_owned(), workflow.info.id.clone());
-        if let Some(bytes) = self.lock().get(&key) {
+    ) -> Result<Arc<[u8]>, DataError> {
+        let id = &workflow.info.id;
+        if let Some(bytes) = self.lock().get(workspace_id).and_then(|kept| kept.get(id)) {
             return Ok(Arc::clone(bytes));
         }
-        let bytes = Arc::new(workflow.export_bytes()?);
-        self.lock().insert(key, Arc::clone(&bytes));
+        let bytes: Arc<[u8]> = workflow.export_bytes()?.into();
+        self.lock()
+            .entry(workspace_id.to_owned())
+            .or_default()
+            .insert(id.clone(), Arc::clone(&bytes));
         Ok(bytes)
     }
 
@@ -391,7 +394,7 @@ mod tests {
         let workflow = &staging.workflows[0];
         let cache = ExportCache::default();
         let first = cache.single(&staging.id, workflow).unwrap();
-        assert_eq!(*first, workflow.export_bytes().unwrap());
+        assert_eq!(*first, *workflow.export_bytes().unwrap());
         assert!(Arc::ptr_eq(
             &first,
             &cache.single(&staging.id, workflow).unwrap()
