@@ -43,29 +43,12 @@ if [ ! -f "$GEN/production/workspace.json" ]; then
 fi
 
 WORK=$(mktemp -d)
-SIM_PID=""
-cleanup() {
-    if [ -n "$SIM_PID" ]; then
-        kill "$SIM_PID" 2>/dev/null || true
-        wait "$SIM_PID" 2>/dev/null || true
-    fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
-
-"$SIM" sim --fixtures "$GEN" >"$WORK/banner" 2>"$WORK/sim.log" &
-SIM_PID=$!
-for _ in $(seq 1 600); do
-    if [ "$(grep -c '^workspace ' "$WORK/banner" || true)" -ge 2 ]; then break; fi
-    if ! kill -0 "$SIM_PID" 2>/dev/null; then
-        echo "the emulator exited early:" >&2
-        cat "$WORK/sim.log" >&2
-        exit 1
-    fi
-    sleep 0.1
-done
-ENDPOINT=$(awk '$1 == "listening" { print $NF; exit }' "$WORK/banner")
-PROJECT=$(awk '$1 == "project" { print $2; exit }' "$WORK/banner")
+# shellcheck source=scripts/lib/emulator.sh
+. "$ROOT/scripts/lib/emulator.sh"
+# Loading thousands of generated workflows takes a while: up to a minute.
+start_emulator 60 "$SIM" sim --fixtures "$GEN"
+ENDPOINT=$(banner_field listening)
+PROJECT=$(banner_field project)
 echo "emulator at $ENDPOINT, socdrift $SOCDRIFT" >&2
 
 export HUAWEICLOUD_SDK_AK=SIMACCESSKEY0000000 HUAWEICLOUD_SDK_SK=sim-secret-key NO_COLOR=1

@@ -29,44 +29,24 @@ TARGET=$(cargo metadata --format-version 1 --no-deps \
     | "$VENV/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 
 WORK=$(mktemp -d)
-SIM_PID=""
-cleanup() {
-    if [ -n "$SIM_PID" ]; then
-        kill "$SIM_PID" 2>/dev/null || true
-        wait "$SIM_PID" 2>/dev/null || true
-    fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
+# shellcheck source=scripts/lib/emulator.sh
+. "$ROOT/scripts/lib/emulator.sh"
 
 # A temporary key too, so the SDK's X-Security-Token signing is checked.
 export SOC_SIM_TEMP_AK=SIMTEMPORARYKEY0000 SOC_SIM_TEMP_SK=sim-temporary-secret SOC_SIM_TEMP_TOKEN=sim-security-token
-SOC_SIM_TEMPORARY_KEY="$SOC_SIM_TEMP_AK:$SOC_SIM_TEMP_SK:$SOC_SIM_TEMP_TOKEN" \
-    "$TARGET/debug/examples/serve" >"$WORK/banner" 2>"$WORK/stderr" &
-SIM_PID=$!
+start_emulator 10 env SOC_SIM_TEMPORARY_KEY="$SOC_SIM_TEMP_AK:$SOC_SIM_TEMP_SK:$SOC_SIM_TEMP_TOKEN" \
+    "$TARGET/debug/examples/serve"
 
-# The banner is complete once both bundled workspaces are listed.
-for _ in $(seq 1 100); do
-    if [ "$(grep -c '^workspace ' "$WORK/banner" || true)" -ge 2 ]; then break; fi
-    if ! kill -0 "$SIM_PID" 2>/dev/null; then
-        echo "soc-sim exited early:" >&2
-        cat "$WORK/stderr" >&2
-        exit 1
-    fi
-    sleep 0.1
-done
-
-field() { awk -v k="$1" -v n="$2" '$1 == k && (n == "" || $2 == n) { print $NF; exit }' "$WORK/banner"; }
-SOC_SIM_ENDPOINT=$(field listening "")
-SOC_SIM_PROJECT=$(field project "")
-SOC_SIM_WORKSPACE=$(field workspace soc-staging)
-SOC_SIM_WORKSPACE_PROD=$(field workspace soc-production)
+SOC_SIM_ENDPOINT=$(banner_field listening)
+SOC_SIM_PROJECT=$(banner_field project)
+SOC_SIM_WORKSPACE=$(banner_field workspace soc-staging)
+SOC_SIM_WORKSPACE_PROD=$(banner_field workspace soc-production)
 if [ -z "$SOC_SIM_ENDPOINT" ] || [ -z "$SOC_SIM_WORKSPACE" ] || [ -z "$SOC_SIM_WORKSPACE_PROD" ]; then
     echo "could not read the soc-sim banner:" >&2
-    cat "$WORK/banner" "$WORK/stderr" >&2
+    cat "$WORK/banner" "$WORK/emulator.log" >&2
     exit 1
 fi
 export SOC_SIM_ENDPOINT SOC_SIM_PROJECT SOC_SIM_WORKSPACE SOC_SIM_WORKSPACE_PROD
-echo "soc-sim at $SOC_SIM_ENDPOINT (pid $SIM_PID)" >&2
+echo "soc-sim at $SOC_SIM_ENDPOINT (pid $EMULATOR_PID)" >&2
 
 "$VENV/bin/python" "$ROOT/scripts/sdk_interop.py"
