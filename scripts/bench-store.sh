@@ -24,6 +24,16 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Binaries given by a relative path are found from where the script was called: each measured
+# command runs in its own folder.
+absolute() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+if [ -n "${SOCDRIFT:-}" ]; then SOCDRIFT=$(absolute "$SOCDRIFT"); fi
+if [ -n "${SIM:-}" ]; then SIM=$(absolute "$SIM"); fi
+if [ -n "${COMPARE:-}" ]; then
+    builds=""
+    for build in $COMPARE; do builds="$builds ${build%%=*}=$(absolute "${build#*=}")"; done
+    COMPARE=$builds
+fi
 cd "$ROOT"
 RUNS=${RUNS:-3}
 WORKFLOWS=${WORKFLOWS:-2000}
