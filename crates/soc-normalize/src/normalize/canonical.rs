@@ -12,15 +12,37 @@ use super::MAX_DEPTH;
 /// The same value always gives the same bytes, so canonical files can be committed and reviewed.
 /// (`serde_json` maps are ordered maps here: the workspace never enables `preserve_order`.)
 pub fn canonical_json(value: &Value) -> String {
+    with_printed(value, |text| {
+        // Only whole UTF-8 strings and ASCII punctuation were written.
+        String::from_utf8(text.to_vec()).unwrap_or_default()
+    })
+}
+
+/// SHA-256 (lowercase hex) of [`canonical_json`]'s text, hashed where it was printed: for text
+/// that is only ever hashed, like the layout a profile sets aside (as big as the rest of a BPMN
+/// workflow), a copy of its own would be memory written once and freed.
+pub(crate) fn canonical_sha256(value: &Value) -> String {
+    with_printed(value, super::sha256_hex)
+}
+
+/// Prints `value`'s canonical text into this thread's buffer and hands it to `then`. The text is
+/// passed on, not returned: texts are kept for a whole comparison, and the buffer's spare capacity
+/// would be memory held for nothing.
+fn with_printed<T>(value: &Value, then: impl FnOnce(&[u8]) -> T) -> T {
     PRINTING.with(|buffer| match buffer.try_borrow_mut() {
         Ok(mut out) => {
-            let text = print_into(&mut out, value);
+            print_into(&mut out, value);
+            let result = then(&out);
             if out.capacity() > KEPT_BUFFER {
                 *out = Vec::new();
             }
-            text
+            result
         }
-        Err(_) => print_into(&mut Vec::new(), value),
+        Err(_) => {
+            let mut out = Vec::new();
+            print_into(&mut out, value);
+            then(&out)
+        }
     })
 }
 
@@ -33,14 +55,11 @@ thread_local! {
 /// The largest printing buffer a thread keeps for the next document (a rare huge one is not).
 const KEPT_BUFFER: usize = 16 << 20;
 
-/// Prints `value` into `out` (emptied first) and returns the text in an allocation of its size:
-/// texts are kept for a whole comparison, and spare capacity would be memory held for nothing.
-fn print_into(out: &mut Vec<u8>, value: &Value) -> String {
+/// Prints `value`'s canonical text into `out`, emptied first.
+fn print_into(out: &mut Vec<u8>, value: &Value) {
     out.clear();
     write_pretty(out, value, 0);
     out.push(b'\n');
-    // Only whole UTF-8 strings and ASCII punctuation were written.
-    String::from_utf8(out.as_slice().to_vec()).unwrap_or_default()
 }
 
 /// The layout of `serde_json::to_string_pretty` (two-space indent, `": "`, `{}` and `[]` when
@@ -149,6 +168,10 @@ mod tests {
         let expected = format!("{}\n", serde_json::to_string_pretty(&deep).unwrap());
         assert_eq!(canonical_json(&deep), expected);
         assert_eq!(canonical_json(&json!([])), "[]\n");
+        assert_eq!(
+            canonical_sha256(&deep),
+            super::super::sha256_hex(expected.as_bytes())
+        );
     }
 
     #[test]

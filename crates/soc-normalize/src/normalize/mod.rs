@@ -176,7 +176,7 @@ impl Profile {
                 crate::ignore::prune(&mut value, self, self.address_ignore());
                 let canonical = canonical_json(&value);
                 let layout_sha256 = (!walk.layout.is_empty())
-                    .then(|| sha256_hex(canonical_json(&Value::Array(walk.layout)).as_bytes()));
+                    .then(|| canonical::canonical_sha256(&Value::Array(walk.layout)));
                 Normalized {
                     name: doc.name,
                     source: doc.source,
