@@ -142,6 +142,132 @@ pub fn count_values(bytes: &[u8], max: u64) -> Option<u64> {
     Some(count)
 }
 
+/// `text` parsed as JSON together with its [`count_values`] count, when it parses and holds at
+/// most `max` values; `None` otherwise, and then the caller learns why the way it would without
+/// this function (`count_values`, then a parse). One pass instead of a scan and a parse: the
+/// counting happens as the tree is built, and building stops as soon as the count passes `max`,
+/// so the tree stays within the bound as with the scan first.
+///
+/// The value is the one `serde_json::from_str` gives, in every case where this returns it.
+///
+/// ```
+/// let (value, count) = soc_model::json::parse_counted(r#"{"a": [1, "x"]}"#, 10).unwrap();
+/// assert_eq!(value["a"][1], "x");
+/// assert_eq!(count, 5); // the object, its key, the array and its two items
+/// assert!(soc_model::json::parse_counted(r#"{"a": [1, "x"]}"#, 4).is_none());
+/// assert!(soc_model::json::parse_counted(r#"{"a": "#, 10).is_none());
+/// ```
+#[must_use]
+pub fn parse_counted(text: &str, max: u64) -> Option<(Value, u64)> {
+    use serde::de::DeserializeSeed as _;
+    let left = std::cell::Cell::new(max);
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let value = Counted { left: &left }
+        .deserialize(&mut deserializer)
+        .ok()?;
+    deserializer.end().ok()?;
+    Some((value, max - left.get()))
+}
+
+/// Builds a [`Value`] as serde_json's own visitor does, taking one from `left` for each value and
+/// each object key, and failing when none is left.
+#[derive(Clone, Copy)]
+struct Counted<'a> {
+    left: &'a std::cell::Cell<u64>,
+}
+
+impl Counted<'_> {
+    fn spend<E: serde::de::Error>(self) -> Result<(), E> {
+        match self.left.get().checked_sub(1) {
+            Some(left) => {
+                self.left.set(left);
+                Ok(())
+            }
+            None => Err(E::custom("more JSON values than allowed")),
+        }
+    }
+}
+
+/// The key serde_json's own visitor gives a meaning of its own when it comes first in an object
+/// (the `raw_value` feature): such objects are left to it, so that values never differ.
+const SERDE_RAW_VALUE_KEY: &str = "$serde_json::private::RawValue";
+
+impl<'de> serde::de::DeserializeSeed<'de> for Counted<'_> {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Counted<'_> {
+    type Value = Value;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("any valid JSON value")
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, value: bool) -> Result<Value, E> {
+        self.spend()?;
+        Ok(Value::Bool(value))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<Value, E> {
+        self.spend()?;
+        Ok(Value::Number(value.into()))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Value, E> {
+        self.spend()?;
+        Ok(Value::Number(value.into()))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<Value, E> {
+        self.spend()?;
+        Ok(serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Value, E> {
+        self.spend()?;
+        Ok(Value::String(value.to_owned()))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, value: String) -> Result<Value, E> {
+        self.spend()?;
+        Ok(Value::String(value))
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Value, E> {
+        self.spend()?;
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        self.spend()?;
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(self)? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        self.spend()?;
+        let mut object = serde_json::Map::new();
+        let mut first = true;
+        while let Some(key) = map.next_key::<String>()? {
+            if first && key == SERDE_RAW_VALUE_KEY {
+                return Err(serde::de::Error::custom("left to serde_json"));
+            }
+            first = false;
+            self.spend()?;
+            let value = map.next_value_seed(self)?;
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
+}
+
 /// Whether `byte` (outside any string) starts a value: a string, an object, an array, or the first
 /// byte of a number or literal; `in_scalar` carries whether the byte before was part of one.
 #[inline]
@@ -342,6 +468,54 @@ mod tests {
         ) {
             proptest::prop_assert_eq!(count_values(&bytes, u64::MAX), count_byte_by_byte(&bytes));
         }
+    }
+
+    proptest::proptest! {
+        /// On JSON text, the counted parse gives serde_json's value and the scan's count, or
+        /// nothing exactly when the scan finds too many values.
+        #[test]
+        fn the_counted_parse_is_the_scan_then_serde_json(
+            value in arb_json(),
+            pretty in proptest::bool::ANY,
+            slack in 0u64..3,
+        ) {
+            let text = if pretty {
+                serde_json::to_string_pretty(&value).unwrap()
+            } else {
+                serde_json::to_string(&value).unwrap()
+            };
+            let count = count_values(text.as_bytes(), u64::MAX).unwrap();
+            proptest::prop_assert_eq!(count, nodes(&value));
+            let parsed: Value = serde_json::from_str(&text).unwrap();
+            let max = (count + slack).saturating_sub(1);
+            match parse_counted(&text, max) {
+                Some(got) => proptest::prop_assert_eq!(got, (parsed, count)),
+                None => proptest::prop_assert!(count > max),
+            }
+        }
+
+        /// On any text, it gives a value only where the scan and serde_json both accept it.
+        #[test]
+        fn the_counted_parse_refuses_what_the_scan_or_serde_json_refuses(
+            bytes in proptest::collection::vec(proptest::sample::select(
+                b"{}[]\",:\\ \tab01-.etrunlfsxyz\xc3\xa9".to_vec()), 0..48),
+            max in 0u64..12,
+        ) {
+            let Ok(text) = std::str::from_utf8(&bytes) else { return Ok(()) };
+            let old = count_values(text.as_bytes(), max)
+                .and_then(|count| Some((serde_json::from_str::<Value>(text).ok()?, count)));
+            proptest::prop_assert_eq!(parse_counted(text, max), old);
+        }
+    }
+
+    #[test]
+    fn objects_serde_json_reads_its_own_way_are_left_to_it() {
+        let text = r#"{"$serde_json::private::RawValue": "[1]", "b": 2}"#;
+        assert!(parse_counted(text, 100).is_none());
+        // Later in an object the key is an ordinary one, to serde_json too.
+        let text = r#"{"a": 1, "$serde_json::private::RawValue": 2}"#;
+        let expected: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(parse_counted(text, 100), Some((expected, 5)));
     }
 
     /// The scan as it was before strings were skipped with memchr: the oracle for the one above.

@@ -18,14 +18,33 @@ impl Walk<'_> {
         let Value::String(text) = value else {
             return;
         };
-        if looks_like_json(text) && self.spend_values(text.as_bytes()) {
+        if looks_like_json(text) {
             // Merely starting with `{` is common in templates and free text: no note otherwise.
-            if let Ok(parsed @ (Value::Object(_) | Value::Array(_))) = serde_json::from_str(text) {
+            if let Spent::Parsed(parsed @ (Value::Object(_) | Value::Array(_))) =
+                self.parse_spending(text)
+            {
                 self.nested(parsed, value, depth);
                 return;
             }
         }
         self.redact_text(value);
+    }
+
+    /// Parses `text`, its values taken out of the document's budget: [`Spent::OverBudget`] (with a
+    /// note) when they do not fit, and the text is then compared as it is.
+    fn parse_spending(&mut self, text: &str) -> Spent {
+        if let Some((parsed, count)) = soc_model::json::parse_counted(text, self.values_left) {
+            self.values_left -= count;
+            return Spent::Parsed(parsed);
+        }
+        // Too many values or not JSON: the scan tells which, and takes what it counted.
+        if !self.spend_values(text.as_bytes()) {
+            return Spent::OverBudget;
+        }
+        match serde_json::from_str(text) {
+            Ok(parsed) => Spent::Parsed(parsed),
+            Err(_) => Spent::Invalid,
+        }
     }
 
     /// Redacts secrets inside the text of a string that stays a string.
@@ -66,38 +85,42 @@ impl Walk<'_> {
         }
         // A payload that decodes is compared as what it holds: nothing to redact in the text.
         // Anything that stays text is redacted as text.
+        // JSON stored where base64 was expected is still JSON (no base64 text starts with `{`).
         let as_json = payload == Payload::Json || looks_like_json(text);
-        if as_json && !self.spend_values(text.as_bytes()) {
-            self.redact_text(value);
-            return;
-        }
-        let parsed = match payload {
-            // JSON stored where base64 was expected is still JSON (no base64 text starts with `{`).
-            Payload::Json | Payload::Base64Json if looks_like_json(text) => {
-                serde_json::from_str::<Value>(text).map_err(|_| "not valid JSON")
+        let parsed = if as_json {
+            match self.parse_spending(text) {
+                Spent::Parsed(parsed) => Ok(parsed),
+                Spent::Invalid => Err("not valid JSON"),
+                Spent::OverBudget => {
+                    self.redact_text(value);
+                    return;
+                }
             }
-            Payload::Json => serde_json::from_str::<Value>(text).map_err(|_| "not valid JSON"),
-            Payload::Base64Json => match decode_base64(text) {
+        } else {
+            let spent = match decode_base64(text) {
                 Err(_) => Err("not valid base64"),
-                Ok(bytes) if !self.spend_values(&bytes) => {
+                // One UTF-8 check of the whole text is cheaper than serde_json's per string.
+                Ok(bytes) => match std::str::from_utf8(&bytes) {
+                    Ok(json) => Ok(self.parse_spending(json)),
+                    Err(_) => Ok(if self.spend_values(&bytes) {
+                        Spent::Invalid
+                    } else {
+                        Spent::OverBudget
+                    }),
+                },
+            };
+            match spent {
+                Err(why) => Err(why),
+                Ok(Spent::Parsed(parsed @ (Value::Object(_) | Value::Array(_)))) => Ok(parsed),
+                Ok(Spent::Parsed(_)) => Err("base64 that does not hold a JSON object or array"),
+                Ok(Spent::Invalid) => Err("base64 that does not hold JSON"),
+                Ok(Spent::OverBudget) => {
                     // Kept as base64 it would still carry every secret it holds, merely
                     // encoded: it is compared by its hash instead.
                     redact(value);
                     return;
                 }
-                Ok(bytes) => Ok(bytes),
             }
-            .and_then(|bytes| {
-                // One UTF-8 check of the whole text is cheaper than serde_json's per string.
-                std::str::from_utf8(&bytes)
-                    .ok()
-                    .and_then(|text| serde_json::from_str::<Value>(text).ok())
-                    .ok_or("base64 that does not hold JSON")
-            })
-            .and_then(|value| match value {
-                Value::Object(_) | Value::Array(_) => Ok(value),
-                _ => Err("base64 that does not hold a JSON object or array"),
-            }),
         };
         match parsed {
             Ok(mut parsed @ (Value::Object(_) | Value::Array(_))) => {
@@ -129,6 +152,15 @@ impl Walk<'_> {
         self.value(&mut parsed, depth);
         *slot = parsed;
     }
+}
+
+/// What became of text parsed within the document's value budget.
+enum Spent {
+    Parsed(Value),
+    /// Not JSON; its values were taken out of the budget all the same.
+    Invalid,
+    /// More values than the budget has left (noted); nothing was taken.
+    OverBudget,
 }
 
 /// Standard base64 (padded or not), whitespace ignored. Exports are almost never wrapped, so the
