@@ -26,6 +26,15 @@ pub(crate) const JSON_DEPTH_LIMIT: usize = 128;
 /// # Ok::<(), soc_model::ReadError>(())
 /// ```
 pub fn parse(file: &str, bytes: &[u8], limits: &Limits) -> Result<Value, ReadError> {
+    // Text that parses within the bound needs no scan first; anything else is checked in order,
+    // so that the error is the one the first failing check gives.
+    let body = crate::format::strip_bom(bytes);
+    if let Some((value, _)) = std::str::from_utf8(body)
+        .ok()
+        .and_then(|text| parse_counted(text, limits.max_json_values))
+    {
+        return Ok(value);
+    }
     check_values(bytes, limits).map_err(|source| ReadError::Limit {
         file: file.to_owned(),
         source,
