@@ -50,4 +50,4 @@ pub use diff::{
 };
 pub use render::{Format, RenderOptions, render};
 pub use report::{CheckReport, CheckStatus, Counts, Filters, PairError, PairReport, Report};
-pub use sides::{OTHER_VERSIONS_REASON, diff_sides};
+pub use sides::{OTHER_VERSIONS_REASON, diff_sides, diff_sides_three};

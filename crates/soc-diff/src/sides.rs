@@ -2,13 +2,14 @@
 //!
 //! [`diff_sides`] matches and diffs each [`Kind`] on its own with [`diff()`](crate::diff()) and
 //! gathers both into one [`Report`], so a workflow and a playbook of the same name are never
-//! matched with each other.
+//! matched with each other; [`diff_sides_three`] does the same against a base, with
+//! [`diff_three`].
 
 use std::collections::BTreeMap;
 
 use soc_normalize::{Entry, Kind, Profile, SideEntries};
 
-use crate::diff::{AcceptRule, DiffError, DiffOptions, diff};
+use crate::diff::{AcceptRule, DiffError, DiffOptions, diff, diff_three};
 use crate::report::{Report, WorkflowReport};
 
 /// Why the versions of a playbook other than the active one never count as drift.
@@ -44,6 +45,37 @@ pub fn diff_sides(
     options: &DiffOptions,
     playbook_rules: &[AcceptRule],
 ) -> Result<Report, DiffError> {
+    compare_sides(left, right, None, profile, options, playbook_rules)
+}
+
+/// [`diff_sides`] with every difference classed against `base`, kind by kind, as
+/// [`diff_three`] does for one kind. Playbooks are compared when all three sides know them; when
+/// the base does not, the report says so (their differences cannot be classed without it).
+pub fn diff_sides_three(
+    left: SideEntries,
+    right: SideEntries,
+    base: SideEntries,
+    profile: &Profile,
+    options: &DiffOptions,
+    playbook_rules: &[AcceptRule],
+) -> Result<Report, DiffError> {
+    compare_sides(left, right, Some(base), profile, options, playbook_rules)
+}
+
+/// Both kinds compared, two ways or (with `base`) three ways.
+fn compare_sides(
+    left: SideEntries,
+    right: SideEntries,
+    base: Option<SideEntries>,
+    profile: &Profile,
+    options: &DiffOptions,
+    playbook_rules: &[AcceptRule],
+) -> Result<Report, DiffError> {
+    let three_way = base.is_some();
+    let (base_workflows, base_playbooks) = match base {
+        Some(base) => (Some(base.workflows), Some(base.playbooks)),
+        None => (None, None),
+    };
     let filters = &options.filters;
     let mut not_compared = BTreeMap::new();
     let unnamed = || {
@@ -60,7 +92,12 @@ pub fn diff_sides(
                 filters: kind_filters,
                 ..options.clone()
             };
-            diff_kind(left.workflows, right.workflows, profile, &kind_options)?
+            diff_kind(
+                (left.workflows, right.workflows),
+                base_workflows,
+                profile,
+                &kind_options,
+            )?
         }
     };
     let playbooks = match filters.for_kind(Kind::Playbook) {
@@ -68,22 +105,24 @@ pub fn diff_sides(
             not_compared.insert(Kind::Playbook, unnamed());
             None
         }
-        Some(kind_filters) => match known_playbooks(left.playbooks, right.playbooks, options) {
-            Err(why) => {
-                not_compared.insert(Kind::Playbook, why);
-                None
+        Some(kind_filters) => {
+            match known_playbooks((left.playbooks, right.playbooks), base_playbooks, options) {
+                Err(why) => {
+                    not_compared.insert(Kind::Playbook, why);
+                    None
+                }
+                Ok((sides, base_playbooks)) => {
+                    let mut accept = playbook_rules.to_vec();
+                    accept.push(other_versions_rule());
+                    let kind_options = DiffOptions {
+                        filters: kind_filters,
+                        accept,
+                        ..options.clone()
+                    };
+                    diff_kind(sides, base_playbooks, profile, &kind_options)?
+                }
             }
-            Ok((left_playbooks, right_playbooks)) => {
-                let mut accept = playbook_rules.to_vec();
-                accept.push(other_versions_rule());
-                let kind_options = DiffOptions {
-                    filters: kind_filters,
-                    accept,
-                    ..options.clone()
-                };
-                diff_kind(left_playbooks, right_playbooks, profile, &kind_options)?
-            }
-        },
+        }
     };
     if workflows.is_none() && playbooks.is_none() && !filters.is_empty() {
         return Err(DiffError::NothingSelected {
@@ -99,31 +138,53 @@ pub fn diff_sides(
         playbooks.unwrap_or_default(),
     );
     report.not_compared = not_compared;
-    Ok(report)
+    Ok(if three_way {
+        report.with_base(options.base_label.clone())
+    } else {
+        report
+    })
 }
 
-/// The documents of one kind diffed; `None` when the filters select none of them.
+/// The documents of one kind diffed (against the base's when there is one); `None` when the
+/// filters select none of them.
 fn diff_kind(
-    left: Vec<Entry>,
-    right: Vec<Entry>,
+    (left, right): Pair,
+    base: Option<Vec<Entry>>,
     profile: &Profile,
     options: &DiffOptions,
 ) -> Result<Option<Vec<WorkflowReport>>, DiffError> {
-    match diff(left, right, profile, options) {
+    let report = match base {
+        None => diff(left, right, profile, options),
+        Some(base) => diff_three(left, right, base, profile, options),
+    };
+    match report {
         Ok(report) => Ok(Some(report.workflows)),
         Err(DiffError::NothingSelected { .. }) => Ok(None),
         Err(err) => Err(err),
     }
 }
 
-/// Both sides' playbooks, or why they cannot be compared (a side that does not know them).
+/// The left and the right side's documents of one kind.
+type Pair = (Vec<Entry>, Vec<Entry>);
+
+/// Both sides' playbooks (and the base's, in a three-way comparison), or why they cannot be
+/// compared (a side that does not know them).
 fn known_playbooks(
-    left: Option<Vec<Entry>>,
-    right: Option<Vec<Entry>>,
+    (left, right): (Option<Vec<Entry>>, Option<Vec<Entry>>),
+    base: Option<Option<Vec<Entry>>>,
     options: &DiffOptions,
-) -> Result<(Vec<Entry>, Vec<Entry>), String> {
+) -> Result<(Pair, Option<Vec<Entry>>), String> {
     match (left, right) {
-        (Some(left), Some(right)) => Ok((left, right)),
+        (Some(left), Some(right)) => match base {
+            None => Ok(((left, right), None)),
+            Some(Some(base)) => Ok(((left, right), Some(base))),
+            Some(None) => Err(format!(
+                "the playbooks of the base {} are not known (a snapshot taken before socdrift \
+                 read playbooks, or a folder without playbook documents), so their differences \
+                 cannot be classed",
+                options.base_label
+            )),
+        },
         (None, None) => Err(
             "neither side holds playbooks (folders of workflow exports, or \
                              snapshots taken before socdrift read playbooks)"

@@ -253,18 +253,14 @@ impl<'a> Loader<'a> {
                 fail_on: fail_on.to_vec(),
                 ..options((l.label(), r.label()), self.config, self.filters)
             };
-            let mut report = soc_diff::diff_three(
-                left.entries.workflows,
-                right.entries.workflows,
-                base.entries.workflows,
+            let mut report = soc_diff::diff_sides_three(
+                left.entries,
+                right.entries,
+                base.entries,
                 self.profile,
                 &options,
+                &self.config.playbook_accept_rules(),
             )?;
-            // Said in the report rather than left out silently: playbooks were not looked at.
-            report.not_compared.insert(
-                Kind::Playbook,
-                "the three-way view (--base) compares workflows only".to_owned(),
-            );
             report.left_source = left.source;
             report.right_source = right.source;
             self.draw(

@@ -627,6 +627,36 @@ fn tag_a_snapshot_and_diff_against_it() {
             .contains("no drift (staging@live -> production@live, base production@promoted)"),
         "{run}"
     );
+    // Playbooks are classed against the base too: what differs is staging's, none of it drift.
+    let run = live.env.run(&[
+        "diff",
+        "staging@live",
+        "production@live",
+        "--base",
+        "production@promoted",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{run}");
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let pair = &report["pairs"][0];
+    assert!(pair["not_compared"].get("playbook").is_none(), "{pair:#}");
+    let playbooks = pair["playbooks"].as_array().unwrap();
+    assert!(!playbooks.is_empty(), "{pair:#}");
+    let changed: Vec<_> = playbooks
+        .iter()
+        .filter(|pb| pb["status"] != "unchanged")
+        .collect();
+    assert!(!changed.is_empty(), "{pair:#}");
+    for pb in changed {
+        assert_eq!(pb["drift"], false, "{pb:#}");
+        for change in pb["changes"].as_array().unwrap() {
+            assert!(
+                change["class"] == "promote" || change["accepted"].is_object(),
+                "{change:#}"
+            );
+        }
+    }
 
     // Names that cannot be told from selectors are refused; unknown tags say what exists.
     let run = live.env.run(&["tag", "production", "latets"]);

@@ -7,8 +7,11 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 use soc_diff::diff::AcceptRule;
 use soc_diff::render::{Format, RenderOptions};
+use soc_diff::report::ChangeClass;
 use soc_diff::report::WorkflowStatus;
-use soc_diff::{CheckReport, DiffError, DiffOptions, Filters, Report, diff_sides};
+use soc_diff::{
+    CheckReport, DiffError, DiffOptions, Filters, Report, diff_sides, diff_sides_three,
+};
 use soc_model::playbook::{ActiveParts, PlaybookParts, build, build_inline};
 use soc_normalize::{Entry, Kind, Profile, SideEntries, decode_export};
 
@@ -179,6 +182,92 @@ fn a_binding_to_a_workflow_the_side_does_not_have_names_both() {
             Some(json!("A")),
             Some(json!("(no workflow with id wf-deleted in this workspace)"))
         )]
+    );
+}
+
+/// `(path, class)` of each change of the one playbook.
+fn classes(report: &Report) -> Vec<(String, Option<ChangeClass>)> {
+    report.playbooks[0]
+        .changes
+        .iter()
+        .map(|c| (c.path.clone(), c.class))
+        .collect()
+}
+
+#[test]
+fn playbooks_are_classed_against_a_base_like_workflows() {
+    let (s, p) = (staging(), production());
+    let three_way = |left: &[u8], right: &[u8], base: Option<&[u8]>| {
+        let base = base.map_or_else(|| SideEntries::workflows_only(Vec::new()), side);
+        let options = DiffOptions {
+            base_label: "production@promoted".into(),
+            ..fixture_options()
+        };
+        diff_sides_three(
+            side(left),
+            side(right),
+            base,
+            &Profile::secmaster(),
+            &options,
+            &[],
+        )
+        .unwrap()
+    };
+    let promoted = p.document("wf-a-prod", "High", true, &[]);
+    // Staging moved to Critical since the promotion; production is as promoted: promote, no drift.
+    let report = three_way(
+        &s.document("wf-a-s", "Critical", true, &[]),
+        &p.document("wf-a-prod", "High", true, &[]),
+        Some(&promoted),
+    );
+    let condition = "/active_version/rules/rule/conditions[condition_0]/data/2";
+    assert_eq!(
+        classes(&report),
+        [(condition.to_owned(), Some(ChangeClass::Promote))]
+    );
+    assert!(!report.has_drift(), "{report:#?}");
+    assert_eq!(report.base.as_deref(), Some("production@promoted"));
+    assert_eq!(report.summary.classes.unwrap().promote, 1);
+    assert!(report.not_compared.is_empty(), "{:?}", report.not_compared);
+
+    // Production was disabled by hand since: drift, next to staging's promotion.
+    let report = three_way(
+        &s.document("wf-a-s", "Critical", true, &[]),
+        &p.document("wf-a-prod", "High", false, &[]),
+        Some(&promoted),
+    );
+    assert_eq!(
+        classes(&report),
+        [
+            (condition.to_owned(), Some(ChangeClass::Promote)),
+            ("/enabled".to_owned(), Some(ChangeClass::Drift)),
+        ]
+    );
+    assert!(report.has_drift());
+
+    // Both changed the trigger, differently: conflict.
+    let report = three_way(
+        &s.document("wf-a-s", "Critical", true, &[]),
+        &p.document("wf-a-prod", "Low", true, &[]),
+        Some(&promoted),
+    );
+    assert_eq!(
+        classes(&report),
+        [(condition.to_owned(), Some(ChangeClass::Conflict))]
+    );
+    assert!(report.has_drift());
+
+    // A base whose playbooks are unknown cannot class them: said, not guessed.
+    let report = three_way(
+        &s.document("wf-a-s", "Critical", true, &[]),
+        &p.document("wf-a-prod", "High", false, &[]),
+        None,
+    );
+    assert!(report.playbooks.is_empty());
+    let why = &report.not_compared[&Kind::Playbook];
+    assert!(
+        why.contains("the playbooks of the base production@promoted are not known"),
+        "{why}"
     );
 }
 
