@@ -68,6 +68,9 @@ impl Snapshot {
         if path.is_dir() {
             return Self::open_folder(path);
         }
+        if let Some(folder) = legacy_folder_of_manifest(path) {
+            return Self::open_folder(&folder);
+        }
         let Some(layout) = layout_of_manifest(path) else {
             if path.exists() || path.to_string_lossy().ends_with(MANIFEST_EXTENSION) {
                 return Err(StoreError::OutsideStore {
@@ -95,7 +98,8 @@ impl Snapshot {
         if path.is_dir() {
             return path.join(MANIFEST_FILE).is_file();
         }
-        path.is_file() && layout_of_manifest(path).is_some()
+        path.is_file()
+            && (layout_of_manifest(path).is_some() || legacy_folder_of_manifest(path).is_some())
     }
 
     /// Opens a store-v2 manifest file, reading content through the store's shared object indexes.
@@ -487,9 +491,35 @@ pub(crate) fn layout_of_manifest(path: &Path) -> Option<PathBuf> {
     (layout.file_name()? == crate::store::LAYOUT_DIR).then(|| layout.to_owned())
 }
 
+/// The store-v1 snapshot folder whose `manifest.json` is `path`, when the file says it is a
+/// snapshot manifest: users pass it as readily as the folder, and read as an export, its records
+/// would be taken for workflows.
+pub(crate) fn legacy_folder_of_manifest(path: &Path) -> Option<PathBuf> {
+    #[derive(serde::Deserialize)]
+    struct Head {
+        format: String,
+    }
+    if path.file_name()? != MANIFEST_FILE {
+        return None;
+    }
+    let head: Head = serde_json::from_slice(&fs_err::read(path).ok()?).ok()?;
+    if head.format != crate::manifest::FORMAT {
+        return None;
+    }
+    // `manifest.json` given from inside the folder has an empty parent: the folder's own name is
+    // the snapshot's id, and its place in a store finds the raw exports.
+    match path.parent()? {
+        folder if folder.as_os_str().is_empty() => std::env::current_dir().ok(),
+        folder => Some(folder.to_owned()),
+    }
+}
+
 /// `<root>/raw-v1/<env>` for a store-v1 snapshot folder `<root>/store-v1/<env>/<id>`; `None` for a
 /// snapshot folder that is not in a store.
 pub(crate) fn legacy_raw_dir_of(snapshot: &Path) -> Option<PathBuf> {
+    // A relative path (`.`, or a folder named from inside its environment) says nothing of the
+    // store around it; the absolute one does.
+    let snapshot = std::fs::canonicalize(snapshot).ok()?;
     let env_dir = snapshot.parent()?;
     let layout = env_dir.parent()?;
     if layout.file_name()? != crate::store::LEGACY_LAYOUT_DIR {

@@ -661,6 +661,9 @@ pub fn verify_snapshot(path: &Path) -> SnapshotCheck {
     if path.is_dir() {
         return verify_snapshot_in("", path, false);
     }
+    if let Some(folder) = crate::snapshot::legacy_folder_of_manifest(path) {
+        return verify_snapshot_in("", &folder, false);
+    }
     let name = path
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())

@@ -556,6 +556,29 @@ fn a_store_v1_store_is_read_then_migrated_by_one_command() {
         diff_before.stdout.contains("1 modified"),
         "one description was edited between them: {diff_before}"
     );
+    // A store-v1 snapshot's manifest.json given by path is that snapshot, not an export file
+    // whose records would be taken for workflows.
+    let latest = env.run(&["diff", "staging", "production", "--stat"]);
+    assert_eq!(latest.code, 1, "{latest}");
+    let staging_dir = env.path().join(".socdrift/store-v1/staging");
+    let mut folders: Vec<_> = std::fs::read_dir(&staging_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("20"))
+        .collect();
+    folders.sort();
+    let manifest = format!(
+        ".socdrift/store-v1/staging/{}/manifest.json",
+        folders.last().unwrap()
+    );
+    let by_path = env.run(&["diff", &manifest, "production", "--stat"]);
+    assert_eq!(
+        (by_path.code, by_path.stdout.replace(&manifest, "staging")),
+        (latest.code, latest.stdout.clone()),
+        "{by_path}"
+    );
+    let run = env.run(&["verify", &manifest]);
+    assert_eq!(run.code, 0, "{run}");
 
     let run = env.run(&["migrate"]);
     assert_eq!(run.code, 0, "{run}");
