@@ -291,6 +291,14 @@ where
 
 /// The files `load_path` reads, in order, each with the name an opaque document from it gets.
 fn export_files(path: &Path) -> Result<Vec<(PathBuf, String)>, LoadError> {
+    if path.exists() && !path.is_dir() {
+        // A file, or anything read like one: the pipe of a shell's `<(…)`, `/dev/stdin`. Inside a
+        // folder only regular files count, but a path given on its own is what was meant.
+        let name = path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        return Ok(vec![(path.to_path_buf(), name)]);
+    }
     let mut files = Vec::new();
     let walker = walkdir::WalkDir::new(path)
         .follow_links(true)

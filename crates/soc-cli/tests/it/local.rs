@@ -211,6 +211,34 @@ fn a_missing_path_exits_2() {
 }
 
 #[test]
+fn an_empty_folder_is_no_export_and_exits_2() {
+    let env = Env::with_fixtures();
+    for dir in ["empty-a", "empty-b", "empty-export/playbooks"] {
+        std::fs::create_dir_all(env.path().join(dir)).unwrap();
+    }
+    // Hidden files are skipped: a folder of only those holds no export either.
+    env.write("empty-b/.keep", "");
+    let run = env.run(&["diff", "empty-a", "empty-b"]);
+    assert_eq!(
+        run.code, 2,
+        "two folders of nothing are not 'no drift': {run}"
+    );
+    assert!(
+        run.stderr
+            .contains("empty-a holds no export file (hidden files are skipped)"),
+        "{run}"
+    );
+    assert!(run.stderr.contains("hint: check the step"), "{run}");
+    let run = env.run(&["diff", "empty-a", STAGING, "-o", "json"]);
+    assert_eq!(run.code, 2, "{run}");
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["status"], "error", "{report:#}");
+    // What `socdrift export` writes for a workspace without workflows or playbooks says what it is.
+    let run = env.run(&["diff", "empty-export", "empty-export"]);
+    assert_eq!(run.code, 0, "{run}");
+}
+
+#[test]
 fn a_malformed_export_exits_2_naming_the_file() {
     let env = Env::with_fixtures();
     env.write("bad/01.json", "{\"name\": \"x\", \"versions\": [");

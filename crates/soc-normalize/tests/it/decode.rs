@@ -53,6 +53,32 @@ fn load_path_reads_a_workspace_folder_in_file_order() {
     );
 }
 
+/// A path given on its own is read whatever it is: the pipe of a shell's `<(cat export.json)`
+/// holds an export like the file does (it was skipped as not a regular file, and compared as an
+/// empty side).
+#[cfg(unix)]
+#[test]
+fn load_path_reads_a_pipe_given_as_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("export.json");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let file = testdata().join("workspaces/staging/workflows/01-block-ip.json");
+    let bytes = std::fs::read(&file).unwrap();
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, bytes).unwrap())
+    };
+    let docs = load_path(&fifo, &Profile::secmaster()).unwrap();
+    let names: Vec<_> = docs.iter().map(|d| d.name.as_str()).collect();
+    // Before the writer is joined: a pipe nobody opens would keep it waiting.
+    assert_eq!(names, ["Block malicious source IP"]);
+    writer.join().unwrap();
+}
+
 /// soc-sim's JSON batch and ZIP exports hold the same workflows as the fixture folder.
 #[test]
 fn sim_exports_decode_to_the_fixture_documents() {
