@@ -96,6 +96,15 @@ pub enum ReadError {
         /// What it is.
         format: Format,
     },
+    /// An API error answer saved where an export was expected (`curl … > export.json` of a
+    /// failed call).
+    #[error("{file}: an error answer of the API ({envelope}), not a workflow export")]
+    ErrorAnswer {
+        /// The file.
+        file: String,
+        /// The error it holds.
+        envelope: crate::ErrorEnvelope,
+    },
     /// A workflow object without its name field.
     #[error(
         "{file}: workflow object has no `{key}` field to name it (set `normalize.name_key` if it uses another)"
@@ -140,6 +149,7 @@ impl ReadError {
             | Self::Limit { file, .. }
             | Self::Io { file, .. }
             | Self::NotAnExport { file, .. }
+            | Self::ErrorAnswer { file, .. }
             | Self::MissingName { file, .. }
             | Self::BadName { file, .. }
             | Self::NotAWorkflow { file, .. } => file,

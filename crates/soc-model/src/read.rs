@@ -102,6 +102,12 @@ fn read_json(
     each: &mut dyn FnMut(Item<'_>),
 ) -> Result<(), ReadError> {
     let value = crate::json::parse(source, bytes, options.limits)?;
+    if let Some(envelope) = crate::ErrorEnvelope::detect(&value) {
+        return Err(ReadError::ErrorAnswer {
+            file: source.to_owned(),
+            envelope,
+        });
+    }
     for workflow in split_workflows(source, value, options.name_key)? {
         each(Item::Workflow(workflow));
     }
@@ -266,6 +272,31 @@ mod tests {
             Item::Opaque { name, source, .. } => out.push((name, source, false)),
         })?;
         Ok(out)
+    }
+
+    #[test]
+    fn an_error_answer_saved_as_an_export_names_the_error() {
+        for body in [
+            &br#"{"error_code": "SecMaster.20010001", "error_msg": "workspace not found"}"#[..],
+            br#"{"error": {"code": "APIGW.0301", "message": "bad signature"}, "request_id": "r-1"}"#,
+        ] {
+            let err = items("saved.json", body).unwrap_err();
+            assert!(matches!(err, ReadError::ErrorAnswer { .. }), "{err:?}");
+            let text = err.to_string();
+            assert!(text.starts_with("saved.json: an error answer of the API ("), "{text}");
+            assert!(text.contains("not a workflow export"), "{text}");
+        }
+        // In a ZIP too, named by its member.
+        let bytes = zip_of(&[("a.json", br#"{"error_code": "X.1", "error_msg": "no"}"#)]);
+        let err = items("e.zip", &bytes).unwrap_err();
+        assert_eq!(err.file(), "e.zip!a.json");
+        // A workflow is never taken for one.
+        let got = items(
+            "w.json",
+            br#"{"name": "Block IP", "id": "1", "versions": []}"#,
+        )
+        .unwrap();
+        assert_eq!(got.len(), 1);
     }
 
     #[test]
