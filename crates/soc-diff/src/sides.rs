@@ -82,46 +82,40 @@ fn compare_sides(
         "not named by the filters (--workflow, --playbook, or [check] workflow and playbook)"
             .to_owned()
     };
-    let workflows = match filters.for_kind(Kind::Workflow) {
+    let for_kind = |kind| {
+        filters.for_kind(kind).map(|filters| DiffOptions {
+            filters,
+            ..options.clone()
+        })
+    };
+    let workflows = match for_kind(Kind::Workflow) {
         None => {
             not_compared.insert(Kind::Workflow, unnamed());
             None
         }
-        Some(kind_filters) => {
-            let kind_options = DiffOptions {
-                filters: kind_filters,
-                ..options.clone()
-            };
-            diff_kind(
-                (left.workflows, right.workflows),
-                base_workflows,
-                profile,
-                &kind_options,
-            )?
+        Some(kind_options) => {
+            let sides = (left.workflows, right.workflows);
+            diff_kind(sides, base_workflows, profile, &kind_options)?
         }
     };
-    let playbooks = match filters.for_kind(Kind::Playbook) {
+    let playbooks = match for_kind(Kind::Playbook) {
         None => {
             not_compared.insert(Kind::Playbook, unnamed());
             None
         }
-        Some(kind_filters) => {
-            match known_playbooks((left.playbooks, right.playbooks), base_playbooks, options) {
-                Err(why) => {
-                    not_compared.insert(Kind::Playbook, why);
-                    None
-                }
-                Ok((sides, base_playbooks)) => {
-                    let mut accept = playbook_rules.to_vec();
-                    accept.push(other_versions_rule());
-                    let kind_options = DiffOptions {
-                        filters: kind_filters,
-                        accept,
-                        ..options.clone()
-                    };
-                    diff_kind(sides, base_playbooks, profile, &kind_options)?
-                }
-            }
+        Some(kind_options) => {
+            let sides = (left.playbooks, right.playbooks);
+            compare_playbooks(
+                sides,
+                base_playbooks,
+                profile,
+                &kind_options,
+                playbook_rules,
+            )?
+            .unwrap_or_else(|why| {
+                not_compared.insert(Kind::Playbook, why);
+                None
+            })
         }
     };
     if workflows.is_none() && playbooks.is_none() && !filters.is_empty() {
@@ -143,6 +137,29 @@ fn compare_sides(
     } else {
         report
     })
+}
+
+/// The playbooks of both sides diffed (against the base's in a three-way comparison) under the
+/// user's playbook rules and the built-in one about other versions; `Ok(Err(why))` when a side
+/// does not know its playbooks.
+fn compare_playbooks(
+    sides: (Option<Vec<Entry>>, Option<Vec<Entry>>),
+    base: Option<Option<Vec<Entry>>>,
+    profile: &Profile,
+    options: &DiffOptions,
+    playbook_rules: &[AcceptRule],
+) -> Result<Result<Option<Vec<WorkflowReport>>, String>, DiffError> {
+    let (sides, base) = match known_playbooks(sides, base, options) {
+        Ok(known) => known,
+        Err(why) => return Ok(Err(why)),
+    };
+    let mut accept = playbook_rules.to_vec();
+    accept.push(other_versions_rule());
+    let options = DiffOptions {
+        accept,
+        ..options.clone()
+    };
+    diff_kind(sides, base, profile, &options).map(Ok)
 }
 
 /// The documents of one kind diffed (against the base's when there is one); `None` when the

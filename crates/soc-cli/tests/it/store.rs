@@ -529,6 +529,32 @@ fn an_undecodable_taskflow_is_a_note_in_snapshot_diff_and_verify_alike() {
     );
 }
 
+/// A store-v1 snapshot's manifest.json given by path is that snapshot, not an export file whose
+/// records would be taken for workflows.
+fn assert_a_legacy_manifest_is_its_snapshot(env: &Env) {
+    let latest = env.run(&["diff", "staging", "production", "--stat"]);
+    assert_eq!(latest.code, 1, "{latest}");
+    let staging_dir = env.path().join(".socdrift/store-v1/staging");
+    let mut folders: Vec<_> = std::fs::read_dir(&staging_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("20"))
+        .collect();
+    folders.sort();
+    let manifest = format!(
+        ".socdrift/store-v1/staging/{}/manifest.json",
+        folders.last().unwrap()
+    );
+    let by_path = env.run(&["diff", &manifest, "production", "--stat"]);
+    assert_eq!(
+        (by_path.code, by_path.stdout.replace(&manifest, "staging")),
+        (latest.code, latest.stdout.clone()),
+        "{by_path}"
+    );
+    let run = env.run(&["verify", &manifest]);
+    assert_eq!(run.code, 0, "{run}");
+}
+
 #[test]
 fn a_store_v1_store_is_read_then_migrated_by_one_command() {
     let env = Env::new();
@@ -556,29 +582,7 @@ fn a_store_v1_store_is_read_then_migrated_by_one_command() {
         diff_before.stdout.contains("1 modified"),
         "one description was edited between them: {diff_before}"
     );
-    // A store-v1 snapshot's manifest.json given by path is that snapshot, not an export file
-    // whose records would be taken for workflows.
-    let latest = env.run(&["diff", "staging", "production", "--stat"]);
-    assert_eq!(latest.code, 1, "{latest}");
-    let staging_dir = env.path().join(".socdrift/store-v1/staging");
-    let mut folders: Vec<_> = std::fs::read_dir(&staging_dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| name.starts_with("20"))
-        .collect();
-    folders.sort();
-    let manifest = format!(
-        ".socdrift/store-v1/staging/{}/manifest.json",
-        folders.last().unwrap()
-    );
-    let by_path = env.run(&["diff", &manifest, "production", "--stat"]);
-    assert_eq!(
-        (by_path.code, by_path.stdout.replace(&manifest, "staging")),
-        (latest.code, latest.stdout.clone()),
-        "{by_path}"
-    );
-    let run = env.run(&["verify", &manifest]);
-    assert_eq!(run.code, 0, "{run}");
+    assert_a_legacy_manifest_is_its_snapshot(&env);
 
     let run = env.run(&["migrate"]);
     assert_eq!(run.code, 0, "{run}");
@@ -611,6 +615,39 @@ fn a_store_v1_store_is_read_then_migrated_by_one_command() {
     assert_eq!(run.code, 0, "{run}");
     assert!(run.stderr.contains("staging: the view"), "{run}");
     assert_eq!(env.run(&["verify"]).code, 0);
+}
+
+/// Playbooks are classed against `base` too: with production unchanged since, what differs is
+/// staging's (or accepted), none of it drift.
+fn assert_playbooks_are_promotions(live: &Live, base: &str) {
+    let run = live.env.run(&[
+        "diff",
+        "staging@live",
+        "production@live",
+        "--base",
+        base,
+        "-o",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{run}");
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let pair = &report["pairs"][0];
+    assert!(pair["not_compared"].get("playbook").is_none(), "{pair:#}");
+    let playbooks = pair["playbooks"].as_array().unwrap();
+    let changed: Vec<_> = playbooks
+        .iter()
+        .filter(|pb| pb["status"] != "unchanged")
+        .collect();
+    assert!(!changed.is_empty(), "{pair:#}");
+    for pb in changed {
+        assert_eq!(pb["drift"], false, "{pb:#}");
+        for change in pb["changes"].as_array().unwrap() {
+            assert!(
+                change["class"] == "promote" || change["accepted"].is_object(),
+                "{change:#}"
+            );
+        }
+    }
 }
 
 #[test]
@@ -650,36 +687,7 @@ fn tag_a_snapshot_and_diff_against_it() {
             .contains("no drift (staging@live -> production@live, base production@promoted)"),
         "{run}"
     );
-    // Playbooks are classed against the base too: what differs is staging's, none of it drift.
-    let run = live.env.run(&[
-        "diff",
-        "staging@live",
-        "production@live",
-        "--base",
-        "production@promoted",
-        "-o",
-        "json",
-    ]);
-    assert_eq!(run.code, 0, "{run}");
-    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    let pair = &report["pairs"][0];
-    assert!(pair["not_compared"].get("playbook").is_none(), "{pair:#}");
-    let playbooks = pair["playbooks"].as_array().unwrap();
-    assert!(!playbooks.is_empty(), "{pair:#}");
-    let changed: Vec<_> = playbooks
-        .iter()
-        .filter(|pb| pb["status"] != "unchanged")
-        .collect();
-    assert!(!changed.is_empty(), "{pair:#}");
-    for pb in changed {
-        assert_eq!(pb["drift"], false, "{pb:#}");
-        for change in pb["changes"].as_array().unwrap() {
-            assert!(
-                change["class"] == "promote" || change["accepted"].is_object(),
-                "{change:#}"
-            );
-        }
-    }
+    assert_playbooks_are_promotions(&live, "production@promoted");
 
     // Names that cannot be told from selectors are refused; unknown tags say what exists.
     let run = live.env.run(&["tag", "production", "latets"]);
