@@ -20,6 +20,13 @@ pub fn hint_for(err: &(dyn StdError + 'static)) -> Option<String> {
     if let Some(e) = err.downcast_ref::<MissingSecret>() {
         return Some(e.hint());
     }
+    if let Some(soc_normalize::LoadError::NoExports { .. }) = err.downcast_ref() {
+        return Some(
+            "check the step that should have written the exports; a workspace is compared \
+             without exporting it as ENV@live, or from a snapshot"
+                .to_owned(),
+        );
+    }
     match err.downcast_ref() {
         Some(soc_store::StoreError::NoSnapshots { env, .. }) => {
             return Some(format!("take one first: socdrift snapshot --env {env}"));

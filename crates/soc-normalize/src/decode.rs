@@ -93,7 +93,19 @@ pub enum LoadError {
     /// A file could not be read as an export (it names the file).
     #[error(transparent)]
     Decode(#[from] DecodeError),
+    /// A folder without a single export file: what a step that failed to write its exports
+    /// leaves. Read as a side, it would pass for an empty workspace.
+    #[error("{} holds no export file (hidden files and folders are skipped)", path.display())]
+    NoExports {
+        /// The folder.
+        path: PathBuf,
+    },
 }
+
+/// The folder `socdrift export` writes a workspace's playbook documents into, next to its
+/// workflow exports. A folder that holds it knows its playbooks, none or some; it also tells the
+/// export of an empty workspace from a folder that was never written.
+pub const EXPORT_PLAYBOOKS_DIR: &str = "playbooks";
 
 /// Decodes the bytes of one export file into documents.
 ///
@@ -289,8 +301,11 @@ where
     Ok(out)
 }
 
-/// The files `load_path` reads, in order, each with the name an opaque document from it gets.
-fn export_files(path: &Path) -> Result<Vec<(PathBuf, String)>, LoadError> {
+/// The files `load_path` reads, in order, each with the name an opaque document from it gets:
+/// `path` itself when it is not a folder, else every file under it (sorted, hidden ones
+/// skipped). [`LoadError::NoExports`] for a folder without any, unless it holds
+/// [`EXPORT_PLAYBOOKS_DIR`].
+pub fn export_files(path: &Path) -> Result<Vec<(PathBuf, String)>, LoadError> {
     if path.exists() && !path.is_dir() {
         // A file, or anything read like one: the pipe of a shell's `<(…)`, `/dev/stdin`. Inside a
         // folder only regular files count, but a path given on its own is what was meant.
@@ -333,6 +348,11 @@ fn export_files(path: &Path) -> Result<Vec<(PathBuf, String)>, LoadError> {
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
         };
         files.push((file.to_path_buf(), name));
+    }
+    if files.is_empty() && !path.join(EXPORT_PLAYBOOKS_DIR).is_dir() {
+        return Err(LoadError::NoExports {
+            path: path.to_path_buf(),
+        });
     }
     Ok(files)
 }
@@ -451,6 +471,21 @@ mod tests {
         std::fs::write(root.join("sub/bad.json"), b"[{]").unwrap();
         let err = load_path(root, &Profile::secmaster()).unwrap_err();
         assert!(err.to_string().contains("bad.json"), "{err}");
+        // A folder of no file is no export; the export of an empty workspace is one.
+        std::fs::create_dir_all(root.join("empty/.git")).unwrap();
+        std::fs::write(root.join("empty/.git/HEAD"), b"ref").unwrap();
+        let err = load_path(&root.join("empty"), &Profile::secmaster()).unwrap_err();
+        assert!(
+            matches!(&err, LoadError::NoExports { path } if path.ends_with("empty")),
+            "{err:?}"
+        );
+        std::fs::create_dir_all(root.join("empty").join(EXPORT_PLAYBOOKS_DIR)).unwrap();
+        assert!(
+            load_path(&root.join("empty"), &Profile::secmaster())
+                .unwrap()
+                .is_empty()
+        );
+
         let err = load_path(&root.join("missing"), &Profile::secmaster()).unwrap_err();
         assert!(
             matches!(&err, LoadError::Walk { path, .. } if path.ends_with("missing")),

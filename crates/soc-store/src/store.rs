@@ -130,6 +130,15 @@ impl Store {
         root.join(LAYOUT_DIR).is_dir() || root.join(LEGACY_LAYOUT_DIR).is_dir()
     }
 
+    /// The root of the store `path` is, or is inside (its `store-v2/`, an environment's folder of
+    /// snapshots, ...), when there is one: a folder that directly holds either layout.
+    pub fn root_around(path: impl AsRef<Path>) -> Option<PathBuf> {
+        let path = std::fs::canonicalize(path).ok()?;
+        path.ancestors()
+            .find(|candidate| Self::exists_at(candidate))
+            .map(Path::to_path_buf)
+    }
+
     /// Whether the store at `root` has a folder of snapshots of `env` (in either layout), without
     /// creating anything; false for a name that is not a valid environment name.
     pub fn holds_environment_at(root: impl AsRef<Path>, env: &str) -> bool {

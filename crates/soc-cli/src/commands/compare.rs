@@ -395,24 +395,10 @@ pub fn load_path(path: &Path, profile: &Profile) -> Result<LoadedSide, CliError>
         "loaded export files"
     );
     let loaded = |docs: Vec<Normalized>| docs.into_iter().map(Entry::Loaded).collect::<Vec<_>>();
-    let knows_playbooks = !by_kind.playbooks.is_empty() || path.join("playbooks").is_dir();
-    // A folder without a single file is no export of anything (a step that failed to write it):
-    // compared, it would pass for an empty workspace. `socdrift export` of an empty workspace
-    // writes `playbooks/`, which says what the folder is.
-    if path.is_dir()
-        && by_kind.workflows.is_empty()
-        && by_kind.playbooks.is_empty()
-        && !knows_playbooks
-    {
-        return Err(CliError::msg(format!(
-            "{} holds no export file (hidden files are skipped), so there is nothing to compare",
-            path.display()
-        ))
-        .with_hint(
-            "check the step that should have written the exports, or compare ENV@live or a \
-             snapshot instead",
-        ));
-    }
+    let knows_playbooks = !by_kind.playbooks.is_empty()
+        || path
+            .join(soc_normalize::decode::EXPORT_PLAYBOOKS_DIR)
+            .is_dir();
     let entries = SideEntries {
         workflows: loaded(by_kind.workflows),
         playbooks: knows_playbooks.then(|| loaded(by_kind.playbooks)),

@@ -122,7 +122,7 @@ fn write_workflows(out: &Path, shown: &Path, exported: &[Exported]) -> Result<St
 fn write_playbooks(out: &Path, playbooks: &soc_api::FetchedPlaybooks) -> Result<String, CliError> {
     // Their own folder: a `diff` of the two folders, or an import, knows the playbooks then,
     // even when there are none.
-    let folder = out.join("playbooks");
+    let folder = out.join(soc_normalize::decode::EXPORT_PLAYBOOKS_DIR);
     soc_store::create_private_dir_all(&folder)
         .map_err(|e| CliError::context(format!("cannot create {}", folder.display()), e))?;
     let names: Vec<(&str, &str)> = playbooks

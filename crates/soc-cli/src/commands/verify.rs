@@ -156,7 +156,7 @@ fn target(
         config.envs.contains_key(name) || soc_store::Store::holds_environment_at(&store, name)
     };
     match side::parse(text, &ctx.cwd, is_env)? {
-        Some(Written::Path(path)) => Ok(Target::Path(path)),
+        Some(Written::Path(path)) => path_target(path),
         Some(Written::Env {
             env,
             selector: None,
@@ -173,6 +173,27 @@ fn target(
                 .with_hint(format!("verify its snapshots: socdrift verify {env}")),
         ),
         None => Err(config.unknown_env(side::split(text).0).into()),
+    }
+}
+
+/// A path to verify: a snapshot, or export files. A store, or a folder inside one that is not a
+/// snapshot, is neither: read as export files, its packs and manifests would be "checked" as
+/// opaque files and the run would say "0 problems" about a store it never checked.
+fn path_target(path: PathBuf) -> Result<Target, CliError> {
+    if Snapshot::is_snapshot_path(&path) {
+        return Ok(Target::Path(path));
+    }
+    match soc_store::Store::root_around(&path) {
+        None => Ok(Target::Path(path)),
+        Some(root) => Err(CliError::msg(format!(
+            "{} is a snapshot store, or a folder inside one, not export files",
+            path.display()
+        ))
+        .with_hint(format!(
+            "verify the store: socdrift --store {} verify (or verify ENV for one environment, \
+             or pass one snapshot)",
+            root.display()
+        ))),
     }
 }
 
@@ -208,27 +229,17 @@ fn snapshot_content(snapshot: &Snapshot, content: &mut Content) {
     }
 }
 
-/// Every regular file under `path` (or `path` itself), with its bytes, in name order; hidden
-/// entries skipped as when diffing.
+/// The files under `path` (or `path` itself) that a diff would read, with their bytes, in the
+/// same order.
 fn check_files(path: &Path) -> Result<Vec<(String, Vec<u8>)>, CliError> {
     if !path.exists() {
         return Err(CliError::msg(format!("{} does not exist", path.display())));
     }
-    let walker = walkdir::WalkDir::new(path)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
     let mut files = Vec::new();
-    for entry in walker {
-        let entry =
-            entry.map_err(|e| CliError::context(format!("cannot walk {}", path.display()), e))?;
-        if entry.file_type().is_file() {
-            let bytes = std::fs::read(entry.path()).map_err(|e| {
-                CliError::context(format!("cannot read {}", entry.path().display()), e)
-            })?;
-            files.push((entry.path().display().to_string(), bytes));
-        }
+    for (file, _) in soc_normalize::decode::export_files(path)? {
+        let bytes = std::fs::read(&file)
+            .map_err(|e| CliError::context(format!("cannot read {}", file.display()), e))?;
+        files.push((file.display().to_string(), bytes));
     }
     Ok(files)
 }

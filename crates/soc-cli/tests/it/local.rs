@@ -225,7 +225,7 @@ fn an_empty_folder_is_no_export_and_exits_2() {
     );
     assert!(
         run.stderr
-            .contains("empty-a holds no export file (hidden files are skipped)"),
+            .contains("empty-a holds no export file (hidden files and folders are skipped)"),
         "{run}"
     );
     assert!(run.stderr.contains("hint: check the step"), "{run}");
@@ -235,6 +235,47 @@ fn an_empty_folder_is_no_export_and_exits_2() {
     assert_eq!(report["status"], "error", "{report:#}");
     // What `socdrift export` writes for a workspace without workflows or playbooks says what it is.
     let run = env.run(&["diff", "empty-export", "empty-export"]);
+    assert_eq!(run.code, 0, "{run}");
+    // verify says the same of the folder, rather than "0 problems" about nothing.
+    let run = env.run(&["verify", "empty-a"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("empty-a holds no export file"), "{run}");
+}
+
+#[test]
+fn verify_given_a_store_folder_points_at_the_store_check() {
+    let env = Env::with_fixtures();
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/stores/format2");
+    crate::support::copy_dir(&fixture.join("store-v1"), &env.path().join("kept/store-v1"));
+    // Read as export files, its manifests and snapshot files were "checked" and found sound.
+    for folder in ["kept", "kept/store-v1", "kept/store-v1/staging"] {
+        let run = env.run(&["verify", folder]);
+        assert_eq!(run.code, 2, "{folder}: {run}");
+        assert!(
+            run.stderr
+                .contains("is a snapshot store, or a folder inside one, not export files"),
+            "{folder}: {run}"
+        );
+        assert!(
+            run.stderr
+                .contains("hint: verify the store: socdrift --store "),
+            "{run}"
+        );
+    }
+    let run = env.run(&["--store", "kept", "verify"]);
+    assert_eq!(run.code, 0, "{run}");
+    // A snapshot of it given by path is still one.
+    let staging = env.path().join("kept/store-v1/staging");
+    let snapshot = std::fs::read_dir(&staging)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let run = env.run(&["verify", snapshot.path().to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{run}");
+    // Export files are what they were.
+    let run = env.run(&["verify", STAGING]);
     assert_eq!(run.code, 0, "{run}");
 }
 

@@ -285,6 +285,22 @@ fn a_snapshot_opens_by_its_manifest_path_inside_its_store_only() {
 
     let err = Snapshot::open(dir.path()).unwrap_err();
     assert!(matches!(err, StoreError::MissingManifest { .. }), "{err}");
+
+    // The store is found around any folder inside it, and nowhere outside it.
+    let root = std::fs::canonicalize(dir.path().join("store")).unwrap();
+    for inside in [
+        dir.path().join("store"),
+        dir.path().join("store").join(LAYOUT_DIR),
+        snapshot.path().parent().unwrap().to_path_buf(),
+    ] {
+        assert_eq!(
+            Store::root_around(&inside),
+            Some(root.clone()),
+            "{inside:?}"
+        );
+    }
+    assert_eq!(Store::root_around(dir.path()), None);
+    assert_eq!(Store::root_around(dir.path().join("missing")), None);
 }
 
 /// Entries whose normalized hashes match are never loaded; only changed workflows are read.
