@@ -19,8 +19,14 @@
 #              between minutes, so builds are compared within the same minutes), e.g.
 #              COMPARE="old=/tmp/socdrift-old new=target/release/socdrift" RUNS=5 scripts/bench-store.sh
 #
-# Prints one line per measurement: what, median wall seconds, median CPU seconds (user + system) of
-# the socdrift process, median peak RSS in MB, and the runs; then what each step added to the store.
+# Prints one line per measurement: what, median wall seconds, median CPU seconds (user + system, and
+# system alone) of the socdrift process, median peak RSS in MB, and the runs; then what each step
+# added to the store.
+#
+# Don't start a run within a few minutes of deleting many files (a previous run's cleanup, `rm -rf
+# target`) on ext4 without a journal, as on our VMs: creating a file then looks past every inode freed
+# in the last minutes (the kernel's `recently_deleted`), and the 2,000 view files of a first snapshot
+# cost up to 0.7 s more system time. The system figure shows it.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -103,7 +109,9 @@ runs = [tuple(map(float, line.split())) for line in open(path) if line.strip()]
 secs = [r[0] for r in runs]
 mbs = [r[1] / 1024 for r in runs]
 cpus = [r[2] + r[3] for r in runs]
-print(f"{name:<22} {statistics.median(secs):6.2f} s  cpu {statistics.median(cpus):5.2f} s  "
+syss = [r[3] for r in runs]
+print(f"{name:<22} {statistics.median(secs):6.2f} s  cpu {statistics.median(cpus):5.2f} s "
+      f"(system {statistics.median(syss):4.2f} s)  "
       f"{statistics.median(mbs):6.1f} MB   runs: "
       + ", ".join(f"{s:.2f} s/{c:.2f} s/{m:.0f} MB" for s, c, m in zip(secs, cpus, mbs)))
 EOF
