@@ -4,7 +4,6 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::error::ReadError;
-use crate::format::BOM;
 use crate::limits::{LimitKind, Limits};
 
 /// serde_json's nesting limit, which protects the stack (kept on deliberately).
@@ -39,8 +38,7 @@ pub fn parse(file: &str, bytes: &[u8], limits: &Limits) -> Result<Value, ReadErr
         file: file.to_owned(),
         source,
     })?;
-    let bom = if bytes.starts_with(BOM) { BOM.len() } else { 0 };
-    let body = bytes.get(bom..).unwrap_or_default();
+    let bom = bytes.len() - body.len();
     let text = std::str::from_utf8(body).map_err(|err| ReadError::Utf8 {
         file: file.to_owned(),
         offset: bom + err.valid_up_to(),
