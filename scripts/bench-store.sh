@@ -25,8 +25,8 @@
 #
 # Don't start a run within a few minutes of deleting many files (a previous run's cleanup, `rm -rf
 # target`) on ext4 without a journal, as on our VMs: creating a file then looks past every inode freed
-# in the last minutes (the kernel's `recently_deleted`), and the 2,000 view files of a first snapshot
-# cost up to 0.7 s more system time. The system figure shows it.
+# in the last minute or more (the kernel's `recently_deleted`), and the 2,000 view files of a first
+# snapshot cost up to 1.2 s more system time. The system figure shows it.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -166,8 +166,8 @@ print(sum(len(json.dumps(json.load(open(os.path.join(d, f))), separators=(",", "
 EOF
 )
     # Earlier runs' folders stay until the end: deleting their thousands of files just before the
-    # next run made creating its view files slower (ext4 without a journal, as on our VMs, looks
-    # past inodes freed in the last half minute), which measured this script's cleanup, not socdrift.
+    # next run made creating its view files slower (ext4 without a journal: see the top of this
+    # script), which measured this script's cleanup, not socdrift.
 done
 
 echo
